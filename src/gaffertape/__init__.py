@@ -1,0 +1,29 @@
+"""gaffertape: roll your own IT.
+
+The Python API mirrors the CLI and returns pandas DataFrames. Names are imported lazily so that
+``import gaffertape`` stays fast and a notebook only pays for the capabilities it uses.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+__version__ = "0.1.0"
+
+# public name -> module that defines it; capabilities add their entry points here.
+_API: dict[str, str] = {
+    "Workspace": "gaffertape.workspace",
+    "open_workspace": "gaffertape.workspace",
+    "UserError": "gaffertape.errors",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _API:
+        return getattr(importlib.import_module(_API[name]), name)
+    raise AttributeError(f"module 'gaffertape' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_API])

@@ -1,0 +1,63 @@
+"""Logging that can never contain a password.
+
+Every secret the process reads is registered here, and a filter on the gaffertape log handlers
+replaces it with ``***`` wherever it appears, including in formatted arguments and exceptions.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+
+_secrets: set[str] = set()
+_lock = threading.Lock()
+MASK = "***"
+
+
+def register_secret(value: str) -> None:
+    """Remember a secret so that every later log record is scrubbed of it."""
+    if value:
+        with _lock:
+            _secrets.add(value)
+
+
+def redact(text: str) -> str:
+    """``text`` with every registered secret masked."""
+    with _lock:
+        secrets = sorted(_secrets, key=len, reverse=True)
+    for secret in secrets:
+        text = text.replace(secret, MASK)
+    return text
+
+
+class RedactingFilter(logging.Filter):
+    """Rewrites each record's message with secrets masked, before any handler formats it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if record.exc_info and record.exc_info[1] is not None:
+            message += "\n" + logging.Formatter().formatException(record.exc_info)
+            record.exc_info = None
+        record.msg, record.args = redact(message), None
+        return True
+
+
+def configure_logging(log_dir: Path | None, *, debug: bool = False) -> None:
+    """Send gaffertape's log to ``log_dir/gaffertape.log`` (and stderr with --debug)."""
+    logger = logging.getLogger("gaffertape")
+    logger.setLevel(logging.DEBUG if debug else logging.INFO)
+    for handler in list(logger.handlers):
+        logger.removeHandler(handler)
+    handlers: list[logging.Handler] = []
+    if log_dir is not None:
+        log_dir.mkdir(parents=True, exist_ok=True)
+        handlers.append(logging.FileHandler(log_dir / "gaffertape.log", encoding="utf-8"))
+    if debug:
+        handlers.append(logging.StreamHandler())
+    for handler in handlers:
+        handler.addFilter(RedactingFilter())
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        logger.addHandler(handler)
+    for noisy in ("httpx", "httpcore"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)

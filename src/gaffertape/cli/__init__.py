@@ -100,7 +100,7 @@ def main() -> None:
     except KeyboardInterrupt:
         ui.console.print("[yellow]interrupted[/yellow]: rerun the same command to resume")
         sys.exit(130)
-    except Exception as exc:  # noqa: BLE001 - last line of defence: no traceback without --debug
+    except Exception as exc:
         if state.debug:
             raise
         ui.console.print(

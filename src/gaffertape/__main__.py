@@ -1,0 +1,3 @@
+from gaffertape.cli import main
+
+main()

@@ -53,8 +53,9 @@ def get_password(site: str, username: str, *, prompt: bool = True) -> SecretStr:
 def set_password(site: str, username: str, password: SecretStr) -> None:
     """Store a password in the system keyring (never in a file)."""
     try:
-        keyring.set_password(KEYRING_SERVICE, _keyring_name(site, username),
-                             password.get_secret_value())
+        keyring.set_password(
+            KEYRING_SERVICE, _keyring_name(site, username), password.get_secret_value()
+        )
     except keyring.errors.KeyringError as exc:
         raise UserError(
             f"no usable system keyring to store the password for {site!r}: {exc}",

@@ -97,8 +97,12 @@ class Workspace:
         if not config_path.exists():
             write_text_atomic(config_path, DEFAULT_CONFIG)
         workspace = cls.open(root)
-        for folder in (workspace.downloads_dir, workspace.scripts_dir, workspace.reports_dir,
-                       workspace.logs_dir):
+        for folder in (
+            workspace.downloads_dir,
+            workspace.scripts_dir,
+            workspace.reports_dir,
+            workspace.logs_dir,
+        ):
             folder.mkdir(exist_ok=True)
         workspace.store.migrate()
         return workspace

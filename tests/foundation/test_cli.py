@@ -10,12 +10,18 @@ from pathlib import Path
 import pytest
 
 
-def gaffertape(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def gaffertape(
+    *args: str, cwd: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     full_env = {**os.environ, "COLUMNS": "200", **(env or {})}
     full_env.pop("GAFFERTAPE_WORKSPACE", None)
     return subprocess.run(
         [sys.executable, "-m", "gaffertape", *args],
-        cwd=cwd, env=full_env, capture_output=True, text=True, timeout=120,
+        cwd=cwd,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
@@ -28,7 +34,9 @@ def test_help_works_everywhere(tmp_path: Path, args: list[str]) -> None:
 
 def test_init_then_sql(tmp_path: Path) -> None:
     assert gaffertape("init", "ws", cwd=tmp_path).returncode == 0
-    result = gaffertape("-w", "ws", "sql", "select version from schema_migrations", "-f", "csv", cwd=tmp_path)
+    result = gaffertape(
+        "-w", "ws", "sql", "select version from schema_migrations", "-f", "csv", cwd=tmp_path
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[0] == "version"
 

@@ -47,7 +47,9 @@ def test_failed_transaction_leaves_nothing_behind(workspace: Workspace) -> None:
 
 
 def test_write_df_replace_where_makes_reruns_idempotent(workspace: Workspace) -> None:
-    rows = pd.DataFrame([{"command": "sync", "started_at": "t1"}, {"command": "sync", "started_at": "t2"}])
+    rows = pd.DataFrame(
+        [{"command": "sync", "started_at": "t1"}, {"command": "sync", "started_at": "t2"}]
+    )
     for _ in range(3):
         workspace.store.write_df("runs", rows, replace_where="command = ?", params=("sync",))
     assert len(workspace.store.query_df("SELECT * FROM runs")) == 2
@@ -61,7 +63,7 @@ def test_open_non_workspace_is_a_user_error(tmp_path: Path) -> None:
 def test_invalid_config_names_the_file(tmp_path: Path) -> None:
     ws = Workspace.init(tmp_path / "ws")
     ws.config_path.write_text("this is = = not toml")
-    with pytest.raises(UserError, match="gaffertape.toml: invalid TOML"):
+    with pytest.raises(UserError, match=r"gaffertape\.toml: invalid TOML"):
         Workspace.open(ws.root)
 
 

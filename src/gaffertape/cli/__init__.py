@@ -38,10 +38,15 @@ app.add_typer(sheets_commands.app, name="sheets")
 
 @app.callback()
 def root(
-    workspace: Annotated[Path | None, typer.Option(
-        "--workspace", "-w", envvar="GAFFERTAPE_WORKSPACE",
-        help="Workspace folder (default: nearest folder with gaffertape.toml, else ~/gaffertape).",
-    )] = None,
+    workspace: Annotated[
+        Path | None,
+        typer.Option(
+            "--workspace",
+            "-w",
+            envvar="GAFFERTAPE_WORKSPACE",
+            help="Workspace folder (default: nearest with gaffertape.toml, else ~/gaffertape).",
+        ),
+    ] = None,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks and debug logs.")] = False,
 ) -> None:
     state.workspace_option = workspace
@@ -49,15 +54,20 @@ def root(
 
 
 @app.command()
-def init(path: Annotated[Path, typer.Argument(help="Folder to create.")] = Path("gaffertape-workspace")) -> None:
+def init(
+    path: Annotated[Path, typer.Argument(help="Folder to create.")] = Path("gaffertape-workspace"),
+) -> None:
     """Create a workspace folder (config, store, downloads, reports). Safe to run twice."""
     workspace = Workspace.init(path)
-    ui.print_summary("Workspace ready", {
-        "folder": workspace.root,
-        "config": workspace.config_path,
-        "store": f"{workspace.db_path} (schema v{workspace.store.schema_version()})",
-        "use it": f"export GAFFERTAPE_WORKSPACE={workspace.root}",
-    })
+    ui.print_summary(
+        "Workspace ready",
+        {
+            "folder": workspace.root,
+            "config": workspace.config_path,
+            "store": f"{workspace.db_path} (schema v{workspace.store.schema_version()})",
+            "use it": f"export GAFFERTAPE_WORKSPACE={workspace.root}",
+        },
+    )
 
 
 @app.command()
@@ -95,7 +105,9 @@ def main() -> None:
     except UserError as exc:
         if state.debug:
             raise
-        ui.console.print(f"[red]error:[/red] {redact(exc.one_line())}", highlight=False, soft_wrap=True)
+        ui.console.print(
+            f"[red]error:[/red] {redact(exc.one_line())}", highlight=False, soft_wrap=True
+        )
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         ui.console.print("[yellow]interrupted[/yellow]: rerun the same command to resume")

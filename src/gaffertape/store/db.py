@@ -101,7 +101,9 @@ class Store:
             ).fetchone()
             if row is None:
                 return 0
-            return conn.execute("SELECT COALESCE(MAX(version), 0) FROM schema_migrations").fetchone()[0]
+            return conn.execute(
+                "SELECT COALESCE(MAX(version), 0) FROM schema_migrations"
+            ).fetchone()[0]
 
     def query_df(self, sql: str, params: Sequence[object] | dict[str, object] = ()) -> pd.DataFrame:
         """Run a query and return the result as a DataFrame."""
@@ -109,12 +111,20 @@ class Store:
             try:
                 cursor = conn.execute(sql, params)
             except sqlite3.Error as exc:
-                raise UserError(f"SQL error: {exc}", hint="check the query against `gaffertape tables`") from exc
+                raise UserError(
+                    f"SQL error: {exc}", hint="check the query against `gaffertape tables`"
+                ) from exc
             columns = [d[0] for d in cursor.description or ()]
             return pd.DataFrame.from_records(cursor.fetchall(), columns=columns)
 
-    def write_df(self, table: str, df: pd.DataFrame, *, replace_where: str | None = None,
-                 params: Sequence[object] = ()) -> int:
+    def write_df(
+        self,
+        table: str,
+        df: pd.DataFrame,
+        *,
+        replace_where: str | None = None,
+        params: Sequence[object] = (),
+    ) -> int:
         """Insert DataFrame rows into an existing table, in one transaction.
 
         ``replace_where`` deletes the matching rows first, so a rerun replaces its own earlier
@@ -133,15 +143,19 @@ class Store:
     def tables(self) -> pd.DataFrame:
         """Every user table with its row count."""
         with self.connect() as conn:
-            names = [r[0] for r in conn.execute(
-                "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'"
-                " AND name NOT LIKE '%_fts%' ORDER BY name")]
+            names = [
+                r[0]
+                for r in conn.execute(
+                    "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'"
+                    " AND name NOT LIKE '%_fts%' ORDER BY name"
+                )
+            ]
             counts = [conn.execute(f'SELECT COUNT(*) FROM "{n}"').fetchone()[0] for n in names]
         return pd.DataFrame({"table": names, "rows": counts})
 
 
 def _split_sql(script: str) -> list[str]:
-    """Split a migration script into statements (sqlite3.complete_statement knows about triggers)."""
+    """Split a migration into statements (complete_statement understands triggers)."""
     statements, buffer = [], ""
     for line in script.splitlines(keepends=True):
         buffer += line

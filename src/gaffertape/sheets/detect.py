@@ -1,0 +1,209 @@
+"""Find tables on a grid: bodies of numeric rows, the headers above them, titles and notes.
+
+The detector is data-first: numeric rows are the easiest thing to recognise reliably, so it finds
+bodies of them, then works outwards (header rows upwards, notes downwards, label columns to the
+left). No fixed cell ranges, so a shifted title line or renamed sheet does not break it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from gaffertape.sheets.grid import Grid
+from gaffertape.sheets.layout import SheetLayout, Table
+from gaffertape.sheets.values import is_numeric_like, is_year
+
+_TOTAL = re.compile(r"(^|\W)(total|totals|all\b|sum\b|overall|grand total)", re.IGNORECASE)
+_NOTE = re.compile(r"^\s*(source|sources|note|notes|see |\*|\d\s|\(\d|\[\d|footnote|symbol|"
+                   r"x |na |z |- |\.\. |r |p |<http)", re.IGNORECASE)
+MAX_HEADER_GAP = 2
+
+
+@dataclass(frozen=True)
+class RowInfo:
+    """Per-row summary used by every later step: which columns hold anything, and numbers."""
+
+    cols: tuple[int, ...]
+    numeric: tuple[int, ...]
+    year_row: bool
+
+    @property
+    def blank(self) -> bool:
+        return not self.cols
+
+
+def summarise_rows(grid: Grid) -> list[RowInfo]:
+    """One RowInfo per grid row (the only full pass over every cell)."""
+    infos = []
+    for row in grid.values:
+        cols = tuple(c for c, v in enumerate(row) if v is not None and (type(v) is not str or v.strip()))
+        numeric = tuple(c for c in cols if is_numeric_like(row[c]))
+        years = len(numeric) >= 2 and all(is_year(row[c]) for c in numeric)
+        infos.append(RowInfo(cols, numeric, years))
+    return infos
+
+
+def detect(grid: Grid) -> SheetLayout:
+    """Every table on the sheet, top to bottom."""
+    infos = summarise_rows(grid)
+    tables: list[Table] = []
+    floor = 0
+    for start, end in _bodies(infos):
+        table = _build_table(grid, infos, start, end, floor, len(tables))
+        if table is None:
+            continue
+        tables.append(table)
+        floor = table.bottom + 1
+    _attach_notes(grid, infos, tables)
+    return SheetLayout(grid.source, grid.sheet, tables)
+
+
+def _is_data_row(info: RowInfo) -> bool:
+    if info.year_row or not info.numeric:
+        return False
+    return len(info.numeric) >= 2 or info.numeric[-1] > info.cols[0]
+
+
+def _bodies(infos: list[RowInfo]) -> list[tuple[int, int]]:
+    """Runs of data rows, bridging blank rows and label-only rows (sub-table titles)."""
+    runs: list[tuple[int, int]] = []
+    start = end = -1
+    for r, info in enumerate(infos):
+        if _is_data_row(info):
+            if start < 0:
+                start = r
+            elif not _bridgeable(infos, end, r):
+                runs.append((start, end))
+                start = r
+            end = r
+    if start >= 0:
+        runs.append((start, end))
+    return runs
+
+
+def _bridgeable(infos: list[RowInfo], end: int, nxt: int) -> bool:
+    """Can the rows strictly between two data rows sit inside one table body?"""
+    first_data = min(infos[end].numeric[0], infos[nxt].numeric[0])
+    blanks = 0
+    for info in infos[end + 1:nxt]:
+        if info.blank:
+            blanks += 1
+            if blanks > MAX_HEADER_GAP:
+                return False
+            continue
+        if any(c >= first_data for c in info.cols):
+            return False
+    return True
+
+
+def _build_table(grid: Grid, infos: list[RowInfo], start: int, end: int, floor: int,
+                 index: int) -> Table | None:
+    rows = list(range(start, end + 1))
+    label_cols, data_cols = _columns(grid, infos, rows)
+    if not data_cols:
+        return None
+    left = min(label_cols + data_cols)
+    table = Table(index=index, left=left, right=max(data_cols), label_cols=label_cols,
+                  data_cols=data_cols)
+    first_data = data_cols[0]
+    for r in rows:
+        info = infos[r]
+        if info.blank:
+            continue
+        if any(c in data_cols for c in info.numeric):
+            table.body_rows.append(r)
+        elif info.cols and info.cols[-1] < first_data:
+            table.section_rows.append(r)
+    _header_and_title(grid, infos, table, floor)
+    table.total_rows = [r for r in table.body_rows if _is_total(grid, table, r)]
+    return table
+
+
+def _columns(grid: Grid, infos: list[RowInfo], rows: list[int]) -> tuple[list[int], list[int]]:
+    """Label columns (a leading run of text or sparse year columns) and numeric data columns."""
+    numeric: dict[int, int] = {}
+    filled: dict[int, int] = {}
+    years: dict[int, int] = {}
+    data_rows = [r for r in rows if _is_data_row(infos[r])]
+    for r in data_rows:
+        for c in infos[r].cols:
+            filled[c] = filled.get(c, 0) + 1
+        for c in infos[r].numeric:
+            numeric[c] = numeric.get(c, 0) + 1
+            if is_year(grid.values[r][c]):
+                years[c] = years.get(c, 0) + 1
+    n = max(len(data_rows), 1)
+    label_cols = []
+    for c in sorted(filled):
+        text_like = filled[c] - numeric.get(c, 0) > numeric.get(c, 0)
+        sparse_years = years.get(c, 0) == numeric.get(c, 0) > 0 and filled[c] < 0.6 * n
+        if text_like or sparse_years:
+            label_cols.append(c)
+        else:
+            break
+    data_cols = [c for c in sorted(numeric) if c not in label_cols]
+    return label_cols, data_cols
+
+
+def _is_header_row(info: RowInfo, table: Table) -> bool:
+    return any(c >= table.data_cols[0] for c in info.cols)
+
+
+def _header_and_title(grid: Grid, infos: list[RowInfo], table: Table, floor: int) -> None:
+    """Walk upwards from the body: header rows first, then title/metadata rows."""
+    first = min(table.body_rows + table.section_rows)
+    r, blanks = first - 1, 0
+    while r >= floor:
+        info = infos[r]
+        if info.blank:
+            blanks += 1
+            if blanks > MAX_HEADER_GAP and table.header_rows:
+                break
+        elif _is_header_row(info, table) or _label_header(grid, info, table, r, blanks):
+            table.header_rows.insert(0, r)
+            blanks = 0
+        else:
+            break
+        r -= 1
+    top = min(table.header_rows) if table.header_rows else first
+    for r in range(top - 1, floor - 1, -1):
+        if infos[r].blank:
+            continue
+        if len(infos[r].cols) > 2 or (table.title_rows and r < table.title_rows[0] - 3):
+            break
+        table.title_rows.insert(0, r)
+    table.title = " ".join(_text(grid, r) for r in table.title_rows if not _looks_like_note(grid, r))
+
+
+def _label_header(grid: Grid, info: RowInfo, table: Table, r: int, blanks: int) -> bool:
+    """A row with text only over the label columns, directly on top of other header rows."""
+    if blanks or not table.header_rows or info.numeric:
+        return False
+    text = _text(grid, r)
+    return len(text) <= 40 and not _looks_like_note(grid, r)
+
+
+def _attach_notes(grid: Grid, infos: list[RowInfo], tables: list[Table]) -> None:
+    """Text rows below a table body, up to the next table, are that table's notes/footnotes."""
+    for i, table in enumerate(tables):
+        limit = (tables[i + 1].top if i + 1 < len(tables) else len(infos))
+        last = max(table.body_rows + table.section_rows)
+        for r in range(last + 1, limit):
+            info = infos[r]
+            if not info.blank and not _is_data_row(info):
+                table.note_rows.append(r)
+        table.notes = "\n".join(_text(grid, r) for r in table.note_rows)
+
+
+def _is_total(grid: Grid, table: Table, r: int) -> bool:
+    labels = [grid.values[r][c] for c in table.label_cols if c < len(grid.values[r])]
+    return any(isinstance(v, str) and _TOTAL.search(v) for v in labels)
+
+
+def _looks_like_note(grid: Grid, r: int) -> bool:
+    return bool(_NOTE.match(_text(grid, r)))
+
+
+def _text(grid: Grid, r: int) -> str:
+    return " ".join(str(v).strip() for v in grid.values[r] if v is not None and str(v).strip())

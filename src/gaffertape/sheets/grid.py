@@ -1,0 +1,72 @@
+"""The one in-memory cell grid every reader produces and every detector consumes.
+
+Keeping a single plain type (rows of Python values plus optional style hints) means the detector
+runs the same way on an .xlsx, a .csv, or an annotated grid from a benchmark corpus.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+Merge = tuple[int, int, int, int]  # first row, first col, last row, last col (inclusive, 0-based)
+
+
+@dataclass
+class Grid:
+    """One sheet: cell values (``None`` when empty), merged ranges and optional style hints."""
+
+    source: str
+    sheet: str
+    values: list[list[object]]
+    merged: list[Merge] = field(default_factory=list)
+    bold: set[tuple[int, int]] = field(default_factory=set)
+    indent: dict[tuple[int, int], int] = field(default_factory=dict)
+
+    @property
+    def n_rows(self) -> int:
+        return len(self.values)
+
+    @property
+    def n_cols(self) -> int:
+        return max((len(r) for r in self.values), default=0)
+
+    def cell(self, row: int, col: int) -> object:
+        """The value at (row, col), ``None`` outside the grid or when empty."""
+        if row < len(self.values) and col < len(self.values[row]):
+            return self.values[row][col]
+        return None
+
+    def filled_merges(self) -> dict[tuple[int, int], object]:
+        """Value of every covered cell of a merged range, so headers read the same across a span."""
+        filled: dict[tuple[int, int], object] = {}
+        for r0, c0, r1, c1 in self.merged:
+            value = self.cell(r0, c0)
+            if value is None:
+                continue
+            for r in range(r0, r1 + 1):
+                for c in range(c0, c1 + 1):
+                    if (r, c) != (r0, c0):
+                        filled[(r, c)] = value
+        return filled
+
+
+def cell_ref(row: int, col: int) -> str:
+    """Excel-style reference for 0-based (row, col), e.g. (6, 2) -> 'C7'."""
+    letters = ""
+    col += 1
+    while col:
+        col, rem = divmod(col - 1, 26)
+        letters = chr(65 + rem) + letters
+    return f"{letters}{row + 1}"
+
+
+def from_rows(rows: list[list[object]], *, source: str = "", sheet: str = "") -> Grid:
+    """A grid from raw rows, with '' and whitespace-only strings treated as empty."""
+    clean = [[_clean(v) for v in row] for row in rows]
+    return Grid(source=source, sheet=sheet, values=clean)
+
+
+def _clean(value: object) -> object:
+    if isinstance(value, str):
+        return value if value.strip() else None
+    return value

@@ -1,0 +1,43 @@
+"""What the detector finds on a sheet: tables, their parts, and the role of every cell."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+ROLES = ("title", "header", "row_label", "data", "total", "note", "subtable")
+
+
+@dataclass
+class Table:
+    """One detected table: row/column sets by role, plus the texts kept as metadata."""
+
+    index: int
+    left: int
+    right: int
+    title_rows: list[int] = field(default_factory=list)
+    header_rows: list[int] = field(default_factory=list)
+    body_rows: list[int] = field(default_factory=list)
+    section_rows: list[int] = field(default_factory=list)
+    total_rows: list[int] = field(default_factory=list)
+    note_rows: list[int] = field(default_factory=list)
+    label_cols: list[int] = field(default_factory=list)
+    data_cols: list[int] = field(default_factory=list)
+    title: str = ""
+    notes: str = ""
+
+    @property
+    def top(self) -> int:
+        return min(self.title_rows + self.header_rows + self.body_rows)
+
+    @property
+    def bottom(self) -> int:
+        return max(self.body_rows + self.note_rows + self.section_rows)
+
+
+@dataclass
+class SheetLayout:
+    """All tables detected on one grid."""
+
+    source: str
+    sheet: str
+    tables: list[Table]

@@ -1,0 +1,90 @@
+"""Read .xlsx/.xlsm/.xls/.ods/.csv files into :class:`Grid` objects, fast.
+
+python-calamine reads values and merged ranges for every binary format. It misses merged ranges
+in .ods, so those come from a streaming parse of ``content.xml`` (see :mod:`.ods_merges`).
+Every failure becomes a :class:`UserError` naming the file, so a folder run can carry on.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+from python_calamine import CalamineWorkbook
+
+from gaffertape.errors import UserError
+from gaffertape.sheets.grid import Grid, from_rows
+from gaffertape.sheets.ods_merges import ods_merges
+
+WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods", ".xlsb"}
+SUFFIXES = WORKBOOK_SUFFIXES | {".csv"}
+MAX_BYTES = 200 * 1024 * 1024
+MAX_CELLS = 20_000_000
+
+
+def read_grids(path: Path | str) -> list[Grid]:
+    """Every sheet of ``path`` as a grid; raises UserError for unreadable or oversized files."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in SUFFIXES:
+        raise UserError(f"{path}: not a spreadsheet ({suffix or 'no suffix'})",
+                        hint=f"use one of {', '.join(sorted(SUFFIXES))}")
+    if not path.is_file():
+        raise UserError(f"{path}: no such file", hint="check the path")
+    if path.stat().st_size > MAX_BYTES:
+        raise UserError(f"{path}: file is larger than {MAX_BYTES // 2**20} MB",
+                        hint="split the workbook or export the sheets you need")
+    if suffix == ".csv":
+        return [_read_csv(path)]
+    return _read_workbook(path, suffix)
+
+
+def _read_csv(path: Path) -> Grid:
+    raw = path.read_bytes()
+    text = raw.decode("utf-8-sig", errors="replace")
+    try:
+        dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(text[:4096], ",;\t|")
+    except csv.Error:
+        dialect = csv.excel
+    rows: list[list[object]] = [list(r) for r in csv.reader(io.StringIO(text), dialect)]
+    return from_rows(rows, source=str(path), sheet=path.stem)
+
+
+def _read_workbook(path: Path, suffix: str) -> list[Grid]:
+    try:
+        workbook = CalamineWorkbook.from_path(str(path))
+        names = workbook.sheet_names
+    except Exception as exc:
+        raise _unreadable(path, exc) from exc
+    merges = ods_merges(path) if suffix == ".ods" else {}
+    grids, cells = [], 0
+    for name in names:
+        try:
+            sheet = workbook.get_sheet_by_name(name)
+            rows = sheet.to_python(skip_empty_area=False)
+            sheet_merges = merges.get(name) if merges else _calamine_merges(sheet)
+        except Exception as exc:
+            raise _unreadable(path, exc, name) from exc
+        cells += sum(len(r) for r in rows)
+        if cells > MAX_CELLS:
+            raise UserError(f"{path}: more than {MAX_CELLS:,} cells",
+                            hint="split the workbook or export the sheets you need")
+        values = [[None if v == "" else v for v in row] for row in rows]
+        grids.append(Grid(source=str(path), sheet=name, values=values, merged=sheet_merges or []))
+    return grids
+
+
+def _calamine_merges(sheet: object) -> list[tuple[int, int, int, int]]:
+    ranges = getattr(sheet, "merged_cell_ranges", None) or []
+    return [(r0, c0, r1, c1) for (r0, c0), (r1, c1) in ranges]
+
+
+def _unreadable(path: Path, exc: Exception, sheet: str | None = None) -> UserError:
+    where = f"{path} (sheet {sheet!r})" if sheet else str(path)
+    text = str(exc).lower()
+    if "password" in text or "encrypt" in text or "cfb" in text:
+        hint = "it looks password-protected or encrypted: save an unprotected copy"
+    else:
+        hint = "the file may be corrupt or not really a spreadsheet: open and re-save it"
+    return UserError(f"{where}: cannot read: {type(exc).__name__}: {exc}", hint=hint)

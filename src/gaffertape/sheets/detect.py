@@ -17,7 +17,8 @@ from gaffertape.sheets.values import is_numeric_like, is_year
 _TOTAL = re.compile(r"(^|\W)(total|totals|all\b|sum\b|overall|grand total)", re.IGNORECASE)
 _NOTE = re.compile(r"^\s*(source|sources|note|notes|see |\*|\d\s|\(\d|\[\d|footnote|symbol|"
                    r"x |na |z |- |\.\. |r |p |<http)", re.IGNORECASE)
-MAX_HEADER_GAP = 2
+MAX_BODY_GAP = 2
+MAX_HEADER_GAP = 5
 
 
 @dataclass(frozen=True)
@@ -37,11 +38,15 @@ def summarise_rows(grid: Grid) -> list[RowInfo]:
     """One RowInfo per grid row (the only full pass over every cell)."""
     infos = []
     for row in grid.values:
-        cols = tuple(c for c, v in enumerate(row) if v is not None and (type(v) is not str or v.strip()))
+        cols = tuple(c for c, v in enumerate(row) if v is not None and _filled(v))
         numeric = tuple(c for c in cols if is_numeric_like(row[c]))
         years = len(numeric) >= 2 and all(is_year(row[c]) for c in numeric)
         infos.append(RowInfo(cols, numeric, years))
     return infos
+
+
+def _filled(value: object) -> bool:
+    return type(value) is not str or bool(value.strip())  # type: ignore[union-attr]
 
 
 def detect(grid: Grid) -> SheetLayout:
@@ -84,17 +89,22 @@ def _bodies(infos: list[RowInfo]) -> list[tuple[int, int]]:
 
 def _bridgeable(infos: list[RowInfo], end: int, nxt: int) -> bool:
     """Can the rows strictly between two data rows sit inside one table body?"""
-    first_data = min(infos[end].numeric[0], infos[nxt].numeric[0])
+    first_data = min(_first_value_col(infos[end]), _first_value_col(infos[nxt]))
     blanks = 0
     for info in infos[end + 1:nxt]:
         if info.blank:
             blanks += 1
-            if blanks > MAX_HEADER_GAP:
+            if blanks > MAX_BODY_GAP:
                 return False
             continue
         if any(c >= first_data for c in info.cols):
             return False
     return True
+
+
+def _first_value_col(info: RowInfo) -> int:
+    """First numeric column right of the row's leading cell (which may be a year label)."""
+    return next((c for c in info.numeric if c > info.cols[0]), info.numeric[0])
 
 
 def _build_table(grid: Grid, infos: list[RowInfo], start: int, end: int, floor: int,
@@ -133,12 +143,12 @@ def _columns(grid: Grid, infos: list[RowInfo], rows: list[int]) -> tuple[list[in
             numeric[c] = numeric.get(c, 0) + 1
             if is_year(grid.values[r][c]):
                 years[c] = years.get(c, 0) + 1
-    n = max(len(data_rows), 1)
+    n = len(data_rows)
     label_cols = []
     for c in sorted(filled):
         text_like = filled[c] - numeric.get(c, 0) > numeric.get(c, 0)
-        sparse_years = years.get(c, 0) == numeric.get(c, 0) > 0 and filled[c] < 0.6 * n
-        if text_like or sparse_years:
+        year_labels = years.get(c, 0) == numeric.get(c, 0) > 0 and (not label_cols or filled[c] < n)
+        if text_like or year_labels:
             label_cols.append(c)
         else:
             break
@@ -153,35 +163,50 @@ def _is_header_row(info: RowInfo, table: Table) -> bool:
 def _header_and_title(grid: Grid, infos: list[RowInfo], table: Table, floor: int) -> None:
     """Walk upwards from the body: header rows first, then title/metadata rows."""
     first = min(table.body_rows + table.section_rows)
+    candidates: list[tuple[int, bool]] = []  # (row, spans data columns)
     r, blanks = first - 1, 0
-    while r >= floor:
+    while r >= floor and blanks <= MAX_HEADER_GAP:
         info = infos[r]
         if info.blank:
             blanks += 1
-            if blanks > MAX_HEADER_GAP and table.header_rows:
-                break
-        elif _is_header_row(info, table) or _label_header(grid, info, table, r, blanks):
-            table.header_rows.insert(0, r)
+        elif _is_header_row(info, table):
+            candidates.append((r, True))
+            blanks = 0
+        elif _label_header(grid, info, table, r):
+            candidates.append((r, False))
             blanks = 0
         else:
             break
         r -= 1
-    top = min(table.header_rows) if table.header_rows else first
+    while candidates and not candidates[-1][1] and infos[candidates[-1][0]].cols[0] <= table.left:
+        candidates.pop()
+    table.header_rows = sorted(r for r, _ in candidates)
+    _title(grid, infos, table, floor)
+
+
+def _title(grid: Grid, infos: list[RowInfo], table: Table, floor: int) -> None:
+    top = min(table.header_rows) if table.header_rows else min(table.body_rows)
     for r in range(top - 1, floor - 1, -1):
         if infos[r].blank:
             continue
         if len(infos[r].cols) > 2 or (table.title_rows and r < table.title_rows[0] - 3):
             break
         table.title_rows.insert(0, r)
-    table.title = " ".join(_text(grid, r) for r in table.title_rows if not _looks_like_note(grid, r))
+    titles = [r for r in table.title_rows if not _looks_like_note(grid, r)]
+    table.title = " ".join(_text(grid, r) for r in titles)
 
 
-def _label_header(grid: Grid, info: RowInfo, table: Table, r: int, blanks: int) -> bool:
-    """A row with text only over the label columns, directly on top of other header rows."""
-    if blanks or not table.header_rows or info.numeric:
-        return False
+def _label_header(grid: Grid, info: RowInfo, table: Table, r: int) -> bool:
+    """A text row over the label columns only: a header of the label column, not a note."""
     text = _text(grid, r)
-    return len(text) <= 40 and not _looks_like_note(grid, r)
+    if info.numeric or _looks_like_note(grid, r) or _is_section_text(text):
+        return False
+    return info.cols[0] > table.left or len(text) <= 40
+
+
+def _is_section_text(text: str) -> bool:
+    """ALL-CAPS or colon-ended label rows introduce a block of rows, they do not head columns."""
+    return text.rstrip().endswith(":") or (text.isupper() and len(text) > 3)
 
 
 def _attach_notes(grid: Grid, infos: list[RowInfo], tables: list[Table]) -> None:

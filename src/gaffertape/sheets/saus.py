@@ -54,13 +54,13 @@ def evaluate_saus(path: Path) -> dict[str, float]:
     """Header-row-set macro-F1, exact-set rate, and per-role cell F1."""
     f1s, exact = [], 0
     counts: dict[str, list[int]] = {role: [0, 0, 0] for role in SAUS_ROLES.values()}
-    for grid, annotations in load_saus(path):
+    for grid, gold in load_saus(path):
         layout = detect(grid)
         predicted_rows = {r for t in layout.tables for r in t.header_rows}
-        gold_rows = header_rows_of(annotations)
+        gold_rows = header_rows_of(gold)
         f1s.append(_f1(len(predicted_rows & gold_rows), len(predicted_rows), len(gold_rows)))
         exact += predicted_rows == gold_rows
-        _count_roles(cell_roles(grid, layout), annotations, counts)
+        _count_roles(cell_roles(grid, layout), gold, counts)
     figures = {"sheets": float(len(f1s)), "header_macro_f1": sum(f1s) / max(len(f1s), 1),
                "header_exact": exact / max(len(f1s), 1)}
     for role, (tp, pred, gold) in counts.items():

@@ -19,7 +19,7 @@ SUPPRESSION = frozenset({
 _NUMBER = re.compile(
     r"^\s*(?P<pre>[\[(<>~≤≥]?)\s*(?P<sign>[-−+]?)\s*[£$€]?\s*"
     r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)(?P<exp>[eE][-+]?\d+)?\s*"
-    r"(?P<pct>%?)\s*(?P<post>[\])]?\s*(?:\[[a-z0-9]{1,4}\]|\([a-z0-9]{1,2}\)|[*†‡§¶#a-zA-Z]{1,3})?)\s*$"
+    r"(?P<pct>%?)\s*(?P<post>[\])]?\s*(?:\[[a-z0-9]{1,4}\]|\([a-z0-9]{1,2}\)|\\\d{1,2}|[*†‡§¶#a-zA-Z]{1,3})?)\s*$"
 )
 _NUM_START = frozenset("0123456789-−+.([<>~≤≥£$€")
 
@@ -64,7 +64,7 @@ def is_numeric_like(value: object) -> bool:
     if kind is not str:
         return False
     number, flag = _parse_text(value)  # type: ignore[arg-type]
-    return number is not None or (flag not in ("text", "") )
+    return number is not None or flag not in ("text", "")
 
 
 def is_year(value: object) -> bool:
@@ -73,6 +73,6 @@ def is_year(value: object) -> bool:
     if kind is float or kind is int:
         return float(value).is_integer() and 1800 <= value <= 2100  # type: ignore[operator]
     if kind is str:
-        s = value.strip().rstrip("*pr ")  # type: ignore[union-attr]
-        return len(s) == 4 and s.isdigit() and 1800 <= int(s) <= 2100
+        number, _flag = _parse_text(value)  # type: ignore[arg-type]
+        return number is not None and is_year(number)
     return False

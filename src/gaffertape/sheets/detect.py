@@ -175,6 +175,8 @@ def _header_and_title(grid: Grid, infos: list[RowInfo], table: Table, floor: int
         elif _label_header(grid, info, table, r):
             candidates.append((r, False))
             blanks = 0
+        elif not candidates and info.cols[-1] < table.data_cols[0]:
+            table.section_rows.insert(0, r)  # a sub-table title right above the first block
         else:
             break
         r -= 1

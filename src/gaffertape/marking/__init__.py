@@ -1,1 +1,20 @@
-"""Marking capability."""
+"""Marking: mark schemes, significant-difference flags, final marks, reports, cohort analytics.
+
+The API (in :mod:`gaffertape.marking.api`) returns DataFrames; the CLI (`gaffertape marking`)
+mirrors it. See docs/marking.md.
+"""
+
+from gaffertape.marking.api import (
+    Marking,
+    cohort_report,
+    export_table,
+    load,
+    write_board,
+    write_feedback,
+    write_reports,
+    write_script_reports,
+)
+from gaffertape.marking.scheme import MarkScheme, load_scheme
+
+__all__ = ["MarkScheme", "Marking", "cohort_report", "export_table", "load", "load_scheme",
+           "write_board", "write_feedback", "write_reports", "write_script_reports"]

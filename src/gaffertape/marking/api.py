@@ -1,0 +1,206 @@
+"""The marking Python API: load marks once, then flags, reports, cohort, board pack, feedback.
+
+Nothing is cached on disk: every report is regenerated from the marks each time, so a corrected
+mark can never leave a stale report behind.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pandas as pd
+import plotly.io as pio
+from plotly.offline import get_plotlyjs
+
+from gaffertape import ui
+from gaffertape.atomic import atomic_write, write_text_atomic
+from gaffertape.errors import UserError
+from gaffertape.marking import charts, cohort, feedback, pages, report
+from gaffertape.marking.flags import compute_flags, role_table
+from gaffertape.marking.marks import read_marks_file, read_marks_store, validate_marks
+from gaffertape.marking.scheme import MarkScheme, load_scheme
+from gaffertape.workspace import Workspace
+
+NEEDS_THIRD = "needs third marker"
+
+
+@dataclass(frozen=True)
+class Marking:
+    """Validated marks with everything derived from them, computed once per run."""
+
+    scheme: MarkScheme
+    marks: pd.DataFrame
+    roles: pd.DataFrame
+    flags: pd.DataFrame
+
+    @classmethod
+    def from_marks(cls, raw: pd.DataFrame, scheme: MarkScheme | None = None) -> Marking:
+        """Check a long-form marks DataFrame against the scheme and derive the flags."""
+        scheme = scheme or MarkScheme()
+        marks = validate_marks(raw, scheme)
+        return cls(scheme, marks, role_table(marks, scheme), compute_flags(marks, scheme))
+
+    @property
+    def flagged(self) -> pd.DataFrame:
+        """Scripts with a significant difference, most urgent first."""
+        return self.flags[self.flags["flagged"]].reset_index(drop=True)
+
+    def script(self, pi: str, course: str | None = None) -> tuple[dict, dict]:
+        return report.find_script(self.flags, self.roles, pi, course)
+
+
+def scheme_for(workspace: Workspace | None, scheme_file: Path | str | None = None) -> MarkScheme:
+    """The scheme file if given, else the workspace's ``[marking]`` config, else the default."""
+    section = workspace.section("marking") if workspace else {}
+    path = scheme_file or section.get("scheme_file")
+    if path and workspace and not Path(path).is_absolute():
+        path = workspace.root / path if not Path(path).exists() else Path(path)
+    return load_scheme(path, section.get("scheme"))
+
+
+def load(source: Path | str | pd.DataFrame | None = None, *, workspace: Workspace | None = None,
+         scheme: MarkScheme | None = None) -> Marking:
+    """Marks from a DataFrame, a CSV/XLSX file, or (``source=None``) the workspace store."""
+    scheme = scheme or scheme_for(workspace)
+    if isinstance(source, pd.DataFrame):
+        raw = source
+    elif source is not None:
+        raw = read_marks_file(source)
+    elif workspace is not None:
+        raw = read_marks_store(workspace.store)
+    else:
+        raise UserError("no marks given", hint="pass --from FILE or use a workspace store")
+    return Marking.from_marks(raw, scheme)
+
+
+def cohort_report(data: Marking) -> dict[str, pd.DataFrame]:
+    """Cohort tables: scripts by attention, per-category disagreement, marker bias."""
+    return {
+        "scripts": data.flags,
+        "categories": cohort.category_disagreement(data.roles, data.scheme),
+        "markers": cohort.marker_bias(data.roles, data.flags, data.scheme),
+    }
+
+
+def export_table(df: pd.DataFrame, dest: Path | str) -> Path:
+    """Write a DataFrame as CSV or XLSX (by suffix), atomically."""
+    dest = Path(dest)
+    with atomic_write(dest) as tmp:
+        if dest.suffix.lower() == ".xlsx":
+            df.to_excel(tmp, index=False, engine="openpyxl")
+        elif dest.suffix.lower() == ".csv":
+            df.to_csv(tmp, index=False)
+        else:
+            raise UserError(f"{dest}: can only export .csv or .xlsx")
+    return dest
+
+
+def export_workbook(tables: dict[str, pd.DataFrame], dest: Path | str) -> Path:
+    """Write several DataFrames as sheets of one XLSX workbook, atomically."""
+    dest = Path(dest)
+    with atomic_write(dest) as tmp, pd.ExcelWriter(tmp, engine="openpyxl") as writer:
+        for name, df in tables.items():
+            df.to_excel(writer, sheet_name=name[:31], index=False)
+    return dest
+
+
+def _script_figures(data: Marking, flag: dict, role: dict) -> tuple[str, pd.DataFrame, list]:
+    text, table = report.script_report(flag, role, data.scheme)
+    title = f"{flag['course']} {flag['pi']}"
+    figures = [charts.category_chart(table, f"{title}: marks by category"),
+               charts.totals_chart(table, data.scheme, f"{title}: totals by category")]
+    return text, table, figures
+
+
+def write_script_reports(data: Marking, pis: list[str], folder: Path,
+                         formats: tuple[str, ...] = ("png",)) -> list[Path]:
+    """Per script: ``report.html`` (text, table, interactive charts) plus static chart files."""
+    js = folder / "plotly.min.js"
+    if not js.exists():
+        write_text_atomic(js, get_plotlyjs())
+    written, figures, paths = [], [], []
+    with ui.make_progress() as progress:
+        task = progress.add_task("Script reports", total=len(pis), status="")
+        for pi in pis:
+            flag, role = data.script(pi)
+            text, table, figs = _script_figures(data, flag, role)
+            out = folder / f"{flag['course']}_{pi}"
+            body = pages.script_section(flag, text, table, [
+                pio.to_html(f, include_plotlyjs=False, full_html=False) for f in figs])
+            head = "<script src='../plotly.min.js'></script>"
+            written.append(write_text_atomic(out / "report.html", pages.page(pi, body, head)))
+            for fmt in formats:
+                figures += figs
+                paths += [out / f"categories.{fmt}", out / f"totals.{fmt}"]
+            progress.update(task, advance=1, status=pi)
+    return written + charts.export_static(figures, paths)
+
+
+def write_board(data: Marking, folder: Path, *, pdf: bool = True) -> list[Path]:
+    """The award-board pack: one page per flagged script, as HTML and (optionally) PDF."""
+    flagged = data.flagged
+    sections, figures = [], []
+    for pi, course in zip(flagged["pi"], flagged["course"], strict=True):
+        flag, role = data.script(pi, course)
+        text, table, figs = _script_figures(data, flag, role)
+        sections.append((flag, text, table))
+        figures += figs
+    svgs = _figures_to_svg(figures, folder)
+    body = [f"<h1>Award board: {len(sections)} flagged scripts</h1>"
+            f"<p>Generated {datetime.now(UTC):%Y-%m-%d %H:%M} UTC from the marks.</p>"]
+    body += [pages.script_section(flag, text, table, svgs[2 * i:2 * i + 2])
+             for i, (flag, text, table) in enumerate(sections)]
+    html_path = write_text_atomic(folder / "board.html", pages.page("Award board", "".join(body)))
+    return [html_path, pages.print_pdf(html_path, folder / "board.pdf")] if pdf else [html_path]
+
+
+def _figures_to_svg(figures: list, folder: Path) -> list[str]:
+    """Render figures to SVG text in one browser session (through a scratch folder)."""
+    scratch = folder / ".svg-scratch"
+    paths = [scratch / f"{i}.svg" for i in range(len(figures))]
+    with ui.make_progress(transient=True) as progress:
+        progress.add_task("Rendering board charts", total=None, status=f"{len(figures)} charts")
+        charts.export_static(figures, paths)
+    svgs = [p.read_text(encoding="utf-8") for p in paths]
+    for p in paths:
+        p.unlink()
+    if scratch.exists():
+        scratch.rmdir()
+    return svgs
+
+
+def write_feedback(data: Marking, folder: Path) -> pd.DataFrame:
+    """Draft feedback for every script: a table, plus one editable Markdown file per script."""
+    drafts = feedback.feedback_drafts(data.roles, data.scheme)
+    feedback.write_feedback(drafts, folder)
+    return drafts
+
+
+def write_reports(workspace: Workspace, *, board: bool = False) -> dict[str, object]:
+    """What the main job calls: flags, cohort tables and the third-marking list, from the store.
+
+    Writes CSVs under ``reports/marking/`` (and the board pack if ``board``), refreshes the
+    ``marking_flags`` store table, and returns a summary dict.
+    """
+    data = load(workspace=workspace)
+    folder = workspace.reports_dir / "marking"
+    tables = cohort_report(data)
+    third = data.flags[data.flags["status"] == NEEDS_THIRD]
+    files = {f"{name}.csv": df for name, df in tables.items()} | {"third_marking.csv": third}
+    written = [export_table(df, folder / name) for name, df in files.items()]
+    _store_flags(workspace, data.flags)
+    if board and not data.flagged.empty:
+        written += write_board(data, folder)
+    return {"scripts": len(data.flags), "flagged": int(data.flags["flagged"].sum()),
+            "needs_third_marker": third["pi"].tolist(), "agreed": int(
+                (data.flags["status"] == "agreed").sum()), "files": [str(p) for p in written]}
+
+
+def _store_flags(workspace: Workspace, flags: pd.DataFrame) -> None:
+    columns = ["course", "pi", "status", "flagged", "reasons", "first_pct", "second_pct",
+               "third_pct", "average_pct", "final_pct", "final_grade", "final_qualifier"]
+    out = flags[columns].assign(flagged=flags["flagged"].astype(int),
+                                generated_at=datetime.now(UTC).isoformat())
+    workspace.store.write_df("marking_flags", out, replace_where="1=1")

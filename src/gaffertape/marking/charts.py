@@ -1,0 +1,93 @@
+"""Charts for one script: one Plotly figure gives interactive HTML and static PNG/SVG/PDF.
+
+Static export goes through kaleido with Debian's Chromium (``/usr/bin/chromium``; a browser is
+never downloaded). Exporting many figures in one :func:`export_static` call reuses a single
+browser session, which is what keeps a 1,000-script board pack to minutes.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+import plotly.graph_objects as go
+import plotly.io as pio
+
+from gaffertape.atomic import atomic_write
+from gaffertape.errors import UserError
+from gaffertape.marking.marks import ROLES
+from gaffertape.marking.scheme import MarkScheme
+
+SYSTEM_CHROMIUM = "/usr/bin/chromium"
+ROLE_COLOURS = {"first": "#1f77b4", "second": "#ff7f0e", "third": "#2ca02c"}
+STATIC_FORMATS = ("png", "svg", "pdf")
+
+
+def _present_roles(table: pd.DataFrame) -> list[str]:
+    return [role for role in ROLES if table[role].notna().any()]
+
+
+def category_chart(table: pd.DataFrame, title: str) -> go.Figure:
+    """Dodged bars: each category's raw mark from each marker (third marker when present)."""
+    fig = go.Figure()
+    for role in _present_roles(table):
+        fig.add_bar(name=f"{role} marker", x=table["category"], y=table[role],
+                    marker_color=ROLE_COLOURS[role], text=table[role], textposition="outside")
+    fig.update_layout(barmode="group", title=title, yaxis_title="raw mark",
+                      yaxis_range=[0, float(table["max"].max()) * 1.15],
+                      legend_orientation="h", width=900, height=450, template="plotly_white")
+    return fig
+
+
+def totals_chart(table: pd.DataFrame, scheme: MarkScheme, title: str) -> go.Figure:
+    """Stacked bars: each marker's total by category, with grade boundaries as vertical lines."""
+    roles = _present_roles(table)
+    fig = go.Figure()
+    for row in table.itertuples():
+        contrib = [getattr(row, role) * row.weight / scheme.max_total * 100 for role in roles]
+        fig.add_bar(name=row.category, y=[f"{r} marker" for r in roles], x=contrib,
+                    orientation="h", hovertemplate="%{x:.1f} percentage points")
+    for band in scheme.bands:
+        if band.min > 0:
+            fig.add_vline(x=band.min, line_dash="dash", line_color="grey",
+                          annotation_text=f"{band.name} {band.min:g}%",
+                          annotation_position="top", annotation_font_size=10)
+    fig.update_layout(barmode="stack", title=title, xaxis_title="percentage of total",
+                      xaxis_range=[0, 100], yaxis_autorange="reversed", legend_orientation="h",
+                      width=900, height=160 + 60 * len(roles), template="plotly_white",
+                      margin={"t": 90})
+    return fig
+
+
+def _use_system_chromium() -> None:
+    """Point kaleido at the system Chromium, failing clearly if it is absent."""
+    if os.environ.get("BROWSER_PATH"):
+        return
+    if not Path(SYSTEM_CHROMIUM).exists():
+        raise UserError(f"static charts need Chromium at {SYSTEM_CHROMIUM}",
+                        hint="install Debian's chromium package, or set BROWSER_PATH")
+    os.environ["BROWSER_PATH"] = SYSTEM_CHROMIUM
+
+
+def export_static(figures: list[go.Figure], paths: list[Path]) -> list[Path]:
+    """Write many figures as static images (format from each suffix) in one browser session."""
+    if not figures:
+        return []
+    _use_system_chromium()
+    with tempfile.TemporaryDirectory(prefix="gaffertape-charts-") as tmp:
+        temps = [Path(tmp) / f"{i}{Path(p).suffix}" for i, p in enumerate(paths)]
+        pio.write_images(figures, temps)
+        for temp, dest in zip(temps, paths, strict=True):
+            with atomic_write(dest) as part:
+                shutil.copyfile(temp, part)
+    return [Path(p) for p in paths]
+
+
+def write_html(fig: go.Figure, dest: Path) -> Path:
+    """Write a self-contained interactive HTML file for one figure."""
+    with atomic_write(dest) as tmp:
+        fig.write_html(tmp, include_plotlyjs=True, full_html=True)
+    return dest

@@ -152,7 +152,12 @@ def _columns(grid: Grid, infos: list[RowInfo], rows: list[int]) -> tuple[list[in
             label_cols.append(c)
         else:
             break
-    data_cols = [c for c in sorted(numeric) if c not in label_cols]
+    first_numeric = min((c for c in numeric if c not in label_cols), default=None)
+    if first_numeric is None:
+        return label_cols, []
+    # text columns among the numbers (codes, descriptions) are data too: keep them
+    data_cols = [c for c in sorted(filled) if c >= first_numeric or
+                 (c not in label_cols and c in numeric)]
     return label_cols, data_cols
 
 

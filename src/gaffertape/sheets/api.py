@@ -1,0 +1,116 @@
+"""The Python API of the sheets capability; the CLI commands are thin wrappers around it.
+
+Each function returns a pandas DataFrame. Folder runs never stop at one bad file: its error is
+recorded (see :func:`tidy_files`) and the other files carry on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from gaffertape.errors import UserError
+from gaffertape.sheets.detect import detect
+from gaffertape.sheets.grid import Grid
+from gaffertape.sheets.layout import SheetLayout
+from gaffertape.sheets.readers import SUFFIXES, read_grids
+from gaffertape.sheets.recipes import Recipe, apply_recipes, load_recipes
+from gaffertape.sheets.tidy import COLUMNS, observations
+
+
+@dataclass
+class TidyResult:
+    """The combined observations plus one error line per file that could not be read."""
+
+    data: pd.DataFrame
+    errors: dict[str, str] = field(default_factory=dict)
+    files: int = 0
+
+
+def expand_paths(paths: Iterable[Path | str]) -> list[Path]:
+    """Files as given, and the spreadsheets inside any folder (recursively, sorted)."""
+    found: list[Path] = []
+    for path in map(Path, paths):
+        if path.is_dir():
+            found.extend(p for p in sorted(path.rglob("*"))
+                         if p.suffix.lower() in SUFFIXES and not p.name.startswith((".", "~$")))
+        else:
+            found.append(path)
+    return found
+
+
+def layouts(path: Path | str,
+            recipes: list[Recipe] | None = None) -> list[tuple[Grid, SheetLayout]]:
+    """Every sheet of one file with its detected (and recipe-adjusted) layout."""
+    result = []
+    for grid in read_grids(path):
+        layout = detect(grid)
+        if recipes:
+            layout = apply_recipes(grid, layout, recipes)
+        result.append((grid, layout))
+    return result
+
+
+def tidy_file(path: Path | str, recipes: list[Recipe] | None = None) -> pd.DataFrame:
+    """Long-form observations of one workbook (raises UserError if it cannot be read)."""
+    frames = [observations(grid, layout) for grid, layout in layouts(path, recipes)]
+    return _concat(frames)
+
+
+def tidy_files(paths: Iterable[Path | str], *, recipes: Path | str | None = None,
+               on_file: Callable[[Path, str], None] | None = None) -> TidyResult:
+    """One combined dataset from many files; unreadable files are reported in ``errors``."""
+    loaded = load_recipes(recipes) if recipes else None
+    files = expand_paths(paths)
+    frames, errors = [], {}
+    for path in files:
+        try:
+            frames.append(tidy_file(path, loaded))
+            status = "ok"
+        except UserError as exc:
+            errors[str(path)] = exc.one_line()
+            status = "error"
+        if on_file:
+            on_file(path, status)
+    return TidyResult(_concat(frames), errors, len(files))
+
+
+def tidy(*paths: Path | str, recipes: Path | str | None = None) -> pd.DataFrame:
+    """Long-form dataset of one or more workbooks or folders; raises if any file failed."""
+    result = tidy_files(paths, recipes=recipes)
+    if result.errors:
+        first = next(iter(result.errors.values()))
+        raise UserError(f"{len(result.errors)} of {result.files} file(s) failed; first: {first}")
+    return result.data
+
+
+def wide(data: pd.DataFrame) -> dict[tuple[str, str, int], pd.DataFrame]:
+    """One wide table per (file, sheet, table), pivoted back from the long form."""
+    tables = {}
+    for key, group in data.groupby(["source_file", "sheet", "table"], sort=False):
+        tables[key] = pivot_wide(group)
+    return tables
+
+
+def pivot_wide(group: pd.DataFrame) -> pd.DataFrame:
+    """Rows are sheet rows (with sub-table and row-header columns), columns are header paths."""
+    frame = group.assign(_row=group["cell"].str.extract(r"(\d+)$", expand=False).astype(int))
+    cell = frame["value"].astype(object).where(frame["value"].notna(), frame["raw"])
+    frame = frame.assign(_cell=cell)
+    keys = ["_row", "sub_table", "row_header"]
+    table = frame.pivot_table(index=keys, columns="column_header", values="_cell",
+                              aggfunc="first", sort=False)
+    order = list(dict.fromkeys(frame["column_header"]))
+    table = table.reindex(columns=order).reset_index().drop(columns="_row")
+    table.columns.name = None
+    if not table["sub_table"].astype(bool).any():
+        table = table.drop(columns="sub_table")
+    return table
+
+
+def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    frames = [f for f in frames if not f.empty]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=COLUMNS)

@@ -10,11 +10,17 @@ from gaffertape.marking.scheme import DEFAULT_CATEGORIES, MarkScheme
 CATS = [c.name for c in DEFAULT_CATEGORIES]
 
 
-def long_marks(scripts: dict[str, dict[str, list[float]]],
-               course: str = "TM470-25J") -> pd.DataFrame:
-    """{pi: {role: [5 category marks]}} -> the long marks table; marker named after role."""
+def long_marks(scripts: dict[str, dict[str, list[float]]], course: str = "TM470-25J",
+               markers: dict[str, str] | None = None) -> pd.DataFrame:
+    """{pi: {role: [5 category marks]}} -> the long marks table.
+
+    Markers are named after their role ("First Marker") unless ``markers`` maps
+    "pi/role" or "role" to a name.
+    """
+    markers = markers or {}
     rows = [
-        {"course": course, "pi": pi, "role": role, "marker": f"{role.title()} Marker",
+        {"course": course, "pi": pi, "role": role,
+         "marker": markers.get(f"{pi}/{role}", markers.get(role, f"{role.title()} Marker")),
          "category": cat, "mark": mark, "comments": f"{role} says hi"}
         for pi, roles in scripts.items()
         for role, marks in roles.items()

@@ -1,7 +1,115 @@
-"""CLI commands for the sheets capability."""
+"""CLI commands for the sheets capability: tidy, wide and inspect.
+
+Each command wraps a function of :mod:`gaffertape.sheets.api`; folder runs report a bad file and
+carry on, then exit non-zero at the end if any file failed.
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Annotated
+
+import pandas as pd
 import typer
 
-app = typer.Typer(help="Sheets: see `gaffertape sheets --help`.", no_args_is_help=True)
+from gaffertape import ui
+from gaffertape.atomic import write_text_atomic
+from gaffertape.errors import UserError
+from gaffertape.sheets.api import TidyResult, expand_paths, layouts, tidy_files, wide
+from gaffertape.sheets.export import write_frame, write_store, write_wide
+from gaffertape.sheets.inspect_html import render, summary_rows
+from gaffertape.sheets.recipes import load_recipes
+
+app = typer.Typer(help="Sheets: messy workbooks -> long-form data with provenance.",
+                  no_args_is_help=True)
+
+Paths = Annotated[list[Path], typer.Argument(help="Workbooks (.xlsx .xls .ods .csv) or folders.")]
+OutFile = Annotated[Path | None, typer.Option("--out", "-o", help="data.csv or data.parquet")]
+OutDir = Annotated[Path, typer.Option("--out", "-o", help="Folder for one file per table.")]
+_WHERE = "use --out data.parquet, --out data.csv or --store"
+Recipes = Annotated[Path | None, typer.Option("--recipes", "-r", help="TOML recipe file.")]
+
+
+def _run(paths: list[Path], recipes: Path | None) -> TidyResult:
+    files = expand_paths(paths)
+    if not files:
+        raise UserError("no spreadsheets found", hint="pass files or folders of workbooks")
+    with ui.make_progress() as progress:
+        task = progress.add_task("Reading", total=len(files), status="")
+
+        def advance(path: Path, status: str) -> None:
+            progress.update(task, advance=1, status=f"{path.name}: {status}")
+
+        result = tidy_files(files, recipes=recipes, on_file=advance)
+    for message in result.errors.values():
+        ui.console.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
+    return result
+
+
+def _finish(result: TidyResult, written: str) -> None:
+    data = result.data
+    ui.print_summary("Sheets", {
+        "files": result.files, "failed": len(result.errors),
+        "tables": data.groupby(["source_file", "sheet", "table"]).ngroups if len(data) else 0,
+        "observations": len(data),
+        "flagged": int((data["flags"].astype(str) != "").sum()) if len(data) else 0,
+        "written": written,
+    })
+    if result.errors:
+        raise typer.Exit(1)
+
+
+@app.command("tidy")
+def tidy_command(
+    paths: Paths,
+    out: OutFile = None,
+    store: Annotated[bool, typer.Option("--store", help="Write to the workspace store.")] = False,
+    recipes: Recipes = None,
+) -> None:
+    """Detect tables and write one long-form dataset (one observation per row)."""
+    if out is None and not store:
+        raise UserError("say where to write", hint=_WHERE)
+    if recipes:
+        load_recipes(recipes)  # fail fast on a bad recipe file, before reading anything
+    result = _run(paths, recipes)
+    written = []
+    if out is not None:
+        written.append(str(write_frame(result.data, out)))
+    if store:
+        from gaffertape.cli.context import current_workspace
+
+        workspace = current_workspace()
+        count = write_store(result.data, workspace.store)
+        written.append(f"{count} rows -> {workspace.db_path}:sheet_observations")
+    _finish(result, "; ".join(written))
+
+
+@app.command("wide")
+def wide_command(
+    paths: Paths,
+    out: OutDir = Path("wide"),
+    fmt: Annotated[str, typer.Option("--format", "-f", help="csv or parquet")] = "csv",
+    recipes: Recipes = None,
+) -> None:
+    """Write one wide table per detected table (rows x column-header paths)."""
+    if fmt not in {"csv", "parquet"}:
+        raise UserError(f"--format {fmt!r} is not csv or parquet")
+    result = _run(paths, recipes)
+    files = write_wide(wide(result.data), out, fmt) if len(result.data) else []
+    _finish(result, f"{len(files)} file(s) in {out}")
+
+
+@app.command("inspect")
+def inspect_command(
+    path: Annotated[Path, typer.Argument(help="One workbook.")],
+    html: Annotated[Path | None, typer.Option("--html", help="HTML file to write.")] = None,
+    recipes: Recipes = None,
+) -> None:
+    """Show detected tables as text and write an HTML view with cell roles coloured."""
+    sheets = layouts(path, load_recipes(recipes) if recipes else None)
+    dest = html or path.with_name(f"{path.stem}.inspect.html")
+    write_text_atomic(dest, render(sheets, path.name))
+    rows = summary_rows(sheets)
+    if rows:
+        ui.print_summary(f"{path.name}: detected tables", pd.DataFrame(rows))
+    ui.print_summary("Inspector", {"sheets": len(sheets), "tables": len(rows), "html": dest})

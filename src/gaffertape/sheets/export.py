@@ -1,0 +1,51 @@
+"""Writing results: CSV or Parquet (atomically), or the workspace store."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+
+from gaffertape.atomic import atomic_write
+from gaffertape.errors import UserError
+from gaffertape.store import Store
+
+FORMATS = {".csv", ".parquet"}
+
+
+def write_frame(data: pd.DataFrame, dest: Path) -> Path:
+    """Write ``data`` as CSV or Parquet, chosen by the destination's suffix."""
+    suffix = dest.suffix.lower()
+    if suffix not in FORMATS:
+        raise UserError(f"{dest}: unknown output format {suffix!r}", hint="use .csv or .parquet")
+    with atomic_write(dest) as tmp:
+        if suffix == ".csv":
+            data.to_csv(tmp, index=False)
+        else:
+            data.to_parquet(tmp, index=False)
+    return dest
+
+
+def write_store(data: pd.DataFrame, store: Store) -> int:
+    """Replace the store's observations of these source files with ``data``."""
+    store.migrate()
+    sources = sorted(data["source_file"].unique()) if not data.empty else []
+    marks = ", ".join("?" for _ in sources) or "NULL"
+    frame = data.assign(is_total=data["is_total"].astype(int))
+    return store.write_df("sheet_observations", frame,
+                          replace_where=f"source_file IN ({marks})", params=sources)
+
+
+def write_wide(tables: dict[tuple[str, str, int], pd.DataFrame], folder: Path,
+               fmt: str) -> list[Path]:
+    """One file per table: ``<file>__<sheet>__t<n>.<fmt>`` in ``folder``."""
+    written = []
+    for (source, sheet, index), table in tables.items():
+        stem = _safe(f"{Path(source).stem}__{sheet}__t{index}")
+        written.append(write_frame(table, folder / f"{stem}.{fmt}"))
+    return written
+
+
+def _safe(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", name)

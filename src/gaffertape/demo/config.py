@@ -13,6 +13,10 @@ from pathlib import Path
 from typing import Any
 
 
+MAX_STUDENTS = 50_000
+MAX_ZIP_MB = 2_000.0  # the zip has no ZIP64 records, so it must stay under 4 GiB
+
+
 @dataclass(frozen=True)
 class Faults:
     """Which faults the server injects. Rates are probabilities per request (or per row/zip)."""
@@ -95,3 +99,12 @@ class DemoConfig:
     host: str = "127.0.0.1"
     port: int = 0
     eager_digest_mb: float = 128.0
+
+    def __post_init__(self) -> None:
+        """Refuse settings the generator cannot honour, before any work is done."""
+        if not 1 <= self.students <= MAX_STUDENTS:
+            raise ValueError(f"students must be between 1 and {MAX_STUDENTS}, not {self.students}")
+        if not 0 < self.zip_mb <= MAX_ZIP_MB:
+            raise ValueError(f"zip_mb must be above 0 and at most {MAX_ZIP_MB}, not {self.zip_mb}")
+        if not self.courses:
+            raise ValueError("at least one course (presentation) is needed")

@@ -13,7 +13,7 @@ import struct
 import sys
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from http import cookies
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
@@ -190,3 +190,19 @@ def _error_response(status: int) -> Response:
     """A bare server error page, as an overloaded legacy system sends it."""
     text = f"<html><body><h1>{status} Server Error</h1><p>Please try again later.</p></body></html>"
     return Response(status, html=text, headers={"Retry-After": "1"})
+
+
+def serve(config: DemoConfig, announce: Callable[[str], None]) -> None:
+    """Serve until Ctrl-C, first announcing the URL and the demo's (fake) credentials."""
+    demo = DemoUniversity(config).start()
+    try:
+        announce(f"Demo university at {demo.base_url}/")
+        announce(f"username: {demo.username}  password: {demo.password}")
+        if config.truth_path:
+            announce(f"truth file: {config.truth_path}")
+        announce("Press Ctrl-C to stop.")
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        announce("stopped")
+    finally:
+        demo.stop()

@@ -30,7 +30,7 @@ def read_marks_file(path: Path | str) -> pd.DataFrame:
     if suffix == ".csv":
         df = pd.read_csv(path, dtype=str, keep_default_na=False)
     elif suffix in {".xlsx", ".xlsm"}:
-        df = pd.read_excel(path, dtype=str, keep_default_na=False)
+        df = pd.read_excel(path, dtype=str, keep_default_na=False, engine="calamine")
     else:
         raise UserError(f"{path}: unsupported file type {suffix!r}", hint="use .csv or .xlsx")
     df["where"] = [f"{path.name} row {i + 2}" for i in range(len(df))]
@@ -64,7 +64,8 @@ def validate_marks(raw: pd.DataFrame, scheme: MarkScheme) -> pd.DataFrame:
         df["where"] = [f"marks row {i + 2}" for i in range(len(df))]
     missing = [c for c in COLUMNS if c not in df and c != "comments"]
     if missing:
-        raise UserError(f"marks are missing columns {missing}", hint=f"expected {COLUMNS}")
+        source = df["where"].iloc[0].rsplit(" row ", 1)[0] if len(df) else "marks"
+        raise UserError(f"{source}: missing columns {missing}", hint=f"expected {COLUMNS}")
     if "comments" not in df:
         df["comments"] = ""
     for column in ["course", "pi", "role", "marker", "category", "comments"]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time
 
+import numpy as np
 import pandas as pd
 
 from gaffertape.sheets.grid import Grid, cell_ref
@@ -22,10 +23,11 @@ SEP = " / "
 
 def observations(grid: Grid, layout: SheetLayout) -> pd.DataFrame:
     """Long-form observations of every table in ``layout``."""
-    columns: dict[str, list[object]] = {name: [] for name in COLUMNS}
-    for table in layout.tables:
-        _table_observations(grid, table, columns)
-    return pd.DataFrame(columns, columns=COLUMNS)
+    frames = [_table_observations(grid, table) for table in layout.tables]
+    frames = [f for f in frames if len(f)]
+    if not frames:
+        return pd.DataFrame({name: [] for name in COLUMNS})
+    return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
 
 
 def text(value: object) -> str:
@@ -61,23 +63,44 @@ def column_headers(grid: Grid, table: Table) -> dict[int, str]:
     return {c: SEP.join(parts) for c, parts in paths.items()}
 
 
-def _table_observations(grid: Grid, table: Table, out: dict[str, list[object]]) -> None:
+def _table_observations(grid: Grid, table: Table) -> pd.DataFrame:
+    """Columnar build (numpy masks, one pass of value parsing): this is the hot loop."""
+    paths = _row_paths(grid, table)
+    cols = table.data_cols
+    block = np.empty((len(paths), len(cols)), dtype=object)
+    block[:] = [[_at(grid.values[r], c) for c in cols] for r, _, _ in paths] or None
+    row_i, col_i = np.nonzero(block != None)  # noqa: E711 - elementwise test on objects
+    cells = block[row_i, col_i]
+    parsed = [(v, "") if type(v) is float else parse_value(v) for v in cells]
+    rows = np.array([r for r, _, _ in paths], dtype=np.int64)[row_i]
+    letters = [cell_ref(0, c)[:-1] for c in cols]
     headers = column_headers(grid, table)
     totals = set(table.total_rows)
-    for r, sub_table, row_header in _row_paths(grid, table):
-        row = grid.values[r]
-        for c in table.data_cols:
-            value = row[c] if c < len(row) else None
-            if value is None or value == "":
-                continue
-            number, flag = parse_value(value)
-            for name, item in (("source_file", grid.source), ("sheet", grid.sheet),
-                               ("table", table.index), ("table_title", table.title),
-                               ("cell", cell_ref(r, c)), ("row_header", row_header),
-                               ("column_header", headers[c]), ("sub_table", sub_table),
-                               ("value", number), ("raw", text(value)), ("flags", flag),
-                               ("is_total", r in totals)):
-                out[name].append(item)
+    n = len(cells)
+    columns = {
+        "source_file": np.full(n, grid.source, dtype=object),
+        "sheet": np.full(n, grid.sheet, dtype=object),
+        "table": np.full(n, table.index, dtype=np.int64),
+        "table_title": np.full(n, table.title, dtype=object),
+        "cell": [f"{letters[c]}{r + 1}" for c, r in zip(col_i, rows, strict=True)],
+        "row_header": np.array([p for _, _, p in paths], dtype=object)[row_i],
+        "column_header": np.array([headers[c] for c in cols], dtype=object)[col_i],
+        "sub_table": np.array([s for _, s, _ in paths], dtype=object)[row_i],
+        "value": np.array([p[0] for p in parsed], dtype=float),
+        "raw": [None if type(v) is float else text(v) for v in cells],
+        "flags": [p[1] for p in parsed],
+        "is_total": np.isin(rows, list(totals)),
+    }
+    # object dtype: converting every string column to Arrow costs more than the whole parse
+    return pd.DataFrame({k: pd.Series(v, dtype=_DTYPES.get(k, object)) for k, v in columns.items()})
+
+
+_DTYPES = {"table": np.int64, "value": float, "is_total": bool}
+
+
+def _at(row: list[object], c: int) -> object:
+    value = row[c] if c < len(row) else None
+    return None if value == "" else value
 
 
 def _row_paths(grid: Grid, table: Table) -> list[tuple[int, str, str]]:

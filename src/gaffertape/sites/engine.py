@@ -1,0 +1,451 @@
+"""The polite HTTP engine: one session per site, with politeness, retries and re-login apart.
+
+Layers (as in Scrapy/httpx, each replaceable on its own):
+
+* :class:`HostThrottle` (politeness): a bounded number of connections per host, a request-rate
+  cap per host shared by every session in the process, and a randomised pause before each
+  request (0.5-1.5 x the base delay).
+* :class:`RetryPolicy`: exponential backoff with jitter on 5xx, timeouts and connection resets,
+  honouring ``Retry-After``.
+* :class:`SiteSession` (session/auth): the cookie jar, SSO redirects, login with the hidden
+  fields of the login form carried through, re-login when the session has expired (recognised
+  from page content), and a clean stop on lockout (:class:`SiteLocked` says when to retry).
+* Storage is not here: callers stream bodies into files (``stream_to``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import random
+import re
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+from lxml import html as lxml_html
+from pydantic import SecretStr
+
+from gaffertape.errors import UserError
+from gaffertape.sites.profile import Politeness, Profile
+
+log = logging.getLogger("gaffertape.sites")
+
+USER_AGENT = "gaffertape/0.1 (polite; +https://example.invalid/gaffertape)"
+
+
+class SiteError(Exception):
+    """A request to a site failed after every retry (or could not be retried)."""
+
+
+class SessionExpired(SiteError):
+    """The site answered with its login page: log in again and redo the unit of work."""
+
+
+class SiteLocked(UserError):
+    """The account is locked out: stop talking to that site until ``retry_at``."""
+
+    def __init__(self, site: str, seconds: float) -> None:
+        self.site = site
+        self.seconds = seconds
+        self.retry_at = datetime.now(UTC) + timedelta(seconds=seconds)
+        super().__init__(
+            f"{site}: the site says the account is locked; stopped all requests to it",
+            hint=f"retry after {self.retry_at.astimezone():%H:%M:%S} (in {seconds:.0f} s) with the "
+                 "same command; lower --rate or --concurrency if it happens again",
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+# politeness
+
+
+class HostThrottle:
+    """Per-host politeness shared by every session in the process."""
+
+    _registry: dict[str, HostThrottle] = {}
+    _registry_lock = threading.Lock()
+
+    def __init__(self, concurrency: int, rate: float) -> None:
+        self.slots = threading.BoundedSemaphore(concurrency)
+        self.interval = 1.0 / rate
+        self._next = 0.0
+        self._lock = threading.Lock()
+        self.locked_until = 0.0
+
+    @classmethod
+    def for_host(cls, host: str, politeness: Politeness) -> HostThrottle:
+        """The throttle of ``host``; the first session to ask sets its limits."""
+        with cls._registry_lock:
+            throttle = cls._registry.get(host)
+            if throttle is None:
+                throttle = cls._registry[host] = cls(politeness.concurrency, politeness.rate)
+            return throttle
+
+    @classmethod
+    def reset(cls) -> None:
+        with cls._registry_lock:
+            cls._registry.clear()
+
+    def wait_turn(self) -> None:
+        """Block until the host's rate cap allows one more request to start."""
+        with self._lock:
+            now = time.monotonic()
+            start = max(now, self._next)
+            self._next = start + self.interval
+        if start > now:
+            time.sleep(start - now)
+
+
+@dataclass
+class RetryPolicy:
+    retries: int = 5
+    backoff: float = 0.5
+    max_backoff: float = 30.0
+
+    def wait(self, attempt: int, retry_after: float | None = None) -> float:
+        """Seconds to wait before retry number ``attempt`` (1-based): full jitter, capped."""
+        base = min(self.max_backoff, self.backoff * (2 ** (attempt - 1)))
+        delay = random.uniform(base / 2, base)
+        if retry_after is not None:
+            delay = max(delay, min(retry_after, 300.0))
+        return delay
+
+
+RETRY_STATUS = {429, 500, 502, 503, 504}
+TRANSPORT_ERRORS = (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError)
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    value = response.headers.get("Retry-After")
+    if not value:
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        from email.utils import parsedate_to_datetime
+
+        try:
+            return max(0.0, (parsedate_to_datetime(value) - datetime.now(UTC)).total_seconds())
+        except (TypeError, ValueError):
+            return None
+
+
+# ---------------------------------------------------------------------------------------------
+# pages and forms
+
+
+@dataclass
+class Page:
+    url: str
+    status: int
+    text: str
+    _tree: Any = field(default=None, repr=False)
+
+    @property
+    def tree(self) -> Any:
+        if self._tree is None:
+            self._tree = lxml_html.fromstring(self.text or "<html></html>", base_url=self.url)
+        return self._tree
+
+    def xpath(self, expr: str) -> list[Any]:
+        return self.tree.xpath(expr)
+
+    def contains(self, needles: list[str]) -> bool:
+        low = self.text.lower()
+        return any(n.lower() in low for n in needles)
+
+
+def form_fields(form: Any) -> dict[str, str]:
+    """The values a browser would send for a form as it stands (hidden fields included)."""
+    values: dict[str, str] = {}
+    for element in form.xpath(".//input|.//select|.//textarea"):
+        name = element.get("name")
+        if not name:
+            continue
+        tag = element.tag.lower()
+        if tag == "input":
+            kind = (element.get("type") or "text").lower()
+            if kind in {"submit", "button", "image", "reset", "file"}:
+                continue
+            if kind in {"checkbox", "radio"} and element.get("checked") is None:
+                continue
+            values[name] = element.get("value") or ""
+        elif tag == "select":
+            options = element.xpath(".//option")
+            chosen = [o for o in options if o.get("selected") is not None] or options[:1]
+            values[name] = (chosen[0].get("value") or chosen[0].text_content().strip()) if chosen else ""
+        else:
+            values[name] = element.text_content()
+    return values
+
+
+@dataclass
+class Download:
+    path: Path
+    size: int
+    sha256: str
+    content_length: int | None
+    filename: str | None
+
+
+# ---------------------------------------------------------------------------------------------
+# the session
+
+
+class SiteSession:
+    """One logged-in HTTP session with one site (thread-safe; share it between workers)."""
+
+    def __init__(self, profile: Profile, *, base_url: str | None = None, username: str,
+                 password: SecretStr | Callable[[], SecretStr],
+                 politeness: Politeness | None = None, on_request: Callable[[], None] | None = None
+                 ) -> None:
+        self.profile = profile
+        self.base_url = (base_url or profile.base_url or "").rstrip("/")
+        if not self.base_url:
+            raise UserError(f"no base URL for site {profile.name!r}",
+                            hint="set base_url in the profile or [sites.*] in gaffertape.toml")
+        self.username = username
+        self._password = password
+        self.politeness = politeness or profile.politeness
+        self.retry = RetryPolicy(self.politeness.retries, self.politeness.backoff,
+                                 self.politeness.max_backoff)
+        host = urlsplit(self.base_url).netloc
+        self.throttle = HostThrottle.for_host(host, self.politeness)
+        self.client = httpx.Client(
+            follow_redirects=True, timeout=httpx.Timeout(self.politeness.timeout, connect=15),
+            headers={"User-Agent": USER_AGENT},
+            limits=httpx.Limits(max_connections=self.politeness.concurrency * 2,
+                                max_keepalive_connections=self.politeness.concurrency * 2),
+        )
+        self._login_lock = threading.Lock()
+        self._generation = 0
+        self.logins = 0
+        self.requests = 0
+        self._count_lock = threading.Lock()
+        self.on_request = on_request
+        self.locked: SiteLocked | None = None
+
+    # -- plumbing ------------------------------------------------------------------------------
+
+    def url(self, path: str, **params: str) -> str:
+        from urllib.parse import quote
+
+        path = path.format(**{k: quote(str(v), safe="") for k, v in params.items()})
+        return urljoin(self.base_url + "/", path.lstrip("/")) if not path.startswith("http") else path
+
+    def close(self) -> None:
+        self.client.close()
+
+    def __enter__(self) -> SiteSession:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _password_value(self) -> str:
+        pw = self._password() if callable(self._password) else self._password
+        return pw.get_secret_value()
+
+    def _send(self, method: str, url: str, *, data: dict[str, str] | None = None,
+              stream_to: Path | None = None, expect: str | None = None) -> tuple[Page | None,
+                                                                                  Download | None]:
+        """One request with politeness and retries; streams the body to ``stream_to`` when the
+        answer's content type contains ``expect`` (otherwise it is read as a page)."""
+        attempt = 0
+        while True:
+            if self.locked is not None:
+                raise self.locked
+            attempt += 1
+            delay = self.politeness.delay * random.uniform(0.5, 1.5)
+            if delay:
+                time.sleep(delay)
+            retry_after = None
+            with self.throttle.slots:
+                self.throttle.wait_turn()
+                with self._count_lock:
+                    self.requests += 1
+                if self.on_request:
+                    self.on_request()
+                try:
+                    with self.client.stream(method, url, data=data) as response:
+                        if response.status_code in RETRY_STATUS:
+                            retry_after = _retry_after(response)
+                            response.read()
+                            raise SiteError(f"HTTP {response.status_code} from {_path(url)}")
+                        ctype = response.headers.get("content-type", "")
+                        if stream_to is not None and expect and expect in ctype.lower():
+                            return None, self._stream(response, stream_to)
+                        body = response.read()
+                        text = body.decode(response.encoding or "utf-8", errors="replace")
+                        page = Page(str(response.url), response.status_code, text)
+                        if response.status_code >= 400:
+                            raise SiteError(f"HTTP {response.status_code} from {_path(url)}")
+                        return page, None
+                except (SiteError, *TRANSPORT_ERRORS) as exc:
+                    error: Exception = exc
+                    if isinstance(exc, SiteError) and "HTTP 4" in str(exc):
+                        raise
+            if method != "GET" or attempt > self.retry.retries:
+                if method != "GET":
+                    raise SiteError(f"{method} {_path(url)}: {type(error).__name__}: {error}"
+                                    ) from error
+                raise SiteError(f"{method} {_path(url)} failed after {attempt} attempts: "
+                                f"{type(error).__name__}: {error}") from error
+            wait = self.retry.wait(attempt, retry_after)
+            log.info("%s %s: %s; retry %d in %.1fs", method, _path(url), error, attempt, wait)
+            time.sleep(wait)
+
+    def _stream(self, response: httpx.Response, dest: Path) -> Download:
+        expected = response.headers.get("content-length")
+        expected_size = int(expected) if expected and expected.isdigit() else None
+        digest = hashlib.sha256()
+        size = 0
+        with open(dest, "wb") as out:
+            for chunk in response.iter_raw(256 * 1024):
+                out.write(chunk)
+                digest.update(chunk)
+                size += len(chunk)
+        if expected_size is not None and size != expected_size:
+            raise httpx.RemoteProtocolError(
+                f"body cut short: {size} of {expected_size} bytes")
+        disposition = response.headers.get("content-disposition", "")
+        match = re.search(r'filename="?([^";]+)', disposition)
+        return Download(dest, size, digest.hexdigest(), expected_size,
+                        match[1] if match else None)
+
+    # -- what pages mean -----------------------------------------------------------------------
+
+    def check_lockout(self, page: Page) -> None:
+        detect = self.profile.detect
+        hit = any(page.xpath(x) for x in detect.lockout_page) if detect.lockout_page else False
+        if not hit and detect.lockout_text and not detect.lockout_page:
+            hit = page.contains(detect.lockout_text)
+        if hit:
+            seconds = 300.0
+            if detect.retry_after_regex:
+                match = re.search(detect.retry_after_regex, page.tree.text_content())
+                if match:
+                    seconds = float(match[1])
+            self.locked = SiteLocked(self.profile.name, seconds)
+            log.warning("%s: account locked; stopping (retry in %.0fs)", self.profile.name, seconds)
+            raise self.locked
+
+    def is_login_page(self, page: Page) -> bool:
+        detect = self.profile.detect
+        if detect.login_text and page.contains(detect.login_text):
+            return True
+        return any(page.xpath(x) for x in detect.login_page)
+
+    # -- login ---------------------------------------------------------------------------------
+
+    def login(self, seen_generation: int | None = None) -> None:
+        """Log in (once, even if many workers notice the expired session together)."""
+        with self._login_lock:
+            if seen_generation is not None and seen_generation != self._generation:
+                return  # someone else logged in meanwhile
+            spec = self.profile.login
+            tries = max(3, self.retry.retries + 1)
+            for attempt in range(1, tries + 1):
+                if attempt > 1:
+                    time.sleep(self.retry.wait(attempt - 1))
+                page, _ = self._send("GET", self.url(spec.url))
+                assert page is not None
+                self.check_lockout(page)
+                forms = page.xpath(spec.form)
+                if not forms:
+                    if not self.is_login_page(page):
+                        self._generation += 1
+                        return  # already logged in: the login URL went straight through
+                    raise SiteError(f"{self.profile.name}: no login form at {spec.url}")
+                form = forms[0]
+                values = form_fields(form)
+                values[spec.username_field] = self.username
+                values[spec.password_field] = self._password_value()
+                action = urljoin(page.url, form.get("action") or page.url)
+                method = (form.get("method") or "post").upper()
+                try:
+                    result, _ = self._send(method, action, data=values)
+                except SiteError as exc:  # 5xx, reset, stale token: fetch a fresh form
+                    log.info("%s: login attempt %d failed: %s", self.profile.name, attempt, exc)
+                    continue
+                assert result is not None
+                self.check_lockout(result)
+                if spec.failure_text and result.contains(spec.failure_text):
+                    raise UserError(f"{self.profile.name}: the site rejected the username "
+                                    f"{self.username!r} or its password",
+                                    hint=f"run `gaffertape login {self.profile.name} "
+                                         f"--username {self.username}` to store the right one")
+                if self.is_login_page(result):
+                    continue
+                self.logins += 1
+                self._generation += 1
+                log.info("%s: logged in as %s", self.profile.name, self.username)
+                return
+            raise SiteError(f"{self.profile.name}: could not log in after {tries} attempts")
+
+    # -- the public verbs ----------------------------------------------------------------------
+
+    def get(self, path: str, **params: str) -> Page:
+        """GET a page, logging in (again) whenever the site answers with its login page."""
+        url = self.url(path, **params)
+        for _ in range(4):
+            generation = self._generation
+            page, _ = self._send("GET", url)
+            assert page is not None
+            self.check_lockout(page)
+            if not self.is_login_page(page):
+                return page
+            log.info("%s: session expired or not logged in; logging in", self.profile.name)
+            self.login(generation)
+        raise SiteError(f"{self.profile.name}: still on the login page after logging in ({path})")
+
+    def submit(self, page: Page, form: Any, values: dict[str, str], *,
+               stream_to: Path | None = None, expect: str | None = None) -> Page | Download:
+        """Submit ``form`` (from ``page``) with ``values`` over its own fields.
+
+        Raises :class:`SessionExpired` (after logging in again) when the site answers with its
+        login page: the caller must fetch the form again, since tokens are single use.
+        """
+        data = {**form_fields(form), **values}
+        action = urljoin(page.url, form.get("action") or page.url)
+        method = (form.get("method") or "get").upper()
+        generation = self._generation
+        if method == "GET":
+            from urllib.parse import urlencode
+
+            action = action.split("?")[0] + "?" + urlencode(data)
+            result, download = self._send("GET", action, stream_to=stream_to, expect=expect)
+        else:
+            result, download = self._send(method, action, data=data, stream_to=stream_to,
+                                          expect=expect)
+        if download is not None:
+            return download
+        assert result is not None
+        self.check_lockout(result)
+        if self.is_login_page(result):
+            self.login(generation)
+            raise SessionExpired(f"{self.profile.name}: session expired during a form post")
+        return result
+
+
+def with_relogin(work: Callable[[], Any], attempts: int = 4) -> Any:
+    """Run a unit of work (fetch form, submit), redoing it when the session expired midway."""
+    for attempt in range(attempts):
+        try:
+            return work()
+        except SessionExpired:
+            if attempt == attempts - 1:
+                raise
+    return None
+
+
+def _path(url: str) -> str:
+    parts = urlsplit(url)
+    return parts.path + (f"?{parts.query}" if parts.query else "")

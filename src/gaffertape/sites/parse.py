@@ -1,0 +1,246 @@
+"""Turn pages (and pasted tables) into rows, driven by the profile's declarations."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from typing import Any
+from urllib.parse import parse_qs, urljoin, urlsplit
+
+from lxml import html as lxml_html
+
+from gaffertape.errors import UserError
+from gaffertape.sites.engine import Page
+from gaffertape.sites.profile import Allocation, Marks, Submission
+
+PI_RE = re.compile(r"^[A-Z][0-9]{7}$")
+
+
+def clean(text: str | None) -> str:
+    """Collapse whitespace (including &nbsp;) and strip."""
+    return " ".join((text or "").replace("\xa0", " ").split())
+
+
+def _norm(header: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", header.lower())
+
+
+def table_rows(table: Any) -> tuple[list[str], list[list[Any]]]:
+    """Header texts and the data rows' cell elements of an HTML table, tolerant of odd markup."""
+    rows = table.xpath(".//tr")
+    header: list[str] = []
+    data: list[list[Any]] = []
+    for row in rows:
+        cells = row.xpath("./th|./td")
+        if not header and row.xpath("./th"):
+            header = [clean(c.text_content()) for c in cells]
+            continue
+        if cells:
+            data.append(cells)
+    return header, data
+
+
+def _fit_cells(cells: list[Any], width: int) -> list[Any]:
+    """Repair a malformed row: drop surplus empty cells, pad missing trailing ones."""
+    cells = list(cells)
+    while len(cells) > width:
+        empties = [i for i, c in enumerate(cells)
+                   if not clean(c.text_content()) and not c.xpath(".//a")]
+        if not empties:
+            break
+        del cells[empties[0]]
+    return cells + [None] * (width - len(cells))
+
+
+def parse_presentations(page: Page, link_xpath: str, param: str) -> list[str]:
+    courses: list[str] = []
+    for link in page.xpath(link_xpath):
+        values = parse_qs(urlsplit(link.get("href", "")).query).get(param)
+        if values and values[0] not in courses:
+            courses.append(values[0])
+    return courses
+
+
+def parse_allocation(page: Page, spec: Allocation, course: str) -> list[dict[str, Any]]:
+    tables = page.xpath(spec.table)
+    if not tables:
+        raise UserError(f"no allocation table at {page.url} (profile XPath {spec.table!r})",
+                        hint="the page layout changed: update [allocation] table in the profile")
+    header, rows = table_rows(tables[0])
+    index = {_norm(h): i for i, h in enumerate(header)}
+    columns: dict[str, int] = {}
+    for field, column in spec.columns.items():
+        if _norm(column.header) not in index:
+            raise UserError(f"allocation table at {page.url} has no column {column.header!r} "
+                            f"(found: {', '.join(header)})", hint="update [allocation.columns]")
+        columns[field] = index[_norm(column.header)]
+    patterns = {f: re.compile(c.pattern) for f, c in spec.columns.items() if c.pattern}
+    out: list[dict[str, Any]] = []
+    for raw in rows:
+        cells = _fit_cells(raw, len(header))
+        texts = [clean(c.text_content()) if c is not None else "" for c in cells]
+        all_texts = [clean(c.text_content()) for c in raw]
+        record: dict[str, Any] = {"course": course}
+        for field, i in columns.items():
+            value = texts[i] if i < len(texts) else ""
+            pattern = patterns.get(field)
+            if pattern and not pattern.search(value):
+                # a shifted or broken row: take the one cell that fits the column's pattern
+                value = next((t for t in all_texts if pattern.search(t)), value)
+            record[field] = value
+        if not PI_RE.match(record.get("pi", "")) and "pi" in patterns:
+            continue  # not a student row (e.g. a footer)
+        hrefs = [a.get("href", "") for c in raw for a in c.xpath(".//a")]
+        for field, pattern in spec.links.items():
+            rx = re.compile(pattern)
+            match = next((h for h in hrefs if rx.search(h)), None)
+            record[field] = urljoin(page.url, match) if match else None
+        out.append(record)
+    return out
+
+
+def parse_marks(page: Page, spec: Marks) -> list[dict[str, Any]]:
+    """Rows (role, marker, category, max, mark, comments) for every marker section."""
+    rx = re.compile(spec.heading_regex)
+    out: list[dict[str, Any]] = []
+    for heading in page.xpath(spec.heading):
+        match = rx.match(clean(heading.text_content()))
+        if not match:
+            continue
+        role = spec.roles.get(match["role"], match["role"].lower())
+        marker = clean(match["marker"])
+        tables = heading.xpath(spec.table)
+        if not tables:
+            continue
+        comments_el = heading.xpath(spec.comments)
+        comments = comments_el[0].text_content().strip() if comments_el else None
+        header, rows = table_rows(tables[0])
+        index = {_norm(h): i for i, h in enumerate(header)}
+        ci, mi = index.get(_norm(spec.category_column)), index.get(_norm(spec.mark_column))
+        xi = index.get(_norm(spec.max_column)) if spec.max_column else None
+        if ci is None or mi is None:
+            raise UserError(f"marks table at {page.url} lacks {spec.category_column!r} or "
+                            f"{spec.mark_column!r} (found {header})", hint="update [marks]")
+        for cells in rows:
+            texts = [clean(c.text_content()) for c in cells]
+            if len(texts) <= max(ci, mi):
+                continue
+            out.append({"role": role, "marker": marker, "category": texts[ci],
+                        "max": _number(texts[xi]) if xi is not None and xi < len(texts) else None,
+                        "mark": _number(texts[mi]), "comments": comments})
+    return out
+
+
+def _number(text: str) -> float | None:
+    try:
+        return float(text)
+    except (TypeError, ValueError):
+        return None
+
+
+def parse_submission(page: Page, spec: Submission) -> dict[str, Any]:
+    """Code, listed files and the download form of a student's submission page."""
+    if spec.no_submission_text and page.contains(spec.no_submission_text):
+        return {"submitted": False, "code": None, "files": [], "form": None}
+    code = None
+    if spec.code:
+        found = page.xpath(spec.code)
+        code = clean(found[0].text_content()) if found else None
+    files: list[dict[str, Any]] = []
+    if spec.files_table:
+        tables = page.xpath(spec.files_table)
+        if tables:
+            header, rows = table_rows(tables[0])
+            index = {_norm(h): i for i, h in enumerate(header)}
+            fi = index.get(_norm(spec.file_column))
+            si = index.get(_norm(spec.size_column))
+            ti = index.get(_norm(spec.submitted_column))
+            for cells in rows:
+                texts = [clean(c.text_content()) for c in cells]
+                if fi is None or fi >= len(texts):
+                    continue
+                size = re.sub(r"[^0-9]", "", texts[si]) if si is not None and si < len(texts) else ""
+                files.append({"file": texts[fi], "size": int(size) if size else None,
+                              "submitted": texts[ti] if ti is not None and ti < len(texts) else None})
+    forms = page.xpath(spec.download_form)
+    return {"submitted": True, "code": code, "files": files, "form": forms[0] if forms else None}
+
+
+def form_mark_fields(form: Any, field_regex: str) -> list[tuple[str, str | None]]:
+    """(field name, label text) of the mark inputs of a form, in field-number order."""
+    rx = re.compile(field_regex)
+    found: list[tuple[int, str, str | None]] = []
+    for element in form.xpath(".//input|.//select"):
+        name = element.get("name") or ""
+        match = rx.match(name)
+        if not match:
+            continue
+        label = None
+        ident = element.get("id")
+        if ident:
+            labels = form.xpath(f".//label[@for='{ident}']")
+            if labels:
+                label = clean(labels[0].text_content())
+        if label is None:
+            parent_label = element.xpath("ancestor::label[1]")
+            if parent_label:
+                label = clean(parent_label[0].text_content())
+        if label is None:
+            cell = element.xpath("ancestor::td[1]/preceding-sibling::*[1]")
+            if cell:
+                label = clean(cell[0].text_content())
+        number = int(match[1]) if match.groups() and match[1].isdigit() else len(found)
+        found.append((number, name, label.rstrip(":") if label else None))
+    found.sort()
+    return [(name, label) for _, name, label in found]
+
+
+# -- pasted allocations ------------------------------------------------------------------------
+
+_HEADER_ALIASES = {
+    "pi": "pi", "personalidentifier": "pi", "studentpi": "pi", "studentid": "pi",
+    "name": "name", "studentname": "name", "student": "name",
+    "tutorgroup": "tutor_group", "group": "tutor_group", "tg": "tutor_group",
+    "status": "status", "course": "course", "presentation": "course", "pres": "course",
+}
+
+
+def parse_pasted(text: str, course: str | None) -> list[dict[str, Any]]:
+    """Students from a pasted allocation: an HTML table, TSV/CSV, or text copied from a page."""
+    if re.search(r"<t[dr][\s>]", text, re.I):
+        tree = lxml_html.fromstring(text)
+        grid = []
+        for tr in tree.xpath("//tr"):
+            grid.append([clean(c.text_content()) for c in tr.xpath("./th|./td")])
+    else:
+        lines = [ln for ln in text.splitlines() if ln.strip()]
+        if any("\t" in ln for ln in lines):
+            grid = [[clean(c) for c in ln.split("\t")] for ln in lines]
+        elif lines and lines[0].count(",") >= 1:
+            grid = [[clean(c) for c in row] for row in csv.reader(io.StringIO("\n".join(lines)))]
+        else:
+            grid = [[clean(c) for c in re.split(r"\s{2,}|\s*\|\s*", ln.strip())] for ln in lines]
+    header_map: dict[int, str] = {}
+    out: list[dict[str, Any]] = []
+    for row in grid:
+        keys = {i: _HEADER_ALIASES.get(_norm(c)) for i, c in enumerate(row)}
+        if not header_map and "pi" in keys.values():
+            header_map = {i: k for i, k in keys.items() if k}
+            continue
+        pi_cells = [i for i, c in enumerate(row) if PI_RE.match(c)]
+        if not pi_cells:
+            continue
+        record: dict[str, Any] = {"pi": row[pi_cells[0]]}
+        for i, key in header_map.items():
+            if i < len(row) and key != "pi" and row[i]:
+                record[key] = row[i]
+        record.setdefault("course", course)
+        if not record["course"]:
+            raise UserError("the pasted allocation has no course column",
+                            hint="give --course, e.g. --course TM470-25J")
+        out.append(record)
+    if not out:
+        raise UserError("no students found in the pasted allocation (no cell looks like a PI "
+                        "such as A1234567)", hint="paste the table including the PI column")
+    return out

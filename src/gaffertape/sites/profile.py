@@ -1,0 +1,276 @@
+"""Site profiles: a declarative TOML description of one institution's web system.
+
+A profile says how to log in, how to recognise the login and lockout pages, and where each piece
+of data lives (URL templates, XPath expressions, table headers, form field names). Pointing
+gaffertape at another institution needs a new profile, not new code; ``[hooks] module`` names a
+small Python module for the odd page that no declaration can describe (see docs/sites.md).
+
+Profiles are validated by pydantic: a bad one is a :class:`UserError` naming the field.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from gaffertape.errors import UserError
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+def _check_regex(value: str | None) -> str | None:
+    if value is not None:
+        try:
+            re.compile(value)
+        except re.error as exc:
+            raise ValueError(f"not a valid regular expression: {exc}") from exc
+    return value
+
+
+def _check_xpath(value: str) -> str:
+    from lxml import etree
+
+    try:
+        etree.XPath(value)
+    except etree.XPathSyntaxError as exc:
+        raise ValueError(f"not a valid XPath expression: {value!r} ({exc})") from exc
+    return value
+
+
+class Login(_Model):
+    url: str
+    form: str = "//form[.//input[@type='password']]"
+    username_field: str = "username"
+    password_field: str = "password"
+    failure_text: list[str] = Field(default_factory=list)
+
+    _x = field_validator("form")(_check_xpath)
+
+
+class Detect(_Model):
+    login_page: list[str] = Field(default_factory=list, description="XPath: any match = login page")
+    login_text: list[str] = Field(default_factory=list)
+    lockout_page: list[str] = Field(default_factory=list)
+    lockout_text: list[str] = Field(default_factory=list)
+    retry_after_regex: str | None = None
+
+    @field_validator("login_page", "lockout_page")
+    @classmethod
+    def _xpaths(cls, value: list[str]) -> list[str]:
+        return [_check_xpath(v) for v in value]
+
+    _r = field_validator("retry_after_regex")(_check_regex)
+
+
+class Politeness(_Model):
+    delay: float = Field(0.25, ge=0, description="base pause before each request (x 0.5-1.5)")
+    concurrency: int = Field(4, ge=1, le=32, description="parallel connections per host")
+    rate: float = Field(8.0, gt=0, description="requests per second per host, all workers")
+    retries: int = Field(5, ge=0, le=20)
+    backoff: float = Field(0.5, ge=0, description="first retry wait; doubles each time, jittered")
+    max_backoff: float = Field(30.0, gt=0)
+    timeout: float = Field(60.0, gt=0)
+
+
+class Column(_Model):
+    header: str
+    pattern: str | None = None
+
+    _r = field_validator("pattern")(_check_regex)
+
+
+class Presentations(_Model):
+    url: str
+    link: str
+    param: str = "pres"
+
+    _x = field_validator("link")(_check_xpath)
+
+
+class Allocation(_Model):
+    url: str
+    table: str
+    columns: dict[str, Column]
+    links: dict[str, str] = Field(default_factory=dict)
+
+    _x = field_validator("table")(_check_xpath)
+
+    @field_validator("columns")
+    @classmethod
+    def _need_pi(cls, value: dict[str, Column]) -> dict[str, Column]:
+        if "pi" not in value:
+            raise ValueError("must map a 'pi' column")
+        return value
+
+    @field_validator("links")
+    @classmethod
+    def _link_regexes(cls, value: dict[str, str]) -> dict[str, str]:
+        for v in value.values():
+            _check_regex(v)
+        return value
+
+
+class Marks(_Model):
+    url: str
+    heading: str
+    heading_regex: str
+    table: str
+    comments: str
+    category_column: str = "Category"
+    max_column: str | None = "Max"
+    mark_column: str = "Mark"
+    no_data_text: list[str] = Field(default_factory=list)
+    roles: dict[str, str] = Field(default_factory=dict)
+
+    _x = field_validator("heading", "table", "comments")(_check_xpath)
+
+    @field_validator("heading_regex")
+    @classmethod
+    def _groups(cls, value: str) -> str:
+        _check_regex(value)
+        if not {"role", "marker"} <= set(re.compile(value).groupindex):
+            raise ValueError("needs named groups (?P<role>...) and (?P<marker>...)")
+        return value
+
+
+class Post(_Model):
+    url: str
+    form: str
+    mark_field_regex: str = r"^mark_(\d+)$"
+    comments_field: str = "comments"
+    code_field: str = "confirmation_code"
+    success_text: list[str]
+    error_text: list[str] = Field(default_factory=list)
+    role: str = "third"
+
+    _x = field_validator("form")(_check_xpath)
+    _r = field_validator("mark_field_regex")(_check_regex)
+
+
+class Submission(_Model):
+    url: str
+    no_submission_text: list[str] = Field(default_factory=list)
+    files_table: str | None = None
+    file_column: str = "File"
+    size_column: str = "Size"
+    submitted_column: str = "Submitted"
+    code: str | None = None
+    download_form: str
+    download_content_type: str = "zip"
+    choose: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("files_table", "code", "download_form")
+    @classmethod
+    def _xpaths(cls, value: str | None) -> str | None:
+        return None if value is None else _check_xpath(value)
+
+
+class Hooks(_Model):
+    module: str | None = Field(None, description="importable module, or a .py file path")
+
+
+class Profile(_Model):
+    """One site, as described by its TOML file."""
+
+    name: str
+    kind: Literal["marks", "submissions", "other"] = "other"
+    description: str = ""
+    base_url: str | None = None
+    login: Login
+    detect: Detect = Field(default_factory=Detect)
+    politeness: Politeness = Field(default_factory=Politeness)
+    presentations: Presentations | None = None
+    allocation: Allocation | None = None
+    marks: Marks | None = None
+    post: Post | None = None
+    submission: Submission | None = None
+    hooks: Hooks = Field(default_factory=Hooks)
+    source: str = Field("", exclude=True)
+
+    def need(self, section: str) -> Any:
+        """The named section, or a UserError saying the profile lacks it."""
+        value = getattr(self, section, None)
+        if value is None:
+            raise UserError(f"site profile {self.name!r} ({self.source}) has no [{section}] section",
+                            hint="add it, see docs/sites.md")
+        return value
+
+    def hook(self, name: str) -> Any:
+        """The hook function ``name`` from ``[hooks] module``, or None."""
+        if not self.hooks.module:
+            return None
+        return getattr(_load_hook_module(self.hooks.module, self.source), name, None)
+
+
+_hook_cache: dict[str, Any] = {}
+
+
+def _load_hook_module(spec: str, source: str) -> Any:
+    if spec in _hook_cache:
+        return _hook_cache[spec]
+    try:
+        if spec.endswith(".py"):
+            import importlib.util
+
+            path = Path(spec)
+            if not path.is_absolute() and source:
+                path = Path(source).parent / path
+            module_spec = importlib.util.spec_from_file_location(f"gaffertape_hook_{path.stem}", path)
+            if module_spec is None or module_spec.loader is None:
+                raise ImportError(f"cannot load {path}")
+            module = importlib.util.module_from_spec(module_spec)
+            module_spec.loader.exec_module(module)
+        else:
+            module = importlib.import_module(spec)
+    except (ImportError, OSError, SyntaxError) as exc:
+        raise UserError(f"site profile {source}: hooks.module {spec!r} cannot be loaded: {exc}",
+                        hint="check the module name or path") from exc
+    _hook_cache[spec] = module
+    return module
+
+
+def bundled_profiles() -> list[str]:
+    """Names of the profiles shipped with gaffertape."""
+    return sorted(e.name[:-5] for e in resources.files("gaffertape.sites.profiles").iterdir()
+                  if e.name.endswith(".toml"))
+
+
+def load_profile(name_or_path: str | Path) -> Profile:
+    """Load a profile by bundled name (``demo-marks``) or from a TOML file path."""
+    text: str
+    candidate = Path(name_or_path)
+    if candidate.suffix == ".toml" or candidate.exists():
+        if not candidate.is_file():
+            raise UserError(f"site profile file {candidate} not found")
+        text, source = candidate.read_text(encoding="utf-8"), str(candidate)
+    else:
+        entry = resources.files("gaffertape.sites.profiles") / f"{name_or_path}.toml"
+        if not entry.is_file():
+            raise UserError(f"no site profile named {name_or_path!r}",
+                            hint=f"bundled: {', '.join(bundled_profiles())}; or give a .toml path")
+        text, source = entry.read_text(encoding="utf-8"), f"bundled:{name_or_path}.toml"
+    return parse_profile(text, source)
+
+
+def parse_profile(text: str, source: str = "<string>") -> Profile:
+    """Validate profile TOML text; errors name the file and the field at fault."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise UserError(f"site profile {source}: invalid TOML: {exc}", hint="fix the file") from exc
+    try:
+        profile = Profile.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise UserError(f"site profile {source}: field `{where}`: {first['msg']}"
+                        + (f" (and {exc.error_count() - 1} more problems)" if exc.error_count() > 1
+                           else ""), hint="see docs/sites.md for the profile format") from exc
+    return profile.model_copy(update={"source": source})

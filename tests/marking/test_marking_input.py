@@ -48,6 +48,8 @@ def test_mark_above_maximum_names_the_row(tmp_path) -> None:
      "marks.csv row 2: unknown category 'Spelling'"),
     (lambda df: df.assign(mark=df["mark"].astype(object).where(df.index != 6, "six")),
      "marks.csv row 8: mark 'six' is not a number for 'Research and analysis'"),
+    (lambda df: df.assign(mark=df["mark"].where(df.index != 6, None)),
+     "marks.csv row 8: missing mark for 'Research and analysis'"),
     (lambda df: df.assign(mark=df["mark"].where(df.index != 6, -1)),
      "marks.csv row 8: negative mark -1"),
     (lambda df: df.assign(marker=df["marker"].where(df.index != 1, "Someone Else")),

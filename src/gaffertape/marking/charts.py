@@ -34,11 +34,13 @@ def category_chart(table: pd.DataFrame, title: str) -> go.Figure:
     """Dodged bars: each category's raw mark from each marker (third marker when present)."""
     fig = go.Figure()
     for role in _present_roles(table):
-        fig.add_bar(name=f"{role} marker", x=table["category"], y=table[role],
+        fig.add_bar(name=f"{role} marker", x=table["category"].str.replace(" and ", " and<br>"),
+                    y=table[role],
                     marker_color=ROLE_COLOURS[role], text=table[role], textposition="outside")
     fig.update_layout(barmode="group", title=title, yaxis_title="raw mark",
                       yaxis_range=[0, float(table["max"].max()) * 1.15],
-                      legend_orientation="h", width=900, height=450, template="plotly_white")
+                      legend={"orientation": "h", "y": 1.12}, width=900, height=450,
+                      template="plotly_white")
     return fig
 
 
@@ -56,9 +58,11 @@ def totals_chart(table: pd.DataFrame, scheme: MarkScheme, title: str) -> go.Figu
                           annotation_text=f"{band.name} {band.min:g}%",
                           annotation_position="top", annotation_font_size=10)
     fig.update_layout(barmode="stack", title=title, xaxis_title="percentage of total",
-                      xaxis_range=[0, 100], yaxis_autorange="reversed", legend_orientation="h",
-                      width=900, height=160 + 60 * len(roles), template="plotly_white",
-                      margin={"t": 90})
+                      xaxis_range=[0, 100], yaxis_autorange="reversed",
+                      legend={"orientation": "h", "traceorder": "normal",
+                              "y": -0.35 - 0.1 * (3 - len(roles))},
+                      width=900, height=260 + 60 * len(roles), template="plotly_white",
+                      margin={"t": 90, "b": 120})
     return fig
 
 
@@ -79,7 +83,8 @@ def export_static(figures: list[go.Figure], paths: list[Path]) -> list[Path]:
     _use_system_chromium()
     with tempfile.TemporaryDirectory(prefix="gaffertape-charts-") as tmp:
         temps = [Path(tmp) / f"{i}{Path(p).suffix}" for i, p in enumerate(paths)]
-        pio.write_images(figures, temps)
+        pio.write_images(figures, temps, width=[f.layout.width for f in figures],
+                         height=[f.layout.height for f in figures])
         for temp, dest in zip(temps, paths, strict=True):
             with atomic_write(dest) as part:
                 shutil.copyfile(temp, part)

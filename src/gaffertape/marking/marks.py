@@ -101,7 +101,9 @@ def _check_marks(df: pd.DataFrame, scheme: MarkScheme) -> None:
     numeric = pd.to_numeric(df["mark"], errors="coerce")
     row = _first_bad(df, numeric.isna())
     if row is not None:
-        raise _fail(row, f"mark {row['mark']!r} is not a number for {row['category']!r}")
+        blank = row["mark"] is None or str(row["mark"]).strip() in {"", "nan", "None"}
+        problem = "missing mark" if blank else f"mark {row['mark']!r} is not a number"
+        raise _fail(row, f"{problem} for {row['category']!r}")
     df["mark"] = numeric.astype(float)
     maxima = df["category"].map({c.name: c.max for c in scheme.categories})
     row = _first_bad(df, df["mark"] > maxima)

@@ -12,7 +12,6 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-
 MAX_STUDENTS = 50_000
 MAX_ZIP_MB = 2_000.0  # the zip has no ZIP64 records, so it must stay under 4 GiB
 

@@ -48,8 +48,8 @@ class DemoUniversity:
     def start(self) -> DemoUniversity:
         """Serve in a daemon thread and write the first truth file."""
         self.app.truth.start(self.base_url)
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, name="demo-university", daemon=True)
+        self._thread = threading.Thread(  # a short poll so that stop() returns promptly
+            target=self._server.serve_forever, args=(0.05,), name="demo-university", daemon=True)
         self._thread.start()
         return self
 

@@ -99,12 +99,10 @@ def pivot_wide(group: pd.DataFrame) -> pd.DataFrame:
     """Rows are sheet rows (with sub-table and row-header columns), columns are header paths."""
     frame = group.assign(_row=group["cell"].str.extract(r"(\d+)$", expand=False).astype(int))
     cell = frame["value"].astype(object).where(frame["value"].notna(), frame["raw"])
-    frame = frame.assign(_cell=cell)
-    keys = ["_row", "sub_table", "row_header"]
-    table = frame.pivot_table(index=keys, columns="column_header", values="_cell",
-                              aggfunc="first", sort=False)
-    order = list(dict.fromkeys(frame["column_header"]))
-    table = table.reindex(columns=order).reset_index().drop(columns="_row")
+    frame = frame.assign(_cell=cell).drop_duplicates(["_row", "column_header"])
+    values = frame.set_index(["_row", "column_header"])["_cell"].unstack(sort=False)
+    keys = frame.groupby("_row", sort=False)[["sub_table", "row_header"]].first()
+    table = keys.join(values).reset_index(drop=True)
     table.columns.name = None
     if not table["sub_table"].astype(bool).any():
         table = table.drop(columns="sub_table")

@@ -187,6 +187,8 @@ def _header_and_title(grid: Grid, infos: list[RowInfo], table: Table, floor: int
         r -= 1
     while candidates and not candidates[-1][1] and infos[candidates[-1][0]].cols[0] <= table.left:
         candidates.pop()
+    if candidates and not candidates[0][1] and table.section_rows and candidates[0][0] == first - 1:
+        table.section_rows.insert(0, candidates.pop(0)[0])  # first of several sub-table titles
     table.header_rows = sorted(r for r, _ in candidates)
     _title(grid, infos, table, floor)
 

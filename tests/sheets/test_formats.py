@@ -1,0 +1,59 @@
+"""Identical output from .xlsx, .ods and .csv versions of one table, and ODS merges."""
+
+import re
+import zipfile
+from pathlib import Path
+
+from gaffertape.sheets import api
+from gaffertape.sheets.ods_merges import ods_merges
+from gaffertape.sheets.readers import read_grids
+
+_ODS_CONTENT = """<?xml version="1.0" encoding="UTF-8"?>
+<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0"
+ xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0"
+ xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"
+ xmlns:xlink="http://www.w3.org/1999/xlink"><office:body><office:spreadsheet>
+<table:table table:name="Data">
+<table:table-row><table:table-cell/><table:table-cell table:number-columns-spanned="2"
+ office:value-type="string"><text:p>2016</text:p></table:table-cell><table:covered-table-cell/>
+</table:table-row>
+<table:table-row><table:table-cell office:value-type="string"><text:p>Subject</text:p>
+</table:table-cell><table:table-cell office:value-type="string"><text:p>Men</text:p>
+</table:table-cell><table:table-cell office:value-type="string"><text:p>Women</text:p>
+</table:table-cell></table:table-row>
+<table:table-row table:number-rows-repeated="1"><table:table-cell office:value-type="string">
+<text:p>Maths</text:p></table:table-cell><table:table-cell office:value-type="float"
+ office:value="10"><text:p>10</text:p></table:table-cell><table:table-cell
+ office:value-type="float" office:value="12"><text:p>12</text:p></table:table-cell>
+</table:table-row>
+</table:table></office:spreadsheet></office:body></office:document-content>"""
+
+
+def _write_ods(path: Path) -> Path:
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet",
+                         compress_type=zipfile.ZIP_STORED)
+        archive.writestr("META-INF/manifest.xml", """<?xml version="1.0" encoding="UTF-8"?>
+<manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0">
+<manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>
+<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>
+</manifest:manifest>""")
+        archive.writestr("content.xml", re.sub(r">\s+<", "><", _ODS_CONTENT))
+    return path
+
+
+def test_ods_merges_are_read(tmp_path: Path) -> None:
+    path = _write_ods(tmp_path / "t.ods")
+    assert ods_merges(path) == {"Data": [(0, 1, 0, 2)]}
+    grid = read_grids(path)[0]
+    assert grid.merged == [(0, 1, 0, 2)]
+
+
+def test_ods_and_csv_give_the_same_observations(tmp_path: Path) -> None:
+    ods = api.tidy(_write_ods(tmp_path / "t.ods"))
+    assert list(ods["column_header"]) == ["2016 / Men", "2016 / Women"]
+    csv = tmp_path / "t.csv"
+    csv.write_text(",2016,2016\nSubject,Men,Women\nMaths,10,12\n", encoding="utf-8")
+    other = api.tidy(csv)
+    cols = ["cell", "row_header", "column_header", "value"]
+    assert ods[cols].equals(other[cols])

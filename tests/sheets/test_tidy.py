@@ -1,0 +1,53 @@
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from gaffertape.errors import UserError
+from gaffertape.sheets import api
+from gaffertape.sheets.tidy import COLUMNS
+
+
+def test_long_form_of_compound_table(compound_xlsx: Path) -> None:
+    data = api.tidy(compound_xlsx)
+    assert list(data.columns) == COLUMNS
+    first = data.iloc[0]
+    assert (first["cell"], first["row_header"], first["column_header"], first["sub_table"],
+            first["value"]) == ("B6", "Maths", "2016 / Men", "Full-time", 10.0)
+    flagged = data.set_index("cell")
+    assert flagged.loc["E6", "flags"] == "[x]" and pd.isna(flagged.loc["E6", "value"])
+    assert flagged.loc["C7", "value"] == 12.5 and flagged.loc["C7", "flags"] == "*"
+    assert set(data["sub_table"]) == {"Full-time", "Part-time"}
+    assert data.loc[data["row_header"] == "Total", "is_total"].all()
+    assert data["table_title"].eq("Table 1: Students by subject").all()
+
+
+def test_wide_pivots_back(compound_xlsx: Path) -> None:
+    (table,) = api.wide(api.tidy(compound_xlsx)).values()
+    assert list(table.columns[:2]) == ["sub_table", "row_header"]
+    assert "2017 / Women" in table.columns and len(table) == 5
+
+
+def test_folder_with_a_bad_file_carries_on(compound_xlsx: Path, tmp_path: Path) -> None:
+    (tmp_path / "broken.xlsx").write_bytes(b"not a zip at all")
+    result = api.tidy_files([tmp_path])
+    assert result.files == 2 and len(result.data) > 0
+    assert list(result.errors) == [str(tmp_path / "broken.xlsx")]
+    assert "broken.xlsx" in result.errors[str(tmp_path / "broken.xlsx")]
+    with pytest.raises(UserError, match="1 of 2"):
+        api.tidy(tmp_path)
+
+
+def test_missing_and_unsupported_files(tmp_path: Path) -> None:
+    with pytest.raises(UserError, match="no such file"):
+        api.tidy_file(tmp_path / "nope.xlsx")
+    with pytest.raises(UserError, match="not a spreadsheet"):
+        api.tidy_file(tmp_path / "notes.txt")
+
+
+def test_csv_and_ffill(tmp_path: Path) -> None:
+    path = tmp_path / "q.csv"
+    path.write_text("Quarter,Month,Output\n1st,Jan,3.5\n,Feb,1.2\n2nd,Apr,1.1\n", encoding="utf-8")
+    data = api.tidy(path)
+    assert list(data["row_header"]) == ["1st / Jan", "1st / Feb", "2nd / Apr"]
+    assert list(data["column_header"].unique()) == ["Output"]

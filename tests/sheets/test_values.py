@@ -1,0 +1,17 @@
+import pytest
+
+from gaffertape.sheets.values import is_numeric_like, is_year, parse_value
+
+
+@pytest.mark.parametrize(("raw", "number", "flag"), [
+    ("12.3*", 12.3, "*"), ("[x]", None, "[x]"), ("..", None, ".."), ("-", None, "-"),
+    ("N/A", None, "N/A"), ("1,234", 1234.0, ""), ("3.4 [r]", 3.4, "[r]"), (7, 7.0, ""),
+    ("2005 \\1", 2005.0, "\\1"), ("Maths", None, "text"), (None, None, ""),
+])
+def test_parse_value_keeps_the_marker(raw: object, number: float | None, flag: str) -> None:
+    assert parse_value(raw) == (number, flag)
+
+
+def test_numeric_like_and_years() -> None:
+    assert is_numeric_like("[c]") and is_numeric_like(3.0) and not is_numeric_like("Total")
+    assert is_year(1998.0) and is_year("2000 \\1") and not is_year(12.5) and not is_year("x")

@@ -38,6 +38,7 @@ def test_inspect_and_wide(compound_xlsx: Path, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     page = html.read_text(encoding="utf-8")
     assert 'class="header"' in page and 'class="subtable"' in page
-    result = runner.invoke(app, ["sheets", "wide", str(compound_xlsx), "--out", str(tmp_path / "w")])
+    folder = tmp_path / "w"
+    result = runner.invoke(app, ["sheets", "wide", str(compound_xlsx), "--out", str(folder)])
     assert result.exit_code == 0, result.output
     assert len(list((tmp_path / "w").glob("*.csv"))) == 1

@@ -35,7 +35,8 @@ def _write_ods(path: Path) -> Path:
                          compress_type=zipfile.ZIP_STORED)
         archive.writestr("META-INF/manifest.xml", """<?xml version="1.0" encoding="UTF-8"?>
 <manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0">
-<manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>
+<manifest:file-entry manifest:full-path="/"
+ manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>
 <manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>
 </manifest:manifest>""")
         archive.writestr("content.xml", re.sub(r">\s+<", "><", _ODS_CONTENT))

@@ -55,7 +55,7 @@ def token(page: str) -> str:
 
 
 def table_rows(page: str, css_class: str) -> list[list[str]]:
-    """Data rows of ``<table class=css_class>`` as stripped cell texts (header rows, of <th>, left out)."""
+    """Data rows of ``<table class=css_class>`` as whitespace-normalised cell texts."""
     tree = lxml_html.fromstring(page)
     rows = tree.xpath(f"//table[@class='{css_class}']//tr[td]")
     return [[" ".join(td.text_content().split()) for td in row.xpath("./td")] for row in rows]

@@ -1,0 +1,90 @@
+"""Speed of `gaffertape sheets` on the real workbooks in ../shared/data/sheets/files.
+
+Measured in one run, best of N repeats each:
+  * baseline: python-calamine reading every sheet's values and merged ranges (nothing else);
+  * gaffertape: read + detect + long-form output for every file (the whole `tidy` pipeline);
+  * openpyxl-era: openpyxl.load_workbook (full mode, so merges are available) for .xlsx/.xlsm and
+    xlrd (formatting_info off) for .xls; .ods is excluded there (openpyxl cannot read it), and the
+    ratio is over the same subset of files.
+
+Run: /work/.venv/bin/python benchmarks/sheets_speed.py [--repeat 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import openpyxl
+import xlrd
+from python_calamine import CalamineWorkbook
+
+from gaffertape.sheets.api import tidy_file
+
+FILES = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "sheets" / "files"
+BOOKS = (".xlsx", ".xlsm", ".xls", ".ods")
+
+
+def calamine_read(path: Path) -> None:
+    workbook = CalamineWorkbook.from_path(str(path))
+    for name in workbook.sheet_names:
+        sheet = workbook.get_sheet_by_name(name)
+        sheet.to_python(skip_empty_area=False)
+        _ = sheet.merged_cell_ranges
+
+
+def openpyxl_read(path: Path) -> None:
+    if path.suffix == ".xls":
+        book = xlrd.open_workbook(str(path))
+        for sheet in book.sheets():
+            [sheet.row_values(r) for r in range(sheet.nrows)]
+        return
+    workbook = openpyxl.load_workbook(path, data_only=True)
+    for sheet in workbook.worksheets:
+        list(sheet.iter_rows(values_only=True))
+
+
+def timed(fn: Callable[[Path], object], files: list[Path], repeat: int) -> float:
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        for path in files:
+            fn(path)
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def measure(repeat: int = 3) -> dict[str, float]:
+    files = sorted(p for p in FILES.iterdir() if p.suffix in BOOKS)
+    subset = [p for p in files if p.suffix != ".ods"]
+    figures = {"files": len(files), "calamine_s": timed(calamine_read, files, repeat),
+               "gaffertape_s": timed(tidy_file, files, repeat),
+               "subset_files": len(subset),
+               "calamine_subset_s": timed(calamine_read, subset, repeat),
+               "gaffertape_subset_s": timed(tidy_file, subset, repeat),
+               "openpyxl_subset_s": timed(openpyxl_read, subset, 1)}
+    figures["gaffertape_vs_calamine"] = figures["gaffertape_s"] / figures["calamine_s"]
+    figures["openpyxl_vs_gaffertape"] = figures["openpyxl_subset_s"] / figures["gaffertape_subset_s"]
+    return figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    if not FILES.is_dir():
+        raise SystemExit(f"real data not found at {FILES}")
+    figures = measure(args.repeat)
+    print(f"files: {figures['files']} (openpyxl subset without .ods: {figures['subset_files']})")
+    print(f"python-calamine raw read : {figures['calamine_s']:.3f} s (baseline 1.00x)")
+    print(f"gaffertape tidy pipeline : {figures['gaffertape_s']:.3f} s "
+          f"({figures['gaffertape_vs_calamine']:.2f}x calamine; target <= 3x)")
+    print(f"openpyxl/xlrd read subset: {figures['openpyxl_subset_s']:.3f} s vs gaffertape "
+          f"{figures['gaffertape_subset_s']:.3f} s "
+          f"(gaffertape {figures['openpyxl_vs_gaffertape']:.1f}x faster; target >= 10x)")
+
+
+if __name__ == "__main__":
+    main()

@@ -154,12 +154,12 @@ class _Handler(BaseHTTPRequestHandler):
     def _write(self, chunks: Iterable[bytes], limit: int) -> None:
         """Write at most ``limit`` body bytes, throttled to the per-connection bandwidth cap."""
         left = limit
-        for chunk in chunks:
+        for chunk in chunks:  # asks for one more chunk at the end, so a zip stream completes
+            if left <= 0:
+                break
             piece = chunk[:left]
             self._throttled(piece)
             left -= len(piece)
-            if left <= 0:
-                break
 
     _budget_start = 0.0
     _budget_sent = 0

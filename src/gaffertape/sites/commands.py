@@ -1,7 +1,241 @@
-"""CLI commands for the sites capability."""
+"""CLI commands for the sites capability: ``gaffertape sites allocation|download|codes|marks|post|sync``.
+
+Each command is a thin wrapper around the function of the same job in
+:mod:`gaffertape.sites.workflows`, plus progress bars and a summary.
+"""
 
 from __future__ import annotations
 
+import shlex
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import pandas as pd
 import typer
 
-app = typer.Typer(help="Sites: see `gaffertape sites --help`.", no_args_is_help=True)
+from gaffertape import ui
+from gaffertape.cli.context import current_workspace, state
+from gaffertape.sites import workflows as wf
+from gaffertape.sites.profile import bundled_profiles, load_profile
+
+app = typer.Typer(
+    help="Sites: scrape allocations, download scripts, collect codes and marks, post third marks.",
+    no_args_is_help=True,
+)
+
+Course = Annotated[str | None, typer.Option("--course", "-c", help="Presentation, e.g. TM470-25J.")]
+Pis = Annotated[list[str] | None, typer.Option("--pi", help="A student PI (repeatable).")]
+PisFile = Annotated[Path | None, typer.Option("--pis-file", help="File listing PIs (txt/CSV/XLSX).")]
+Status = Annotated[list[str] | None, typer.Option(
+    "--status", help='Only students with this allocation status, e.g. "Third marking required".')]
+Delay = Annotated[float | None, typer.Option(help="Base pause before each request, seconds.")]
+Concurrency = Annotated[int | None, typer.Option(help="Parallel connections per host (default 4).")]
+Rate = Annotated[float | None, typer.Option(help="Max requests per second per host (default 8).")]
+Retries = Annotated[int | None, typer.Option(help="Retries on 5xx/timeouts/resets (default 5).")]
+Username = Annotated[str | None, typer.Option("--username", "-u", help="Site username.")]
+BaseUrl = Annotated[str | None, typer.Option("--base-url", help="Site base URL (both sites).")]
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")]
+
+
+def _common(delay: float | None, concurrency: int | None, rate: float | None,
+            retries: int | None, username: str | None, base_url: str | None
+            ) -> dict[str, Any]:
+    site = {"username": username, "base_url": base_url}
+    return {
+        "politeness": {"delay": delay, "concurrency": concurrency, "rate": rate,
+                       "retries": retries},
+        "overrides": {"marks": dict(site), "submissions": dict(site)},
+    }
+
+
+def _pis(pi: list[str] | None, pis_file: Path | None) -> list[str] | None:
+    found = list(pi or [])
+    if pis_file is not None:
+        found += wf.read_pis_file(pis_file)
+    return found or None
+
+
+def _finish(frame: pd.DataFrame, title: str, command: str, fmt: str | None = None) -> None:
+    if fmt:
+        ui.print_dataframe(frame, fmt=fmt)
+    if frame.empty or "result" not in frame.columns:
+        ui.print_summary(title, {"students": len(frame)})
+        return
+    counts = frame["result"].value_counts().to_dict()
+    ui.print_summary(title, {"students": len(frame), **counts})
+    failed = frame[frame["result"] == "failed"]
+    warnings = frame[(frame["result"] != "failed") & frame.get("error", pd.Series(dtype=object))
+                     .notna()] if "error" in frame.columns else frame.iloc[0:0]
+    for row in warnings.itertuples(index=False):
+        ui.console.print(f"[yellow]warning[/yellow] {row.pi}: {row.error}", highlight=False)
+    if not failed.empty:
+        ui.print_summary("Failed", failed[["course", "pi", "error"]])
+        args = [a for a in sys.argv[1:]]
+        rerun = _rerun(args, sorted(set(failed["pi"])))
+        ui.console.print(f"[red]{len(failed)} failed.[/red] Rerun just those with:\n  {rerun}",
+                         highlight=False, soft_wrap=True)
+        raise typer.Exit(1)
+    del command
+
+
+def _rerun(args: list[str], pis: list[str]) -> str:
+    """The same command line restricted to the failed PIs."""
+    kept: list[str] = []
+    skip = False
+    for arg in args:
+        if skip:
+            skip = False
+            continue
+        if arg in {"--pi", "--pis-file", "--status"}:
+            skip = True
+            continue
+        if arg.startswith(("--pi=", "--pis-file=", "--status=")):
+            continue
+        kept.append(arg)
+    if state.workspace_option is None and "-w" not in kept and "--workspace" not in kept:
+        kept = ["--workspace", str(current_workspace().root), *kept]
+    return shlex.join(["gaffertape", *kept, *[x for p in pis for x in ("--pi", p)]])
+
+
+@app.command()
+def allocation(
+    course: Course = None,
+    paste: Annotated[Path | None, typer.Option(
+        "--paste", help="Read a pasted table (HTML, TSV, CSV or copied text); '-' for stdin.")] = None,
+    fmt: Annotated[str | None, typer.Option("--format", "-f", help="Print: table, csv, json.")] = None,
+    delay: Delay = None, concurrency: Concurrency = None, rate: Rate = None, retries: Retries = None,
+    username: Username = None, base_url: BaseUrl = None, quiet: Quiet = False,
+) -> None:
+    """Scrape the allocation (or read a pasted one) into the `students` table."""
+    ws = current_workspace()
+    pasted: str | Path | None = None
+    if paste is not None:
+        pasted = sys.stdin.read() if str(paste) == "-" else paste
+    frame = wf.get_allocation(ws, course=course, paste=pasted, progress=not quiet,
+                              **_common(delay, concurrency, rate, retries, username, base_url))
+    if fmt:
+        ui.print_dataframe(frame.drop(columns=["marks_url", "third_url"]), fmt=fmt)
+    by_status = frame["status"].fillna("(none)").value_counts().to_dict()
+    ui.print_summary("Allocation", {"students": len(frame),
+                                    "courses": ", ".join(frame["course"].unique()), **by_status})
+
+
+@app.command()
+def download(
+    course: Course = None, pi: Pis = None, pis_file: PisFile = None, status: Status = None,
+    force: Annotated[bool, typer.Option(help="Download again even if verified on disk.")] = False,
+    delay: Delay = None, concurrency: Concurrency = None, rate: Rate = None, retries: Retries = None,
+    username: Username = None, base_url: BaseUrl = None, quiet: Quiet = False,
+) -> None:
+    """Download, verify and safely unzip scripts into <workspace>/scripts/<course>/<PI>/."""
+    ws = current_workspace()
+    frame = wf.download_scripts(ws, course=course, pis=_pis(pi, pis_file), status=status,
+                                force=force, progress=not quiet,
+                                **_common(delay, concurrency, rate, retries, username, base_url))
+    ui.console.print(f"Scripts are in {ws.scripts_dir}", highlight=False)
+    _finish(frame, "Downloads", "download")
+
+
+@app.command()
+def codes(
+    course: Course = None, pi: Pis = None, pis_file: PisFile = None, status: Status = None,
+    refresh: Annotated[bool, typer.Option(help="Fetch again even if stored.")] = False,
+    export: Annotated[Path | None, typer.Option(help="Also write a .csv or .xlsx file.")] = None,
+    fmt: Annotated[str | None, typer.Option("--format", "-f", help="Print: table, csv, json.")] = None,
+    delay: Delay = None, concurrency: Concurrency = None, rate: Rate = None, retries: Retries = None,
+    username: Username = None, base_url: BaseUrl = None, quiet: Quiet = False,
+) -> None:
+    """Collect confirmation codes into the `codes` table (and optionally CSV/XLSX)."""
+    ws = current_workspace()
+    frame = wf.collect_codes(ws, course=course, pis=_pis(pi, pis_file), status=status,
+                             refresh=refresh, progress=not quiet,
+                             **_common(delay, concurrency, rate, retries, username, base_url))
+    if export is not None:
+        wf.export_codes(ws, export, frame)
+        ui.console.print(f"Wrote {export}", highlight=False)
+    _finish(frame, "Codes", "codes", fmt)
+
+
+@app.command()
+def marks(
+    course: Course = None, pi: Pis = None, pis_file: PisFile = None, status: Status = None,
+    refresh: Annotated[bool, typer.Option(help="Fetch again even if unchanged.")] = False,
+    delay: Delay = None, concurrency: Concurrency = None, rate: Rate = None, retries: Retries = None,
+    username: Username = None, base_url: BaseUrl = None, quiet: Quiet = False,
+) -> None:
+    """Collect every marker's marks into the long-form `marks` table."""
+    ws = current_workspace()
+    frame = wf.collect_marks(ws, course=course, pis=_pis(pi, pis_file), status=status,
+                             refresh=refresh, progress=not quiet,
+                             **_common(delay, concurrency, rate, retries, username, base_url))
+    fetch = frame.attrs.get("fetch", pd.DataFrame())
+    ui.print_summary("Marks", {"rows": len(frame), "students": frame[["course", "pi"]]
+                               .drop_duplicates().shape[0] if len(frame) else 0,
+                               "fetched now": len(fetch)})
+    if not fetch.empty:
+        _finish(fetch, "Marks fetch", "marks")
+
+
+@app.command()
+def post(
+    file: Annotated[Path, typer.Argument(help="CSV/XLSX: pi, [course], one column per category "
+                                              "(or category + mark), [comments].")],
+    course: Course = None, pi: Pis = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would change.")] = False,
+    delay: Delay = None, concurrency: Concurrency = None, rate: Rate = None, retries: Retries = None,
+    username: Username = None, base_url: BaseUrl = None, quiet: Quiet = False,
+) -> None:
+    """Post third marks with each student's confirmation code (idempotent, audited)."""
+    ws = current_workspace()
+    frame = wf.post_third_marks(ws, file, course=course, pis=pi, dry_run=dry_run,
+                                progress=not quiet,
+                                **_common(delay, concurrency, rate, retries, username, base_url))
+    if dry_run and "change" in frame.columns:
+        for row in frame.itertuples(index=False):
+            if isinstance(row.change, str):
+                ui.console.print(f"{row.pi}: {row.change}", highlight=False)
+    _finish(frame, "Third marks" + (" (dry run)" if dry_run else ""), "post")
+
+
+@app.command()
+def sync(
+    course: Course = None, pi: Pis = None, pis_file: PisFile = None, status: Status = None,
+    delay: Delay = None, concurrency: Concurrency = None, rate: Rate = None, retries: Retries = None,
+    username: Username = None, base_url: BaseUrl = None, quiet: Quiet = False,
+) -> None:
+    """Allocation + download + codes + marks, resuming where the last run stopped."""
+    ws = current_workspace()
+    out = wf.sync(ws, course=course, pis=_pis(pi, pis_file), status=status, progress=not quiet,
+                  **_common(delay, concurrency, rate, retries, username, base_url))
+    fetch = out["marks"].attrs.get("fetch", pd.DataFrame())
+    ui.print_summary("Sync", {
+        "students": len(out["allocation"]),
+        "downloads": ", ".join(f"{k} {v}" for k, v in out["download"]["result"].value_counts()
+                               .items()) if len(out["download"]) else "none",
+        "codes": int(out["codes"]["code"].notna().sum()) if len(out["codes"]) else 0,
+        "marks rows": len(out["marks"]),
+        "scripts": ws.scripts_dir,
+    })
+    failed = pd.concat([f for f in (out["download"], out["codes"], fetch)
+                        if not f.empty and "result" in f.columns], ignore_index=True)
+    _finish(failed[failed["result"] == "failed"] if not failed.empty else failed,
+            "Failures", "sync")
+
+
+@app.command()
+def profiles(
+    check: Annotated[Path | None, typer.Option(help="Validate a profile TOML file.")] = None,
+) -> None:
+    """List the bundled site profiles, or validate one of your own."""
+    if check is not None:
+        profile = load_profile(check)
+        ui.console.print(f"{check}: valid profile {profile.name!r} ({profile.kind})")
+        return
+    rows = []
+    for name in bundled_profiles():
+        profile = load_profile(name)
+        rows.append({"name": name, "kind": profile.kind, "description": profile.description})
+    ui.print_dataframe(pd.DataFrame(rows))
+
+

@@ -1,0 +1,179 @@
+"""The main job: the whole sites story against the demo university, from a fresh clone.
+
+``run_demo`` starts the demo university in-process (faults on), initialises a workspace, logs in,
+scrapes the allocation, downloads and safely unzips every script, collects confirmation codes
+and marks, then prints where everything is. The steps are a list (``STEPS``): the marking
+capability's summary plugs in at the single marked call site below.
+
+This module (with tests and benchmarks) is the only sites-side code allowed to import
+``gaffertape.demo``; the password it sets in the environment is the demo's published fake one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from gaffertape import ui
+from gaffertape.atomic import write_text_atomic
+from gaffertape.credentials import env_var_for
+from gaffertape.logs import configure_logging
+from gaffertape.sites import workflows as wf
+from gaffertape.workspace import CONFIG_NAME, Workspace
+
+BEGIN, END = "# >>> gaffertape demo sites (managed by `gaffertape demo run`)", "# <<< gaffertape demo"
+
+
+def configure_demo_sites(ws: Workspace, base_url: str, username: str) -> Workspace:
+    """Point the workspace's [sites.*] tables at the demo (a managed block, rewritten each run)."""
+    path = ws.root / CONFIG_NAME
+    text = path.read_text(encoding="utf-8")
+    text = re.sub(re.escape(BEGIN) + r".*?" + re.escape(END) + r"\n?", "", text, flags=re.S)
+    block = (f"{BEGIN}\n[sites.marks]\nprofile = \"demo-marks\"\nbase_url = \"{base_url}\"\n"
+             f"username = \"{username}\"\n\n[sites.submissions]\nprofile = \"demo-submissions\"\n"
+             f"base_url = \"{base_url}\"\nusername = \"{username}\"\n{END}\n")
+    write_text_atomic(path, text.rstrip("\n") + "\n\n" + block)
+    return Workspace.open(ws.root)
+
+
+@dataclass
+class JobContext:
+    """What each step sees: the workspace, the open site sessions and the demo."""
+
+    ws: Workspace
+    sites: wf.Sites
+    demo: Any
+    results: dict[str, Any] = field(default_factory=dict)
+    summary: dict[str, Any] = field(default_factory=dict)
+
+
+def _allocation(ctx: JobContext) -> None:
+    frame = wf.get_allocation(ctx.ws, sites=ctx.sites)
+    ctx.summary["students"] = len(frame)
+    ctx.summary["third marking required"] = int((frame["status"] == "Third marking required").sum())
+
+
+def _download(ctx: JobContext) -> None:
+    frame = wf.download_scripts(ctx.ws, sites=ctx.sites)
+    failed = frame[frame["result"] == "failed"]
+    if not failed.empty:  # one more pass for anything the faults defeated
+        ui.console.print(f"{len(failed)} downloads failed; one more pass for them")
+        retry = wf.download_scripts(ctx.ws, pis=list(failed["pi"]), sites=ctx.sites)
+        frame = frame[frame["result"] != "failed"]
+        frame = frame._append(retry, ignore_index=True) if hasattr(frame, "_append") else retry
+    ctx.results["download"] = frame
+    counts = frame["result"].value_counts().to_dict()
+    ctx.summary["downloads"] = ", ".join(f"{k} {v}" for k, v in counts.items())
+    ctx.summary["files extracted"] = int(frame["files"].fillna(0).sum())
+    refused = frame[frame["error"].notna() & (frame["result"] != "failed")]
+    if not refused.empty:
+        ctx.summary["zips with refused unsafe entries"] = ", ".join(refused["pi"])
+
+
+def _codes(ctx: JobContext) -> None:
+    frame = wf.collect_codes(ctx.ws, sites=ctx.sites)
+    out = wf.export_codes(ctx.ws, ctx.ws.reports_dir / "codes.xlsx", frame)
+    ctx.summary["codes"] = f"{int(frame['code'].notna().sum())} (exported to {out})"
+
+
+def _marks(ctx: JobContext) -> None:
+    frame = wf.collect_marks(ctx.ws, sites=ctx.sites)
+    ctx.summary["marks rows"] = f"{len(frame)} (first and second markers, long form)"
+
+
+def _verify(ctx: JobContext) -> None:
+    """Check every extracted file against the demo's truth (what the server says it sent)."""
+    truth = ctx.demo.truth()
+    checked = bad = 0
+    for student in truth["students"]:
+        for spec in student.get("files") or []:
+            if not student.get("submitted"):
+                continue
+            target = ctx.ws.scripts_dir / student["course"] / student["pi"] / spec["name"]
+            checked += 1
+            if not target.is_file() or (spec.get("sha256") and _sha256(target) != spec["sha256"]):
+                bad += 1
+    ctx.summary["files verified against the server"] = f"{checked - bad} of {checked}"
+    ctx.summary["server requests"] = sum(truth["counters"]["requests"].values())
+    ctx.summary["faults injected"] = ", ".join(
+        f"{k} {v}" for k, v in truth["counters"]["faults"].items()) or "none"
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+Step = tuple[str, Callable[[JobContext], None]]
+
+STEPS: list[Step] = [
+    ("Allocation", _allocation),
+    ("Download scripts", _download),
+    ("Confirmation codes", _codes),
+    ("Marks", _marks),
+    ("Verify against the demo's truth", _verify),
+    # >>> MARKING STEP: the lead adds the marking summary here, e.g.
+    # ("Marking summary", marking_step),   # a callable taking the JobContext
+]
+
+
+def run_demo(
+    students: Annotated[int, typer.Option(help="How many students the demo has.")] = 60,
+    faults: Annotated[str, typer.Option(help="Fault profile: none, realistic or hostile.")] =
+        "realistic",
+    workspace: Annotated[Path, typer.Option(help="Workspace folder to create or reuse.")] =
+        Path("gaffertape-workspace"),
+    port: Annotated[int, typer.Option(help="Demo port (0 = any free port).")] = 0,
+    seed: Annotated[int, typer.Option(help="Demo data seed.")] = 1,
+    zip_mb: Annotated[float, typer.Option(help="Mean zip size in MB.")] = 0.3,
+    steps: list[Step] | None = None,
+) -> JobContext:
+    """Run the demo university with faults and do the whole sites job against it."""
+    from gaffertape.demo import DemoConfig, DemoUniversity, Faults
+
+    started = time.monotonic()
+    ws = Workspace.init(workspace)
+    configure_logging(ws.logs_dir)
+    config = DemoConfig(seed=seed, students=students, zip_mb=zip_mb,
+                        faults=Faults.profile(faults), truth_path=ws.root / "demo-truth.json",
+                        port=port)
+    with DemoUniversity(config) as demo:
+        # The demo's password is public and fake; real sites use the keyring (`gaffertape login`).
+        for site in ("demo-marks", "demo-submissions"):
+            os.environ[env_var_for(site)] = demo.password
+        ws = configure_demo_sites(ws, demo.base_url, demo.username)
+        ui.console.print(f"Demo university at {demo.base_url} (faults: {faults}); "
+                         f"workspace {ws.root}", highlight=False)
+        with wf.Sites(ws) as sites:
+            ctx = JobContext(ws=ws, sites=sites, demo=demo)
+            for title, step in (steps if steps is not None else STEPS):
+                ui.console.rule(title)
+                step(ctx)
+            ctx.summary["requests by gaffertape"] = sites.requests()
+        demo.flush_truth()
+    ctx.summary["time"] = f"{time.monotonic() - started:.1f} s"
+    ui.print_summary("Demo run", ctx.summary)
+    ui.print_summary("Where everything is", {
+        "workspace": ws.root,
+        "scripts": ws.scripts_dir,
+        "zips": ws.downloads_dir,
+        "codes": ws.reports_dir / "codes.xlsx",
+        "store": ws.db_path,
+        "log": ws.logs_dir / "gaffertape.log",
+        "try": f"gaffertape -w {ws.root} sql \"select status, count(*) from students group by 1\"",
+        "and": f"gaffertape -w {ws.root} sql \"select role, category, avg(mark) from marks "
+               "group by 1, 2\"",
+        "and also": f"gaffertape -w {ws.root} tables",
+    })
+    return ctx

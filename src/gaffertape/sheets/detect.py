@@ -35,13 +35,26 @@ class RowInfo:
 
 
 def summarise_rows(grid: Grid) -> list[RowInfo]:
-    """One RowInfo per grid row (the only full pass over every cell)."""
+    """One RowInfo per grid row (the only full pass over every cell, so kept tight)."""
     infos = []
     for row in grid.values:
-        cols = tuple(c for c, v in enumerate(row) if v is not None and _filled(v))
-        numeric = tuple(c for c in cols if is_numeric_like(row[c]))
+        cols, numeric = [], []
+        for c, v in enumerate(row):
+            kind = type(v)
+            if kind is float or kind is int:
+                cols.append(c)
+                numeric.append(c)
+            elif v is None or v == "":
+                continue
+            elif kind is str:
+                if v.strip():  # type: ignore[union-attr]
+                    cols.append(c)
+                    if is_numeric_like(v):
+                        numeric.append(c)
+            else:
+                cols.append(c)
         years = len(numeric) >= 2 and all(is_year(row[c]) for c in numeric)
-        infos.append(RowInfo(cols, numeric, years))
+        infos.append(RowInfo(tuple(cols), tuple(numeric), years))
     return infos
 
 
@@ -131,24 +144,21 @@ def _build_table(grid: Grid, infos: list[RowInfo], start: int, end: int, floor: 
 
 
 def _columns(grid: Grid, infos: list[RowInfo], rows: list[int]) -> tuple[list[int], list[int]]:
-    """Label columns (a leading run of text or sparse year columns) and numeric data columns."""
+    """Label columns (a leading run of text or year columns) and the data columns after them."""
     numeric: dict[int, int] = {}
     filled: dict[int, int] = {}
-    years: dict[int, int] = {}
     data_rows = [r for r in rows if _is_data_row(infos[r])]
     for r in data_rows:
         for c in infos[r].cols:
             filled[c] = filled.get(c, 0) + 1
         for c in infos[r].numeric:
             numeric[c] = numeric.get(c, 0) + 1
-            if is_year(grid.values[r][c]):
-                years[c] = years.get(c, 0) + 1
-    n = len(data_rows)
-    label_cols = []
+    label_cols: list[int] = []
     for c in sorted(filled):
-        text_like = filled[c] - numeric.get(c, 0) > numeric.get(c, 0)
-        year_labels = years.get(c, 0) == numeric.get(c, 0) > 0 and (not label_cols or filled[c] < n)
-        if text_like or year_labels:
+        n_numeric = numeric.get(c, 0)
+        if filled[c] - n_numeric > n_numeric or (
+                n_numeric and (not label_cols or filled[c] < len(data_rows))
+                and _all_years(grid, data_rows, c)):
             label_cols.append(c)
         else:
             break
@@ -156,9 +166,13 @@ def _columns(grid: Grid, infos: list[RowInfo], rows: list[int]) -> tuple[list[in
     if first_numeric is None:
         return label_cols, []
     # text columns among the numbers (codes, descriptions) are data too: keep them
-    data_cols = [c for c in sorted(filled) if c >= first_numeric or
-                 (c not in label_cols and c in numeric)]
-    return label_cols, data_cols
+    return label_cols, [c for c in sorted(filled) if c >= first_numeric]
+
+
+def _all_years(grid: Grid, rows: list[int], c: int) -> bool:
+    """Every number in column c is a year: a time-series label column, not data."""
+    values = (grid.values[r][c] for r in rows if c < len(grid.values[r]))
+    return all(is_year(v) for v in values if is_numeric_like(v))
 
 
 def _is_header_row(info: RowInfo, table: Table) -> bool:

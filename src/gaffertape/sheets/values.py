@@ -7,6 +7,7 @@ flag instead of turning the whole column into text.
 
 from __future__ import annotations
 
+import functools
 import re
 from datetime import date, datetime, time
 
@@ -38,7 +39,9 @@ def parse_value(value: object) -> tuple[float | None, str]:
     return None, "text"
 
 
+@functools.lru_cache(maxsize=65536)
 def _parse_text(text: str) -> tuple[float | None, str]:
+    """Cached: sheets repeat the same labels and markers thousands of times."""
     stripped = text.strip()
     if stripped.lower() in SUPPRESSION:
         return None, stripped
@@ -71,7 +74,7 @@ def is_year(value: object) -> bool:
     """A whole number that reads as a year (headers such as 1998, 2017)."""
     kind = type(value)
     if kind is float or kind is int:
-        return float(value).is_integer() and 1800 <= value <= 2100  # type: ignore[operator]
+        return 1800 <= value <= 2100 and value == int(value)  # type: ignore[operator,call-overload]
     if kind is str:
         number, _flag = _parse_text(value)  # type: ignore[arg-type]
         return number is not None and is_year(number)

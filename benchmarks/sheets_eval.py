@@ -1,0 +1,39 @@
+"""Accuracy figures of `gaffertape sheets` on ../shared/data/sheets.
+
+* SAUS dev (284 annotated sheets): header-row-set macro-F1 and exact rate, per-role cell F1;
+* Auto-Tables (subtitle, ffill, pivot): gt.csv rows recovered from our long form pivoted back;
+* ONS overseas travel: share of ott_tidy_expected.csv observations in our output;
+* drift: the same workbook as .xls/.xlsx/.ods gives identical observations.
+
+Run: /work/.venv/bin/python benchmarks/sheets_eval.py
+"""
+
+from __future__ import annotations
+
+from gaffertape.sheets.evaluate import DATA, evaluate_atbench, evaluate_drift, evaluate_ott
+from gaffertape.sheets.saus import evaluate_saus
+
+
+def main() -> None:
+    if not DATA.is_dir():
+        raise SystemExit(f"real data not found at {DATA}")
+    saus = evaluate_saus(DATA / "saus" / "saus_dev.jl.gz")
+    print(f"SAUS dev: {int(saus['sheets'])} sheets")
+    print(f"  header-row sets: macro-F1 {saus['header_macro_f1']:.3f} (target >= 0.90), "
+          f"exact {saus['header_exact']:.1%} (target >= 75%)")
+    roles = ", ".join(f"{k[3:]} {v:.3f}" for k, v in saus.items() if k.startswith("f1_"))
+    print(f"  cell-role F1: {roles}")
+    for category, fig in evaluate_atbench().items():
+        print(f"Auto-Tables {category}: {fig['cases']} cases, gt rows matched "
+              f"{fig['row_match']:.1%}, cases fully matched {fig['exact']:.1%}")
+    ott = evaluate_ott()
+    print(f"ONS overseas travel: {int(ott['found'])}/{int(ott['expected'])} expected "
+          f"observations found ({ott['coverage']:.1%})")
+    for stem, fig in evaluate_drift().items():
+        parts = ", ".join(f"{k} {v:.3f}" if k.startswith("identical") else f"{k} {int(v)}"
+                          for k, v in fig.items())
+        print(f"drift {stem}: {parts}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,39 @@
+"""Evaluations on ../shared/data/sheets, with the measured figures as regression floors."""
+
+from __future__ import annotations
+
+import pytest
+
+from gaffertape.sheets.evaluate import DATA, evaluate_atbench, evaluate_drift, evaluate_ott
+from gaffertape.sheets.saus import evaluate_saus
+
+pytestmark = [
+    pytest.mark.realdata,
+    pytest.mark.skipif(not DATA.is_dir(), reason=f"real data absent: {DATA} not found"),
+]
+
+
+def test_saus_header_rows_and_roles() -> None:
+    figures = evaluate_saus(DATA / "saus" / "saus_dev.jl.gz")
+    assert figures["sheets"] == 284
+    assert figures["header_macro_f1"] >= 0.95
+    assert figures["header_exact"] >= 0.90
+    assert figures["f1_data"] >= 0.95 and figures["f1_row_label"] >= 0.85
+    assert figures["f1_note"] >= 0.78
+
+
+def test_atbench_round_trip() -> None:
+    figures = evaluate_atbench()
+    assert figures["subtitle"]["row_match"] >= 0.59
+    assert figures["ffill"]["row_match"] >= 0.50
+
+
+def test_ott_expected_observations_all_present() -> None:
+    assert evaluate_ott()["coverage"] == 1.0
+
+
+def test_formats_give_identical_output() -> None:
+    for stem, figures in evaluate_drift().items():
+        for key, value in figures.items():
+            if key.startswith("identical"):
+                assert value == 1.0, (stem, key)

@@ -66,7 +66,8 @@ def measure(repeat: int = 3) -> dict[str, float]:
                "gaffertape_subset_s": timed(tidy_file, subset, repeat),
                "openpyxl_subset_s": timed(openpyxl_read, subset, 1)}
     figures["gaffertape_vs_calamine"] = figures["gaffertape_s"] / figures["calamine_s"]
-    figures["openpyxl_vs_gaffertape"] = figures["openpyxl_subset_s"] / figures["gaffertape_subset_s"]
+    figures["openpyxl_vs_gaffertape"] = (figures["openpyxl_subset_s"]
+                                         / figures["gaffertape_subset_s"])
     return figures
 
 

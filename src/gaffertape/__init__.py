@@ -16,6 +16,9 @@ _API: dict[str, str] = {
     "Workspace": "gaffertape.workspace",
     "open_workspace": "gaffertape.workspace",
     "UserError": "gaffertape.errors",
+    "tidy_sheets": "gaffertape.sheets.api",
+    "tidy_sheet_files": "gaffertape.sheets.api",
+    "wide_sheets": "gaffertape.sheets.api",
 }
 
 

@@ -112,3 +112,9 @@ def pivot_wide(group: pd.DataFrame) -> pd.DataFrame:
 def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
     frames = [f for f in frames if not f.empty]
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=COLUMNS)
+
+
+# names registered in gaffertape._API (``gaffertape.tidy_sheets(...)``)
+tidy_sheets = tidy
+tidy_sheet_files = tidy_files
+wide_sheets = wide

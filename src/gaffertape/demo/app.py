@@ -181,9 +181,8 @@ class App:
             "comments": form.get("comments", ""), "code": code,
             "accepted": reason is None, "reason": reason,
         })
-        if reason is not None:
-            return _message(HTTPStatus.OK, "Third mark not saved", reason)
-        assert student is not None
+        if reason is not None or student is None:
+            return _message(HTTPStatus.OK, "Third mark not saved", reason or "")
         mark_set = MarkSet(THIRD_MARKER, tuple(float(m) for m in raw), form.get("comments", ""))
         with self._lock:
             self._third[student.pi] = mark_set

@@ -52,7 +52,7 @@ def test_ods_merges_are_read(tmp_path: Path) -> None:
 
 def test_ods_and_csv_give_the_same_observations(tmp_path: Path) -> None:
     ods = api.tidy(_write_ods(tmp_path / "t.ods"))
-    assert list(ods["column_header"]) == ["2016 / Men", "2016 / Women"]
+    assert list(ods["column_header"]) == ["2016 | Men", "2016 | Women"]
     csv = tmp_path / "t.csv"
     csv.write_text(",2016,2016\nSubject,Men,Women\nMaths,10,12\n", encoding="utf-8")
     other = api.tidy(csv)

@@ -13,7 +13,7 @@ def test_long_form_of_compound_table(compound_xlsx: Path) -> None:
     assert list(data.columns) == COLUMNS
     first = data.iloc[0]
     assert (first["cell"], first["row_header"], first["column_header"], first["sub_table"],
-            first["value"]) == ("B6", "Maths", "2016 / Men", "Full-time", 10.0)
+            first["value"]) == ("B6", "Maths", "2016 | Men", "Full-time", 10.0)
     flagged = data.set_index("cell")
     assert flagged.loc["E6", "flags"] == "[x]" and pd.isna(flagged.loc["E6", "value"])
     assert flagged.loc["C7", "value"] == 12.5 and flagged.loc["C7", "flags"] == "*"
@@ -25,7 +25,7 @@ def test_long_form_of_compound_table(compound_xlsx: Path) -> None:
 def test_wide_pivots_back(compound_xlsx: Path) -> None:
     (table,) = api.wide(api.tidy(compound_xlsx)).values()
     assert list(table.columns[:2]) == ["sub_table", "row_header"]
-    assert "2017 / Women" in table.columns and len(table) == 5
+    assert "2017 | Women" in table.columns and len(table) == 5
 
 
 def test_folder_with_a_bad_file_carries_on(compound_xlsx: Path, tmp_path: Path) -> None:
@@ -49,5 +49,5 @@ def test_csv_and_ffill(tmp_path: Path) -> None:
     path = tmp_path / "q.csv"
     path.write_text("Quarter,Month,Output\n1st,Jan,3.5\n,Feb,1.2\n2nd,Apr,1.1\n", encoding="utf-8")
     data = api.tidy(path)
-    assert list(data["row_header"]) == ["1st / Jan", "1st / Feb", "2nd / Apr"]
+    assert list(data["row_header"]) == ["1st | Jan", "1st | Feb", "2nd | Apr"]
     assert list(data["column_header"].unique()) == ["Output"]

@@ -110,9 +110,14 @@ def _bridgeable(infos: list[RowInfo], end: int, nxt: int) -> bool:
             if blanks > MAX_BODY_GAP:
                 return False
             continue
-        if any(c >= first_data for c in info.cols):
+        if any(c >= first_data for c in info.cols) and not _single_text(info):
             return False
     return True
+
+
+def _single_text(info: RowInfo) -> bool:
+    """One text cell alone on its row: a sub-table title such as 'Full-time'."""
+    return len(info.cols) == 1 and not info.numeric
 
 
 def _first_value_col(info: RowInfo) -> int:
@@ -136,7 +141,7 @@ def _build_table(grid: Grid, infos: list[RowInfo], start: int, end: int, floor: 
             continue
         if any(c in data_cols for c in info.numeric):
             table.body_rows.append(r)
-        elif info.cols and info.cols[-1] < first_data:
+        elif info.cols and (info.cols[-1] < first_data or _single_text(info)):
             table.section_rows.append(r)
     _header_and_title(grid, infos, table, floor)
     table.total_rows = [r for r in table.body_rows if _is_total(grid, table, r)]
@@ -188,6 +193,8 @@ def _header_and_title(grid: Grid, infos: list[RowInfo], table: Table, floor: int
         info = infos[r]
         if info.blank:
             blanks += 1
+        elif not candidates and table.section_rows and _single_text(info):
+            table.section_rows.insert(0, r)  # the first of several sub-table titles
         elif _is_header_row(info, table):
             candidates.append((r, True))
             blanks = 0

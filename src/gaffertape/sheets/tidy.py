@@ -18,7 +18,7 @@ from gaffertape.sheets.values import parse_value
 
 COLUMNS = ["source_file", "sheet", "table", "table_title", "cell", "row_header", "column_header",
            "sub_table", "value", "raw", "flags", "is_total"]
-SEP = " / "
+SEP = " | "
 
 
 def observations(grid: Grid, layout: SheetLayout) -> pd.DataFrame:
@@ -42,7 +42,7 @@ def text(value: object) -> str:
 
 
 def column_headers(grid: Grid, table: Table) -> dict[int, str]:
-    """Header path per data column, e.g. 'All Visits / NSA'."""
+    """Header path per data column, e.g. 'All Visits | NSA'."""
     filled = grid.filled_merges()
     merged_rows = {r for r0, _, r1, _ in grid.merged for r in range(r0, r1 + 1)}
     paths: dict[int, list[str]] = {c: [] for c in table.data_cols}

@@ -6,8 +6,8 @@ CREATE TABLE sheet_observations (
     "table"       INTEGER NOT NULL,     -- 0-based index of the table on its sheet
     table_title   TEXT,
     cell          TEXT NOT NULL,        -- e.g. C7
-    row_header    TEXT,                 -- row-label path, parts joined by ' / '
-    column_header TEXT,                 -- column-header path, parts joined by ' / '
+    row_header    TEXT,                 -- row-label path, parts joined by ' | '
+    column_header TEXT,                 -- column-header path, parts joined by ' | '
     sub_table     TEXT,                 -- e.g. Full-time / Part-time
     value         REAL,                 -- the number, NULL when suppressed or text
     raw           TEXT,                 -- the cell as shown

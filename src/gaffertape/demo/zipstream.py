@@ -102,14 +102,6 @@ def file_chunks(spec: FileSpec) -> Iterator[bytes]:
     yield tail
 
 
-def file_sha256(spec: FileSpec) -> str:
-    """SHA-256 of one file, by generating it (used for eager digests of small demos)."""
-    digest = hashlib.sha256()
-    for chunk in file_chunks(spec):
-        digest.update(chunk)
-    return digest.hexdigest()
-
-
 def stream(members: list[Entry], on_complete: Callable[[Digests], None]) -> Iterator[bytes]:
     """Yield the zip's bytes; once the last byte is out, report the digests to ``on_complete``."""
     whole, files, central = hashlib.sha256(), {}, []

@@ -18,7 +18,7 @@ from gaffertape.sheets.grid import Grid
 from gaffertape.sheets.layout import SheetLayout
 from gaffertape.sheets.readers import SUFFIXES, read_grids
 from gaffertape.sheets.recipes import Recipe, apply_recipes, load_recipes
-from gaffertape.sheets.tidy import COLUMNS, observations
+from gaffertape.sheets.tidy import COLUMNS, observation_columns, to_frame
 
 
 @dataclass
@@ -56,8 +56,8 @@ def layouts(path: Path | str,
 
 def tidy_file(path: Path | str, recipes: list[Recipe] | None = None) -> pd.DataFrame:
     """Long-form observations of one workbook (raises UserError if it cannot be read)."""
-    frames = [observations(grid, layout) for grid, layout in layouts(path, recipes)]
-    return _concat(frames)
+    return to_frame([part for grid, layout in layouts(path, recipes)
+                     for part in observation_columns(grid, layout)])
 
 
 def tidy_files(paths: Iterable[Path | str], *, recipes: Path | str | None = None,

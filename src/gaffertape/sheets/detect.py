@@ -40,11 +40,13 @@ def summarise_rows(grid: Grid) -> list[RowInfo]:
     for row in grid.values:
         cols, numeric = [], []
         for c, v in enumerate(row):
+            if v is None:
+                continue
             kind = type(v)
             if kind is float or kind is int:
                 cols.append(c)
                 numeric.append(c)
-            elif v is None or v == "":
+            elif v == "":
                 continue
             elif kind is str:
                 if v.strip():  # type: ignore[union-attr]

@@ -7,6 +7,7 @@ row ("Full-time", "Part-time") becomes the ``sub_table`` dimension of every row 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime, time
 
 import numpy as np
@@ -23,15 +24,32 @@ SEP = " | "
 
 def observations(grid: Grid, layout: SheetLayout) -> pd.DataFrame:
     """Long-form observations of every table in ``layout``."""
-    frames = [_table_observations(grid, table) for table in layout.tables]
-    frames = [f for f in frames if len(f)]
-    if not frames:
-        return pd.DataFrame({name: [] for name in COLUMNS})
-    return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    return to_frame([_table_observations(grid, table) for table in layout.tables])
+
+
+def observation_columns(grid: Grid, layout: SheetLayout) -> list[dict[str, Sequence[object]]]:
+    """The same as :func:`observations`, as column arrays to concatenate across many sheets."""
+    return [_table_observations(grid, table) for table in layout.tables]
+
+
+def to_frame(parts: list[dict[str, Sequence[object]]]) -> pd.DataFrame:
+    """One DataFrame from many tables' columns (built once: pandas construction is costly)."""
+    parts = [p for p in parts if len(p["value"])]
+    if not parts:
+        return pd.DataFrame({name: pd.Series([], dtype=_DTYPES.get(name, object))
+                             for name in COLUMNS})
+    # object dtype: converting every string column to Arrow costs more than the whole parse
+    return pd.DataFrame({
+        name: pd.Series(np.concatenate([np.asarray(p[name], dtype=_DTYPES.get(name, object))
+                                        for p in parts]), dtype=_DTYPES.get(name, object))
+        for name in COLUMNS})
 
 
 def text(value: object) -> str:
     """Display text of a cell: whole floats without '.0', dates in ISO form."""
+    kind = type(value)
+    if kind is str:
+        return " ".join(value.split())  # type: ignore[union-attr]
     if value is None:
         return ""
     if type(value) is float and value.is_integer():
@@ -63,7 +81,7 @@ def column_headers(grid: Grid, table: Table) -> dict[int, str]:
     return {c: SEP.join(parts) for c, parts in paths.items()}
 
 
-def _table_observations(grid: Grid, table: Table) -> pd.DataFrame:
+def _table_observations(grid: Grid, table: Table) -> dict[str, Sequence[object]]:
     """Columnar build (numpy masks, one pass of value parsing): this is the hot loop."""
     paths = _row_paths(grid, table)
     cols = table.data_cols
@@ -77,7 +95,7 @@ def _table_observations(grid: Grid, table: Table) -> pd.DataFrame:
     headers = column_headers(grid, table)
     totals = set(table.total_rows)
     n = len(cells)
-    columns = {
+    return {
         "source_file": np.full(n, grid.source, dtype=object),
         "sheet": np.full(n, grid.sheet, dtype=object),
         "table": np.full(n, table.index, dtype=np.int64),
@@ -86,16 +104,14 @@ def _table_observations(grid: Grid, table: Table) -> pd.DataFrame:
         "row_header": np.array([p for _, _, p in paths], dtype=object)[row_i],
         "column_header": np.array([headers[c] for c in cols], dtype=object)[col_i],
         "sub_table": np.array([s for _, s, _ in paths], dtype=object)[row_i],
-        "value": np.array([p[0] for p in parsed], dtype=float),
+        "value": [p[0] for p in parsed],
         "raw": [None if type(v) is float else text(v) for v in cells],
         "flags": [p[1] for p in parsed],
         "is_total": np.isin(rows, list(totals)),
     }
-    # object dtype: converting every string column to Arrow costs more than the whole parse
-    return pd.DataFrame({k: pd.Series(v, dtype=_DTYPES.get(k, object)) for k, v in columns.items()})
 
 
-_DTYPES = {"table": np.int64, "value": float, "is_total": bool}
+_DTYPES: dict[str, type] = {"table": np.int64, "value": float, "is_total": bool}
 
 
 def _at(row: list[object], c: int) -> object:
@@ -112,7 +128,8 @@ def _row_paths(grid: Grid, table: Table) -> list[tuple[int, str, str]]:
     sub_table = ""
     result = []
     for r in sorted(sections | body):
-        labels = {c: text(grid.cell(r, c)) for c in table.label_cols}
+        row = grid.values[r]
+        labels = {c: text(row[c]) if c < len(row) else "" for c in table.label_cols}
         if r in sections:
             label = " ".join(v for v in (text(x) for x in grid.values[r]) if v).rstrip(":")
             depth = _indent(grid, r, table)

@@ -25,7 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import urljoin, urlsplit
 
 import httpx
@@ -69,7 +69,7 @@ class SiteLocked(UserError):
 class HostThrottle:
     """Per-host politeness shared by every session in the process."""
 
-    _registry: dict[str, HostThrottle] = {}
+    _registry: ClassVar[dict[str, HostThrottle]] = {}
     _registry_lock = threading.Lock()
 
     def __init__(self, concurrency: int, rate: float) -> None:
@@ -262,6 +262,10 @@ class SiteSession:
         while True:
             if self.locked is not None:
                 raise self.locked
+            remaining = self.throttle.locked_until - time.monotonic()
+            if remaining > 0:  # another session to this host was locked out: stay away too
+                self.locked = SiteLocked(self.profile.name, remaining)
+                raise self.locked
             attempt += 1
             delay = self.politeness.delay * random.uniform(0.5, 1.5)
             if delay:
@@ -334,6 +338,7 @@ class SiteSession:
                 if match:
                     seconds = float(match[1])
             self.locked = SiteLocked(self.profile.name, seconds)
+            self.throttle.locked_until = time.monotonic() + seconds
             log.warning("%s: account locked; stopping (retry in %.0fs)", self.profile.name, seconds)
             raise self.locked
 

@@ -54,8 +54,8 @@ def verify_zip(path: Path) -> None:
 def _safe_name(info: zipfile.ZipInfo) -> str | None:
     """The entry's relative POSIX path, or None if it must be refused."""
     name = info.filename.replace("\\", "/")
-    mode = info.external_attr >> 16
-    if mode and (stat.S_ISLNK(mode) or not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))):
+    kind = stat.S_IFMT(info.external_attr >> 16)
+    if kind and kind not in (stat.S_IFREG, stat.S_IFDIR):  # symlinks, devices, fifos
         return None
     if name.startswith("/") or (len(name) > 1 and name[1] == ":"):
         return None

@@ -141,7 +141,8 @@ def _run_each(items: list[dict[str, Any]], work: Callable[[dict[str, Any]], dict
     def one(item: dict[str, Any]) -> dict[str, Any]:
         session = session_of()
         if session is not None and session.locked is not None:
-            return {**_key(item), "result": "failed", "error": "site locked; not tried"}
+            return {**_key(item), "result": "failed",
+                    "error": f"not tried: site locked ({session.locked.one_line()})"}
         try:
             return work(item)
         except SiteLocked as exc:
@@ -396,6 +397,10 @@ def _download_one(ws: Workspace, session: SiteSession, item: dict[str, Any], *,
                       if extraction.rejected else None)}
 
 
+def _int(value: Any) -> int:
+    return 0 if value is None or pd.isna(value) else int(value)
+
+
 def _write_manifest(ws: Workspace, manifest: dict[str, Any], files: list[Any]) -> None:
     columns = ["course", "pi", "status", "zip_path", "zip_size", "zip_sha256", "content_length",
                "extracted_dir", "n_files", "rejected", "error", "attempts", "downloaded_at"]
@@ -439,8 +444,8 @@ def download_scripts(workspace: Workspace | str | Path | None = None, *,
             if not force and manifest is not None and _verified_on_disk(
                     ws, manifest, files[(files["course"] == key[0]) & (files["pi"] == key[1])]):
                 skipped.append({**_key(item), "result": "skipped (verified)",
-                                "files": int(manifest.get("n_files") or 0),
-                                "bytes": int(manifest.get("zip_size") or 0), "error": None})
+                                "files": _int(manifest.get("n_files")),
+                                "bytes": _int(manifest.get("zip_size")), "error": None})
             else:
                 todo.append(item)
         if todo:
@@ -615,7 +620,7 @@ def read_third_marks(path: Path) -> dict[tuple[str | None, str], dict[str, Any]]
     long (pi, [course], category, mark, [comments]). Returns {(course, pi): {marks, comments}}."""
     if not path.is_file():
         raise UserError(f"third marks file {path} not found")
-    frame = (pd.read_excel(path, dtype=object) if path.suffix.lower() in {".xlsx", ".xlsm"}
+    frame = (pd.read_excel(path, dtype=object, engine="openpyxl") if path.suffix.lower() in {".xlsx", ".xlsm"}
              else pd.read_csv(path, dtype=object, encoding="utf-8-sig"))
     frame.columns = [str(c).strip() for c in frame.columns]
     lower = {c.lower(): c for c in frame.columns}

@@ -1,0 +1,161 @@
+"""The workflows end to end against the demo university with every fault mode on."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from gaffertape.sites import workflows as wf
+from gaffertape.workspace import Workspace
+
+from .conftest import ALL_FAULTS, FAST, demo_university, overrides_for
+
+
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _requests(truth: dict) -> int:
+    return sum(truth["counters"]["requests"].values())
+
+
+def test_sync_with_every_fault_then_resume_then_post(tmp_path: Path, workspace: Workspace) -> None:
+    with demo_university(tmp_path, students=30, **ALL_FAULTS) as demo:
+        ov = overrides_for(demo)
+        out = wf.sync(workspace, politeness=FAST, overrides=ov, progress=False)
+        truth = demo.truth()
+        assert truth["counters"]["faults"], "faults were injected"
+        students = {s["pi"]: s for s in truth["students"]}
+
+        # allocation: everyone, despite malformed rows
+        alloc = out["allocation"].set_index("pi")
+        assert set(alloc.index) == set(students)
+        for pi, s in students.items():
+            assert alloc.loc[pi, "name"] == s["name"]
+            assert alloc.loc[pi, "tutor_group"] == s["tutor_group"]
+
+        # downloads: every file, byte for byte, and nothing outside the student folders
+        assert (out["download"]["result"] != "failed").all(), out["download"]
+        evil = [pi for pi, s in students.items() if s["evil_entries"]]
+        assert evil, "the fault settings should have produced an evil zip"
+        for pi, s in students.items():
+            folder = workspace.scripts_dir / s["course"] / pi
+            if not s["submitted"]:
+                assert not folder.exists()
+                continue
+            names = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*")
+                           if p.is_file())
+            assert names == sorted(f["name"] for f in s["files"]), pi
+            for f in s["files"]:
+                if f["sha256"]:
+                    assert _sha(folder / f["name"]) == f["sha256"], (pi, f["name"])
+        assert not list(workspace.root.parent.glob("evil*"))
+        assert not any(p.is_symlink() for p in workspace.scripts_dir.rglob("*"))
+        rejected = workspace.store.query_df("SELECT pi FROM downloads WHERE rejected IS NOT NULL")
+        assert set(rejected["pi"]) == set(evil)
+
+        # codes
+        codes = out["codes"].set_index("pi")["code"]
+        for pi, s in students.items():
+            assert (None if pd.isna(codes[pi]) else codes[pi]) == s["confirmation_code"]
+
+        # marks, long form, as the truth has them
+        marks = out["marks"]
+        assert set(marks.columns) >= {"course", "pi", "role", "marker", "category", "mark",
+                                      "comments"}
+        for pi, s in students.items():
+            if not s["submitted"]:
+                continue
+            for role in ("first", "second"):
+                got = marks[(marks.pi == pi) & (marks.role == role)]
+                want = s["marks"][role]
+                assert set(got["marker"]) == {want["marker"]}
+                assert dict(zip(got["category"], got["mark"], strict=True)) == {
+                    k: float(v) for k, v in want["marks"].items()}
+                assert got["comments"].iloc[0] == want["comments"]
+
+        # a second run with nothing changed: at most one request per student
+        before = _requests(demo.truth())
+        again = wf.sync(workspace, politeness=FAST, overrides=ov, progress=False)
+        made = _requests(demo.truth()) - before
+        assert made <= len(students), made
+        assert (again["download"]["result"] == "skipped (verified)").sum() + (
+            again["download"]["result"] == "no submission").sum() >= 0
+        assert set(again["download"]["result"]) <= {"skipped (verified)"}
+
+        # post third marks for everyone who needs them; twice; plus a dry run
+        need = [pi for pi, s in students.items() if s["flag"]["third_marking_required"]]
+        assert need
+        categories = [c["category"] for c in truth["scheme"]]
+        rows = [{"pi": pi, **{c: (i + j) % 9 for j, c in enumerate(categories)},
+                 "comments": f"Third marker's view of {pi}: fine."} for i, pi in enumerate(need)]
+        sheet = tmp_path / "third.xlsx"
+        pd.DataFrame(rows).to_excel(sheet, index=False)
+        dry = wf.post_third_marks(workspace, sheet, dry_run=True, politeness=FAST, overrides=ov,
+                                  progress=False)
+        assert set(dry["result"]) == {"would post"}
+        assert demo.truth()["third_marks"] == []
+        first = wf.post_third_marks(workspace, sheet, politeness=FAST, overrides=ov,
+                                    progress=False)
+        assert set(first["result"]) == {"posted"}, first
+        second = wf.post_third_marks(workspace, sheet, politeness=FAST, overrides=ov,
+                                     progress=False)
+        assert set(second["result"]) == {"skipped (already there)"}
+        posts = demo.truth()["third_marks"]
+        accepted = [p for p in posts if p["accepted"]]
+        assert sorted(p["pi"] for p in accepted) == sorted(need), "zero double posts"
+        audit = workspace.store.query_df("SELECT action, COUNT(*) n FROM posts GROUP BY 1")
+        audit_counts = dict(zip(audit["action"], audit["n"], strict=True))
+        assert audit_counts["verified"] == len(need) and audit_counts["dry-run"] == len(need)
+        third = workspace.store.query_df("SELECT * FROM marks WHERE role = 'third'")
+        assert set(third["pi"]) == set(need)
+
+
+def test_post_wrong_category_and_long_form(tmp_path: Path, workspace: Workspace) -> None:
+    with demo_university(tmp_path, students=20) as demo:
+        ov = overrides_for(demo)
+        wf.get_allocation(workspace, politeness=FAST, overrides=ov, progress=False)
+        truth = demo.truth()
+        pi = next(s["pi"] for s in truth["students"] if s["flag"]["third_marking_required"])
+        long = pd.DataFrame([{"pi": pi, "category": c["category"], "mark": 5,
+                              "comments": "Long form."} for c in truth["scheme"]])
+        path = tmp_path / "long.csv"
+        long.to_csv(path, index=False)
+        done = wf.post_third_marks(workspace, path, politeness=FAST, overrides=ov, progress=False)
+        assert list(done["result"]) == ["posted"]
+        bad = tmp_path / "bad.csv"
+        pd.DataFrame([{"pi": pi, "Nonsense": 3}]).to_csv(bad, index=False)
+        out = wf.post_third_marks(workspace, bad, politeness=FAST, overrides=ov, progress=False)
+        assert list(out["result"]) == ["failed"] and "unknown categories" in out["error"].iloc[0]
+        assert len(demo.truth()["third_marks"]) == 1
+
+
+def test_lockout_stops_cleanly(tmp_path: Path, workspace: Workspace) -> None:
+    rude = {"delay": 0.0, "rate": 500.0, "concurrency": 4, "backoff": 0.01}
+    with demo_university(tmp_path, students=40, lockout=True, lockout_burst=10,
+                         lockout_window_s=2, lockout_cooldown_s=30) as demo:
+        ov = overrides_for(demo)
+        wf.get_allocation(workspace, politeness=rude, overrides=ov, progress=False)
+        frame = wf.collect_marks(workspace, politeness=rude, overrides=ov, progress=False)
+        fetch = frame.attrs["fetch"]
+        assert (fetch["result"] == "failed").any()
+        assert fetch[fetch["result"] == "failed"]["error"].str.contains("lock").all()
+        locked_at = _requests(demo.truth())
+        assert demo.truth()["counters"]["lockouts"] >= 1
+        # once locked, nothing more is sent (at most the requests already in flight)
+        assert locked_at <= 10 + 4 + 8
+        assert fetch["error"].str.contains("retry after").any()
+
+
+def test_bad_password_is_a_user_error(tmp_path: Path, workspace: Workspace,
+                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    from gaffertape.errors import UserError
+
+    monkeypatch.setenv("GAFFERTAPE_PASSWORD", "wrong-password")
+    with demo_university(tmp_path, students=5) as demo, pytest.raises(UserError,
+                                                                      match="rejected"):
+        wf.get_allocation(workspace, politeness=FAST, overrides=overrides_for(demo),
+                          progress=False)

@@ -112,7 +112,7 @@ class Truth:
         path = self._config.truth_path
         if path is None:
             return
-        text = json.dumps(self.snapshot(), ensure_ascii=False, indent=1)
+        text = json.dumps(self.snapshot(), ensure_ascii=False)  # compact: 5,000 students fast
         _write_atomic(Path(path), text)
 
     def _flush_loop(self) -> None:

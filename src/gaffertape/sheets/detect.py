@@ -38,26 +38,15 @@ def summarise_rows(grid: Grid) -> list[RowInfo]:
     """One RowInfo per grid row (the only full pass over every cell, so kept tight)."""
     infos = []
     for row in grid.values:
-        cols, numeric = [], []
-        for c, v in enumerate(row):
-            if v is None:
-                continue
-            kind = type(v)
-            if kind is float or kind is int:
-                cols.append(c)
-                numeric.append(c)
-            elif v == "":
-                continue
-            elif kind is str:
-                if v.strip():  # type: ignore[union-attr]
-                    cols.append(c)
-                    if is_numeric_like(v):
-                        numeric.append(c)
-            else:
-                cols.append(c)
+        cols = [c for c, v in enumerate(row) if v is not None and (type(v) is not str or v.strip())]
+        numeric = [c for c in cols if type(row[c]) in _NUMBER_TYPES
+                   or (type(row[c]) is str and is_numeric_like(row[c]))]
         years = len(numeric) >= 2 and all(is_year(row[c]) for c in numeric)
         infos.append(RowInfo(tuple(cols), tuple(numeric), years))
     return infos
+
+
+_NUMBER_TYPES = (float, int)
 
 
 def _filled(value: object) -> bool:

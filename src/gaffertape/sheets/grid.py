@@ -13,7 +13,10 @@ Merge = tuple[int, int, int, int]  # first row, first col, last row, last col (i
 
 @dataclass
 class Grid:
-    """One sheet: cell values (``None`` when empty), merged ranges and optional style hints."""
+    """One sheet: cell values (``None`` when empty), merged ranges and optional style hints.
+
+    Rows are padded to one width by :func:`rectangular`, so hot loops can index without checks.
+    """
 
     source: str
     sheet: str
@@ -63,7 +66,16 @@ def cell_ref(row: int, col: int) -> str:
 def from_rows(rows: list[list[object]], *, source: str = "", sheet: str = "") -> Grid:
     """A grid from raw rows, with '' and whitespace-only strings treated as empty."""
     clean = [[_clean(v) for v in row] for row in rows]
-    return Grid(source=source, sheet=sheet, values=clean)
+    return Grid(source=source, sheet=sheet, values=rectangular(clean))
+
+
+def rectangular(rows: list[list[object]]) -> list[list[object]]:
+    """Pad every row with ``None`` to the widest row's length (in place; returns ``rows``)."""
+    width = max((len(r) for r in rows), default=0)
+    for row in rows:
+        if len(row) < width:
+            row.extend([None] * (width - len(row)))
+    return rows
 
 
 def _clean(value: object) -> object:

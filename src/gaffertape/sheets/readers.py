@@ -14,7 +14,7 @@ from pathlib import Path
 from python_calamine import CalamineWorkbook
 
 from gaffertape.errors import UserError
-from gaffertape.sheets.grid import Grid, from_rows
+from gaffertape.sheets.grid import Grid, from_rows, rectangular
 from gaffertape.sheets.ods_merges import ods_merges
 
 WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods", ".xlsb"}
@@ -70,7 +70,7 @@ def _read_workbook(path: Path, suffix: str) -> list[Grid]:
         if cells > MAX_CELLS:
             raise UserError(f"{path}: more than {MAX_CELLS:,} cells",
                             hint="split the workbook or export the sheets you need")
-        values = [[None if v == "" else v for v in row] for row in rows]
+        values = rectangular([[None if v == "" else v for v in row] for row in rows])
         grids.append(Grid(source=str(path), sheet=name, values=values, merged=sheet_merges or []))
     return grids
 

@@ -86,7 +86,8 @@ def _table_observations(grid: Grid, table: Table) -> dict[str, Sequence[object]]
     paths = _row_paths(grid, table)
     cols = table.data_cols
     block = np.empty((len(paths), len(cols)), dtype=object)
-    block[:] = [[_at(grid.values[r], c) for c in cols] for r, _, _ in paths] or None
+    values = grid.values
+    block[:] = [[values[r][c] for c in cols] for r, _, _ in paths] or None
     row_i, col_i = np.nonzero(block != None)  # noqa: E711 - elementwise test on objects
     cells = block[row_i, col_i]
     parsed = [(v, "") if type(v) is float else parse_value(v) for v in cells]
@@ -114,11 +115,6 @@ def _table_observations(grid: Grid, table: Table) -> dict[str, Sequence[object]]
 _DTYPES: dict[str, type] = {"table": np.int64, "value": float, "is_total": bool}
 
 
-def _at(row: list[object], c: int) -> object:
-    value = row[c] if c < len(row) else None
-    return None if value == "" else value
-
-
 def _row_paths(grid: Grid, table: Table) -> list[tuple[int, str, str]]:
     """(row, sub-table label, row-header path) for each body row, in sheet order."""
     sections = set(table.section_rows)
@@ -129,7 +125,7 @@ def _row_paths(grid: Grid, table: Table) -> list[tuple[int, str, str]]:
     result = []
     for r in sorted(sections | body):
         row = grid.values[r]
-        labels = {c: text(row[c]) if c < len(row) else "" for c in table.label_cols}
+        labels = {c: text(row[c]) for c in table.label_cols}
         if r in sections:
             label = " ".join(v for v in (text(x) for x in grid.values[r]) if v).rstrip(":")
             depth = _indent(grid, r, table)

@@ -1,9 +1,9 @@
 """HTML for script reports and the award-board pack, and printing HTML to PDF.
 
-One function renders a script's section; the per-script report wraps it with interactive charts
-and the board pack with static SVG charts (so the PDF needs no JavaScript). PDF comes from
-headless Chromium printing the board HTML: one browser start for the whole pack, text stays
-selectable, and CSS page breaks give one page per script.
+One function renders a script's section (heading, reasons, summary, table, charts) for both the
+per-script report and the award-board pack. PDF comes from headless Chromium printing the board
+HTML after its charts are drawn: one browser start for the whole pack, text stays selectable,
+charts stay vector, and CSS page breaks give one page per script.
 """
 
 from __future__ import annotations
@@ -27,7 +27,6 @@ h2 { margin: 0 0 .3em; } .why { color: #a00; font-weight: bold; }
 table { border-collapse: collapse; font-size: 9pt; margin: .5em 0; }
 td, th { border: 1px solid #ccc; padding: 2px 6px; text-align: right; }
 td:first-child, th:first-child { text-align: left; }
-.chart svg { width: 100%; height: auto; }
 @page { size: A4; margin: 12mm; }
 """
 
@@ -61,7 +60,8 @@ def print_pdf(html_path: Path, pdf_path: Path, timeout: float = 600) -> Path:
                         hint="install Debian's chromium package, or skip --pdf")
     with atomic_write(pdf_path) as tmp:
         cmd = [browser, "--headless", "--no-sandbox", "--disable-gpu", "--no-pdf-header-footer",
-               f"--print-to-pdf={tmp}", html_path.resolve().as_uri()]
+               f"--virtual-time-budget={int(timeout * 1000)}", f"--print-to-pdf={tmp}",
+               html_path.resolve().as_uri()]
         done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
         if done.returncode != 0 or tmp.stat().st_size == 0:
             raise UserError(f"Chromium could not print {html_path} to PDF: "

@@ -66,14 +66,18 @@ def column_headers(grid: Grid, table: Table) -> dict[int, str]:
     paths: dict[int, list[str]] = {c: [] for c in table.data_cols}
     last = table.header_rows[-1] if table.header_rows else -1
     first_data = table.data_cols[0]
+    boundaries: set[int] = set()  # columns where a parent (upper) header starts
     for h in table.header_rows:
         spread = h != last and h not in merged_rows  # a sparse upper row spans to the right
         carry = ""
         for c in range(first_data, table.right + 1):
             value = grid.cell(h, c)
             label = text(value if value is not None else filled.get((h, c)))
+            if c in boundaries and not label:
+                carry = ""  # a span never crosses its parent's boundary
             if label:
                 carry = label
+                boundaries.add(c)
             elif spread:
                 label = carry
             if c in paths and label and (not paths[c] or paths[c][-1] != label):

@@ -65,3 +65,15 @@ def test_not_a_workspace_says_how_to_fix(tmp_path: Path) -> None:
     (tmp_path / "afile").write_text("x")
     result = gaffertape("-w", "afile", "tables", cwd=tmp_path)
     assert result.returncode == 2 and "not a folder" in result.stderr
+
+
+def test_each_command_is_recorded_in_runs_with_its_outcome(tmp_path: Path) -> None:
+    gaffertape("init", "ws", cwd=tmp_path)
+    gaffertape("-w", "ws", "sql", "select * from nope", cwd=tmp_path)
+    gaffertape("-w", "ws", "tables", cwd=tmp_path)
+    result = gaffertape("-w", "ws", "sql", "select command, status from runs", "-f", "csv",
+                        cwd=tmp_path)
+    lines = result.stdout.splitlines()
+    assert lines[1] == "gaffertape -w ws sql 'select * from nope',failed"
+    assert lines[2] == "gaffertape -w ws tables,ok"
+    assert lines[3].endswith(",running")  # the query that is reading the table

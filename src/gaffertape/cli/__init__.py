@@ -15,7 +15,7 @@ from pydantic import SecretStr
 
 from gaffertape import credentials, ui
 from gaffertape.cli import demo as demo_commands
-from gaffertape.cli.context import current_workspace, state
+from gaffertape.cli.context import current_workspace, finish_run, state
 from gaffertape.errors import UserError
 from gaffertape.logs import redact
 from gaffertape.marking import commands as marking_commands
@@ -101,24 +101,32 @@ def login(
 def main() -> None:
     """Entry point: run the CLI, turning errors into one clear line and a non-zero exit."""
     try:
-        app()
+        app()  # standalone: Typer handles usage errors and --help, and always raises SystemExit
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        finish_run("ok" if code == 0 else "failed")
+        raise
     except UserError as exc:
         if state.debug:
+            finish_run("failed")
             raise
-        ui.console.print(
-            f"[red]error:[/red] {redact(exc.one_line())}", highlight=False, soft_wrap=True
-        )
-        sys.exit(exc.exit_code)
+        _fail("failed", f"[red]error:[/red] {redact(exc.one_line())}", exc.exit_code)
     except KeyboardInterrupt:
-        ui.console.print("[yellow]interrupted[/yellow]: rerun the same command to resume")
-        sys.exit(130)
-    except Exception as exc:
+        _fail("interrupted", "[yellow]interrupted[/yellow]: rerun the same command to resume", 130)
+    except Exception as exc:  # last line of defence: no traceback without --debug
         if state.debug:
+            finish_run("failed")
             raise
-        ui.console.print(
+        _fail(
+            "failed",
             f"[red]error:[/red] unexpected {type(exc).__name__}: {redact(str(exc))} "
             "(rerun with --debug for the traceback, and please report it)",
-            highlight=False,
-            soft_wrap=True,
+            1,
         )
-        sys.exit(1)
+
+
+def _fail(status: str, message: str, exit_code: int) -> None:
+    """Record the run's outcome, print one line, and exit non-zero."""
+    finish_run(status)
+    ui.console.print(message, highlight=False, soft_wrap=True)
+    sys.exit(exit_code)

@@ -33,14 +33,14 @@ def generate_marks(n_scripts: int, seed: int = 470) -> pd.DataFrame:
     scheme = MarkScheme()
     names = [c.name for c in scheme.categories]
     markers = [f"Marker {i:02d}" for i in range(60)]
-    bias = dict(zip(markers, rng.normal(0, 0.4, len(markers)), strict=True))
+    bias = dict(zip(markers, rng.normal(0, 0.3, len(markers)), strict=True))
     ability = rng.normal(0, 1.2, n_scripts)
     rows = []
     for i in range(n_scripts):
         pair = rng.choice(markers, size=2, replace=False)
         truth = np.array(CATEGORY_MEANS) + ability[i] + rng.normal(0, 0.6, len(names))
         for role, marker in zip(("first", "second"), pair, strict=True):
-            marks = np.clip(np.rint(truth + bias[marker] + rng.normal(0, 0.8, len(names))), 0, 8)
+            marks = np.clip(np.rint(truth + bias[marker] + rng.normal(0, 0.5, len(names))), 0, 8)
             rows += [("TM470-25J", f"X{i:07d}", role, marker, cat, float(mark), "")
                      for cat, mark in zip(names, marks, strict=True)]
     return pd.DataFrame(rows, columns=["course", "pi", "role", "marker", "category", "mark",

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import krippendorff
+import numpy as np
+import pandas as pd
 import pytest
 
 from gaffertape.errors import UserError
 from gaffertape.marking import api
 from gaffertape.marking.api import Marking
+from gaffertape.marking.cohort import interval_alpha_two_markers
 from gaffertape.marking.scheme import MarkScheme
 
 from .conftest import long_marks
@@ -105,3 +109,12 @@ def test_feedback_drafts_use_category_band_templates(tmp_path) -> None:
     assert drafts.loc["Presentation"].draft == "Generic fail Presentation"
     text = (tmp_path / "TM470-25J_A1.md").read_text()
     assert text.startswith("# Draft feedback: TM470-25J A1") and "Eval top: 7/8" in text
+
+
+def test_closed_form_total_alpha_matches_the_library() -> None:
+    rng = np.random.default_rng(1)
+    a = pd.Series(rng.integers(0, 30, 40) * 1.5625)
+    b = pd.Series(np.clip(a + rng.normal(0, 6, 40), 0, 100).round(3))
+    expected = krippendorff.alpha(reliability_data=np.vstack([a, b]),
+                                  level_of_measurement="interval")
+    assert interval_alpha_two_markers(a, b) == pytest.approx(expected, abs=1e-4)

@@ -19,6 +19,11 @@ _API: dict[str, str] = {
     "tidy_sheets": "gaffertape.sheets.api",
     "tidy_sheet_files": "gaffertape.sheets.api",
     "wide_sheets": "gaffertape.sheets.api",
+    "MarkScheme": "gaffertape.marking.scheme",
+    "load_scheme": "gaffertape.marking.scheme",
+    "Marking": "gaffertape.marking.api",
+    "cohort_report": "gaffertape.marking.api",
+    "write_reports": "gaffertape.marking.api",
 }
 
 

@@ -3,8 +3,8 @@
 Layers (as in Scrapy/httpx, each replaceable on its own):
 
 * :class:`HostThrottle` (politeness): a bounded number of connections per host, a request-rate
-  cap per host shared by every session in the process, and a randomised pause before each
-  request (0.5-1.5 x the base delay).
+  cap per host shared by every session in the process, and a randomised delay between request
+  starts (0.5-1.5 x the base delay).
 * :class:`RetryPolicy`: exponential backoff with jitter on 5xx, timeouts and connection resets,
   honouring ``Retry-After``.
 * :class:`SiteSession` (session/auth): the cookie jar, SSO redirects, login with the hidden
@@ -93,12 +93,15 @@ class HostThrottle:
         with cls._registry_lock:
             cls._registry.clear()
 
-    def wait_turn(self) -> None:
-        """Block until the host's rate cap allows one more request to start."""
+    def wait_turn(self, delay: float = 0.0) -> None:
+        """Block until this host may get one more request: starts are spaced by the rate cap,
+        or by the randomised delay (0.5-1.5 x ``delay``) when that is longer (as Scrapy's
+        DOWNLOAD_DELAY per slot)."""
+        gap = max(self.interval, delay * random.uniform(0.5, 1.5))
         with self._lock:
             now = time.monotonic()
             start = max(now, self._next)
-            self._next = start + self.interval
+            self._next = start + gap
         if start > now:
             time.sleep(start - now)
 
@@ -267,12 +270,9 @@ class SiteSession:
                 self.locked = SiteLocked(self.profile.name, remaining)
                 raise self.locked
             attempt += 1
-            delay = self.politeness.delay * random.uniform(0.5, 1.5)
-            if delay:
-                time.sleep(delay)
             retry_after = None
             with self.throttle.slots:
-                self.throttle.wait_turn()
+                self.throttle.wait_turn(self.politeness.delay)
                 with self._count_lock:
                     self.requests += 1
                 if self.on_request:

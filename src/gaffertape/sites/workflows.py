@@ -456,13 +456,7 @@ def download_scripts(workspace: Workspace | str | Path | None = None, *,
                 session_of=lambda: session)
             failed = done[done["result"] == "failed"] if not done.empty else done
             for row in failed.to_dict("records"):
-                with ws.store.connect() as conn:
-                    conn.execute(
-                        "INSERT INTO downloads (course, pi, status, error, downloaded_at) "
-                        "VALUES (?,?,?,?,?) ON CONFLICT(course, pi) DO UPDATE SET "
-                        "status='failed', error=excluded.error, downloaded_at=excluded.downloaded_at"
-                        " WHERE downloads.status != 'ok'",
-                        (row["course"], row["pi"], "failed", row["error"], _now()))
+                _record_download_failure(ws, row["course"], row["pi"], row["error"])
         else:
             done = pd.DataFrame()
         frame = pd.concat([pd.DataFrame(skipped), done], ignore_index=True)
@@ -842,11 +836,52 @@ def sync(workspace: Workspace | str | Path | None = None, *, course: str | None 
          sites: Sites | None = None, politeness: dict[str, Any] | None = None,
          overrides: dict[str, dict[str, Any]] | None = None,
          progress: bool = True) -> dict[str, pd.DataFrame]:
-    """Allocation, then downloads (with codes), then any missing codes, then marks."""
+    """Allocation, then per student (pipelined on the same workers) the download with its code
+    and the marks page; then a pass of each workflow for anything still missing or failed."""
     ws = _workspace(workspace)
     site, owned = _sites(ws, sites, politeness, overrides)
     try:
         out = {"allocation": get_allocation(ws, course=course, sites=site, progress=progress)}
+        chosen = select_students(ws, course=course, pis=pis, status=status)
+        manifests = ws.store.query_df("SELECT * FROM downloads")
+        files = ws.store.query_df("SELECT * FROM download_files")
+        by_key = {(r["course"], r["pi"]): r for r in manifests.to_dict("records")}
+        fetched = ws.store.query_df("SELECT course, pi, status FROM marks_fetched")
+        seen = {(r.course, r.pi): r.status for r in fetched.itertuples(index=False)}
+        items = []
+        for item in chosen.to_dict("records"):
+            key = (item["course"], item["pi"])
+            manifest = by_key.get(key)
+            need_download = manifest is None or not _verified_on_disk(
+                ws, manifest, files[(files["course"] == key[0]) & (files["pi"] == key[1])])
+            need_marks = key not in seen or seen[key] != item.get("status")
+            if need_download or need_marks:
+                items.append({**item, "_download": need_download, "_marks": need_marks})
+        if items:
+            submissions = site.session("submissions")
+            marks_session = site.session("marks")
+            mspec = marks_session.profile.need("marks")
+
+            def one(item: dict[str, Any]) -> dict[str, Any]:
+                row = {**_key(item), "result": "ok", "error": None}
+                if item["_download"]:
+                    try:
+                        _download_one(ws, submissions, item, max_total=8 * 1024**3,
+                                      max_ratio=200.0)
+                    except (SiteError, UnsafeZip, OSError) as exc:
+                        if isinstance(exc, SiteLocked):
+                            raise
+                        row.update(result="failed", error=f"download: {exc}")
+                        _record_download_failure(ws, item["course"], item["pi"], str(exc))
+                if item["_marks"]:
+                    page = marks_session.get(mspec.url, course=item["course"], pi=item["pi"])
+                    _store_marks(ws, item["course"], item["pi"], parse.parse_marks(page, mspec),
+                                 item.get("status"))
+                return row
+
+            out["pipeline"] = _run_each(items, one, "Syncing", workers=submissions.politeness
+                                        .concurrency, progress=progress,
+                                        session_of=lambda: submissions)
         out["download"] = download_scripts(ws, course=course, pis=pis, status=status, sites=site,
                                            progress=progress)
         out["codes"] = collect_codes(ws, course=course, pis=pis, status=status, sites=site,
@@ -859,3 +894,10 @@ def sync(workspace: Workspace | str | Path | None = None, *, course: str | None 
             site.close()
 
 
+def _record_download_failure(ws: Workspace, course: str, pi: str, error: str) -> None:
+    with ws.store.connect() as conn:
+        conn.execute(
+            "INSERT INTO downloads (course, pi, status, error, downloaded_at) VALUES (?,?,?,?,?) "
+            "ON CONFLICT(course, pi) DO UPDATE SET status='failed', error=excluded.error, "
+            "downloaded_at=excluded.downloaded_at WHERE downloads.status != 'ok'",
+            (course, pi, "failed", error, _now()))

@@ -14,7 +14,10 @@ from gaffertape.sheets.grid import Grid
 from gaffertape.sheets.layout import SheetLayout, Table
 from gaffertape.sheets.values import is_numeric_like, is_year
 
-_TOTAL = re.compile(r"(^|\W)(total|totals|all\b|sum\b|overall|grand total)", re.IGNORECASE)
+# "Total", "Retail trade, total", "All industries"; not "Total supply" or "All other ..."
+_TOTAL = re.compile(r"^\s*(grand\s+)?totals?\b\s*(\\\d+)?\s*[:(]?\s*$|,\s*total\b"
+                    r"|\btotals?\s*(\\\d+)?$|^\s*all\s+(?!other)\w+|^\s*(total|all)\s*[:(]",
+                    re.IGNORECASE)
 _NOTE = re.compile(r"^\s*(source|sources|note|notes|see |\*|\d\s|\(\d|\[\d|footnote|symbol|"
                    r"x |na |z |- |\.\. |r |p |<http)", re.IGNORECASE)
 MAX_BODY_GAP = 2
@@ -213,8 +216,10 @@ def _title(grid: Grid, infos: list[RowInfo], table: Table, floor: int) -> None:
         if len(infos[r].cols) > 2 or (table.title_rows and r < table.title_rows[0] - 3):
             break
         table.title_rows.insert(0, r)
-    titles = [r for r in table.title_rows if not _looks_like_note(grid, r)]
-    table.title = " ".join(_text(grid, r) for r in titles)
+    notes = [r for r in table.title_rows if _looks_like_note(grid, r)]
+    table.title_rows = [r for r in table.title_rows if r not in notes]
+    table.note_rows = notes  # "See notes", "Source: ..." above the table
+    table.title = " ".join(_text(grid, r) for r in table.title_rows)
 
 
 def _label_header(grid: Grid, info: RowInfo, table: Table, r: int) -> bool:
@@ -235,11 +240,12 @@ def _attach_notes(grid: Grid, infos: list[RowInfo], tables: list[Table]) -> None
     for i, table in enumerate(tables):
         limit = (tables[i + 1].top if i + 1 < len(tables) else len(infos))
         last = max(table.body_rows + table.section_rows)
+        above = len(table.note_rows)
         for r in range(last + 1, limit):
             info = infos[r]
             if not info.blank and not _is_data_row(info):
                 table.note_rows.append(r)
-        table.notes = "\n".join(_text(grid, r) for r in table.note_rows)
+        table.notes = "\n".join(_text(grid, r) for r in table.note_rows[above:])
 
 
 def _is_total(grid: Grid, table: Table, r: int) -> bool:

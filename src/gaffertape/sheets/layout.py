@@ -27,7 +27,7 @@ class Table:
 
     @property
     def top(self) -> int:
-        return min(self.title_rows + self.header_rows + self.body_rows)
+        return min(self.title_rows + self.header_rows + self.body_rows + self.note_rows)
 
     @property
     def bottom(self) -> int:

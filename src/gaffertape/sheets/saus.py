@@ -18,7 +18,7 @@ from gaffertape.sheets.roles import cell_roles
 # SAUS role -> our role
 SAUS_ROLES = {"header": "header", "attributes": "row_label", "data": "data", "derived": "total",
               "metadata": "title", "notes": "note"}
-_OURS_AS_SAUS = {"subtable": "row_label"}
+_OURS_AS_SAUS = {"subtable": "title"}  # SAUS labels block titles ("CURRENT DOLLARS") metadata
 
 
 def load_saus(path: Path) -> Iterator[tuple[Grid, list[list[str | None]]]]:

@@ -52,8 +52,8 @@ def flags(source: FromOpt = None, scheme: SchemeOpt = None, fmt: FormatOpt = "ta
     """Scripts whose markers differ significantly, with every reason, most urgent first."""
     data = _load(source, scheme)
     table = data.flags if every else data.flagged
-    columns = ["attention", "course", "pi", "status", "first_pct", "second_pct", "diff_pct",
-               "average_pct", "final_pct", "final_grade", "reasons"]
+    columns = ["attention", "pi", "status", "first_pct", "second_pct", "diff_pct", "final_pct",
+               "flag_codes"]  # the terminal view; --format csv/json and --export have them all
     _show(table if export or fmt != "table" else table[columns].round(1), fmt, export)
     ui.print_summary("Marking flags", {
         "scripts": len(data.flags), "flagged": len(data.flagged),
@@ -95,8 +95,8 @@ def cohort_command(source: FromOpt = None, scheme: SchemeOpt = None, out: OutOpt
     if xlsx:
         api.export_workbook(tables, folder / "cohort.xlsx")
     ui.print_summary("Per-category disagreement", tables["categories"].round(2))
-    ui.print_summary("Marker bias (percentage points vs partners)",
-                     tables["markers"].iloc[:, :6].round(2))
+    ui.print_summary("Marker bias vs partners (percentage points; 10 largest, all in the CSV)",
+                     tables["markers"].iloc[:10, :6].round(2))
     ui.print_summary("Cohort", {"scripts": len(data.flags), "flagged": len(data.flagged),
                                 "written to": folder})
 

@@ -51,3 +51,20 @@ def test_csv_and_ffill(tmp_path: Path) -> None:
     data = api.tidy(path)
     assert list(data["row_header"]) == ["1st | Jan", "1st | Feb", "2nd | Apr"]
     assert list(data["column_header"].unique()) == ["Output"]
+
+
+def test_enormous_file_is_refused_before_reading(compound_xlsx: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    from gaffertape.sheets import readers
+
+    monkeypatch.setattr(readers, "MAX_CELLS", 10)
+    with pytest.raises(UserError, match="more than 10 cells"):
+        api.tidy_file(compound_xlsx)
+
+
+def test_encrypted_looking_file_gets_a_hint(tmp_path: Path) -> None:
+    path = tmp_path / "locked.xlsx"
+    path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600)
+    with pytest.raises(UserError, match=r"locked\.xlsx: cannot read") as info:
+        api.tidy_file(path)
+    assert "password-protected" in (info.value.hint or "")

@@ -62,14 +62,17 @@ def _read_workbook(path: Path, suffix: str) -> list[Grid]:
     for name in names:
         try:
             sheet = workbook.get_sheet_by_name(name)
+            # check the declared size first: an enormous sheet must fail before it fills memory
+            cells += sheet.total_height * sheet.total_width
+            if cells > MAX_CELLS:
+                raise UserError(f"{path} (sheet {name!r}): more than {MAX_CELLS:,} cells",
+                                hint="split the workbook or export the sheets you need")
             rows = sheet.to_python(skip_empty_area=False)
             sheet_merges = merges.get(name) if merges else _calamine_merges(sheet)
+        except UserError:
+            raise
         except Exception as exc:
             raise _unreadable(path, exc, name) from exc
-        cells += sum(len(r) for r in rows)
-        if cells > MAX_CELLS:
-            raise UserError(f"{path}: more than {MAX_CELLS:,} cells",
-                            hint="split the workbook or export the sheets you need")
         values = rectangular([[None if v == "" else v for v in row] for row in rows])
         grids.append(Grid(source=str(path), sheet=name, values=values, merged=sheet_merges or []))
     return grids
@@ -80,10 +83,21 @@ def _calamine_merges(sheet: object) -> list[tuple[int, int, int, int]]:
     return [(r0, c0, r1, c1) for (r0, c0), (r1, c1) in ranges]
 
 
+def _encrypted_ooxml(path: Path) -> bool:
+    """Office saves a password-protected .xlsx as an OLE container instead of a zip."""
+    if path.suffix.lower() not in {".xlsx", ".xlsm", ".xlsb"}:
+        return False
+    with path.open("rb") as stream:
+        return stream.read(8) == _OLE_MAGIC
+
+
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
 def _unreadable(path: Path, exc: Exception, sheet: str | None = None) -> UserError:
     where = f"{path} (sheet {sheet!r})" if sheet else str(path)
     text = str(exc).lower()
-    if "password" in text or "encrypt" in text or "cfb" in text:
+    if "password" in text or "encrypt" in text or _encrypted_ooxml(path):
         hint = "it looks password-protected or encrypted: save an unprotected copy"
     else:
         hint = "the file may be corrupt or not really a spreadsheet: open and re-save it"

@@ -7,6 +7,7 @@ left). No fixed cell ranges, so a shifted title line or renamed sheet does not b
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -249,8 +250,14 @@ def _attach_notes(grid: Grid, infos: list[RowInfo], tables: list[Table]) -> None
 
 
 def _is_total(grid: Grid, table: Table, r: int) -> bool:
-    labels = [grid.values[r][c] for c in table.label_cols if c < len(grid.values[r])]
-    return any(isinstance(v, str) and _TOTAL.search(v) for v in labels)
+    row = grid.values[r]
+    return any(type(row[c]) is str and _says_total(row[c]) for c in table.label_cols)
+
+
+@functools.lru_cache(maxsize=16384)
+def _says_total(label: str) -> bool:
+    """Cached: the same labels recur in every block of a sheet."""
+    return bool(_TOTAL.search(label))
 
 
 def _looks_like_note(grid: Grid, r: int) -> bool:

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from gaffertape.sheets.api import tidy_file
 from gaffertape.sheets.evaluate import DATA, evaluate_atbench, evaluate_drift, evaluate_ott
+from gaffertape.sheets.recipes import load_recipes
 from gaffertape.sheets.saus import evaluate_saus
 
 pytestmark = [
@@ -38,3 +42,17 @@ def test_formats_give_identical_output() -> None:
         for key, value in figures.items():
             if key.startswith("identical"):
                 assert value == 1.0, (stem, key)
+
+
+def test_docs_recipe_fixes_the_unit_row(tmp_path: Path) -> None:
+    """The worked example in docs/sheets.md: a unit row taken into the header, fixed by a recipe."""
+    path = DATA / "files" / "ons_overseas_travel_ott.xls"
+    recipes = tmp_path / "recipes.toml"
+    recipes.write_text('[[recipe]]\nname = "ott-visits"\nsheet = "Table *"\n'
+                       'headers = ["All Visits", "Area of residence"]\nheader_rows = 4\n',
+                       encoding="utf-8")
+    before, after = tidy_file(path), tidy_file(path, load_recipes(recipes))
+    assert before["column_header"].str.startswith("thousands").any()
+    fixed = after[after["sheet"].isin(["Table 1", "Table 3"])]
+    assert not fixed["column_header"].str.startswith("thousands").any()
+    assert len(after) == len(before)

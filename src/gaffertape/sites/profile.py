@@ -70,7 +70,7 @@ class Detect(_Model):
 
 
 class Politeness(_Model):
-    delay: float = Field(0.15, ge=0, description="base gap between request starts per host "
+    delay: float = Field(0.1, ge=0, description="base gap between request starts per host "
                                                  "(randomised x 0.5-1.5)")
     concurrency: int = Field(4, ge=1, le=32, description="parallel connections per host")
     rate: float = Field(8.0, gt=0, description="requests per second per host, all workers")

@@ -122,3 +122,25 @@ def test_cli_bad_input_is_a_user_error(tmp_path) -> None:
                                       "--from", str(marks)])
     assert isinstance(result.exception, api.UserError)
     assert "marks.csv row 5: mark 9 above maximum 8 for 'Evaluation'" in str(result.exception)
+
+
+def test_workspace_config_tweaks_the_rules(tmp_path) -> None:
+    workspace = Workspace.init(tmp_path / "ws")
+    (workspace.root / "scheme.toml").write_text("[scheme]\nfinal_rule = 'closest_original'\n")
+    workspace.config_path.write_text(
+        '[marking]\nscheme_file = "scheme.toml"\n'
+        "[marking.scheme.rules]\nthreshold_pct = 2\n")
+    workspace = Workspace.open(workspace.root)
+    scheme = api.scheme_for(workspace)
+    # the file wins over the inline table when both are given
+    assert scheme.final_rule.value == "closest_original" and scheme.rules.threshold_pct == 15
+    workspace.config_path.write_text("[marking.scheme.rules]\nthreshold_pct = 2\n")
+    data = api.load(long_marks(SCRIPTS), workspace=Workspace.open(workspace.root))
+    assert data.scheme.rules.threshold_pct == 2
+    assert data.flags.set_index("pi").loc["A3"].status == "agreed"  # identical marks
+
+
+def test_cli_rejects_unknown_chart_format(tmp_path) -> None:
+    result = CliRunner().invoke(app, ["--workspace", str(tmp_path / "ws"), "marking", "report",
+                                      "A1", "--formats", "gif"])
+    assert isinstance(result.exception, api.UserError)

@@ -52,12 +52,14 @@ class Marking:
 
 
 def scheme_for(workspace: Workspace | None, scheme_file: Path | str | None = None) -> MarkScheme:
-    """The scheme file if given, else the workspace's ``[marking]`` config, else the default."""
+    """The scheme file if given, else the workspace's ``[marking]`` config, else the default.
+
+    A ``scheme_file`` in ``gaffertape.toml`` is relative to the workspace folder.
+    """
     section = workspace.section("marking") if workspace else {}
-    path = scheme_file or section.get("scheme_file")
-    if path and workspace and not Path(path).is_absolute():
-        path = workspace.root / path if not Path(path).exists() else Path(path)
-    return load_scheme(path, section.get("scheme"))
+    if scheme_file is None and workspace and section.get("scheme_file"):
+        scheme_file = workspace.root / section["scheme_file"]
+    return load_scheme(scheme_file, section.get("scheme"))
 
 
 def load(source: Path | str | pd.DataFrame | None = None, *, workspace: Workspace | None = None,
@@ -115,8 +117,12 @@ def _script_figures(data: Marking, flag: dict, role: dict) -> tuple[str, pd.Data
 
 
 def write_script_reports(data: Marking, pis: list[str], folder: Path,
-                         formats: tuple[str, ...] = ("png",)) -> list[Path]:
-    """Per script: ``report.html`` (text, table, interactive charts) plus static chart files."""
+                         formats: tuple[str, ...] = ("png",), course: str | None = None
+                         ) -> list[Path]:
+    """Per script: ``report.html`` (text, table, interactive charts) plus static chart files.
+
+    All static charts are exported in one batch at the end, so one browser session serves them.
+    """
     js = folder / "plotly.min.js"
     if not js.exists():
         write_text_atomic(js, get_plotlyjs())
@@ -124,7 +130,7 @@ def write_script_reports(data: Marking, pis: list[str], folder: Path,
     with ui.make_progress() as progress:
         task = progress.add_task("Script reports", total=len(pis), status="")
         for pi in pis:
-            flag, role = data.script(pi)
+            flag, role = data.script(pi, course)
             text, table, figs = _script_figures(data, flag, role)
             out = folder / f"{flag['course']}_{pi}"
             body = pages.script_section(flag, text, table, [

@@ -5,12 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
+import pandas as pd
 import typer
 
 from gaffertape import ui
 from gaffertape.cli.context import current_workspace
 from gaffertape.errors import UserError
 from gaffertape.marking import api
+from gaffertape.marking.charts import STATIC_FORMATS
+from gaffertape.marking.report import script_report
 
 app = typer.Typer(help="Marking: flags, final marks, reports, cohort, board pack, feedback.",
                   no_args_is_help=True)
@@ -36,7 +39,7 @@ def _out(out: Path | None) -> Path:
     return out or current_workspace().reports_dir / "marking"
 
 
-def _show(df, fmt: str, export: Path | None) -> None:
+def _show(df: pd.DataFrame, fmt: str, export: Path | None) -> None:
     if fmt not in {"table", "csv", "json"}:
         raise UserError(f"--format {fmt!r} is not one of table, csv, json")
     if export:
@@ -68,16 +71,17 @@ def report(pi: Annotated[str, typer.Argument(help="The student's PI, e.g. A12345
            formats: Annotated[str, typer.Option(help="Static chart formats: png,svg,pdf or ''.")]
            = "png") -> None:
     """One script: plain-English summary, category differences, charts (HTML + static)."""
-    data = _load(source, scheme)
-    flag, role = data.script(pi, course)
-    text, table = api.report.script_report(flag, role, data.scheme)
-    ui.stdout.print(text)
-    ui.print_dataframe(table.round(2))
     wanted = tuple(f for f in formats.split(",") if f)
-    bad = set(wanted) - set(api.charts.STATIC_FORMATS)
+    bad = set(wanted) - set(STATIC_FORMATS)
     if bad:
         raise UserError(f"--formats {sorted(bad)} not supported", hint="use png, svg and/or pdf")
-    written = api.write_script_reports(data, [flag["pi"]], _out(out) / "scripts", wanted)
+    data = _load(source, scheme)
+    flag, role = data.script(pi, course)
+    text, table = script_report(flag, role, data.scheme)
+    ui.stdout.print(text)
+    ui.print_dataframe(table.round(2))
+    written = api.write_script_reports(data, [flag["pi"]], _out(out) / "scripts", wanted,
+                                       course=flag["course"])
     ui.print_summary("Script report", {"status": flag["status"], "files": len(written),
                                        "report": written[0]})
 

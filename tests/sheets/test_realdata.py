@@ -30,7 +30,7 @@ def test_saus_header_rows_and_roles() -> None:
 def test_atbench_round_trip() -> None:
     figures = evaluate_atbench()
     assert figures["subtitle"]["row_match"] >= 0.79
-    assert figures["ffill"]["row_match"] >= 0.55
+    assert figures["ffill"]["row_match"] >= 0.79
 
 
 def test_ott_expected_observations_all_present() -> None:

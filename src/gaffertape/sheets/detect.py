@@ -68,8 +68,30 @@ def detect(grid: Grid) -> SheetLayout:
             continue
         tables.append(table)
         floor = table.bottom + 1
+    if not tables:
+        tables = _text_table(infos)
     _attach_notes(grid, infos, tables)
     return SheetLayout(grid.source, grid.sheet, tables)
+
+
+def _text_table(infos: list[RowInfo]) -> list[Table]:
+    """No numbers anywhere: read the sheet as one plain table under its first row (a list of
+    names, a schedule), with sparse leading columns as labels to forward-fill."""
+    rows = [r for r, info in enumerate(infos) if len(info.cols) >= 2]
+    if len(rows) < 2:
+        return []
+    cols = sorted({c for r in rows for c in infos[r].cols})
+    body = rows[1:]
+    labels = []
+    for c in cols:
+        if sum(c in infos[r].cols for r in body) == len(body):
+            break
+        labels.append(c)
+    data = [c for c in cols if c not in labels]
+    if not data:
+        return []
+    return [Table(index=0, left=cols[0], right=cols[-1], header_rows=[rows[0]], body_rows=body,
+                  label_cols=labels, data_cols=data)]
 
 
 def _is_data_row(info: RowInfo) -> bool:
@@ -156,7 +178,8 @@ def _columns(grid: Grid, infos: list[RowInfo], rows: list[int]) -> tuple[list[in
     label_cols: list[int] = []
     for c in sorted(filled):
         n_numeric = numeric.get(c, 0)
-        if filled[c] - n_numeric > n_numeric or (
+        sparse = filled[c] <= len(data_rows) / 2 and c == min(filled)
+        if sparse or filled[c] - n_numeric > n_numeric or (
                 n_numeric and (not label_cols or filled[c] < len(data_rows))
                 and _all_years(grid, data_rows, c)):
             label_cols.append(c)

@@ -23,8 +23,9 @@ DRIFT_SETS = {"ons_bop_2020q1": ("xls", "xlsx", "ods"), "ons_itis_2018_tables": 
 
 
 def norm(value: object) -> str:
-    """Compare cells by value: numbers to 6 significant digits, text with spaces collapsed."""
-    s = " ".join(str(value).split())
+    """Compare cells by value: numbers to 6 significant digits, text case-folded with spaces
+    collapsed and a trailing colon dropped (sub-table labels are stored without it)."""
+    s = " ".join(str(value).split()).rstrip(":").strip()
     try:
         number = float(s.replace(",", ""))
     except ValueError:

@@ -152,17 +152,18 @@ def write_board(data: Marking, folder: Path, *, pdf: bool = True) -> list[Path]:
     exporting each chart through kaleido first.
     """
     flagged = data.flagged
-    body = [f"<h1>Award board: {len(flagged)} flagged scripts</h1>"
-            f"<p>Generated {datetime.now(UTC):%Y-%m-%d %H:%M} UTC from the marks.</p>"]
+    body = [f"<p><b>Award board: {len(flagged)} flagged scripts</b>, generated "
+            f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC from the marks.</p>"]
     with ui.make_progress() as progress:
         task = progress.add_task("Board pages", total=len(flagged), status="")
         for pi, course in zip(flagged["pi"], flagged["course"], strict=True):
             flag, role = data.script(pi, course)
             text, table, figs = _script_figures(data, flag, role)
-            figs[0].update_layout(width=700, height=330)
-            figs[1].update_layout(width=700, height=180 + 50 * len(figs[1].data[0].y))
+            figs[0].update_layout(width=680, height=300)
+            figs[1].update_layout(width=680, height=200 + 50 * len(figs[1].data[0].y))
             body.append(pages.script_section(flag, text, table, [
-                pio.to_html(f, include_plotlyjs=False, full_html=False) for f in figs]))
+                pio.to_html(f, include_plotlyjs=False, full_html=False,
+                            config={"displayModeBar": False}) for f in figs]))
             progress.update(task, advance=1, status=pi)
     head = f"<script>{get_plotlyjs()}</script>"
     html_path = write_text_atomic(folder / "board.html",

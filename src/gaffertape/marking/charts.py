@@ -35,11 +35,12 @@ def category_chart(table: pd.DataFrame, title: str) -> go.Figure:
     fig = go.Figure()
     for role in _present_roles(table):
         fig.add_bar(name=f"{role} marker", x=table["category"].str.replace(" and ", " and<br>"),
-                    y=table[role],
+                    y=table[role], cliponaxis=False,
                     marker_color=ROLE_COLOURS[role], text=table[role], textposition="outside")
     fig.update_layout(barmode="group", title=title, yaxis_title="raw mark",
                       yaxis_range=[0, float(table["max"].max()) * 1.15],
-                      legend={"orientation": "h", "y": 1.12}, width=900, height=450,
+                      legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 1,
+                              "xanchor": "right"}, width=900, height=450,
                       template="plotly_white")
     return fig
 
@@ -89,10 +90,3 @@ def export_static(figures: list[go.Figure], paths: list[Path]) -> list[Path]:
             with atomic_write(dest) as part:
                 shutil.copyfile(temp, part)
     return [Path(p) for p in paths]
-
-
-def write_html(fig: go.Figure, dest: Path) -> Path:
-    """Write a self-contained interactive HTML file for one figure."""
-    with atomic_write(dest) as tmp:
-        fig.write_html(tmp, include_plotlyjs=True, full_html=True)
-    return dest

@@ -2,17 +2,22 @@
 
 The marks come from a seeded generator in this script (so it runs without the demo server):
 each student has a true quality per category, and each of 60 markers adds a personal bias and
-noise. Times are reported as ratios to a baseline measured in the same run: a plain pandas
-groupby that computes every script's weighted totals and difference from the same long table.
+noise. With ``--truth FILE`` they come instead from a demo-university truth file
+(``python -m gaffertape.demo --students 5000 --truth FILE``), and the flags are also checked
+against the demo's own ``third_marking_required``. Times are reported as ratios to a baseline
+measured in the same run: a plain pandas groupby that computes every script's weighted totals
+and difference from the same long table.
 Per-script reports with static charts are timed on a sample of flagged scripts and extrapolated
 to 1,000 (the same for the award-board pack, HTML + PDF).
 
     /work/.venv/bin/python benchmarks/marking_speed.py [--scripts 5000] [--sample 50]
+                                                       [--truth demo_truth.json]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import tempfile
 import time
 from collections.abc import Callable
@@ -47,6 +52,17 @@ def generate_marks(n_scripts: int, seed: int = 470) -> pd.DataFrame:
                                        "comments"])
 
 
+def truth_marks(path: Path) -> tuple[pd.DataFrame, dict[str, bool]]:
+    """The long marks table from a demo truth file, and the demo's own third-marking flags."""
+    students = json.loads(path.read_text(encoding="utf-8"))["students"]
+    rows = [(s["course"], s["pi"], role, m["marker"], cat, float(mark), m["comments"])
+            for s in students for role, m in s["marks"].items()
+            for cat, mark in m["marks"].items()]
+    expected = {s["pi"]: s["flag"]["third_marking_required"] for s in students if s["marks"]}
+    columns = ["course", "pi", "role", "marker", "category", "mark", "comments"]
+    return pd.DataFrame(rows, columns=columns), expected
+
+
 def baseline(marks: pd.DataFrame) -> pd.DataFrame:
     """The simplest useful thing in plain pandas: weighted totals per script and difference."""
     weights = {c.name: c.weight for c in MarkScheme().categories}
@@ -69,8 +85,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scripts", type=int, default=5000)
     parser.add_argument("--sample", type=int, default=50)
+    parser.add_argument("--truth", type=Path, help="a demo university truth JSON file")
     args = parser.parse_args()
-    marks = generate_marks(args.scripts)
+    expected = None
+    if args.truth:
+        marks, expected = truth_marks(args.truth)
+    else:
+        marks = generate_marks(args.scripts)
     base, _ = timed(lambda: baseline(marks), repeat=5)
     flags_time, data = timed(lambda: api.Marking.from_marks(marks))
     cohort_time, _ = timed(lambda: api.cohort_report(data))
@@ -92,7 +113,11 @@ def main() -> None:
         (f"board pack HTML + PDF, {len(sample)} flagged", board_time, board_time / base),
         ("  extrapolated to 1,000 scripts", per_board * 1000, per_board * 1000 / base),
     ]
-    print(f"{args.scripts} scripts, {len(marks)} mark rows, {len(data.flagged)} flagged "
+    if expected is not None:
+        mine = dict(zip(data.flags["pi"], data.flags["flagged"], strict=True))
+        agree = sum(mine.get(pi) == flag for pi, flag in expected.items())
+        print(f"demo truth: flags agree on {agree} of {len(expected)} scripts")
+    print(f"{len(data.flags)} scripts, {len(marks)} mark rows, {len(data.flagged)} flagged "
           f"({int((data.flags['status'] == api.NEEDS_THIRD).sum())} need a third marker)")
     print(f"{'step':<46}{'seconds':>10}{'x baseline':>14}")
     for name, seconds, ratio in rows:

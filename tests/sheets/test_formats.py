@@ -58,3 +58,10 @@ def test_ods_and_csv_give_the_same_observations(tmp_path: Path) -> None:
     other = api.tidy(csv)
     cols = ["cell", "row_header", "column_header", "value"]
     assert ods[cols].equals(other[cols])
+
+
+def test_ods_fallback_parser_agrees_with_the_scan() -> None:
+    from gaffertape.sheets.ods_merges import _parse, _scan
+
+    content = _ODS_CONTENT.encode()
+    assert _scan(content) == _parse(content) == {"Data": [(0, 1, 0, 2)]}

@@ -1,12 +1,16 @@
 """Merged ranges of an .ods file, which python-calamine does not report.
 
-Parses ``content.xml`` with a hardened lxml parser (no entities, no network, no DTD). Only rows
-that hold a spanning cell are walked cell by cell; other rows just add their repeat count, which
-keeps this cheap on large sheets.
+``content.xml`` is scanned with byte regexes when it uses the standard ``table:`` prefix (every
+producer we know does): only the rows holding a spanning cell are walked cell by cell, so a
+large workbook costs milliseconds. Anything else goes through a hardened lxml parse (no
+entities, no network, no DTD).
 """
 
 from __future__ import annotations
 
+import bisect
+import html
+import re
 import zipfile
 from pathlib import Path
 
@@ -15,12 +19,12 @@ from lxml import etree
 from gaffertape.sheets.grid import Merge
 
 _T = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
-_TABLE, _ROW = f"{{{_T}}}table", f"{{{_T}}}table-row"
-_NAME = f"{{{_T}}}name"
-_ROWS_REP, _COLS_REP = f"{{{_T}}}number-rows-repeated", f"{{{_T}}}number-columns-repeated"
-_COLS_SPAN, _ROWS_SPAN = f"{{{_T}}}number-columns-spanned", f"{{{_T}}}number-rows-spanned"
-_SPANNING = etree.XPath("//t:table-cell[@t:number-columns-spanned or @t:number-rows-spanned]",
-                        namespaces={"t": _T})
+_STANDARD = f'xmlns:table="{_T}"'.encode()
+_TABLE_RE = re.compile(rb'<table:table\s[^>]*?table:name="([^"]*)"')
+_ROW_RE = re.compile(rb"<table:table-row\b([^>]*?)(/?)>")
+_CELL_RE = re.compile(rb"<table:(?:covered-)?table-cell\b([^>]*?)/?>")
+_ATTR = {name: re.compile(rf'table:number-{name}="(\d+)"'.encode())
+         for name in ("rows-repeated", "columns-repeated", "columns-spanned", "rows-spanned")}
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
                           huge_tree=True)
 
@@ -30,28 +34,66 @@ def ods_merges(path: Path) -> dict[str, list[Merge]]:
     try:
         with zipfile.ZipFile(path) as archive:
             content = archive.read("content.xml")
-        if b"-spanned" not in content:
-            return {}
-        root = etree.fromstring(content, _PARSER)
-    except (zipfile.BadZipFile, KeyError, etree.XMLSyntaxError):
+    except (zipfile.BadZipFile, KeyError):
         return {}
-    rows_with_spans = {cell.getparent() for cell in _SPANNING(root)}
-    merges: dict[str, list[Merge]] = {}
-    for table in root.iter(_TABLE):
-        found = merges.setdefault(table.get(_NAME, ""), [])
-        row = 0
-        for element in table.iter(_ROW):
-            if element in rows_with_spans:
-                found.extend(_row_merges(element, row))
-            row += int(element.get(_ROWS_REP, "1"))
+    if b"-spanned" not in content:
+        return {}
+    if _STANDARD in content:
+        return _scan(content)
+    return _parse(content)
+
+
+def _attr(attrs: bytes, name: str) -> int:
+    match = _ATTR[name].search(attrs)
+    return int(match[1]) if match else 1
+
+
+def _scan(content: bytes) -> dict[str, list[Merge]]:
+    tables = [(m.start(), html.unescape(m[1].decode())) for m in _TABLE_RE.finditer(content)]
+    starts = [start for start, _ in tables]
+    merges: dict[str, list[Merge]] = {name: [] for _, name in tables}
+    current, row = -1, 0
+    for match in _ROW_RE.finditer(content):
+        index = bisect.bisect_right(starts, match.start()) - 1
+        if index != current:
+            current, row = index, 0
+        if not match[2]:  # not self-closing: look inside only if something spans
+            end = content.find(b"</table:table-row>", match.end())
+            body = content[match.end():end]
+            if b"-spanned" in body:
+                merges[tables[index][1]].extend(_row_merges(body, row))
+        row += _attr(match[1], "rows-repeated")
     return merges
 
 
-def _row_merges(row_element: etree._Element, row: int) -> list[Merge]:
+def _row_merges(body: bytes, row: int) -> list[Merge]:
     merges, col = [], 0
-    for cell in row_element:
-        cols, rows = int(cell.get(_COLS_SPAN, "1")), int(cell.get(_ROWS_SPAN, "1"))
+    for cell in _CELL_RE.finditer(body):
+        attrs = cell[1]
+        cols, rows = _attr(attrs, "columns-spanned"), _attr(attrs, "rows-spanned")
         if cols > 1 or rows > 1:
             merges.append((row, col, row + rows - 1, col + cols - 1))
-        col += int(cell.get(_COLS_REP, "1"))
+        col += _attr(attrs, "columns-repeated")
+    return merges
+
+
+def _parse(content: bytes) -> dict[str, list[Merge]]:
+    """Namespace-aware fallback for files that do not use the ``table:`` prefix."""
+    try:
+        root = etree.fromstring(content, _PARSER)
+    except etree.XMLSyntaxError:
+        return {}
+    merges: dict[str, list[Merge]] = {}
+    for table in root.iter(f"{{{_T}}}table"):
+        found = merges.setdefault(table.get(f"{{{_T}}}name", ""), [])
+        row = 0
+        for element in table.iter(f"{{{_T}}}table-row"):
+            col = 0
+            for cell in element:
+                cols = int(cell.get(f"{{{_T}}}number-columns-spanned", "1"))
+                rows = int(cell.get(f"{{{_T}}}number-rows-spanned", "1"))
+                if cols > 1 or rows > 1:
+                    found.append((row, col, row + rows - 1, col + cols - 1))
+                col += int(cell.get(f"{{{_T}}}number-columns-repeated", "1"))
+            row += int(element.get(f"{{{_T}}}number-rows-repeated", "1"))
     return merges

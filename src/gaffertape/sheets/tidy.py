@@ -153,10 +153,13 @@ def _row_paths(grid: Grid, table: Table) -> list[tuple[int, str, str]]:
 
 def _indent(grid: Grid, r: int, table: Table) -> int:
     """Indentation of the row's label: the style hint, else its leading spaces."""
+    row = grid.values[r]
     for c in table.label_cols or [table.left]:
-        value = grid.cell(r, c)
-        if value is not None:
-            styled = grid.indent.get((r, c), 0)
-            raw = str(value)
-            return styled or (len(raw) - len(raw.lstrip(" "))) // 2
+        value = row[c]
+        if value is None:
+            continue
+        styled = grid.indent.get((r, c), 0) if grid.indent else 0
+        if styled or type(value) is not str or not value.startswith(" "):
+            return styled
+        return (len(value) - len(value.lstrip(" "))) // 2  # type: ignore[union-attr]
     return 0

@@ -129,7 +129,6 @@ def _row_paths(grid: Grid, table: Table) -> list[tuple[int, str, str]]:
     result = []
     for r in sorted(sections | body):
         row = grid.values[r]
-        labels = {c: text(row[c]) for c in table.label_cols}
         if r in sections:
             label = " ".join(v for v in (text(x) for x in grid.values[r]) if v).rstrip(":")
             depth = _indent(grid, r, table)
@@ -139,8 +138,8 @@ def _row_paths(grid: Grid, table: Table) -> list[tuple[int, str, str]]:
                 stack = [*(s for s in stack if s[0] < depth), (depth, label)]
             continue
         for c in table.label_cols:
-            if labels[c]:
-                carried[c] = labels[c]
+            if row[c] is not None and (label := text(row[c])):
+                carried[c] = label
         parts = [carried.get(c, "") for c in table.label_cols]
         depth = _indent(grid, r, table)
         stack = [s for s in stack if s[0] < depth]

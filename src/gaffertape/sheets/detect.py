@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import functools
 import re
+from collections import Counter
 from dataclasses import dataclass
+from itertools import chain
 
 from gaffertape.sheets.grid import Grid
 from gaffertape.sheets.layout import SheetLayout, Table
@@ -167,14 +169,9 @@ def _build_table(grid: Grid, infos: list[RowInfo], start: int, end: int, floor: 
 
 def _columns(grid: Grid, infos: list[RowInfo], rows: list[int]) -> tuple[list[int], list[int]]:
     """Label columns (a leading run of text or year columns) and the data columns after them."""
-    numeric: dict[int, int] = {}
-    filled: dict[int, int] = {}
     data_rows = [r for r in rows if _is_data_row(infos[r])]
-    for r in data_rows:
-        for c in infos[r].cols:
-            filled[c] = filled.get(c, 0) + 1
-        for c in infos[r].numeric:
-            numeric[c] = numeric.get(c, 0) + 1
+    filled = Counter(chain.from_iterable(infos[r].cols for r in data_rows))
+    numeric = Counter(chain.from_iterable(infos[r].numeric for r in data_rows))
     label_cols: list[int] = []
     for c in sorted(filled):
         n_numeric = numeric.get(c, 0)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime, time
+from operator import itemgetter
 
 import numpy as np
 import pandas as pd
@@ -91,7 +92,8 @@ def _table_observations(grid: Grid, table: Table) -> dict[str, Sequence[object]]
     cols = table.data_cols
     block = np.empty((len(paths), len(cols)), dtype=object)
     values = grid.values
-    block[:] = [[values[r][c] for c in cols] for r, _, _ in paths] or None
+    pick = itemgetter(*cols) if len(cols) > 1 else lambda row: (row[cols[0]],)
+    block[:] = [pick(values[r]) for r, _, _ in paths] or None
     row_i, col_i = np.nonzero(block != None)  # noqa: E711 - elementwise test on objects
     cells = block[row_i, col_i]
     parsed = [(v, "") if type(v) is float else parse_value(v) for v in cells]

@@ -121,13 +121,13 @@ def write_script_reports(data: Marking, pis: list[str], folder: Path,
                          ) -> list[Path]:
     """Per script: ``report.html`` (text, table, interactive charts) plus static chart files.
 
-    All static charts are exported in one batch at the end, so one browser session serves them.
+    One browser session serves every static chart (see :func:`charts.static_session`).
     """
     js = folder / "plotly.min.js"
     if not js.exists():
         write_text_atomic(js, get_plotlyjs())
-    written, figures, paths = [], [], []
-    with ui.make_progress() as progress:
+    written = []
+    with ui.make_progress() as progress, charts.static_session():
         task = progress.add_task("Script reports", total=len(pis), status="")
         for pi in pis:
             flag, role = data.script(pi, course)
@@ -137,11 +137,11 @@ def write_script_reports(data: Marking, pis: list[str], folder: Path,
                 pio.to_html(f, include_plotlyjs=False, full_html=False) for f in figs])
             head = "<script src='../plotly.min.js'></script>"
             written.append(write_text_atomic(out / "report.html", pages.page(pi, body, head)))
-            for fmt in formats:
-                figures += figs
-                paths += [out / f"categories.{fmt}", out / f"totals.{fmt}"]
+            written += charts.export_static(
+                [f for _ in formats for f in figs],
+                [out / f"{name}.{fmt}" for fmt in formats for name in ("categories", "totals")])
             progress.update(task, advance=1, status=pi)
-    return written + charts.export_static(figures, paths)
+    return written
 
 
 def write_board(data: Marking, folder: Path, *, pdf: bool = True) -> list[Path]:

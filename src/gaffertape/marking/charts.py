@@ -1,20 +1,23 @@
 """Charts for one script: one Plotly figure gives interactive HTML and static PNG/SVG/PDF.
 
 Static export goes through kaleido with Debian's Chromium (``/usr/bin/chromium``; a browser is
-never downloaded). Exporting many figures in one :func:`export_static` call reuses a single
-browser session, which is what keeps a 1,000-script board pack to minutes.
+never downloaded). Inside :func:`static_session` every :func:`export_static` call reuses one
+browser (kaleido otherwise starts one per call), so many small exports stay fast and a
+progress bar can advance per script.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
+import kaleido
 import pandas as pd
 import plotly.graph_objects as go
-import plotly.io as pio
 
 from gaffertape.atomic import atomic_write
 from gaffertape.errors import UserError
@@ -77,15 +80,29 @@ def _use_system_chromium() -> None:
     os.environ["BROWSER_PATH"] = SYSTEM_CHROMIUM
 
 
+@contextlib.contextmanager
+def static_session() -> Iterator[None]:
+    """Keep one kaleido browser open for every static export inside the block."""
+    _use_system_chromium()
+    kaleido.start_sync_server(silence_warnings=True)
+    try:
+        yield
+    finally:
+        kaleido.stop_sync_server(silence_warnings=True)
+
+
 def export_static(figures: list[go.Figure], paths: list[Path]) -> list[Path]:
-    """Write many figures as static images (format from each suffix) in one browser session."""
+    """Write figures as static images, format from each suffix, in one kaleido call."""
     if not figures:
         return []
     _use_system_chromium()
     with tempfile.TemporaryDirectory(prefix="gaffertape-charts-") as tmp:
         temps = [Path(tmp) / f"{i}{Path(p).suffix}" for i, p in enumerate(paths)]
-        pio.write_images(figures, temps, width=[f.layout.width for f in figures],
-                         height=[f.layout.height for f in figures])
+        kaleido.write_fig_from_object_sync([
+            {"fig": fig.to_dict(), "path": str(temp),
+             "opts": {"format": temp.suffix[1:], "width": fig.layout.width,
+                      "height": fig.layout.height}}
+            for fig, temp in zip(figures, temps, strict=True)])
         for temp, dest in zip(temps, paths, strict=True):
             with atomic_write(dest) as part:
                 shutil.copyfile(temp, part)

@@ -64,7 +64,7 @@ def naive_loop(base: str, out: Path) -> None:
             for table in soup.select("table.marks"):
                 for tr in table.select("tr")[1:]:
                     marks.append([td.get_text() for td in tr.find_all("td")])
-        except Exception as exc:  # noqa: BLE001 - the notebook way
+        except Exception as exc:
             print(f"Failed for PI {pi}: {exc}")
             failed += 1
     print(json.dumps({"students": len(rows), "failed": failed, "marks_rows": len(marks)}))

@@ -137,9 +137,17 @@ def run_demo(
     port: Annotated[int, typer.Option(help="Demo port (0 = any free port).")] = 0,
     seed: Annotated[int, typer.Option(help="Demo data seed.")] = 1,
     zip_mb: Annotated[float, typer.Option(help="Mean zip size in MB.")] = 0.3,
-    steps: list[Step] | None = None,
-) -> JobContext:
-    """Run the demo university with faults and do the whole sites job against it."""
+) -> None:
+    """Start the demo university (faults on) and do the whole job against it: log in, get the
+    allocation, download and unzip every script, collect codes and marks, summarise."""
+    run_steps(students=students, faults=faults, workspace=workspace, port=port, seed=seed,
+              zip_mb=zip_mb)
+
+
+def run_steps(*, students: int = 60, faults: str = "realistic",
+              workspace: Path = Path("gaffertape-workspace"), port: int = 0, seed: int = 1,
+              zip_mb: float = 0.3, steps: list[Step] | None = None) -> JobContext:
+    """``run_demo`` for Python callers and tests: runs ``steps`` (default ``STEPS``)."""
     from gaffertape.demo import DemoConfig, DemoUniversity, Faults
 
     started = time.monotonic()

@@ -150,6 +150,10 @@ def _run_each(items: list[dict[str, Any]], work: Callable[[dict[str, Any]], dict
         except (SiteError, UnsafeZip, UserError, OSError) as exc:
             log.warning("%s %s: %s", description, item.get("pi"), exc)
             return {**_key(item), "result": "failed", "error": str(exc)}
+        except Exception as exc:  # a bug or a page nobody foresaw: still only this student
+            log.exception("%s %s: unexpected error", description, item.get("pi"))
+            return {**_key(item), "result": "failed",
+                    "error": f"unexpected {type(exc).__name__}: {exc}"}
 
     if bar:
         bar.start()

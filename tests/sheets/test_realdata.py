@@ -31,6 +31,7 @@ def test_atbench_round_trip() -> None:
     figures = evaluate_atbench()
     assert figures["subtitle"]["row_match"] >= 0.79
     assert figures["ffill"]["row_match"] >= 0.79
+    assert figures["pivot"]["row_match"] >= 0.83
 
 
 def test_ott_expected_observations_all_present() -> None:

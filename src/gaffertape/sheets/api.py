@@ -18,6 +18,7 @@ from gaffertape.sheets.grid import Grid
 from gaffertape.sheets.layout import SheetLayout
 from gaffertape.sheets.readers import SUFFIXES, read_grids
 from gaffertape.sheets.recipes import Recipe, apply_recipes, load_recipes
+from gaffertape.sheets.records import name_records, records_grid
 from gaffertape.sheets.tidy import COLUMNS, observation_columns, to_frame
 
 
@@ -46,8 +47,10 @@ def layouts(path: Path | str,
             recipes: list[Recipe] | None = None) -> list[tuple[Grid, SheetLayout]]:
     """Every sheet of one file with its detected (and recipe-adjusted) layout."""
     result = []
-    for grid in read_grids(path):
-        layout = detect(grid)
+    for sheet in read_grids(path):
+        records = records_grid(sheet)
+        grid = records or sheet
+        layout = name_records(detect(grid)) if records else detect(grid)
         if recipes:
             layout = apply_recipes(grid, layout, recipes)
         result.append((grid, layout))
@@ -95,9 +98,23 @@ def wide(data: pd.DataFrame) -> dict[tuple[str, str, int], pd.DataFrame]:
     return tables
 
 
+def wide_row_keys(group: pd.DataFrame) -> pd.Series:
+    """Which wide row each observation of one table belongs to.
+
+    Rows are keyed by (sub-table, row-header path), so a record spread over several sheet rows
+    comes back as one row. Where that key is missing, or repeats a column (forward-filled
+    labels), the sheet row keeps rows apart.
+    """
+    sheet_row = "row " + group["cell"].str.extract(r"(\d+)$", expand=False)
+    keys = [group["sub_table"], group["row_header"]]
+    clash = group.duplicated(["sub_table", "row_header", "column_header"], keep=False)
+    ambiguous = clash.groupby(keys, sort=False).transform("any") | (group["row_header"] == "")
+    return (group["sub_table"] + "\x1f" + group["row_header"]).where(~ambiguous, sheet_row)
+
+
 def pivot_wide(group: pd.DataFrame) -> pd.DataFrame:
-    """Rows are sheet rows (with sub-table and row-header columns), columns are header paths."""
-    frame = group.assign(_row=group["cell"].str.extract(r"(\d+)$", expand=False).astype(int))
+    """Rows are (sub-table, row header) with those as columns; columns are header paths."""
+    frame = group.assign(_row=wide_row_keys(group))
     cell = frame["value"].astype(object).where(frame["value"].notna(), frame["raw"])
     frame = frame.assign(_cell=cell).drop_duplicates(["_row", "column_header"])
     values = frame.set_index(["_row", "column_header"])["_cell"].unstack(sort=False)

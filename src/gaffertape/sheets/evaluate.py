@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from gaffertape.sheets.api import tidy_file
+from gaffertape.sheets.api import tidy_file, wide_row_keys
 from gaffertape.sheets.tidy import SEP
 
 DATA = Path(__file__).resolve().parents[3] / ".." / "shared" / "data" / "sheets"
@@ -36,8 +36,14 @@ def norm(value: object) -> str:
 def reconstructed_rows(data: pd.DataFrame) -> list[tuple[str, ...]]:
     """Each sheet row of our output as a sorted tuple of its non-empty normalised values."""
     rows = []
-    frame = data.assign(_row=data["cell"].str.extract(r"(\d+)$", expand=False))
-    for _, group in frame.groupby(["sheet", "table", "_row"], sort=False):
+    for _, table in data.groupby(["sheet", "table"], sort=False):
+        rows.extend(_table_rows(table))
+    return rows
+
+
+def _table_rows(table: pd.DataFrame) -> list[tuple[str, ...]]:
+    rows = []
+    for _, group in table.groupby(wide_row_keys(table), sort=False):
         first = group.iloc[0]
         values = [first["sub_table"], *str(first["row_header"]).split(SEP), *group["raw"]]
         rows.append(tuple(sorted(norm(v) for v in values if str(v).strip())))

@@ -24,6 +24,8 @@ class Grid:
     merged: list[Merge] = field(default_factory=list)
     bold: set[tuple[int, int]] = field(default_factory=set)
     indent: dict[tuple[int, int], int] = field(default_factory=dict)
+    # (row, col) here -> (row, col) in the original sheet, when this grid was rearranged
+    origin: dict[tuple[int, int], tuple[int, int]] = field(default_factory=dict)
 
     @property
     def n_rows(self) -> int:

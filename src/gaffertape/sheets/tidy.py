@@ -107,7 +107,7 @@ def _table_observations(grid: Grid, table: Table) -> dict[str, Sequence[object]]
         "sheet": np.full(n, grid.sheet, dtype=object),
         "table": np.full(n, table.index, dtype=np.int64),
         "table_title": np.full(n, table.title, dtype=object),
-        "cell": [f"{letters[c]}{r + 1}" for c, r in zip(col_i, rows, strict=True)],
+        "cell": _cell_refs(grid, cols, letters, rows, col_i),
         "row_header": np.array([p for _, _, p in paths], dtype=object)[row_i],
         "column_header": np.array([headers[c] for c in cols], dtype=object)[col_i],
         "sub_table": np.array([s for _, s, _ in paths], dtype=object)[row_i],
@@ -119,6 +119,14 @@ def _table_observations(grid: Grid, table: Table) -> dict[str, Sequence[object]]
 
 
 _DTYPES: dict[str, type] = {"table": np.int64, "value": float, "is_total": bool}
+
+
+def _cell_refs(grid: Grid, cols: list[int], letters: list[str], rows: np.ndarray,
+               col_i: np.ndarray) -> list[str]:
+    """A1 references in the original sheet (through ``grid.origin`` for rearranged grids)."""
+    if grid.origin:
+        return [cell_ref(*grid.origin[(r, cols[c])]) for c, r in zip(col_i, rows, strict=True)]
+    return [f"{letters[c]}{r + 1}" for c, r in zip(col_i, rows, strict=True)]
 
 
 def _row_paths(grid: Grid, table: Table) -> list[tuple[int, str, str]]:

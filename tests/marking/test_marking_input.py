@@ -84,3 +84,11 @@ def test_unsupported_and_missing_files(tmp_path) -> None:
         read_marks_file(tmp_path / "marks.txt")
     with pytest.raises(UserError, match="no such marks file"):
         read_marks_file(tmp_path / "nope.csv")
+
+
+def test_empty_marks_are_an_error(tmp_path) -> None:
+    (tmp_path / "marks.csv").write_text("course,pi,role,marker,category,mark,comments\n")
+    with pytest.raises(UserError, match="no marks in the file"):
+        read_marks_file(tmp_path / "marks.csv")
+    with pytest.raises(UserError, match="no marks to check"):
+        validate_marks(long_marks({}), MarkScheme())

@@ -10,6 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from gaffertape.cli import app
+from gaffertape.cli.context import state
 from gaffertape.marking import api, charts
 from gaffertape.marking.api import Marking
 from gaffertape.workspace import Workspace
@@ -21,6 +22,12 @@ SCRIPTS = {
     "A2": {"first": [2] * 5, "second": [1, 1, 0, 1, 1]},
     "A3": {"first": [4] * 5, "second": [4] * 5},
 }
+
+
+@pytest.fixture(autouse=True)
+def fresh_cli_state() -> None:
+    """The CLI caches the opened workspace in-process; each invocation here needs its own."""
+    state.workspace, state.run_id = None, None
 
 
 @pytest.fixture
@@ -144,3 +151,19 @@ def test_cli_rejects_unknown_chart_format(tmp_path) -> None:
     result = CliRunner().invoke(app, ["--workspace", str(tmp_path / "ws"), "marking", "report",
                                       "A1", "--formats", "gif"])
     assert isinstance(result.exception, api.UserError)
+
+
+def test_cli_scheme_board_and_write_reports(tmp_path) -> None:
+    marks = tmp_path / "marks.csv"
+    long_marks(SCRIPTS).to_csv(marks, index=False)
+    runner = CliRunner()
+    base = ["--workspace", str(tmp_path / "ws"), "marking"]
+    result = runner.invoke(app, [*base, "scheme"])
+    assert result.exit_code == 0, result.output
+    assert '"final_rule": "third"' in result.stdout
+    result = runner.invoke(app, [*base, "board", "--from", str(marks), "--no-pdf"])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "ws" / "reports" / "marking" / "board.html").exists(), result.output
+    result = runner.invoke(app, [*base, "write-reports"])  # the store has no marks yet
+    assert isinstance(result.exception, api.UserError)
+    assert "marks table" in str(result.exception)

@@ -139,3 +139,13 @@ def write_reports_command(
     summary["needs_third_marker"] = len(summary["needs_third_marker"])
     summary["files"] = len(summary["files"])
     ui.print_summary("Marking reports", summary)
+
+
+@app.command("scheme")
+def scheme_command(scheme: SchemeOpt = None) -> None:
+    """Show the mark scheme in force (defaults filled in), as JSON, to check or copy."""
+    active = api.scheme_for(current_workspace(), scheme)
+    ui.stdout.file.write(active.model_dump_json(indent=2) + "\n")
+    ui.print_summary("Mark scheme", {"name": active.name, "categories": len(active.categories),
+                                     "max weighted total": f"{active.max_total:g}",
+                                     "final rule": active.final_rule.value})

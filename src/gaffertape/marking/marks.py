@@ -33,6 +33,8 @@ def read_marks_file(path: Path | str) -> pd.DataFrame:
         df = pd.read_excel(path, dtype=str, keep_default_na=False, engine="calamine")
     else:
         raise UserError(f"{path}: unsupported file type {suffix!r}", hint="use .csv or .xlsx")
+    if df.empty:
+        raise UserError(f"{path}: no marks in the file", hint="check you picked the right file")
     df["where"] = [f"{path.name} row {i + 2}" for i in range(len(df))]
     return df
 
@@ -43,6 +45,9 @@ def read_marks_store(store: Store) -> pd.DataFrame:
         raise UserError("the workspace store has no marks table yet",
                         hint="fetch marks with `gaffertape sites ...` or pass --from FILE")
     df = store.query_df("SELECT rowid AS _rowid, * FROM marks ORDER BY rowid")
+    if df.empty:
+        raise UserError("the workspace store's marks table is empty",
+                        hint="fetch marks with `gaffertape sites ...` or pass --from FILE")
     df["where"] = [f"store marks rowid {r}" for r in df.pop("_rowid")]
     return df
 
@@ -59,6 +64,8 @@ def _first_bad(df: pd.DataFrame, mask: pd.Series) -> pd.Series | None:
 
 def validate_marks(raw: pd.DataFrame, scheme: MarkScheme) -> pd.DataFrame:
     """Check every row against the scheme; return clean typed rows (nothing dropped)."""
+    if raw.empty:
+        raise UserError("no marks to check", hint="pass a file or table with marks in it")
     df = raw.copy()
     if "where" not in df:
         df["where"] = [f"marks row {i + 2}" for i in range(len(df))]

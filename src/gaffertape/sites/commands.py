@@ -15,7 +15,7 @@ import pandas as pd
 import typer
 
 from gaffertape import ui
-from gaffertape.cli.context import current_workspace, state
+from gaffertape.cli.context import current_workspace
 from gaffertape.sites import workflows as wf
 from gaffertape.sites.profile import bundled_profiles, load_profile
 
@@ -56,7 +56,8 @@ def _pis(pi: list[str] | None, pis_file: Path | None) -> list[str] | None:
     return found or None
 
 
-def _finish(frame: pd.DataFrame, title: str, command: str, fmt: str | None = None) -> None:
+def _finish(frame: pd.DataFrame, title: str, command: str, fmt: str | None = None,
+            options: dict[str, Any] | None = None) -> None:
     if fmt:
         ui.print_dataframe(frame, fmt=fmt)
     if frame.empty or "result" not in frame.columns:
@@ -71,31 +72,27 @@ def _finish(frame: pd.DataFrame, title: str, command: str, fmt: str | None = Non
         ui.console.print(f"[yellow]warning[/yellow] {row.pi}: {row.error}", highlight=False)
     if not failed.empty:
         ui.print_summary("Failed", failed[["course", "pi", "error"]])
-        args = [a for a in sys.argv[1:]]
-        rerun = _rerun(args, sorted(set(failed["pi"])))
+        rerun = _rerun(command, options or {}, sorted(set(failed["pi"])))
         ui.console.print(f"[red]{len(failed)} failed.[/red] Rerun just those with:\n  {rerun}",
                          highlight=False, soft_wrap=True)
         raise typer.Exit(1)
-    del command
 
 
-def _rerun(args: list[str], pis: list[str]) -> str:
-    """The same command line restricted to the failed PIs."""
-    kept: list[str] = []
-    skip = False
-    for arg in args:
-        if skip:
-            skip = False
+def _rerun(command: str, options: dict[str, Any], pis: list[str]) -> str:
+    """The same command (its options as given) restricted to the failed PIs."""
+    words = ["gaffertape", "--workspace", str(current_workspace().root), "sites", command]
+    for name, value in options.items():
+        if name in {"pi", "pis_file", "status", "ws", "frame", "file"} or value in (None, False):
             continue
-        if arg in {"--pi", "--pis-file", "--status"}:
-            skip = True
-            continue
-        if arg.startswith(("--pi=", "--pis-file=", "--status=")):
-            continue
-        kept.append(arg)
-    if state.workspace_option is None and "-w" not in kept and "--workspace" not in kept:
-        kept = ["--workspace", str(current_workspace().root), *kept]
-    return shlex.join(["gaffertape", *kept, *[x for p in pis for x in ("--pi", p)]])
+        flag = "--" + name.replace("_", "-")
+        if value is True:
+            words.append(flag)
+        else:
+            for item in value if isinstance(value, list | tuple) else [value]:
+                words += [flag, str(item)]
+    if options.get("file") is not None:
+        words.append(str(options["file"]))
+    return shlex.join([*words, *[x for p in pis for x in ("--pi", p)]])
 
 
 @app.command()
@@ -129,12 +126,13 @@ def download(
     username: Username = None, base_url: BaseUrl = None, quiet: Quiet = False,
 ) -> None:
     """Download, verify and safely unzip scripts into <workspace>/scripts/<course>/<PI>/."""
+    opts = dict(locals())
     ws = current_workspace()
     frame = wf.download_scripts(ws, course=course, pis=_pis(pi, pis_file), status=status,
                                 force=force, progress=not quiet,
                                 **_common(delay, concurrency, rate, retries, username, base_url))
     ui.console.print(f"Scripts are in {ws.scripts_dir}", highlight=False)
-    _finish(frame, "Downloads", "download")
+    _finish(frame, "Downloads", "download", options=opts)
 
 
 @app.command()
@@ -147,6 +145,7 @@ def codes(
     username: Username = None, base_url: BaseUrl = None, quiet: Quiet = False,
 ) -> None:
     """Collect confirmation codes into the `codes` table (and optionally CSV/XLSX)."""
+    opts = dict(locals())
     ws = current_workspace()
     frame = wf.collect_codes(ws, course=course, pis=_pis(pi, pis_file), status=status,
                              refresh=refresh, progress=not quiet,
@@ -154,7 +153,7 @@ def codes(
     if export is not None:
         wf.export_codes(ws, export, frame)
         ui.console.print(f"Wrote {export}", highlight=False)
-    _finish(frame, "Codes", "codes", fmt)
+    _finish(frame, "Codes", "codes", fmt, options=opts)
 
 
 @app.command()
@@ -165,6 +164,7 @@ def marks(
     username: Username = None, base_url: BaseUrl = None, quiet: Quiet = False,
 ) -> None:
     """Collect every marker's marks into the long-form `marks` table."""
+    opts = dict(locals())
     ws = current_workspace()
     frame = wf.collect_marks(ws, course=course, pis=_pis(pi, pis_file), status=status,
                              refresh=refresh, progress=not quiet,
@@ -174,7 +174,7 @@ def marks(
                                .drop_duplicates().shape[0] if len(frame) else 0,
                                "fetched now": len(fetch)})
     if not fetch.empty:
-        _finish(fetch, "Marks fetch", "marks")
+        _finish(fetch, "Marks fetch", "marks", options=opts)
 
 
 @app.command()
@@ -187,6 +187,7 @@ def post(
     username: Username = None, base_url: BaseUrl = None, quiet: Quiet = False,
 ) -> None:
     """Post third marks with each student's confirmation code (idempotent, audited)."""
+    opts = dict(locals())
     ws = current_workspace()
     frame = wf.post_third_marks(ws, file, course=course, pis=pi, dry_run=dry_run,
                                 progress=not quiet,
@@ -195,7 +196,7 @@ def post(
         for row in frame.itertuples(index=False):
             if isinstance(row.change, str):
                 ui.console.print(f"{row.pi}: {row.change}", highlight=False)
-    _finish(frame, "Third marks" + (" (dry run)" if dry_run else ""), "post")
+    _finish(frame, "Third marks" + (" (dry run)" if dry_run else ""), "post", options=opts)
 
 
 @app.command()
@@ -205,6 +206,7 @@ def sync(
     username: Username = None, base_url: BaseUrl = None, quiet: Quiet = False,
 ) -> None:
     """Allocation + download + codes + marks, resuming where the last run stopped."""
+    opts = dict(locals())
     ws = current_workspace()
     out = wf.sync(ws, course=course, pis=_pis(pi, pis_file), status=status, progress=not quiet,
                   **_common(delay, concurrency, rate, retries, username, base_url))
@@ -220,7 +222,7 @@ def sync(
     failed = pd.concat([f for f in (out["download"], out["codes"], fetch)
                         if not f.empty and "result" in f.columns], ignore_index=True)
     _finish(failed[failed["result"] == "failed"] if not failed.empty else failed,
-            "Failures", "sync")
+            "Failures", "sync", options=opts)
 
 
 @app.command()

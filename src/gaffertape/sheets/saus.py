@@ -26,8 +26,9 @@ def load_saus(path: Path) -> Iterator[tuple[Grid, list[list[str | None]]]]:
     with gzip.open(path, "rt", encoding="utf-8") as stream:
         for line in stream:
             record = json.loads(line)
-            grid = from_rows(record["table_array"], source=record["file_name"],
-                             sheet=str(record["table_id"]))
+            # the corpus export wrote some empty cells as the text "None"
+            rows = [["" if v == "None" else v for v in row] for row in record["table_array"]]
+            grid = from_rows(rows, source=record["file_name"], sheet=str(record["table_id"]))
             _add_styles(grid, record)
             yield grid, record["annotations"]
 

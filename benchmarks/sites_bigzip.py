@@ -22,16 +22,20 @@ from sites_common import GAFFERTAPE, USERNAME, Demo, env, files_lost, measure
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--gb", type=float, default=1.0, help="target zip size in GB")
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="gaffertape-bigzip-"))
     try:
         # the demo draws each zip at 0.5-1.5 x zip_mb: find the seed's factor with a tiny probe
-        probe = Demo(tmp / "probe", students=1, zip_mb=1.0, faults="none", settings=[]) \
-            if (tmp / "probe").mkdir() is None else None
+        probe = (
+            Demo(tmp / "probe", students=1, zip_mb=1.0, faults="none", settings=[])
+            if (tmp / "probe").mkdir() is None
+            else None
+        )
         assert probe is not None
         student = probe.truth()["students"][0]
         probe.stop()
@@ -40,17 +44,35 @@ def main() -> None:
         demo = Demo(tmp, students=1, zip_mb=zip_mb, faults="none", settings=[])
         try:
             ws = tmp / "ws"
-            run = measure([GAFFERTAPE, "--workspace", str(ws), "sites", "download", "--base-url",
-                           demo.base_url, "--username", USERNAME, "--quiet"], env())
+            run = measure(
+                [
+                    GAFFERTAPE,
+                    "--workspace",
+                    str(ws),
+                    "sites",
+                    "download",
+                    "--base-url",
+                    demo.base_url,
+                    "--username",
+                    USERNAME,
+                    "--quiet",
+                ],
+                env(),
+            )
             truth = demo.truth()
             size = truth["students"][0]["zip"]["size"]
             lost = files_lost(truth, lambda s: ws / "scripts" / s["course"] / s["pi"])
         finally:
             demo.stop()
-        result = {"zip_bytes": size, "zip_gb": round(size / 1e9, 3),
-                  "seconds": round(run["seconds"], 1), "exit": run["returncode"],
-                  "peak_rss_mb": round(run["peak_rss_mb"], 1), "files_lost": lost,
-                  "mb_per_s": round(size / 1e6 / run["seconds"], 1)}
+        result = {
+            "zip_bytes": size,
+            "zip_gb": round(size / 1e9, 3),
+            "seconds": round(run["seconds"], 1),
+            "exit": run["returncode"],
+            "peak_rss_mb": round(run["peak_rss_mb"], 1),
+            "files_lost": lost,
+            "mb_per_s": round(size / 1e6 / run["seconds"], 1),
+        }
         if run["returncode"]:
             print(run["output"][-3000:])
         print(json.dumps(result, indent=1))

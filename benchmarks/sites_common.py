@@ -30,14 +30,27 @@ def free_port() -> int:
 class Demo:
     """``python -m gaffertape.demo`` in a subprocess (so its memory is not counted)."""
 
-    def __init__(self, tmp: Path, *, students: int, zip_mb: float, faults: str,
-                 settings: list[str]) -> None:
+    def __init__(
+        self, tmp: Path, *, students: int, zip_mb: float, faults: str, settings: list[str]
+    ) -> None:
         self.port = free_port()
         self.truth_path = tmp / "truth.json"
         self.base_url = f"http://127.0.0.1:{self.port}"
-        args = [PYTHON, "-m", "gaffertape.demo", "--port", str(self.port), "--students",
-                str(students), "--zip-mb", str(zip_mb), "--faults", faults, "--truth",
-                str(self.truth_path)]
+        args = [
+            PYTHON,
+            "-m",
+            "gaffertape.demo",
+            "--port",
+            str(self.port),
+            "--students",
+            str(students),
+            "--zip-mb",
+            str(zip_mb),
+            "--faults",
+            faults,
+            "--truth",
+            str(self.truth_path),
+        ]
         for setting in settings:
             args += ["--set", setting]
         self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -84,8 +97,12 @@ def measure(args: list[str], env: dict[str, str] | None = None) -> dict[str, Any
             pass
         time.sleep(0.05)
     reader.join()
-    return {"seconds": time.monotonic() - started, "peak_rss_mb": peak / 1e6,
-            "returncode": proc.returncode, "output": b"".join(out).decode(errors="replace")}
+    return {
+        "seconds": time.monotonic() - started,
+        "peak_rss_mb": peak / 1e6,
+        "returncode": proc.returncode,
+        "output": b"".join(out).decode(errors="replace"),
+    }
 
 
 def env() -> dict[str, str]:

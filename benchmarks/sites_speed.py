@@ -71,31 +71,48 @@ def naive_loop(base: str, out: Path) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--students", type=int, default=300)
     parser.add_argument("--zip-mb", type=float, default=4.0)
     parser.add_argument("--faults", default="realistic")
     parser.add_argument("--set", action="append", default=[], help="demo fault override")
     parser.add_argument("--skip-naive", action="store_true")
-    parser.add_argument("--naive-worker", nargs=2, metavar=("BASE_URL", "OUT"),
-                        help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--naive-worker", nargs=2, metavar=("BASE_URL", "OUT"), help=argparse.SUPPRESS
+    )
     args = parser.parse_args()
     if args.naive_worker:
         naive_loop(args.naive_worker[0], Path(args.naive_worker[1]))
         return
 
     tmp = Path(tempfile.mkdtemp(prefix="gaffertape-bench-"))
-    results: dict[str, object] = {"students": args.students, "zip_mb": args.zip_mb,
-                                  "faults": args.faults, "settings": args.set}
+    results: dict[str, object] = {
+        "students": args.students,
+        "zip_mb": args.zip_mb,
+        "faults": args.faults,
+        "settings": args.set,
+    }
     try:
         # gaffertape
-        demo = Demo(tmp, students=args.students, zip_mb=args.zip_mb, faults=args.faults,
-                    settings=args.set)
+        demo = Demo(
+            tmp, students=args.students, zip_mb=args.zip_mb, faults=args.faults, settings=args.set
+        )
         try:
             ws = tmp / "ws"
-            cli = [GAFFERTAPE, "--workspace", str(ws), "sites", "sync", "--base-url",
-                   demo.base_url, "--username", USERNAME, "--quiet"]
+            cli = [
+                GAFFERTAPE,
+                "--workspace",
+                str(ws),
+                "sites",
+                "sync",
+                "--base-url",
+                demo.base_url,
+                "--username",
+                USERNAME,
+                "--quiet",
+            ]
             before = demo.requests()
             run = measure(cli, env())
             truth = demo.truth()
@@ -104,9 +121,12 @@ def main() -> None:
             again = measure(cli, env())
             made_again = demo.requests() - before - made
             results["gaffertape"] = {
-                "seconds": round(run["seconds"], 1), "peak_rss_mb": round(run["peak_rss_mb"]),
-                "exit": run["returncode"], "requests": made,
-                "requests_per_student": round(made / args.students, 2), "files_lost": lost,
+                "seconds": round(run["seconds"], 1),
+                "peak_rss_mb": round(run["peak_rss_mb"]),
+                "exit": run["returncode"],
+                "requests": made,
+                "requests_per_student": round(made / args.students, 2),
+                "files_lost": lost,
                 "faults_injected": truth["counters"]["faults"],
                 "second_run_requests": made_again,
                 "second_run_requests_per_student": round(made_again / args.students, 3),
@@ -122,8 +142,13 @@ def main() -> None:
         # naive loop, against a fresh demo with the same seed and faults
         naive_tmp = tmp / "naive"
         naive_tmp.mkdir()
-        demo = Demo(naive_tmp, students=args.students, zip_mb=args.zip_mb, faults=args.faults,
-                    settings=args.set)
+        demo = Demo(
+            naive_tmp,
+            students=args.students,
+            zip_mb=args.zip_mb,
+            faults=args.faults,
+            settings=args.set,
+        )
         try:
             before = demo.requests()
             out = naive_tmp / "scripts"
@@ -132,8 +157,10 @@ def main() -> None:
             made = sum(truth["counters"]["requests"].values()) - before
             summary = json.loads(run["output"].strip().splitlines()[-1]) if run["output"] else {}
             results["naive"] = {
-                "seconds": round(run["seconds"], 1), "peak_rss_mb": round(run["peak_rss_mb"]),
-                "requests": made, "requests_per_student": round(made / args.students, 2),
+                "seconds": round(run["seconds"], 1),
+                "peak_rss_mb": round(run["peak_rss_mb"]),
+                "requests": made,
+                "requests_per_student": round(made / args.students, 2),
                 "failed_for_pi": summary.get("failed"),
                 "files_lost": files_lost(truth, lambda s: out / s["pi"]),
                 "faults_injected": truth["counters"]["faults"],
@@ -144,11 +171,13 @@ def main() -> None:
         g, n = results["gaffertape"], results["naive"]
         results["speedup"] = round(n["seconds"] / g["seconds"], 2)  # type: ignore[index]
         print(json.dumps(results, indent=1))
-        print(f"\ngaffertape {g['seconds']} s vs naive {n['seconds']} s: "  # type: ignore[index]
-              f"{results['speedup']}x faster; files lost {g['files_lost']} vs "  # type: ignore[index]
-              f"{n['files_lost']}; peak RSS {g['peak_rss_mb']} MB vs {n['peak_rss_mb']} MB; "  # type: ignore[index]
-              f"requests/student {g['requests_per_student']} vs {n['requests_per_student']}; "  # type: ignore[index]
-              f"second run {g['second_run_requests']} requests")  # type: ignore[index]
+        print(
+            f"\ngaffertape {g['seconds']} s vs naive {n['seconds']} s: "  # type: ignore[index]
+            f"{results['speedup']}x faster; files lost {g['files_lost']} vs "  # type: ignore[index]
+            f"{n['files_lost']}; peak RSS {g['peak_rss_mb']} MB vs {n['peak_rss_mb']} MB; "  # type: ignore[index]
+            f"requests/student {g['requests_per_student']} vs {n['requests_per_student']}; "  # type: ignore[index]
+            f"second run {g['second_run_requests']} requests"
+        )  # type: ignore[index]
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
         time.sleep(0)

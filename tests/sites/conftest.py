@@ -18,9 +18,19 @@ PASSWORD = "demo-password-1"
 
 # Every fault mode on, scaled down so the suite stays fast.
 ALL_FAULTS = dict(
-    latency_ms=3, jitter_ms=2, bandwidth_bps=4_000_000, error_rate=0.10, reset_rate=0.05,
-    truncate_rate=0.10, session_ttl_s=120, session_max_requests=25, lockout=True,
-    lockout_burst=60, lockout_window_s=2, lockout_cooldown_s=30, malformed_rate=0.25,
+    latency_ms=3,
+    jitter_ms=2,
+    bandwidth_bps=4_000_000,
+    error_rate=0.10,
+    reset_rate=0.05,
+    truncate_rate=0.10,
+    session_ttl_s=120,
+    session_max_requests=25,
+    lockout=True,
+    lockout_burst=60,
+    lockout_window_s=2,
+    lockout_cooldown_s=30,
+    malformed_rate=0.25,
     evil_zip_rate=0.15,
 )
 
@@ -29,11 +39,17 @@ FAST = {"delay": 0.01, "rate": 25.0, "backoff": 0.05, "max_backoff": 0.5, "retri
 
 
 @contextlib.contextmanager
-def demo_university(tmp: Path, students: int = 30, zip_mb: float = 0.02,
-                    **faults: Any) -> Iterator[DemoUniversity]:
-    config = DemoConfig(seed=7, students=students, zip_mb=zip_mb,
-                        faults=Faults.profile("none", **faults),
-                        truth_path=tmp / "truth.json", port=0)
+def demo_university(
+    tmp: Path, students: int = 30, zip_mb: float = 0.02, **faults: Any
+) -> Iterator[DemoUniversity]:
+    config = DemoConfig(
+        seed=7,
+        students=students,
+        zip_mb=zip_mb,
+        faults=Faults.profile("none", **faults),
+        truth_path=tmp / "truth.json",
+        port=0,
+    )
     HostThrottle.reset()
     with DemoUniversity(config) as demo:
         yield demo

@@ -19,8 +19,21 @@ GAFFERTAPE = [str(Path(sys.executable).with_name("gaffertape"))]
 
 
 def _cli(ws: Path, demo, *args: str) -> list[str]:
-    return [*GAFFERTAPE, "--workspace", str(ws), "sites", *args, "--base-url", demo.base_url,
-            "--username", demo.username, "--delay", "0.01", "--rate", "25"]
+    return [
+        *GAFFERTAPE,
+        "--workspace",
+        str(ws),
+        "sites",
+        *args,
+        "--base-url",
+        demo.base_url,
+        "--username",
+        demo.username,
+        "--delay",
+        "0.01",
+        "--rate",
+        "25",
+    ]
 
 
 def _ok_downloads(db: Path) -> set[str]:
@@ -35,10 +48,15 @@ def _ok_downloads(db: Path) -> set[str]:
 
 def test_sigkill_half_way_then_resume(tmp_path: Path) -> None:
     ws = Workspace.init(tmp_path / "ws")
-    with demo_university(tmp_path, students=24, zip_mb=0.1, latency_ms=30, jitter_ms=10,
-                         bandwidth_bps=300_000) as demo:
-        proc = subprocess.Popen(_cli(ws.root, demo, "download", "--quiet"), env=cli_env(),
-                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    with demo_university(
+        tmp_path, students=24, zip_mb=0.1, latency_ms=30, jitter_ms=10, bandwidth_bps=300_000
+    ) as demo:
+        proc = subprocess.Popen(
+            _cli(ws.root, demo, "download", "--quiet"),
+            env=cli_env(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
         deadline = time.monotonic() + 60
         while len(_ok_downloads(ws.db_path)) < 5:
             assert proc.poll() is None, proc.stdout.read().decode() if proc.stdout else ""
@@ -52,8 +70,13 @@ def test_sigkill_half_way_then_resume(tmp_path: Path) -> None:
         assert len(verified_before) < len(submitted), "killed half-way, not at the end"
         posts_before = truth["counters"]["requests"]["POST /etma/download"]
 
-        rerun = subprocess.run(_cli(ws.root, demo, "download", "--quiet"), env=cli_env(),
-                               capture_output=True, text=True, timeout=120)
+        rerun = subprocess.run(
+            _cli(ws.root, demo, "download", "--quiet"),
+            env=cli_env(),
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert rerun.returncode == 0, rerun.stdout + rerun.stderr
         truth = demo.truth()
         posts_after = truth["counters"]["requests"]["POST /etma/download"]
@@ -63,8 +86,10 @@ def test_sigkill_half_way_then_resume(tmp_path: Path) -> None:
         for s in submitted:
             folder = ws.scripts_dir / s["course"] / s["pi"]
             for f in s["files"]:
-                assert f["sha256"] and hashlib.sha256(
-                    (folder / f["name"]).read_bytes()).hexdigest() == f["sha256"]
+                assert (
+                    f["sha256"]
+                    and hashlib.sha256((folder / f["name"]).read_bytes()).hexdigest() == f["sha256"]
+                )
         leftovers = [p for p in ws.root.rglob("*") if p.name.endswith(".part")]
         assert not leftovers
 
@@ -74,14 +99,29 @@ def test_password_never_in_output_or_logs(tmp_path: Path) -> None:
     faults = {**ALL_FAULTS, "session_max_requests": 10}
     with demo_university(tmp_path, students=12, **faults) as demo:
         runs = [
-            subprocess.run([*GAFFERTAPE, "--debug", *_cli(ws.root, demo, "sync")[1:]],
-                           env=cli_env(), capture_output=True, text=True, timeout=120),
-            subprocess.run(_cli(ws.root, demo, "codes", "--export", str(tmp_path / "c.csv"),
-                                "--format", "csv"),
-                           env=cli_env(), capture_output=True, text=True, timeout=120),
-            subprocess.run(_cli(ws.root, demo, "allocation"),
-                           env=cli_env(GAFFERTAPE_PASSWORD="a-wrong-secret-99"),
-                           capture_output=True, text=True, timeout=120),
+            subprocess.run(
+                [*GAFFERTAPE, "--debug", *_cli(ws.root, demo, "sync")[1:]],
+                env=cli_env(),
+                capture_output=True,
+                text=True,
+                timeout=120,
+            ),
+            subprocess.run(
+                _cli(
+                    ws.root, demo, "codes", "--export", str(tmp_path / "c.csv"), "--format", "csv"
+                ),
+                env=cli_env(),
+                capture_output=True,
+                text=True,
+                timeout=120,
+            ),
+            subprocess.run(
+                _cli(ws.root, demo, "allocation"),
+                env=cli_env(GAFFERTAPE_PASSWORD="a-wrong-secret-99"),
+                capture_output=True,
+                text=True,
+                timeout=120,
+            ),
         ]
         assert runs[0].returncode == 0, runs[0].stderr[-3000:]
         assert runs[1].returncode == 0 and "TM470" in runs[1].stdout

@@ -18,21 +18,33 @@ def test_paste_codes_export_and_rerun_hint(tmp_path: Path) -> None:
     with demo_university(tmp_path, students=6) as demo:
         truth = demo.truth()
         lines = ["PI\tName\tTutor group\tStatus"] + [
-            f"{s['pi']}\t{s['name']}\t{s['tutor_group']}\tMarked" for s in truth["students"]]
+            f"{s['pi']}\t{s['name']}\t{s['tutor_group']}\tMarked" for s in truth["students"]
+        ]
         pasted.write_text("\n".join(lines) + "\n", encoding="utf-8")
         common = ["--base-url", demo.base_url, "--username", demo.username, "--quiet"]
-        result = runner.invoke(app, ["--workspace", str(ws), "sites", "allocation", "--paste",
-                                     str(pasted), "--course", "TM470-25J"])
+        result = runner.invoke(
+            app,
+            [
+                "--workspace",
+                str(ws),
+                "sites",
+                "allocation",
+                "--paste",
+                str(pasted),
+                "--course",
+                "TM470-25J",
+            ],
+        )
         assert result.exit_code == 0, result.output
         out = tmp_path / "codes.xlsx"
-        result = runner.invoke(app, ["--workspace", str(ws), "sites", "codes", "--export",
-                                     str(out), *common])
+        result = runner.invoke(
+            app, ["--workspace", str(ws), "sites", "codes", "--export", str(out), *common]
+        )
         assert result.exit_code == 0, result.output
         codes = pd.read_excel(out, engine="openpyxl")
         assert set(codes["pi"]) == {s["pi"] for s in truth["students"]}
         # a site that is down: every student fails, exit 1 and the exact rerun command
-        down = ["--base-url", "http://127.0.0.1:9", "--username", "x", "--retries", "0",
-                "--quiet"]
+        down = ["--base-url", "http://127.0.0.1:9", "--username", "x", "--retries", "0", "--quiet"]
         result = runner.invoke(app, ["--workspace", str(ws), "sites", "download", *down])
     state.workspace_option = None
     assert result.exit_code == 1

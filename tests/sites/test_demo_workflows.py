@@ -46,8 +46,9 @@ def test_sync_with_every_fault_then_resume_then_post(tmp_path: Path, workspace: 
             if not s["submitted"]:
                 assert not folder.exists()
                 continue
-            names = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*")
-                           if p.is_file())
+            names = sorted(
+                p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()
+            )
             assert names == sorted(f["name"] for f in s["files"]), pi
             for f in s["files"]:
                 if f["sha256"]:
@@ -64,8 +65,15 @@ def test_sync_with_every_fault_then_resume_then_post(tmp_path: Path, workspace: 
 
         # marks, long form, as the truth has them
         marks = out["marks"]
-        assert set(marks.columns) >= {"course", "pi", "role", "marker", "category", "mark",
-                                      "comments"}
+        assert set(marks.columns) >= {
+            "course",
+            "pi",
+            "role",
+            "marker",
+            "category",
+            "mark",
+            "comments",
+        }
         for pi, s in students.items():
             if not s["submitted"]:
                 continue
@@ -74,7 +82,8 @@ def test_sync_with_every_fault_then_resume_then_post(tmp_path: Path, workspace: 
                 want = s["marks"][role]
                 assert set(got["marker"]) == {want["marker"]}
                 assert dict(zip(got["category"], got["mark"], strict=True)) == {
-                    k: float(v) for k, v in want["marks"].items()}
+                    k: float(v) for k, v in want["marks"].items()
+                }
                 assert got["comments"].iloc[0] == want["comments"]
 
         # a second run with nothing changed: at most one request per student
@@ -83,26 +92,34 @@ def test_sync_with_every_fault_then_resume_then_post(tmp_path: Path, workspace: 
         made = _requests(demo.truth()) - before
         assert made <= len(students), made
         assert (again["download"]["result"] == "skipped (verified)").sum() + (
-            again["download"]["result"] == "no submission").sum() >= 0
+            again["download"]["result"] == "no submission"
+        ).sum() >= 0
         assert set(again["download"]["result"]) <= {"skipped (verified)"}
 
         # post third marks for everyone who needs them; twice; plus a dry run
         need = [pi for pi, s in students.items() if s["flag"]["third_marking_required"]]
         assert need
         categories = [c["category"] for c in truth["scheme"]]
-        rows = [{"pi": pi, **{c: (i + j) % 9 for j, c in enumerate(categories)},
-                 "comments": f"Third marker's view of {pi}: fine."} for i, pi in enumerate(need)]
+        rows = [
+            {
+                "pi": pi,
+                **{c: (i + j) % 9 for j, c in enumerate(categories)},
+                "comments": f"Third marker's view of {pi}: fine.",
+            }
+            for i, pi in enumerate(need)
+        ]
         sheet = tmp_path / "third.xlsx"
         pd.DataFrame(rows).to_excel(sheet, index=False)
-        dry = wf.post_third_marks(workspace, sheet, dry_run=True, politeness=FAST, overrides=ov,
-                                  progress=False)
+        dry = wf.post_third_marks(
+            workspace, sheet, dry_run=True, politeness=FAST, overrides=ov, progress=False
+        )
         assert set(dry["result"]) == {"would post"}
         assert demo.truth()["third_marks"] == []
-        first = wf.post_third_marks(workspace, sheet, politeness=FAST, overrides=ov,
-                                    progress=False)
+        first = wf.post_third_marks(workspace, sheet, politeness=FAST, overrides=ov, progress=False)
         assert set(first["result"]) == {"posted"}, first
-        second = wf.post_third_marks(workspace, sheet, politeness=FAST, overrides=ov,
-                                     progress=False)
+        second = wf.post_third_marks(
+            workspace, sheet, politeness=FAST, overrides=ov, progress=False
+        )
         assert set(second["result"]) == {"skipped (already there)"}
         posts = demo.truth()["third_marks"]
         accepted = [p for p in posts if p["accepted"]]
@@ -120,8 +137,12 @@ def test_post_wrong_category_and_long_form(tmp_path: Path, workspace: Workspace)
         wf.get_allocation(workspace, politeness=FAST, overrides=ov, progress=False)
         truth = demo.truth()
         pi = next(s["pi"] for s in truth["students"] if s["flag"]["third_marking_required"])
-        long = pd.DataFrame([{"pi": pi, "category": c["category"], "mark": 5,
-                              "comments": "Long form."} for c in truth["scheme"]])
+        long = pd.DataFrame(
+            [
+                {"pi": pi, "category": c["category"], "mark": 5, "comments": "Long form."}
+                for c in truth["scheme"]
+            ]
+        )
         path = tmp_path / "long.csv"
         long.to_csv(path, index=False)
         done = wf.post_third_marks(workspace, path, politeness=FAST, overrides=ov, progress=False)
@@ -135,8 +156,14 @@ def test_post_wrong_category_and_long_form(tmp_path: Path, workspace: Workspace)
 
 def test_lockout_stops_cleanly(tmp_path: Path, workspace: Workspace) -> None:
     rude = {"delay": 0.0, "rate": 500.0, "concurrency": 4, "backoff": 0.01}
-    with demo_university(tmp_path, students=40, lockout=True, lockout_burst=10,
-                         lockout_window_s=2, lockout_cooldown_s=30) as demo:
+    with demo_university(
+        tmp_path,
+        students=40,
+        lockout=True,
+        lockout_burst=10,
+        lockout_window_s=2,
+        lockout_cooldown_s=30,
+    ) as demo:
         ov = overrides_for(demo)
         wf.get_allocation(workspace, politeness=rude, overrides=ov, progress=False)
         frame = wf.collect_marks(workspace, politeness=rude, overrides=ov, progress=False)
@@ -151,12 +178,11 @@ def test_lockout_stops_cleanly(tmp_path: Path, workspace: Workspace) -> None:
         assert fetch["error"].str.contains("retry after").any()
 
 
-def test_bad_password_is_a_user_error(tmp_path: Path, workspace: Workspace,
-                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_bad_password_is_a_user_error(
+    tmp_path: Path, workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from gaffertape.errors import UserError
 
     monkeypatch.setenv("GAFFERTAPE_PASSWORD", "wrong-password")
-    with demo_university(tmp_path, students=5) as demo, pytest.raises(UserError,
-                                                                      match="rejected"):
-        wf.get_allocation(workspace, politeness=FAST, overrides=overrides_for(demo),
-                          progress=False)
+    with demo_university(tmp_path, students=5) as demo, pytest.raises(UserError, match="rejected"):
+        wf.get_allocation(workspace, politeness=FAST, overrides=overrides_for(demo), progress=False)

@@ -11,8 +11,9 @@ def test_run_demo_small_hostile(tmp_path: Path, monkeypatch) -> None:
     HostThrottle.reset()
     seen = []
     steps = [*mainjob.STEPS, ("Marking summary", lambda ctx: seen.append(ctx.summary.copy()))]
-    ctx = mainjob.run_steps(students=8, faults="hostile", workspace=tmp_path / "ws",
-                            zip_mb=0.02, steps=steps)
+    ctx = mainjob.run_steps(
+        students=8, faults="hostile", workspace=tmp_path / "ws", zip_mb=0.02, steps=steps
+    )
     HostThrottle.reset()
     checked = ctx.summary["files verified against the server"]
     done, total = checked.split(" of ")

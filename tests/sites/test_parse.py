@@ -3,7 +3,8 @@ from gaffertape.sites.engine import Page, form_fields
 from gaffertape.sites.profile import load_profile
 
 ALLOC = """<html><body><table class="allocation">
-<tr><th>PI</th><th>Name</th><th>Tutor group</th><th>Status</th><th>Marks</th><th>Third mark</th></tr>
+<tr><th>PI</th><th>Name</th><th>Tutor group</th><th>Status</th><th>Marks</th>
+<th>Third mark</th></tr>
 <tr><td>A1234567</td><td>Zoë O&#39;Brien</td><td>TG01</td><td>Marked</td>
 <td><a href="/oscar/marks?pres=P&amp;pi=A1234567">View</a></td><td>—</td></tr>
 <tr><td></td><td><font>B1234567</font></td><td>Ann&nbsp; Lee</td><td> TG01 </td>
@@ -39,9 +40,16 @@ def test_pasted_allocations() -> None:
 
 
 def test_form_fields_carry_hidden_values() -> None:
-    page = Page("http://h/etma/student", 200, """<form method="post" action="/etma/download">
+    page = Page(
+        "http://h/etma/student",
+        200,
+        """<form method="post" action="/etma/download">
       <select name="fileset"><option value="all">All files (zip)</option></select>
       <input type="hidden" name="course" value="C"><input type="hidden" name="csrf_token"
-      value="tok"><input type="submit" value="Download"></form>""")
-    assert form_fields(page.xpath("//form")[0]) == {"fileset": "all", "course": "C",
-                                                    "csrf_token": "tok"}
+      value="tok"><input type="submit" value="Download"></form>""",
+    )
+    assert form_fields(page.xpath("//form")[0]) == {
+        "fileset": "all",
+        "course": "C",
+        "csrf_token": "tok",
+    }

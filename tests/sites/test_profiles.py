@@ -14,13 +14,14 @@ def test_bundled_profiles_load() -> None:
 
 
 def test_bad_profile_names_the_field(tmp_path: Path) -> None:
-    text = (Path(load_profile("demo-marks").source.split(":", 1)[1]).name and "")
+    text = Path(load_profile("demo-marks").source.split(":", 1)[1]).name and ""
     good = (Path(__file__).parents[2] / "src/gaffertape/sites/profiles/demo-marks.toml").read_text()
     with pytest.raises(UserError, match=r"politeness\.concurrency"):
         parse_profile(good.replace("concurrency = 4", "concurrency = 0"), "x.toml")
     with pytest.raises(UserError, match=r"allocation\.table.*XPath"):
-        parse_profile(good.replace('table = "//table[contains(concat', 'table = "//table[[(', 1),
-                      "x.toml")
+        parse_profile(
+            good.replace('table = "//table[contains(concat', 'table = "//table[[(', 1), "x.toml"
+        )
     with pytest.raises(UserError, match=r"login"):
         parse_profile('name = "x"\n', "x.toml")
     with pytest.raises(UserError, match="unknown_key"):
@@ -37,8 +38,9 @@ def test_missing_section_is_a_user_error() -> None:
 
 def test_hook_module_from_file(tmp_path: Path) -> None:
     hook = tmp_path / "hooks.py"
-    hook.write_text("def clean_allocation_row(row):\n    row['name'] = row['name'].upper()\n"
-                    "    return row\n")
+    hook.write_text(
+        "def clean_allocation_row(row):\n    row['name'] = row['name'].upper()\n    return row\n"
+    )
     good = (Path(__file__).parents[2] / "src/gaffertape/sites/profiles/demo-marks.toml").read_text()
     profile_path = tmp_path / "p.toml"
     profile_path.write_text(good + '\n[hooks]\nmodule = "hooks.py"\n')

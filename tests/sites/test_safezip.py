@@ -8,7 +8,9 @@ import pytest
 from gaffertape.sites.safezip import UnsafeZip, safe_extract, verify_zip
 
 
-def _zip(path: Path, entries: list[tuple[str, bytes, int | None]], *, deflate: bool = False) -> Path:
+def _zip(
+    path: Path, entries: list[tuple[str, bytes, int | None]], *, deflate: bool = False
+) -> Path:
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED if deflate else zipfile.ZIP_STORED) as zf:
         for name, data, mode in entries:
             info = zipfile.ZipInfo(name)
@@ -21,15 +23,18 @@ def _zip(path: Path, entries: list[tuple[str, bytes, int | None]], *, deflate: b
 
 
 def test_malicious_zip_extracts_nothing_outside(tmp_path: Path) -> None:
-    zpath = _zip(tmp_path / "evil.zip", [
-        ("report.pdf", b"ok", None),
-        ("../../evil.txt", b"x", None),
-        ("/etc/evil", b"x", None),
-        ("sub/../../evil2.txt", b"x", None),
-        ("C:/evil3.txt", b"x", None),
-        ("evil_link", b"/etc/passwd", stat.S_IFLNK | 0o777),
-        ("dir/notes.txt", b"fine", None),
-    ])
+    zpath = _zip(
+        tmp_path / "evil.zip",
+        [
+            ("report.pdf", b"ok", None),
+            ("../../evil.txt", b"x", None),
+            ("/etc/evil", b"x", None),
+            ("sub/../../evil2.txt", b"x", None),
+            ("C:/evil3.txt", b"x", None),
+            ("evil_link", b"/etc/passwd", stat.S_IFLNK | 0o777),
+            ("dir/notes.txt", b"fine", None),
+        ],
+    )
     dest = tmp_path / "root" / "scripts" / "A1234567"
     before = {p for p in tmp_path.rglob("*")}
     result = safe_extract(zpath, dest)

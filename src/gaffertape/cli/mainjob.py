@@ -29,7 +29,10 @@ from gaffertape.logs import configure_logging
 from gaffertape.sites import workflows as wf
 from gaffertape.workspace import CONFIG_NAME, Workspace
 
-BEGIN, END = "# >>> gaffertape demo sites (managed by `gaffertape demo run`)", "# <<< gaffertape demo"
+BEGIN, END = (
+    "# >>> gaffertape demo sites (managed by `gaffertape demo run`)",
+    "# <<< gaffertape demo",
+)
 
 
 def configure_demo_sites(ws: Workspace, base_url: str, username: str) -> Workspace:
@@ -37,9 +40,11 @@ def configure_demo_sites(ws: Workspace, base_url: str, username: str) -> Workspa
     path = ws.root / CONFIG_NAME
     text = path.read_text(encoding="utf-8")
     text = re.sub(re.escape(BEGIN) + r".*?" + re.escape(END) + r"\n?", "", text, flags=re.S)
-    block = (f"{BEGIN}\n[sites.marks]\nprofile = \"demo-marks\"\nbase_url = \"{base_url}\"\n"
-             f"username = \"{username}\"\n\n[sites.submissions]\nprofile = \"demo-submissions\"\n"
-             f"base_url = \"{base_url}\"\nusername = \"{username}\"\n{END}\n")
+    block = (
+        f'{BEGIN}\n[sites.marks]\nprofile = "demo-marks"\nbase_url = "{base_url}"\n'
+        f'username = "{username}"\n\n[sites.submissions]\nprofile = "demo-submissions"\n'
+        f'base_url = "{base_url}"\nusername = "{username}"\n{END}\n'
+    )
     write_text_atomic(path, text.rstrip("\n") + "\n\n" + block)
     return Workspace.open(ws.root)
 
@@ -103,8 +108,9 @@ def _verify(ctx: JobContext) -> None:
                 bad += 1
     ctx.summary["files verified against the server"] = f"{checked - bad} of {checked}"
     ctx.summary["server requests"] = sum(truth["counters"]["requests"].values())
-    ctx.summary["faults injected"] = ", ".join(
-        f"{k} {v}" for k, v in truth["counters"]["faults"].items()) or "none"
+    ctx.summary["faults injected"] = (
+        ", ".join(f"{k} {v}" for k, v in truth["counters"]["faults"].items()) or "none"
+    )
 
 
 def _sha256(path: Path) -> str:
@@ -130,58 +136,79 @@ STEPS: list[Step] = [
 
 def run_demo(
     students: Annotated[int, typer.Option(help="How many students the demo has.")] = 60,
-    faults: Annotated[str, typer.Option(help="Fault profile: none, realistic or hostile.")] =
-        "realistic",
-    workspace: Annotated[Path, typer.Option(help="Workspace folder to create or reuse.")] =
-        Path("gaffertape-workspace"),
+    faults: Annotated[
+        str, typer.Option(help="Fault profile: none, realistic or hostile.")
+    ] = "realistic",
+    workspace: Annotated[Path, typer.Option(help="Workspace folder to create or reuse.")] = Path(
+        "gaffertape-workspace"
+    ),
     port: Annotated[int, typer.Option(help="Demo port (0 = any free port).")] = 0,
     seed: Annotated[int, typer.Option(help="Demo data seed.")] = 1,
     zip_mb: Annotated[float, typer.Option(help="Mean zip size in MB.")] = 0.3,
 ) -> None:
     """Start the demo university (faults on) and do the whole job against it: log in, get the
     allocation, download and unzip every script, collect codes and marks, summarise."""
-    run_steps(students=students, faults=faults, workspace=workspace, port=port, seed=seed,
-              zip_mb=zip_mb)
+    run_steps(
+        students=students, faults=faults, workspace=workspace, port=port, seed=seed, zip_mb=zip_mb
+    )
 
 
-def run_steps(*, students: int = 60, faults: str = "realistic",
-              workspace: Path = Path("gaffertape-workspace"), port: int = 0, seed: int = 1,
-              zip_mb: float = 0.3, steps: list[Step] | None = None) -> JobContext:
+def run_steps(
+    *,
+    students: int = 60,
+    faults: str = "realistic",
+    workspace: Path = Path("gaffertape-workspace"),
+    port: int = 0,
+    seed: int = 1,
+    zip_mb: float = 0.3,
+    steps: list[Step] | None = None,
+) -> JobContext:
     """``run_demo`` for Python callers and tests: runs ``steps`` (default ``STEPS``)."""
     from gaffertape.demo import DemoConfig, DemoUniversity, Faults
 
     started = time.monotonic()
     ws = Workspace.init(workspace)
     configure_logging(ws.logs_dir)
-    config = DemoConfig(seed=seed, students=students, zip_mb=zip_mb,
-                        faults=Faults.profile(faults), truth_path=ws.root / "demo-truth.json",
-                        port=port)
+    config = DemoConfig(
+        seed=seed,
+        students=students,
+        zip_mb=zip_mb,
+        faults=Faults.profile(faults),
+        truth_path=ws.root / "demo-truth.json",
+        port=port,
+    )
     with DemoUniversity(config) as demo:
         # The demo's password is public and fake; real sites use the keyring (`gaffertape login`).
         for site in ("demo-marks", "demo-submissions"):
             os.environ[env_var_for(site)] = demo.password
         ws = configure_demo_sites(ws, demo.base_url, demo.username)
-        ui.console.print(f"Demo university at {demo.base_url} (faults: {faults}); "
-                         f"workspace {ws.root}", highlight=False)
+        ui.console.print(
+            f"Demo university at {demo.base_url} (faults: {faults}); workspace {ws.root}",
+            highlight=False,
+        )
         with wf.Sites(ws) as sites:
             ctx = JobContext(ws=ws, sites=sites, demo=demo)
-            for title, step in (steps if steps is not None else STEPS):
+            for title, step in steps if steps is not None else STEPS:
                 ui.console.rule(title)
                 step(ctx)
             ctx.summary["requests by gaffertape"] = sites.requests()
         demo.flush_truth()
     ctx.summary["time"] = f"{time.monotonic() - started:.1f} s"
     ui.print_summary("Demo run", ctx.summary)
-    ui.print_summary("Where everything is", {
-        "workspace": ws.root,
-        "scripts": ws.scripts_dir,
-        "zips": ws.downloads_dir,
-        "codes": ws.reports_dir / "codes.xlsx",
-        "store": ws.db_path,
-        "log": ws.logs_dir / "gaffertape.log",
-        "try": f"gaffertape -w {ws.root} sql \"select status, count(*) from students group by 1\"",
-        "and": f"gaffertape -w {ws.root} sql \"select role, category, avg(mark) from marks "
-               "group by 1, 2\"",
-        "and also": f"gaffertape -w {ws.root} tables",
-    })
+    ui.print_summary(
+        "Where everything is",
+        {
+            "workspace": ws.root,
+            "scripts": ws.scripts_dir,
+            "zips": ws.downloads_dir,
+            "codes": ws.reports_dir / "codes.xlsx",
+            "store": ws.db_path,
+            "log": ws.logs_dir / "gaffertape.log",
+            "try": f'gaffertape -w {ws.root} sql "select status, count(*) from students '
+            'group by 1"',
+            "and": f'gaffertape -w {ws.root} sql "select role, category, avg(mark) from marks '
+            'group by 1, 2"',
+            "and also": f"gaffertape -w {ws.root} tables",
+        },
+    )
     return ctx

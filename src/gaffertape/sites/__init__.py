@@ -15,5 +15,12 @@ from gaffertape.sites.workflows import (
     sync,
 )
 
-__all__ = ["collect_codes", "collect_marks", "download_scripts", "export_codes",
-           "get_allocation", "post_third_marks", "sync"]
+__all__ = [
+    "collect_codes",
+    "collect_marks",
+    "download_scripts",
+    "export_codes",
+    "get_allocation",
+    "post_third_marks",
+    "sync",
+]

@@ -1,4 +1,6 @@
-"""CLI commands for the sites capability: ``gaffertape sites allocation|download|codes|marks|post|sync``.
+"""CLI commands for the sites capability.
+
+``gaffertape sites allocation|download|codes|marks|post|sync|profiles``.
 
 Each command is a thin wrapper around the function of the same job in
 :mod:`gaffertape.sites.workflows`, plus progress bars and a summary.
@@ -26,9 +28,15 @@ app = typer.Typer(
 
 Course = Annotated[str | None, typer.Option("--course", "-c", help="Presentation, e.g. TM470-25J.")]
 Pis = Annotated[list[str] | None, typer.Option("--pi", help="A student PI (repeatable).")]
-PisFile = Annotated[Path | None, typer.Option("--pis-file", help="File listing PIs (txt/CSV/XLSX).")]
-Status = Annotated[list[str] | None, typer.Option(
-    "--status", help='Only students with this allocation status, e.g. "Third marking required".')]
+PisFile = Annotated[
+    Path | None, typer.Option("--pis-file", help="File listing PIs (txt/CSV/XLSX).")
+]
+Status = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--status", help='Only students with this allocation status, e.g. "Third marking required".'
+    ),
+]
 Delay = Annotated[float | None, typer.Option(help="Base pause before each request, seconds.")]
 Concurrency = Annotated[int | None, typer.Option(help="Parallel connections per host (default 4).")]
 Rate = Annotated[float | None, typer.Option(help="Max requests per second per host (default 8).")]
@@ -38,13 +46,22 @@ BaseUrl = Annotated[str | None, typer.Option("--base-url", help="Site base URL (
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")]
 
 
-def _common(delay: float | None, concurrency: int | None, rate: float | None,
-            retries: int | None, username: str | None, base_url: str | None
-            ) -> dict[str, Any]:
+def _common(
+    delay: float | None,
+    concurrency: int | None,
+    rate: float | None,
+    retries: int | None,
+    username: str | None,
+    base_url: str | None,
+) -> dict[str, Any]:
     site = {"username": username, "base_url": base_url}
     return {
-        "politeness": {"delay": delay, "concurrency": concurrency, "rate": rate,
-                       "retries": retries},
+        "politeness": {
+            "delay": delay,
+            "concurrency": concurrency,
+            "rate": rate,
+            "retries": retries,
+        },
         "overrides": {"marks": dict(site), "submissions": dict(site)},
     }
 
@@ -56,8 +73,13 @@ def _pis(pi: list[str] | None, pis_file: Path | None) -> list[str] | None:
     return found or None
 
 
-def _finish(frame: pd.DataFrame, title: str, command: str, fmt: str | None = None,
-            options: dict[str, Any] | None = None) -> None:
+def _finish(
+    frame: pd.DataFrame,
+    title: str,
+    command: str,
+    fmt: str | None = None,
+    options: dict[str, Any] | None = None,
+) -> None:
     if fmt:
         ui.print_dataframe(frame, fmt=fmt)
     if frame.empty or "result" not in frame.columns:
@@ -66,15 +88,21 @@ def _finish(frame: pd.DataFrame, title: str, command: str, fmt: str | None = Non
     counts = frame["result"].value_counts().to_dict()
     ui.print_summary(title, {"students": len(frame), **counts})
     failed = frame[frame["result"] == "failed"]
-    warnings = frame[(frame["result"] != "failed") & frame.get("error", pd.Series(dtype=object))
-                     .notna()] if "error" in frame.columns else frame.iloc[0:0]
+    warnings = (
+        frame[(frame["result"] != "failed") & frame.get("error", pd.Series(dtype=object)).notna()]
+        if "error" in frame.columns
+        else frame.iloc[0:0]
+    )
     for row in warnings.itertuples(index=False):
         ui.console.print(f"[yellow]warning[/yellow] {row.pi}: {row.error}", highlight=False)
     if not failed.empty:
         ui.print_summary("Failed", failed[["course", "pi", "error"]])
         rerun = _rerun(command, options or {}, sorted(set(failed["pi"])))
-        ui.console.print(f"[red]{len(failed)} failed.[/red] Rerun just those with:\n  {rerun}",
-                         highlight=False, soft_wrap=True)
+        ui.console.print(
+            f"[red]{len(failed)} failed.[/red] Rerun just those with:\n  {rerun}",
+            highlight=False,
+            soft_wrap=True,
+        )
         raise typer.Exit(1)
 
 
@@ -98,58 +126,106 @@ def _rerun(command: str, options: dict[str, Any], pis: list[str]) -> str:
 @app.command()
 def allocation(
     course: Course = None,
-    paste: Annotated[Path | None, typer.Option(
-        "--paste", help="Read a pasted table (HTML, TSV, CSV or copied text); '-' for stdin.")] = None,
-    fmt: Annotated[str | None, typer.Option("--format", "-f", help="Print: table, csv, json.")] = None,
-    delay: Delay = None, concurrency: Concurrency = None, rate: Rate = None, retries: Retries = None,
-    username: Username = None, base_url: BaseUrl = None, quiet: Quiet = False,
+    paste: Annotated[
+        Path | None,
+        typer.Option(
+            "--paste", help="Read a pasted table (HTML, TSV, CSV or copied text); '-' for stdin."
+        ),
+    ] = None,
+    fmt: Annotated[
+        str | None, typer.Option("--format", "-f", help="Print: table, csv, json.")
+    ] = None,
+    delay: Delay = None,
+    concurrency: Concurrency = None,
+    rate: Rate = None,
+    retries: Retries = None,
+    username: Username = None,
+    base_url: BaseUrl = None,
+    quiet: Quiet = False,
 ) -> None:
     """Scrape the allocation (or read a pasted one) into the `students` table."""
     ws = current_workspace()
     pasted: str | Path | None = None
     if paste is not None:
         pasted = sys.stdin.read() if str(paste) == "-" else paste
-    frame = wf.get_allocation(ws, course=course, paste=pasted, progress=not quiet,
-                              **_common(delay, concurrency, rate, retries, username, base_url))
+    frame = wf.get_allocation(
+        ws,
+        course=course,
+        paste=pasted,
+        progress=not quiet,
+        **_common(delay, concurrency, rate, retries, username, base_url),
+    )
     if fmt:
         ui.print_dataframe(frame.drop(columns=["marks_url", "third_url"]), fmt=fmt)
     by_status = frame["status"].fillna("(none)").value_counts().to_dict()
-    ui.print_summary("Allocation", {"students": len(frame),
-                                    "courses": ", ".join(frame["course"].unique()), **by_status})
+    ui.print_summary(
+        "Allocation",
+        {"students": len(frame), "courses": ", ".join(frame["course"].unique()), **by_status},
+    )
 
 
 @app.command()
 def download(
-    course: Course = None, pi: Pis = None, pis_file: PisFile = None, status: Status = None,
+    course: Course = None,
+    pi: Pis = None,
+    pis_file: PisFile = None,
+    status: Status = None,
     force: Annotated[bool, typer.Option(help="Download again even if verified on disk.")] = False,
-    delay: Delay = None, concurrency: Concurrency = None, rate: Rate = None, retries: Retries = None,
-    username: Username = None, base_url: BaseUrl = None, quiet: Quiet = False,
+    delay: Delay = None,
+    concurrency: Concurrency = None,
+    rate: Rate = None,
+    retries: Retries = None,
+    username: Username = None,
+    base_url: BaseUrl = None,
+    quiet: Quiet = False,
 ) -> None:
     """Download, verify and safely unzip scripts into <workspace>/scripts/<course>/<PI>/."""
     opts = dict(locals())
     ws = current_workspace()
-    frame = wf.download_scripts(ws, course=course, pis=_pis(pi, pis_file), status=status,
-                                force=force, progress=not quiet,
-                                **_common(delay, concurrency, rate, retries, username, base_url))
+    frame = wf.download_scripts(
+        ws,
+        course=course,
+        pis=_pis(pi, pis_file),
+        status=status,
+        force=force,
+        progress=not quiet,
+        **_common(delay, concurrency, rate, retries, username, base_url),
+    )
     ui.console.print(f"Scripts are in {ws.scripts_dir}", highlight=False)
     _finish(frame, "Downloads", "download", options=opts)
 
 
 @app.command()
 def codes(
-    course: Course = None, pi: Pis = None, pis_file: PisFile = None, status: Status = None,
+    course: Course = None,
+    pi: Pis = None,
+    pis_file: PisFile = None,
+    status: Status = None,
     refresh: Annotated[bool, typer.Option(help="Fetch again even if stored.")] = False,
     export: Annotated[Path | None, typer.Option(help="Also write a .csv or .xlsx file.")] = None,
-    fmt: Annotated[str | None, typer.Option("--format", "-f", help="Print: table, csv, json.")] = None,
-    delay: Delay = None, concurrency: Concurrency = None, rate: Rate = None, retries: Retries = None,
-    username: Username = None, base_url: BaseUrl = None, quiet: Quiet = False,
+    fmt: Annotated[
+        str | None, typer.Option("--format", "-f", help="Print: table, csv, json.")
+    ] = None,
+    delay: Delay = None,
+    concurrency: Concurrency = None,
+    rate: Rate = None,
+    retries: Retries = None,
+    username: Username = None,
+    base_url: BaseUrl = None,
+    quiet: Quiet = False,
 ) -> None:
     """Collect confirmation codes into the `codes` table (and optionally CSV/XLSX)."""
     opts = dict(locals())
     ws = current_workspace()
-    frame = wf.collect_codes(ws, course=course, pis=_pis(pi, pis_file), status=status,
-                             refresh=refresh, progress=not quiet,
-                             **_common(delay, concurrency, rate, retries, username, base_url))
+    frame = wf.collect_codes(
+        ws,
+        course=course,
+        pis=_pis(pi, pis_file),
+        status=status,
+        refresh=refresh,
+        progress=not quiet,
+        **_common(delay, concurrency, rate, retries, username, base_url),
+    )
     if export is not None:
         wf.export_codes(ws, export, frame)
         ui.console.print(f"Wrote {export}", highlight=False)
@@ -158,40 +234,75 @@ def codes(
 
 @app.command()
 def marks(
-    course: Course = None, pi: Pis = None, pis_file: PisFile = None, status: Status = None,
+    course: Course = None,
+    pi: Pis = None,
+    pis_file: PisFile = None,
+    status: Status = None,
     refresh: Annotated[bool, typer.Option(help="Fetch again even if unchanged.")] = False,
-    delay: Delay = None, concurrency: Concurrency = None, rate: Rate = None, retries: Retries = None,
-    username: Username = None, base_url: BaseUrl = None, quiet: Quiet = False,
+    delay: Delay = None,
+    concurrency: Concurrency = None,
+    rate: Rate = None,
+    retries: Retries = None,
+    username: Username = None,
+    base_url: BaseUrl = None,
+    quiet: Quiet = False,
 ) -> None:
     """Collect every marker's marks into the long-form `marks` table."""
     opts = dict(locals())
     ws = current_workspace()
-    frame = wf.collect_marks(ws, course=course, pis=_pis(pi, pis_file), status=status,
-                             refresh=refresh, progress=not quiet,
-                             **_common(delay, concurrency, rate, retries, username, base_url))
+    frame = wf.collect_marks(
+        ws,
+        course=course,
+        pis=_pis(pi, pis_file),
+        status=status,
+        refresh=refresh,
+        progress=not quiet,
+        **_common(delay, concurrency, rate, retries, username, base_url),
+    )
     fetch = frame.attrs.get("fetch", pd.DataFrame())
-    ui.print_summary("Marks", {"rows": len(frame), "students": frame[["course", "pi"]]
-                               .drop_duplicates().shape[0] if len(frame) else 0,
-                               "fetched now": len(fetch)})
+    ui.print_summary(
+        "Marks",
+        {
+            "rows": len(frame),
+            "students": frame[["course", "pi"]].drop_duplicates().shape[0] if len(frame) else 0,
+            "fetched now": len(fetch),
+        },
+    )
     if not fetch.empty:
         _finish(fetch, "Marks fetch", "marks", options=opts)
 
 
 @app.command()
 def post(
-    file: Annotated[Path, typer.Argument(help="CSV/XLSX: pi, [course], one column per category "
-                                              "(or category + mark), [comments].")],
-    course: Course = None, pi: Pis = None,
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help="CSV/XLSX: pi, [course], one column per category (or category + mark), [comments]."
+        ),
+    ],
+    course: Course = None,
+    pi: Pis = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would change.")] = False,
-    delay: Delay = None, concurrency: Concurrency = None, rate: Rate = None, retries: Retries = None,
-    username: Username = None, base_url: BaseUrl = None, quiet: Quiet = False,
+    delay: Delay = None,
+    concurrency: Concurrency = None,
+    rate: Rate = None,
+    retries: Retries = None,
+    username: Username = None,
+    base_url: BaseUrl = None,
+    quiet: Quiet = False,
 ) -> None:
     """Post third marks with each student's confirmation code (idempotent, audited)."""
     opts = dict(locals())
     ws = current_workspace()
-    frame = wf.post_third_marks(ws, file, course=course, pis=pi, dry_run=dry_run,
-                                progress=not quiet,
-                                **_common(delay, concurrency, rate, retries, username, base_url))
+    frame = wf.post_third_marks(
+        ws,
+        file,
+        course=course,
+        pis=pi,
+        dry_run=dry_run,
+        progress=not quiet,
+        **_common(delay, concurrency, rate, retries, username, base_url),
+    )
     if dry_run and "change" in frame.columns:
         for row in frame.itertuples(index=False):
             if isinstance(row.change, str):
@@ -201,28 +312,58 @@ def post(
 
 @app.command()
 def sync(
-    course: Course = None, pi: Pis = None, pis_file: PisFile = None, status: Status = None,
-    delay: Delay = None, concurrency: Concurrency = None, rate: Rate = None, retries: Retries = None,
-    username: Username = None, base_url: BaseUrl = None, quiet: Quiet = False,
+    course: Course = None,
+    pi: Pis = None,
+    pis_file: PisFile = None,
+    status: Status = None,
+    delay: Delay = None,
+    concurrency: Concurrency = None,
+    rate: Rate = None,
+    retries: Retries = None,
+    username: Username = None,
+    base_url: BaseUrl = None,
+    quiet: Quiet = False,
 ) -> None:
     """Allocation + download + codes + marks, resuming where the last run stopped."""
     opts = dict(locals())
     ws = current_workspace()
-    out = wf.sync(ws, course=course, pis=_pis(pi, pis_file), status=status, progress=not quiet,
-                  **_common(delay, concurrency, rate, retries, username, base_url))
+    out = wf.sync(
+        ws,
+        course=course,
+        pis=_pis(pi, pis_file),
+        status=status,
+        progress=not quiet,
+        **_common(delay, concurrency, rate, retries, username, base_url),
+    )
     fetch = out["marks"].attrs.get("fetch", pd.DataFrame())
-    ui.print_summary("Sync", {
-        "students": len(out["allocation"]),
-        "downloads": ", ".join(f"{k} {v}" for k, v in out["download"]["result"].value_counts()
-                               .items()) if len(out["download"]) else "none",
-        "codes": int(out["codes"]["code"].notna().sum()) if len(out["codes"]) else 0,
-        "marks rows": len(out["marks"]),
-        "scripts": ws.scripts_dir,
-    })
-    failed = pd.concat([f for f in (out["download"], out["codes"], fetch)
-                        if not f.empty and "result" in f.columns], ignore_index=True)
-    _finish(failed[failed["result"] == "failed"] if not failed.empty else failed,
-            "Failures", "sync", options=opts)
+    ui.print_summary(
+        "Sync",
+        {
+            "students": len(out["allocation"]),
+            "downloads": ", ".join(
+                f"{k} {v}" for k, v in out["download"]["result"].value_counts().items()
+            )
+            if len(out["download"])
+            else "none",
+            "codes": int(out["codes"]["code"].notna().sum()) if len(out["codes"]) else 0,
+            "marks rows": len(out["marks"]),
+            "scripts": ws.scripts_dir,
+        },
+    )
+    failed = pd.concat(
+        [
+            f
+            for f in (out["download"], out["codes"], fetch)
+            if not f.empty and "result" in f.columns
+        ],
+        ignore_index=True,
+    )
+    _finish(
+        failed[failed["result"] == "failed"] if not failed.empty else failed,
+        "Failures",
+        "sync",
+        options=opts,
+    )
 
 
 @app.command()
@@ -239,5 +380,3 @@ def profiles(
         profile = load_profile(name)
         rows.append({"name": name, "kind": profile.kind, "description": profile.description})
     ui.print_dataframe(pd.DataFrame(rows))
-
-

@@ -82,7 +82,7 @@ class SiteLocked(UserError):
         super().__init__(
             f"{site}: the site says the account is locked; stopped all requests to it",
             hint=f"retry after {self.retry_at.astimezone():%H:%M:%S} (in {seconds:.0f} s) with the "
-                 "same command; lower --rate or --concurrency if it happens again",
+            "same command; lower --rate or --concurrency if it happens again",
         )
 
 
@@ -207,7 +207,9 @@ def form_fields(form: Any) -> dict[str, str]:
         elif tag == "select":
             options = element.xpath(".//option")
             chosen = [o for o in options if o.get("selected") is not None] or options[:1]
-            values[name] = (chosen[0].get("value") or chosen[0].text_content().strip()) if chosen else ""
+            values[name] = (
+                (chosen[0].get("value") or chosen[0].text_content().strip()) if chosen else ""
+            )
         else:
             values[name] = element.text_content()
     return values
@@ -229,27 +231,39 @@ class Download:
 class SiteSession:
     """One logged-in HTTP session with one site (thread-safe; share it between workers)."""
 
-    def __init__(self, profile: Profile, *, base_url: str | None = None, username: str,
-                 password: SecretStr | Callable[[], SecretStr],
-                 politeness: Politeness | None = None, on_request: Callable[[], None] | None = None
-                 ) -> None:
+    def __init__(
+        self,
+        profile: Profile,
+        *,
+        base_url: str | None = None,
+        username: str,
+        password: SecretStr | Callable[[], SecretStr],
+        politeness: Politeness | None = None,
+        on_request: Callable[[], None] | None = None,
+    ) -> None:
         self.profile = profile
         self.base_url = (base_url or profile.base_url or "").rstrip("/")
         if not self.base_url:
-            raise UserError(f"no base URL for site {profile.name!r}",
-                            hint="set base_url in the profile or [sites.*] in gaffertape.toml")
+            raise UserError(
+                f"no base URL for site {profile.name!r}",
+                hint="set base_url in the profile or [sites.*] in gaffertape.toml",
+            )
         self.username = username
         self._password = password
         self.politeness = politeness or profile.politeness
-        self.retry = RetryPolicy(self.politeness.retries, self.politeness.backoff,
-                                 self.politeness.max_backoff)
+        self.retry = RetryPolicy(
+            self.politeness.retries, self.politeness.backoff, self.politeness.max_backoff
+        )
         host = urlsplit(self.base_url).netloc
         self.throttle = HostThrottle.for_host(host, self.politeness)
         self.client = httpx.Client(
-            follow_redirects=True, timeout=httpx.Timeout(self.politeness.timeout, connect=15),
+            follow_redirects=True,
+            timeout=httpx.Timeout(self.politeness.timeout, connect=15),
             headers={"User-Agent": USER_AGENT},
-            limits=httpx.Limits(max_connections=self.politeness.concurrency * 2,
-                                max_keepalive_connections=self.politeness.concurrency * 2),
+            limits=httpx.Limits(
+                max_connections=self.politeness.concurrency * 2,
+                max_keepalive_connections=self.politeness.concurrency * 2,
+            ),
         )
         self._login_lock = threading.Lock()
         self._generation = 0
@@ -265,7 +279,9 @@ class SiteSession:
         from urllib.parse import quote
 
         path = path.format(**{k: quote(str(v), safe="") for k, v in params.items()})
-        return urljoin(self.base_url + "/", path.lstrip("/")) if not path.startswith("http") else path
+        return (
+            urljoin(self.base_url + "/", path.lstrip("/")) if not path.startswith("http") else path
+        )
 
     def close(self) -> None:
         self.client.close()
@@ -280,9 +296,15 @@ class SiteSession:
         pw = self._password() if callable(self._password) else self._password
         return pw.get_secret_value()
 
-    def _send(self, method: str, url: str, *, data: dict[str, str] | None = None,
-              stream_to: Path | None = None, expect: str | None = None) -> tuple[Page | None,
-                                                                                  Download | None]:
+    def _send(
+        self,
+        method: str,
+        url: str,
+        *,
+        data: dict[str, str] | None = None,
+        stream_to: Path | None = None,
+        expect: str | None = None,
+    ) -> tuple[Page | None, Download | None]:
         """One request with politeness and retries; streams the body to ``stream_to`` when the
         answer's content type contains ``expect`` (otherwise it is read as a page)."""
         attempt = 0
@@ -322,10 +344,13 @@ class SiteSession:
                         raise
             if method != "GET" or attempt > self.retry.retries:
                 if method != "GET":
-                    raise SiteError(f"{method} {_path(url)}: {type(error).__name__}: {error}"
-                                    ) from error
-                raise SiteError(f"{method} {_path(url)} failed after {attempt} attempts: "
-                                f"{type(error).__name__}: {error}") from error
+                    raise SiteError(
+                        f"{method} {_path(url)}: {type(error).__name__}: {error}"
+                    ) from error
+                raise SiteError(
+                    f"{method} {_path(url)} failed after {attempt} attempts: "
+                    f"{type(error).__name__}: {error}"
+                ) from error
             wait = self.retry.wait(attempt, retry_after)
             log.info("%s %s: %s; retry %d in %.1fs", method, _path(url), error, attempt, wait)
             time.sleep(wait)
@@ -341,12 +366,10 @@ class SiteSession:
                 digest.update(chunk)
                 size += len(chunk)
         if expected_size is not None and size != expected_size:
-            raise httpx.RemoteProtocolError(
-                f"body cut short: {size} of {expected_size} bytes")
+            raise httpx.RemoteProtocolError(f"body cut short: {size} of {expected_size} bytes")
         disposition = response.headers.get("content-disposition", "")
         match = re.search(r'filename="?([^";]+)', disposition)
-        return Download(dest, size, digest.hexdigest(), expected_size,
-                        match[1] if match else None)
+        return Download(dest, size, digest.hexdigest(), expected_size, match[1] if match else None)
 
     # -- what pages mean -----------------------------------------------------------------------
 
@@ -407,10 +430,12 @@ class SiteSession:
                 assert result is not None
                 self.check_lockout(result)
                 if spec.failure_text and result.contains(spec.failure_text):
-                    raise UserError(f"{self.profile.name}: the site rejected the username "
-                                    f"{self.username!r} or its password",
-                                    hint=f"run `gaffertape login {self.profile.name} "
-                                         f"--username {self.username}` to store the right one")
+                    raise UserError(
+                        f"{self.profile.name}: the site rejected the username "
+                        f"{self.username!r} or its password",
+                        hint=f"run `gaffertape login {self.profile.name} "
+                        f"--username {self.username}` to store the right one",
+                    )
                 if self.is_login_page(result):
                     continue
                 self.logins += 1
@@ -435,8 +460,15 @@ class SiteSession:
             self.login(generation)
         raise SiteError(f"{self.profile.name}: still on the login page after logging in ({path})")
 
-    def submit(self, page: Page, form: Any, values: dict[str, str], *,
-               stream_to: Path | None = None, expect: str | None = None) -> Page | Download:
+    def submit(
+        self,
+        page: Page,
+        form: Any,
+        values: dict[str, str],
+        *,
+        stream_to: Path | None = None,
+        expect: str | None = None,
+    ) -> Page | Download:
         """Submit ``form`` (from ``page``) with ``values`` over its own fields.
 
         Raises :class:`SessionExpired` (after logging in again) when the site answers with its
@@ -452,8 +484,9 @@ class SiteSession:
             action = action.split("?")[0] + "?" + urlencode(data)
             result, download = self._send("GET", action, stream_to=stream_to, expect=expect)
         else:
-            result, download = self._send(method, action, data=data, stream_to=stream_to,
-                                          expect=expect)
+            result, download = self._send(
+                method, action, data=data, stream_to=stream_to, expect=expect
+            )
         if download is not None:
             return download
         assert result is not None

@@ -45,8 +45,9 @@ def _fit_cells(cells: list[Any], width: int) -> list[Any]:
     """Repair a malformed row: drop surplus empty cells, pad missing trailing ones."""
     cells = list(cells)
     while len(cells) > width:
-        empties = [i for i, c in enumerate(cells)
-                   if not clean(c.text_content()) and not c.xpath(".//a")]
+        empties = [
+            i for i, c in enumerate(cells) if not clean(c.text_content()) and not c.xpath(".//a")
+        ]
         if not empties:
             break
         del cells[empties[0]]
@@ -65,15 +66,20 @@ def parse_presentations(page: Page, link_xpath: str, param: str) -> list[str]:
 def parse_allocation(page: Page, spec: Allocation, course: str) -> list[dict[str, Any]]:
     tables = page.xpath(spec.table)
     if not tables:
-        raise UserError(f"no allocation table at {page.url} (profile XPath {spec.table!r})",
-                        hint="the page layout changed: update [allocation] table in the profile")
+        raise UserError(
+            f"no allocation table at {page.url} (profile XPath {spec.table!r})",
+            hint="the page layout changed: update [allocation] table in the profile",
+        )
     header, rows = table_rows(tables[0])
     index = {_norm(h): i for i, h in enumerate(header)}
     columns: dict[str, int] = {}
     for field, column in spec.columns.items():
         if _norm(column.header) not in index:
-            raise UserError(f"allocation table at {page.url} has no column {column.header!r} "
-                            f"(found: {', '.join(header)})", hint="update [allocation.columns]")
+            raise UserError(
+                f"allocation table at {page.url} has no column {column.header!r} "
+                f"(found: {', '.join(header)})",
+                hint="update [allocation.columns]",
+            )
         columns[field] = index[_norm(column.header)]
     patterns = {f: re.compile(c.pattern) for f, c in spec.columns.items() if c.pattern}
     out: list[dict[str, Any]] = []
@@ -120,15 +126,25 @@ def parse_marks(page: Page, spec: Marks) -> list[dict[str, Any]]:
         ci, mi = index.get(_norm(spec.category_column)), index.get(_norm(spec.mark_column))
         xi = index.get(_norm(spec.max_column)) if spec.max_column else None
         if ci is None or mi is None:
-            raise UserError(f"marks table at {page.url} lacks {spec.category_column!r} or "
-                            f"{spec.mark_column!r} (found {header})", hint="update [marks]")
+            raise UserError(
+                f"marks table at {page.url} lacks {spec.category_column!r} or "
+                f"{spec.mark_column!r} (found {header})",
+                hint="update [marks]",
+            )
         for cells in rows:
             texts = [clean(c.text_content()) for c in cells]
             if len(texts) <= max(ci, mi):
                 continue
-            out.append({"role": role, "marker": marker, "category": texts[ci],
-                        "max": _number(texts[xi]) if xi is not None and xi < len(texts) else None,
-                        "mark": _number(texts[mi]), "comments": comments})
+            out.append(
+                {
+                    "role": role,
+                    "marker": marker,
+                    "category": texts[ci],
+                    "max": _number(texts[xi]) if xi is not None and xi < len(texts) else None,
+                    "mark": _number(texts[mi]),
+                    "comments": comments,
+                }
+            )
     return out
 
 
@@ -160,9 +176,16 @@ def parse_submission(page: Page, spec: Submission) -> dict[str, Any]:
                 texts = [clean(c.text_content()) for c in cells]
                 if fi is None or fi >= len(texts):
                     continue
-                size = re.sub(r"[^0-9]", "", texts[si]) if si is not None and si < len(texts) else ""
-                files.append({"file": texts[fi], "size": int(size) if size else None,
-                              "submitted": texts[ti] if ti is not None and ti < len(texts) else None})
+                size = (
+                    re.sub(r"[^0-9]", "", texts[si]) if si is not None and si < len(texts) else ""
+                )
+                files.append(
+                    {
+                        "file": texts[fi],
+                        "size": int(size) if size else None,
+                        "submitted": texts[ti] if ti is not None and ti < len(texts) else None,
+                    }
+                )
     forms = page.xpath(spec.download_form)
     return {"submitted": True, "code": code, "files": files, "form": forms[0] if forms else None}
 
@@ -199,10 +222,20 @@ def form_mark_fields(form: Any, field_regex: str) -> list[tuple[str, str | None]
 # -- pasted allocations ------------------------------------------------------------------------
 
 _HEADER_ALIASES = {
-    "pi": "pi", "personalidentifier": "pi", "studentpi": "pi", "studentid": "pi",
-    "name": "name", "studentname": "name", "student": "name",
-    "tutorgroup": "tutor_group", "group": "tutor_group", "tg": "tutor_group",
-    "status": "status", "course": "course", "presentation": "course", "pres": "course",
+    "pi": "pi",
+    "personalidentifier": "pi",
+    "studentpi": "pi",
+    "studentid": "pi",
+    "name": "name",
+    "studentname": "name",
+    "student": "name",
+    "tutorgroup": "tutor_group",
+    "group": "tutor_group",
+    "tg": "tutor_group",
+    "status": "status",
+    "course": "course",
+    "presentation": "course",
+    "pres": "course",
 }
 
 
@@ -237,10 +270,14 @@ def parse_pasted(text: str, course: str | None) -> list[dict[str, Any]]:
                 record[key] = row[i]
         record.setdefault("course", course)
         if not record["course"]:
-            raise UserError("the pasted allocation has no course column",
-                            hint="give --course, e.g. --course TM470-25J")
+            raise UserError(
+                "the pasted allocation has no course column",
+                hint="give --course, e.g. --course TM470-25J",
+            )
         out.append(record)
     if not out:
-        raise UserError("no students found in the pasted allocation (no cell looks like a PI "
-                        "such as A1234567)", hint="paste the table including the PI column")
+        raise UserError(
+            "no students found in the pasted allocation (no cell looks like a PI such as A1234567)",
+            hint="paste the table including the PI column",
+        )
     return out

@@ -70,8 +70,9 @@ class Detect(_Model):
 
 
 class Politeness(_Model):
-    delay: float = Field(0.1, ge=0, description="base gap between request starts per host "
-                                                 "(randomised x 0.5-1.5)")
+    delay: float = Field(
+        0.1, ge=0, description="base gap between request starts per host (randomised x 0.5-1.5)"
+    )
     concurrency: int = Field(4, ge=1, le=32, description="parallel connections per host")
     rate: float = Field(8.0, gt=0, description="requests per second per host, all workers")
     retries: int = Field(5, ge=0, le=20)
@@ -199,8 +200,10 @@ class Profile(_Model):
         """The named section, or a UserError saying the profile lacks it."""
         value = getattr(self, section, None)
         if value is None:
-            raise UserError(f"site profile {self.name!r} ({self.source}) has no [{section}] section",
-                            hint="add it, see docs/sites.md")
+            raise UserError(
+                f"site profile {self.name!r} ({self.source}) has no [{section}] section",
+                hint="add it, see docs/sites.md",
+            )
         return value
 
     def hook(self, name: str) -> Any:
@@ -223,7 +226,9 @@ def _load_hook_module(spec: str, source: str) -> Any:
             path = Path(spec)
             if not path.is_absolute() and source:
                 path = Path(source).parent / path
-            module_spec = importlib.util.spec_from_file_location(f"gaffertape_hook_{path.stem}", path)
+            module_spec = importlib.util.spec_from_file_location(
+                f"gaffertape_hook_{path.stem}", path
+            )
             if module_spec is None or module_spec.loader is None:
                 raise ImportError(f"cannot load {path}")
             module = importlib.util.module_from_spec(module_spec)
@@ -231,16 +236,21 @@ def _load_hook_module(spec: str, source: str) -> Any:
         else:
             module = importlib.import_module(spec)
     except (ImportError, OSError, SyntaxError) as exc:
-        raise UserError(f"site profile {source}: hooks.module {spec!r} cannot be loaded: {exc}",
-                        hint="check the module name or path") from exc
+        raise UserError(
+            f"site profile {source}: hooks.module {spec!r} cannot be loaded: {exc}",
+            hint="check the module name or path",
+        ) from exc
     _hook_cache[spec] = module
     return module
 
 
 def bundled_profiles() -> list[str]:
     """Names of the profiles shipped with gaffertape."""
-    return sorted(e.name[:-5] for e in resources.files("gaffertape.sites.profiles").iterdir()
-                  if e.name.endswith(".toml"))
+    return sorted(
+        e.name[:-5]
+        for e in resources.files("gaffertape.sites.profiles").iterdir()
+        if e.name.endswith(".toml")
+    )
 
 
 def load_profile(name_or_path: str | Path) -> Profile:
@@ -254,8 +264,10 @@ def load_profile(name_or_path: str | Path) -> Profile:
     else:
         entry = resources.files("gaffertape.sites.profiles") / f"{name_or_path}.toml"
         if not entry.is_file():
-            raise UserError(f"no site profile named {name_or_path!r}",
-                            hint=f"bundled: {', '.join(bundled_profiles())}; or give a .toml path")
+            raise UserError(
+                f"no site profile named {name_or_path!r}",
+                hint=f"bundled: {', '.join(bundled_profiles())}; or give a .toml path",
+            )
         text, source = entry.read_text(encoding="utf-8"), f"bundled:{name_or_path}.toml"
     return parse_profile(text, source)
 
@@ -271,7 +283,9 @@ def parse_profile(text: str, source: str = "<string>") -> Profile:
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
-        raise UserError(f"site profile {source}: field `{where}`: {first['msg']}"
-                        + (f" (and {exc.error_count() - 1} more problems)" if exc.error_count() > 1
-                           else ""), hint="see docs/sites.md for the profile format") from exc
+        raise UserError(
+            f"site profile {source}: field `{where}`: {first['msg']}"
+            + (f" (and {exc.error_count() - 1} more problems)" if exc.error_count() > 1 else ""),
+            hint="see docs/sites.md for the profile format",
+        ) from exc
     return profile.model_copy(update={"source": source})

@@ -65,8 +65,14 @@ def _safe_name(info: zipfile.ZipInfo) -> str | None:
     return "/".join(p for p in parts if p != ".")
 
 
-def safe_extract(zip_path: Path, dest: Path, *, max_total: int = 8 * 1024**3,
-                 max_ratio: float = 200.0, max_files: int = 10_000) -> Extraction:
+def safe_extract(
+    zip_path: Path,
+    dest: Path,
+    *,
+    max_total: int = 8 * 1024**3,
+    max_ratio: float = 200.0,
+    max_files: int = 10_000,
+) -> Extraction:
     """Extract ``zip_path`` into ``dest`` (replaced atomically); see the module docstring."""
     dest = Path(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)

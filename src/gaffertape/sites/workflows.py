@@ -59,8 +59,13 @@ def _workspace(workspace: Workspace | str | Path | None) -> Workspace:
 class Sites:
     """The two sessions a workflow may need, opened on first use and closed at the end."""
 
-    def __init__(self, ws: Workspace, *, politeness: dict[str, Any] | None = None,
-                 overrides: dict[str, dict[str, Any]] | None = None) -> None:
+    def __init__(
+        self,
+        ws: Workspace,
+        *,
+        politeness: dict[str, Any] | None = None,
+        overrides: dict[str, dict[str, Any]] | None = None,
+    ) -> None:
         self.ws = ws
         self.politeness = {k: v for k, v in (politeness or {}).items() if v is not None}
         self.overrides = overrides or {}
@@ -75,33 +80,47 @@ class Sites:
         with self._lock:
             if kind in self._sessions:
                 return self._sessions[kind]
-            section = {**self.ws.section("sites", kind),
-                       **{k: v for k, v in self.overrides.get(kind, {}).items() if v is not None}}
+            section = {
+                **self.ws.section("sites", kind),
+                **{k: v for k, v in self.overrides.get(kind, {}).items() if v is not None},
+            }
             profile = self.profile(kind)
             username = section.get("username")
             if not username:
-                raise UserError(f"no username for the {kind} site",
-                                hint=f"set [sites.{kind}] username in {self.ws.config_path} "
-                                     "or pass --username")
-            settings = {**profile.politeness.model_dump(),
-                        **self.ws.section("sites", "politeness"),
-                        **section.get("politeness", {}), **self.politeness}
+                raise UserError(
+                    f"no username for the {kind} site",
+                    hint=f"set [sites.{kind}] username in {self.ws.config_path} or pass --username",
+                )
+            settings = {
+                **profile.politeness.model_dump(),
+                **self.ws.section("sites", "politeness"),
+                **section.get("politeness", {}),
+                **self.politeness,
+            }
             try:
                 politeness = Politeness.model_validate(settings)
             except ValidationError as exc:
                 first = exc.errors()[0]
-                raise UserError(f"politeness setting `{'.'.join(map(str, first['loc']))}`: "
-                                f"{first['msg']}", hint="see docs/sites.md") from exc
+                raise UserError(
+                    f"politeness setting `{'.'.join(map(str, first['loc']))}`: {first['msg']}",
+                    hint="see docs/sites.md",
+                ) from exc
             password = get_password(profile.name, username)
-            session = SiteSession(profile, base_url=section.get("base_url"), username=username,
-                                  password=password, politeness=politeness)
+            session = SiteSession(
+                profile,
+                base_url=section.get("base_url"),
+                username=username,
+                password=password,
+                politeness=politeness,
+            )
             self._sessions[kind] = session
             return session
 
     @property
     def concurrency(self) -> int:
-        value = self.politeness.get("concurrency") or self.ws.section(
-            "sites", "politeness").get("concurrency")
+        value = self.politeness.get("concurrency") or self.ws.section("sites", "politeness").get(
+            "concurrency"
+        )
         return int(value) if value else 4
 
     def requests(self) -> int:
@@ -118,8 +137,12 @@ class Sites:
         self.close()
 
 
-def _sites(ws: Workspace, sites: Sites | None, politeness: dict[str, Any] | None,
-           overrides: dict[str, dict[str, Any]] | None) -> tuple[Sites, bool]:
+def _sites(
+    ws: Workspace,
+    sites: Sites | None,
+    politeness: dict[str, Any] | None,
+    overrides: dict[str, dict[str, Any]] | None,
+) -> tuple[Sites, bool]:
     if sites is not None:
         return sites, False
     return Sites(ws, politeness=politeness, overrides=overrides), True
@@ -129,9 +152,15 @@ def _sites(ws: Workspace, sites: Sites | None, politeness: dict[str, Any] | None
 # running many students
 
 
-def _run_each(items: list[dict[str, Any]], work: Callable[[dict[str, Any]], dict[str, Any]],
-              description: str, *, workers: int, progress: bool,
-              session_of: Callable[[], SiteSession | None] = lambda: None) -> pd.DataFrame:
+def _run_each(
+    items: list[dict[str, Any]],
+    work: Callable[[dict[str, Any]], dict[str, Any]],
+    description: str,
+    *,
+    workers: int,
+    progress: bool,
+    session_of: Callable[[], SiteSession | None] = lambda: None,
+) -> pd.DataFrame:
     """Run ``work`` for each item on a thread pool; failures become rows, never exceptions."""
     results: list[dict[str, Any]] = []
     counts = {"ok": 0, "failed": 0}
@@ -141,8 +170,11 @@ def _run_each(items: list[dict[str, Any]], work: Callable[[dict[str, Any]], dict
     def one(item: dict[str, Any]) -> dict[str, Any]:
         session = session_of()
         if session is not None and session.locked is not None:
-            return {**_key(item), "result": "failed",
-                    "error": f"not tried: site locked ({session.locked.one_line()})"}
+            return {
+                **_key(item),
+                "result": "failed",
+                "error": f"not tried: site locked ({session.locked.one_line()})",
+            }
         try:
             return work(item)
         except SiteLocked as exc:
@@ -152,8 +184,11 @@ def _run_each(items: list[dict[str, Any]], work: Callable[[dict[str, Any]], dict
             return {**_key(item), "result": "failed", "error": str(exc)}
         except Exception as exc:  # a bug or a page nobody foresaw: still only this student
             log.exception("%s %s: unexpected error", description, item.get("pi"))
-            return {**_key(item), "result": "failed",
-                    "error": f"unexpected {type(exc).__name__}: {exc}"}
+            return {
+                **_key(item),
+                "result": "failed",
+                "error": f"unexpected {type(exc).__name__}: {exc}",
+            }
 
     if bar:
         bar.start()
@@ -203,8 +238,13 @@ def _unit(session: SiteSession, work: Callable[[], Any]) -> Any:
 # selection
 
 
-def select_students(ws: Workspace, *, course: str | None = None, pis: Iterable[str] | None = None,
-                    status: Iterable[str] | str | None = None) -> pd.DataFrame:
+def select_students(
+    ws: Workspace,
+    *,
+    course: str | None = None,
+    pis: Iterable[str] | None = None,
+    status: Iterable[str] | str | None = None,
+) -> pd.DataFrame:
     """Students from the store, narrowed to a course, statuses and/or PIs."""
     frame = ws.store.query_df("SELECT * FROM students ORDER BY course, pi")
     if course:
@@ -218,12 +258,16 @@ def select_students(ws: Workspace, *, course: str | None = None, pis: Iterable[s
         missing = sorted(set(pi_list) - set(frame["pi"]))
         if missing:
             if not course and frame["course"].nunique() > 1:
-                raise UserError(f"PIs not in the allocation: {', '.join(missing)}",
-                                hint="give --course, or run `gaffertape sites allocation`")
+                raise UserError(
+                    f"PIs not in the allocation: {', '.join(missing)}",
+                    hint="give --course, or run `gaffertape sites allocation`",
+                )
             course_for = course or (frame["course"].iloc[0] if len(frame) else None)
             if not course_for:
-                raise UserError(f"PIs not in the allocation: {', '.join(missing)}",
-                                hint="give --course or run `gaffertape sites allocation` first")
+                raise UserError(
+                    f"PIs not in the allocation: {', '.join(missing)}",
+                    hint="give --course or run `gaffertape sites allocation` first",
+                )
             extra = pd.DataFrame({"course": course_for, "pi": missing})
             frame = pd.concat([frame, extra], ignore_index=True)
         frame = frame[frame["pi"].isin(pi_list)]
@@ -256,11 +300,16 @@ def _ensure_allocation(ws: Workspace, sites: Sites, course: str | None, progress
 # 1. allocation
 
 
-def get_allocation(workspace: Workspace | str | Path | None = None, *, course: str | None = None,
-                   paste: str | Path | None = None, sites: Sites | None = None,
-                   politeness: dict[str, Any] | None = None,
-                   overrides: dict[str, dict[str, Any]] | None = None,
-                   progress: bool = True) -> pd.DataFrame:
+def get_allocation(
+    workspace: Workspace | str | Path | None = None,
+    *,
+    course: str | None = None,
+    paste: str | Path | None = None,
+    sites: Sites | None = None,
+    politeness: dict[str, Any] | None = None,
+    overrides: dict[str, dict[str, Any]] | None = None,
+    progress: bool = True,
+) -> pd.DataFrame:
     """Scrape the allocation (every presentation, or ``course``) into the ``students`` table.
 
     ``paste`` takes a pasted table instead (HTML, TSV, CSV or text copied from the page; a path
@@ -268,8 +317,12 @@ def get_allocation(workspace: Workspace | str | Path | None = None, *, course: s
     """
     ws = _workspace(workspace)
     if paste is not None:
-        text = Path(paste).read_text(encoding="utf-8-sig") if isinstance(paste, Path) or (
-            isinstance(paste, str) and "\n" not in paste and Path(paste).is_file()) else str(paste)
+        text = (
+            Path(paste).read_text(encoding="utf-8-sig")
+            if isinstance(paste, Path)
+            or (isinstance(paste, str) and "\n" not in paste and Path(paste).is_file())
+            else str(paste)
+        )
         records, source = parse.parse_pasted(text, course), "paste"
     else:
         site, owned = _sites(ws, sites, politeness, overrides)
@@ -306,8 +359,11 @@ def get_allocation(workspace: Workspace | str | Path | None = None, *, course: s
         conn.executemany(
             "INSERT INTO students (course, pi, name, tutor_group, status, marks_url, third_url,"
             " source, updated_at) VALUES (?,?,?,?,?,?,?,?,?)",
-            [tuple(None if pd.isna(v) else v for v in row)
-             for row in frame.itertuples(index=False)])
+            [
+                tuple(None if pd.isna(v) else v for v in row)
+                for row in frame.itertuples(index=False)
+            ],
+        )
     log.info("allocation: %d students from %s", len(frame), source)
     return frame.reset_index(drop=True)
 
@@ -335,17 +391,21 @@ def _verified_on_disk(ws: Workspace, manifest: dict[str, Any], files: pd.DataFra
 def _store_submission(ws: Workspace, course: str, pi: str, info: dict[str, Any]) -> None:
     now = _now()
     with ws.store.connect() as conn:
-        conn.execute("INSERT OR REPLACE INTO codes (course, pi, code, fetched_at) VALUES (?,?,?,?)",
-                     (course, pi, info["code"], now))
+        conn.execute(
+            "INSERT OR REPLACE INTO codes (course, pi, code, fetched_at) VALUES (?,?,?,?)",
+            (course, pi, info["code"], now),
+        )
         conn.execute("DELETE FROM submitted_files WHERE course = ? AND pi = ?", (course, pi))
         conn.executemany(
             "INSERT OR REPLACE INTO submitted_files (course, pi, file, size, submitted)"
             " VALUES (?,?,?,?,?)",
-            [(course, pi, f["file"], f["size"], f["submitted"]) for f in info["files"]])
+            [(course, pi, f["file"], f["size"], f["submitted"]) for f in info["files"]],
+        )
 
 
-def _download_one(ws: Workspace, session: SiteSession, item: dict[str, Any], *,
-                  max_total: int, max_ratio: float) -> dict[str, Any]:
+def _download_one(
+    ws: Workspace, session: SiteSession, item: dict[str, Any], *, max_total: int, max_ratio: float
+) -> dict[str, Any]:
     course, pi = item["course"], item["pi"]
     spec = session.profile.need("submission")
     zip_dest = ws.downloads_dir / course / f"{pi}.zip"
@@ -362,13 +422,16 @@ def _download_one(ws: Workspace, session: SiteSession, item: dict[str, Any], *,
         if info["form"] is None:
             raise SiteError(f"no download form on the submission page of {pi}")
         zip_dest.parent.mkdir(parents=True, exist_ok=True)
-        result = session.submit(page, info["form"], dict(spec.choose), stream_to=part,
-                                expect=spec.download_content_type)
+        result = session.submit(
+            page, info["form"], dict(spec.choose), stream_to=part, expect=spec.download_content_type
+        )
         if isinstance(result, Page):
             if spec.no_submission_text and result.contains(spec.no_submission_text):
                 return {**info, "submitted": False}, None
-            raise SiteError(f"expected a {spec.download_content_type} download for {pi}, got a "
-                            f"page ({parse.clean(result.tree.findtext('.//title'))!r})")
+            raise SiteError(
+                f"expected a {spec.download_content_type} download for {pi}, got a "
+                f"page ({parse.clean(result.tree.findtext('.//title'))!r})"
+            )
         verify_zip(result.path)
         return info, result
 
@@ -378,8 +441,13 @@ def _download_one(ws: Workspace, session: SiteSession, item: dict[str, Any], *,
         part.unlink(missing_ok=True)
         raise
     _store_submission(ws, course, pi, info)
-    manifest: dict[str, Any] = {"course": course, "pi": pi, "attempts": attempts,
-                                "downloaded_at": _now(), "error": None}
+    manifest: dict[str, Any] = {
+        "course": course,
+        "pi": pi,
+        "attempts": attempts,
+        "downloaded_at": _now(),
+        "error": None,
+    }
     if download is None:
         manifest.update(status="no_submission", n_files=0)
         _write_manifest(ws, manifest, [])
@@ -388,17 +456,29 @@ def _download_one(ws: Workspace, session: SiteSession, item: dict[str, Any], *,
     folder = ws.scripts_dir / course / pi
     extraction = safe_extract(zip_dest, folder, max_total=max_total, max_ratio=max_ratio)
     manifest.update(
-        status="ok", zip_path=str(zip_dest.relative_to(ws.root)), zip_size=download.size,
-        zip_sha256=download.sha256, content_length=download.content_length,
-        extracted_dir=str(folder.relative_to(ws.root)), n_files=len(extraction.files),
-        rejected=json.dumps(extraction.rejected) if extraction.rejected else None)
+        status="ok",
+        zip_path=str(zip_dest.relative_to(ws.root)),
+        zip_size=download.size,
+        zip_sha256=download.sha256,
+        content_length=download.content_length,
+        extracted_dir=str(folder.relative_to(ws.root)),
+        n_files=len(extraction.files),
+        rejected=json.dumps(extraction.rejected) if extraction.rejected else None,
+    )
     _write_manifest(ws, manifest, extraction.files)
     if extraction.rejected:
         log.warning("%s %s: refused unsafe zip entries %s", course, pi, extraction.rejected)
-    return {**_key(item), "result": "downloaded", "files": len(extraction.files),
-            "bytes": download.size,
-            "error": (f"refused unsafe entries: {', '.join(extraction.rejected)}"
-                      if extraction.rejected else None)}
+    return {
+        **_key(item),
+        "result": "downloaded",
+        "files": len(extraction.files),
+        "bytes": download.size,
+        "error": (
+            f"refused unsafe entries: {', '.join(extraction.rejected)}"
+            if extraction.rejected
+            else None
+        ),
+    }
 
 
 def _int(value: Any) -> int:
@@ -406,27 +486,51 @@ def _int(value: Any) -> int:
 
 
 def _write_manifest(ws: Workspace, manifest: dict[str, Any], files: list[Any]) -> None:
-    columns = ["course", "pi", "status", "zip_path", "zip_size", "zip_sha256", "content_length",
-               "extracted_dir", "n_files", "rejected", "error", "attempts", "downloaded_at"]
+    columns = [
+        "course",
+        "pi",
+        "status",
+        "zip_path",
+        "zip_size",
+        "zip_sha256",
+        "content_length",
+        "extracted_dir",
+        "n_files",
+        "rejected",
+        "error",
+        "attempts",
+        "downloaded_at",
+    ]
     with ws.store.connect() as conn:
-        conn.execute("DELETE FROM download_files WHERE course = ? AND pi = ?",
-                     (manifest["course"], manifest["pi"]))
-        conn.executemany("INSERT INTO download_files (course, pi, path, size, sha256)"
-                         " VALUES (?,?,?,?,?)",
-                         [(manifest["course"], manifest["pi"], f.path, f.size, f.sha256)
-                          for f in files])
-        conn.execute(f"INSERT OR REPLACE INTO downloads ({', '.join(columns)}) VALUES "
-                     f"({', '.join('?' for _ in columns)})",
-                     [manifest.get(c) for c in columns])
+        conn.execute(
+            "DELETE FROM download_files WHERE course = ? AND pi = ?",
+            (manifest["course"], manifest["pi"]),
+        )
+        conn.executemany(
+            "INSERT INTO download_files (course, pi, path, size, sha256) VALUES (?,?,?,?,?)",
+            [(manifest["course"], manifest["pi"], f.path, f.size, f.sha256) for f in files],
+        )
+        conn.execute(
+            f"INSERT OR REPLACE INTO downloads ({', '.join(columns)}) VALUES "
+            f"({', '.join('?' for _ in columns)})",
+            [manifest.get(c) for c in columns],
+        )
 
 
-def download_scripts(workspace: Workspace | str | Path | None = None, *,
-                     course: str | None = None, pis: Iterable[str] | None = None,
-                     status: Iterable[str] | str | None = None, force: bool = False,
-                     sites: Sites | None = None, politeness: dict[str, Any] | None = None,
-                     overrides: dict[str, dict[str, Any]] | None = None,
-                     max_total_bytes: int = 8 * 1024**3, max_ratio: float = 200.0,
-                     progress: bool = True) -> pd.DataFrame:
+def download_scripts(
+    workspace: Workspace | str | Path | None = None,
+    *,
+    course: str | None = None,
+    pis: Iterable[str] | None = None,
+    status: Iterable[str] | str | None = None,
+    force: bool = False,
+    sites: Sites | None = None,
+    politeness: dict[str, Any] | None = None,
+    overrides: dict[str, dict[str, Any]] | None = None,
+    max_total_bytes: int = 8 * 1024**3,
+    max_ratio: float = 200.0,
+    progress: bool = True,
+) -> pd.DataFrame:
     """Download, verify and safely extract each selected student's submission zip.
 
     Verified downloads (manifest + files on disk) are skipped without any request unless
@@ -445,19 +549,36 @@ def download_scripts(workspace: Workspace | str | Path | None = None, *,
         for item in chosen.to_dict("records"):
             key = (item["course"], item["pi"])
             manifest = by_key.get(key)
-            if not force and manifest is not None and _verified_on_disk(
-                    ws, manifest, files[(files["course"] == key[0]) & (files["pi"] == key[1])]):
-                skipped.append({**_key(item), "result": "skipped (verified)",
-                                "files": _int(manifest.get("n_files")),
-                                "bytes": _int(manifest.get("zip_size")), "error": None})
+            if (
+                not force
+                and manifest is not None
+                and _verified_on_disk(
+                    ws, manifest, files[(files["course"] == key[0]) & (files["pi"] == key[1])]
+                )
+            ):
+                skipped.append(
+                    {
+                        **_key(item),
+                        "result": "skipped (verified)",
+                        "files": _int(manifest.get("n_files")),
+                        "bytes": _int(manifest.get("zip_size")),
+                        "error": None,
+                    }
+                )
             else:
                 todo.append(item)
         if todo:
             session = site.session("submissions")
-            done = _run_each(todo, lambda item: _download_one(
-                ws, session, item, max_total=max_total_bytes, max_ratio=max_ratio),
-                "Downloading", workers=session.politeness.concurrency, progress=progress,
-                session_of=lambda: session)
+            done = _run_each(
+                todo,
+                lambda item: _download_one(
+                    ws, session, item, max_total=max_total_bytes, max_ratio=max_ratio
+                ),
+                "Downloading",
+                workers=session.politeness.concurrency,
+                progress=progress,
+                session_of=lambda: session,
+            )
             failed = done[done["result"] == "failed"] if not done.empty else done
             for row in failed.to_dict("records"):
                 _record_download_failure(ws, row["course"], row["pi"], row["error"])
@@ -476,12 +597,18 @@ def download_scripts(workspace: Workspace | str | Path | None = None, *,
 # 3. codes
 
 
-def collect_codes(workspace: Workspace | str | Path | None = None, *,
-                  course: str | None = None, pis: Iterable[str] | None = None,
-                  status: Iterable[str] | str | None = None, refresh: bool = False,
-                  sites: Sites | None = None, politeness: dict[str, Any] | None = None,
-                  overrides: dict[str, dict[str, Any]] | None = None,
-                  progress: bool = True) -> pd.DataFrame:
+def collect_codes(
+    workspace: Workspace | str | Path | None = None,
+    *,
+    course: str | None = None,
+    pis: Iterable[str] | None = None,
+    status: Iterable[str] | str | None = None,
+    refresh: bool = False,
+    sites: Sites | None = None,
+    politeness: dict[str, Any] | None = None,
+    overrides: dict[str, dict[str, Any]] | None = None,
+    progress: bool = True,
+) -> pd.DataFrame:
     """Confirmation codes of the selected students into the ``codes`` table (one page each).
 
     Codes already in the store (e.g. from ``download_scripts``) are not fetched again unless
@@ -494,8 +621,9 @@ def collect_codes(workspace: Workspace | str | Path | None = None, *,
         chosen = select_students(ws, course=course, pis=pis, status=status)
         have = ws.store.query_df("SELECT course, pi FROM codes")
         known = set(zip(have["course"], have["pi"], strict=True))
-        todo = [i for i in chosen.to_dict("records")
-                if refresh or (i["course"], i["pi"]) not in known]
+        todo = [
+            i for i in chosen.to_dict("records") if refresh or (i["course"], i["pi"]) not in known
+        ]
         if todo:
             session = site.session("submissions")
             spec = session.profile.need("submission")
@@ -506,15 +634,22 @@ def collect_codes(workspace: Workspace | str | Path | None = None, *,
                 _store_submission(ws, item["course"], item["pi"], info)
                 return {**_key(item), "result": "fetched", "error": None}
 
-            done = _run_each(todo, one, "Codes", workers=session.politeness.concurrency,
-                             progress=progress, session_of=lambda: session)
+            done = _run_each(
+                todo,
+                one,
+                "Codes",
+                workers=session.politeness.concurrency,
+                progress=progress,
+                session_of=lambda: session,
+            )
         else:
             done = pd.DataFrame(columns=["course", "pi", "result", "error"])
         codes = ws.store.query_df("SELECT course, pi, code FROM codes")
         frame = chosen[["course", "pi", "name"]].merge(codes, on=["course", "pi"], how="left")
         if not done.empty:
-            frame = frame.merge(done[["course", "pi", "result", "error"]], on=["course", "pi"],
-                                how="left")
+            frame = frame.merge(
+                done[["course", "pi", "result", "error"]], on=["course", "pi"], how="left"
+            )
             frame["result"] = frame["result"].fillna("stored")
         else:
             frame["result"], frame["error"] = "stored", None
@@ -524,8 +659,9 @@ def collect_codes(workspace: Workspace | str | Path | None = None, *,
             site.close()
 
 
-def export_codes(workspace: Workspace | str | Path | None, dest: Path,
-                 codes: pd.DataFrame | None = None) -> Path:
+def export_codes(
+    workspace: Workspace | str | Path | None, dest: Path, codes: pd.DataFrame | None = None
+) -> Path:
     """Write the codes (course, pi, name, code) to CSV or XLSX, by ``dest``'s suffix."""
     from gaffertape.atomic import atomic_write
 
@@ -533,7 +669,8 @@ def export_codes(workspace: Workspace | str | Path | None, dest: Path,
     if codes is None:
         codes = ws.store.query_df(
             "SELECT s.course, s.pi, s.name, c.code FROM students s LEFT JOIN codes c"
-            " USING (course, pi) ORDER BY s.course, s.pi")
+            " USING (course, pi) ORDER BY s.course, s.pi"
+        )
     codes = codes[[c for c in ("course", "pi", "name", "code") if c in codes.columns]]
     suffix = dest.suffix.lower()
     if suffix not in {".csv", ".xlsx"}:
@@ -550,25 +687,38 @@ def export_codes(workspace: Workspace | str | Path | None, dest: Path,
 # 4. marks
 
 
-def _store_marks(ws: Workspace, course: str, pi: str, rows: list[dict[str, Any]],
-                 status: str | None) -> None:
+def _store_marks(
+    ws: Workspace, course: str, pi: str, rows: list[dict[str, Any]], status: str | None
+) -> None:
     with ws.store.connect() as conn:
         conn.execute("DELETE FROM marks WHERE course = ? AND pi = ?", (course, pi))
         conn.executemany(
             "INSERT INTO marks (course, pi, role, marker, category, mark, comments)"
             " VALUES (?,?,?,?,?,?,?)",
-            [(course, pi, r["role"], r["marker"], r["category"], r["mark"], r["comments"])
-             for r in rows])
-        conn.execute("INSERT OR REPLACE INTO marks_fetched (course, pi, status, fetched_at)"
-                     " VALUES (?,?,?,?)", (course, pi, status, _now()))
+            [
+                (course, pi, r["role"], r["marker"], r["category"], r["mark"], r["comments"])
+                for r in rows
+            ],
+        )
+        conn.execute(
+            "INSERT OR REPLACE INTO marks_fetched (course, pi, status, fetched_at)"
+            " VALUES (?,?,?,?)",
+            (course, pi, status, _now()),
+        )
 
 
-def collect_marks(workspace: Workspace | str | Path | None = None, *,
-                  course: str | None = None, pis: Iterable[str] | None = None,
-                  status: Iterable[str] | str | None = None, refresh: bool = False,
-                  sites: Sites | None = None, politeness: dict[str, Any] | None = None,
-                  overrides: dict[str, dict[str, Any]] | None = None,
-                  progress: bool = True) -> pd.DataFrame:
+def collect_marks(
+    workspace: Workspace | str | Path | None = None,
+    *,
+    course: str | None = None,
+    pis: Iterable[str] | None = None,
+    status: Iterable[str] | str | None = None,
+    refresh: bool = False,
+    sites: Sites | None = None,
+    politeness: dict[str, Any] | None = None,
+    overrides: dict[str, dict[str, Any]] | None = None,
+    progress: bool = True,
+) -> pd.DataFrame:
     """Every marker's marks of the selected students into the long-form ``marks`` table.
 
     Students whose allocation status has not changed since their marks were fetched are not
@@ -581,9 +731,13 @@ def collect_marks(workspace: Workspace | str | Path | None = None, *,
         chosen = select_students(ws, course=course, pis=pis, status=status)
         fetched = ws.store.query_df("SELECT course, pi, status FROM marks_fetched")
         seen = {(r.course, r.pi): r.status for r in fetched.itertuples(index=False)}
-        todo = [i for i in chosen.to_dict("records")
-                if refresh or (i["course"], i["pi"]) not in seen
-                or seen[(i["course"], i["pi"])] != i.get("status")]
+        todo = [
+            i
+            for i in chosen.to_dict("records")
+            if refresh
+            or (i["course"], i["pi"]) not in seen
+            or seen[(i["course"], i["pi"])] != i.get("status")
+        ]
         if todo:
             session = site.session("marks")
             spec = session.profile.need("marks")
@@ -594,8 +748,14 @@ def collect_marks(workspace: Workspace | str | Path | None = None, *,
                 _store_marks(ws, item["course"], item["pi"], rows, item.get("status"))
                 return {**_key(item), "result": "fetched", "rows": len(rows), "error": None}
 
-            done = _run_each(todo, one, "Marks", workers=session.politeness.concurrency,
-                             progress=progress, session_of=lambda: session)
+            done = _run_each(
+                todo,
+                one,
+                "Marks",
+                workers=session.politeness.concurrency,
+                progress=progress,
+                session_of=lambda: session,
+            )
         else:
             done = pd.DataFrame(columns=["course", "pi", "result", "error"])
         marks = ws.store.query_df("SELECT * FROM marks ORDER BY course, pi, role, rowid")
@@ -618,8 +778,11 @@ def read_third_marks(path: Path) -> dict[tuple[str | None, str], dict[str, Any]]
     long (pi, [course], category, mark, [comments]). Returns {(course, pi): {marks, comments}}."""
     if not path.is_file():
         raise UserError(f"third marks file {path} not found")
-    frame = (pd.read_excel(path, dtype=object, engine="openpyxl") if path.suffix.lower() in {".xlsx", ".xlsm"}
-             else pd.read_csv(path, dtype=object, encoding="utf-8-sig"))
+    frame = (
+        pd.read_excel(path, dtype=object, engine="openpyxl")
+        if path.suffix.lower() in {".xlsx", ".xlsm"}
+        else pd.read_csv(path, dtype=object, encoding="utf-8-sig")
+    )
     frame.columns = [str(c).strip() for c in frame.columns]
     lower = {c.lower(): c for c in frame.columns}
     if "pi" not in lower:
@@ -631,8 +794,10 @@ def read_third_marks(path: Path) -> dict[tuple[str | None, str], dict[str, Any]]
         try:
             number = float(value)
         except (TypeError, ValueError):
-            raise UserError(f"{path}: row {row_no}, column {column!r}: {value!r} is not a mark",
-                            hint="marks must be numbers") from None
+            raise UserError(
+                f"{path}: row {row_no}, column {column!r}: {value!r} is not a mark",
+                hint="marks must be numbers",
+            ) from None
         if number != number:
             raise UserError(f"{path}: row {row_no}, column {column!r}: missing mark")
         return number
@@ -663,8 +828,9 @@ def _norm(text: str) -> str:
     return " ".join(str(text).lower().split())
 
 
-def _matches(existing: list[dict[str, Any]], marks: dict[str, float], comments: str | None,
-             role: str) -> bool:
+def _matches(
+    existing: list[dict[str, Any]], marks: dict[str, float], comments: str | None, role: str
+) -> bool:
     mine = {_norm(r["category"]): r["mark"] for r in existing if r["role"] == role}
     if not mine or {_norm(k): float(v) for k, v in marks.items()} != mine:
         return False
@@ -674,22 +840,48 @@ def _matches(existing: list[dict[str, Any]], marks: dict[str, float], comments: 
     return _norm(got or "") == _norm(comments)
 
 
-def _audit(ws: Workspace, course: str, pi: str, action: str, marks: dict[str, float],
-           comments: str | None, code: str | None, verified: bool | None, message: str) -> None:
+def _audit(
+    ws: Workspace,
+    course: str,
+    pi: str,
+    action: str,
+    marks: dict[str, float],
+    comments: str | None,
+    code: str | None,
+    verified: bool | None,
+    message: str,
+) -> None:
     with ws.store.connect() as conn:
-        conn.execute("INSERT INTO posts (course, pi, action, marks, comments, code, verified,"
-                     " message, at) VALUES (?,?,?,?,?,?,?,?,?)",
-                     (course, pi, action, json.dumps(marks), comments, code,
-                      None if verified is None else int(verified), message, _now()))
+        conn.execute(
+            "INSERT INTO posts (course, pi, action, marks, comments, code, verified,"
+            " message, at) VALUES (?,?,?,?,?,?,?,?,?)",
+            (
+                course,
+                pi,
+                action,
+                json.dumps(marks),
+                comments,
+                code,
+                None if verified is None else int(verified),
+                message,
+                _now(),
+            ),
+        )
 
 
-def post_third_marks(workspace: Workspace | str | Path | None = None,
-                     marks_file: Path | None = None, *, course: str | None = None,
-                     pis: Iterable[str] | None = None, dry_run: bool = False,
-                     entries: dict[tuple[str | None, str], dict[str, Any]] | None = None,
-                     sites: Sites | None = None, politeness: dict[str, Any] | None = None,
-                     overrides: dict[str, dict[str, Any]] | None = None,
-                     progress: bool = True) -> pd.DataFrame:
+def post_third_marks(
+    workspace: Workspace | str | Path | None = None,
+    marks_file: Path | None = None,
+    *,
+    course: str | None = None,
+    pis: Iterable[str] | None = None,
+    dry_run: bool = False,
+    entries: dict[tuple[str | None, str], dict[str, Any]] | None = None,
+    sites: Sites | None = None,
+    politeness: dict[str, Any] | None = None,
+    overrides: dict[str, dict[str, Any]] | None = None,
+    progress: bool = True,
+) -> pd.DataFrame:
     """Post third marks and comments, each with the student's confirmation code.
 
     Idempotent: the marks page is read first and a student whose third marks already match is
@@ -718,9 +910,15 @@ def post_third_marks(workspace: Workspace | str | Path | None = None,
             if course:
                 options = [c for c in options if c == course] or [course]
             if len(options) != 1:
-                items.append({"course": given_course or course, "pi": pi, "problem":
-                              f"PI {pi} is in {len(options)} presentations of the allocation; "
-                              "add a course column", **entry})
+                items.append(
+                    {
+                        "course": given_course or course,
+                        "pi": pi,
+                        "problem": f"PI {pi} is in {len(options)} presentations of the allocation; "
+                        "add a course column",
+                        **entry,
+                    }
+                )
             else:
                 items.append({"course": options[0], "pi": pi, **entry})
         marks_session = site.session("marks")
@@ -733,12 +931,15 @@ def post_third_marks(workspace: Workspace | str | Path | None = None,
             code = code_of.get((course_, pi))
             if code:
                 return code
-            frame = collect_codes(ws, course=course_, pis=[pi], refresh=True, sites=site,
-                                  progress=False)
+            frame = collect_codes(
+                ws, course=course_, pis=[pi], refresh=True, sites=site, progress=False
+            )
             code = frame["code"].iloc[0] if len(frame) else None
             if not code or pd.isna(code):
-                raise UserError(f"no confirmation code for {pi} in {course_}",
-                                hint="the student may have no submission")
+                raise UserError(
+                    f"no confirmation code for {pi} in {course_}",
+                    hint="the student may have no submission",
+                )
             return str(code)
 
         def read_back(course_: str, pi: str) -> list[dict[str, Any]]:
@@ -749,13 +950,23 @@ def post_third_marks(workspace: Workspace | str | Path | None = None,
             marks, comments = item["marks"], item.get("comments")
             base = {"course": course_, "pi": pi, "marks": json.dumps(marks)}
             if item.get("problem"):
-                _audit(ws, course_ or "", pi, "failed", marks, comments, None, None,
-                       item["problem"])
+                _audit(
+                    ws, course_ or "", pi, "failed", marks, comments, None, None, item["problem"]
+                )
                 return {**base, "result": "failed", "error": item["problem"]}
             existing = read_back(course_, pi)
             if _matches(existing, marks, comments, pspec.role):
-                _audit(ws, course_, pi, "skipped", marks, comments, None, True,
-                       "already posted: the site shows these third marks")
+                _audit(
+                    ws,
+                    course_,
+                    pi,
+                    "skipped",
+                    marks,
+                    comments,
+                    None,
+                    True,
+                    "already posted: the site shows these third marks",
+                )
                 return {**base, "result": "skipped (already there)", "error": None}
             categories = [r["category"] for r in existing if r["role"] == "first"]
             unknown = [k for k in marks if _norm(k) not in {_norm(c) for c in categories}]
@@ -774,8 +985,17 @@ def post_third_marks(workspace: Workspace | str | Path | None = None,
                     time.sleep(marks_session.retry.wait(attempt - 1))
                     existing = read_back(course_, pi)
                     if _matches(existing, marks, comments, pspec.role):
-                        _audit(ws, course_, pi, "skipped", marks, comments, code, True,
-                               "an earlier uncertain post did land; not posting again")
+                        _audit(
+                            ws,
+                            course_,
+                            pi,
+                            "skipped",
+                            marks,
+                            comments,
+                            code,
+                            True,
+                            "an earlier uncertain post did land; not posting again",
+                        )
                         break
                 try:
                     page = marks_session.get(pspec.url, course=course_, pi=pi)
@@ -784,8 +1004,11 @@ def post_third_marks(workspace: Workspace | str | Path | None = None,
                         raise SiteError(f"no third-mark form for {pi}")
                     fields = parse.form_mark_fields(forms[0], pspec.mark_field_regex)
                     labels = [lab for _, lab in fields]
-                    order = (labels if all(labels) and {_norm(x) for x in labels}
-                             >= {_norm(k) for k in marks} else categories)
+                    order = (
+                        labels
+                        if all(labels) and {_norm(x) for x in labels} >= {_norm(k) for k in marks}
+                        else categories
+                    )
                     by_norm = {_norm(k): v for k, v in marks.items()}
                     values = {}
                     for (name, _), label in zip(fields, order, strict=False):
@@ -793,15 +1016,25 @@ def post_third_marks(workspace: Workspace | str | Path | None = None,
                             value = by_norm[_norm(label)]
                             values[name] = str(int(value)) if value == int(value) else str(value)
                     if len(values) != len(marks):
-                        raise UserError(f"cannot match categories {list(marks)} to the form's "
-                                        f"fields {labels}")
+                        raise UserError(
+                            f"cannot match categories {list(marks)} to the form's fields {labels}"
+                        )
                     values[pspec.code_field] = code
                     if comments is not None:
                         values[pspec.comments_field] = comments
                     result = marks_session.submit(page, forms[0], values)
                 except (SiteError, SessionExpired) as exc:
-                    _audit(ws, course_, pi, "failed", marks, comments, code, None,
-                           f"attempt {attempt}: {exc}; will read back before any retry")
+                    _audit(
+                        ws,
+                        course_,
+                        pi,
+                        "failed",
+                        marks,
+                        comments,
+                        code,
+                        None,
+                        f"attempt {attempt}: {exc}; will read back before any retry",
+                    )
                     continue
                 assert isinstance(result, Page)
                 if pspec.error_text and result.contains(pspec.error_text):
@@ -809,22 +1042,48 @@ def post_third_marks(workspace: Workspace | str | Path | None = None,
                     _audit(ws, course_, pi, "failed", marks, comments, code, False, message)
                     return {**base, "result": "failed", "error": message}
                 ok = result.contains(pspec.success_text)
-                _audit(ws, course_, pi, "posted", marks, comments, code, None,
-                       "site confirmed" if ok else "no confirmation text; reading back")
+                _audit(
+                    ws,
+                    course_,
+                    pi,
+                    "posted",
+                    marks,
+                    comments,
+                    code,
+                    None,
+                    "site confirmed" if ok else "no confirmation text; reading back",
+                )
                 break
             else:
                 return {**base, "result": "failed", "error": "could not post after retries"}
             existing = read_back(course_, pi)
             verified = _matches(existing, marks, comments, pspec.role)
-            _audit(ws, course_, pi, "verified" if verified else "failed", marks, comments, code,
-                   verified, "read back" + ("" if verified else ": site shows different marks"))
+            _audit(
+                ws,
+                course_,
+                pi,
+                "verified" if verified else "failed",
+                marks,
+                comments,
+                code,
+                verified,
+                "read back" + ("" if verified else ": site shows different marks"),
+            )
             _store_marks(ws, course_, pi, existing, None)
-            return {**base, "result": "posted" if verified else "failed",
-                    "error": None if verified else "read back does not match"}
+            return {
+                **base,
+                "result": "posted" if verified else "failed",
+                "error": None if verified else "read back does not match",
+            }
 
-        frame = _run_each(items, one, "Posting" if not dry_run else "Checking",
-                          workers=marks_session.politeness.concurrency, progress=progress,
-                          session_of=lambda: marks_session)
+        frame = _run_each(
+            items,
+            one,
+            "Posting" if not dry_run else "Checking",
+            workers=marks_session.politeness.concurrency,
+            progress=progress,
+            session_of=lambda: marks_session,
+        )
         return frame
     finally:
         if owned:
@@ -835,11 +1094,17 @@ def post_third_marks(workspace: Workspace | str | Path | None = None,
 # sync
 
 
-def sync(workspace: Workspace | str | Path | None = None, *, course: str | None = None,
-         pis: Iterable[str] | None = None, status: Iterable[str] | str | None = None,
-         sites: Sites | None = None, politeness: dict[str, Any] | None = None,
-         overrides: dict[str, dict[str, Any]] | None = None,
-         progress: bool = True) -> dict[str, pd.DataFrame]:
+def sync(
+    workspace: Workspace | str | Path | None = None,
+    *,
+    course: str | None = None,
+    pis: Iterable[str] | None = None,
+    status: Iterable[str] | str | None = None,
+    sites: Sites | None = None,
+    politeness: dict[str, Any] | None = None,
+    overrides: dict[str, dict[str, Any]] | None = None,
+    progress: bool = True,
+) -> dict[str, pd.DataFrame]:
     """Allocation, then per student (pipelined on the same workers) the download with its code
     and the marks page; then a pass of each workflow for anything still missing or failed."""
     ws = _workspace(workspace)
@@ -857,7 +1122,8 @@ def sync(workspace: Workspace | str | Path | None = None, *, course: str | None 
             key = (item["course"], item["pi"])
             manifest = by_key.get(key)
             need_download = manifest is None or not _verified_on_disk(
-                ws, manifest, files[(files["course"] == key[0]) & (files["pi"] == key[1])])
+                ws, manifest, files[(files["course"] == key[0]) & (files["pi"] == key[1])]
+            )
             need_marks = key not in seen or seen[key] != item.get("status")
             if need_download or need_marks:
                 items.append({**item, "_download": need_download, "_marks": need_marks})
@@ -870,8 +1136,7 @@ def sync(workspace: Workspace | str | Path | None = None, *, course: str | None 
                 row = {**_key(item), "result": "ok", "error": None}
                 if item["_download"]:
                     try:
-                        _download_one(ws, submissions, item, max_total=8 * 1024**3,
-                                      max_ratio=200.0)
+                        _download_one(ws, submissions, item, max_total=8 * 1024**3, max_ratio=200.0)
                     except (SiteError, UnsafeZip, OSError) as exc:
                         if isinstance(exc, SiteLocked):
                             raise
@@ -879,19 +1144,32 @@ def sync(workspace: Workspace | str | Path | None = None, *, course: str | None 
                         _record_download_failure(ws, item["course"], item["pi"], str(exc))
                 if item["_marks"]:
                     page = marks_session.get(mspec.url, course=item["course"], pi=item["pi"])
-                    _store_marks(ws, item["course"], item["pi"], parse.parse_marks(page, mspec),
-                                 item.get("status"))
+                    _store_marks(
+                        ws,
+                        item["course"],
+                        item["pi"],
+                        parse.parse_marks(page, mspec),
+                        item.get("status"),
+                    )
                 return row
 
-            out["pipeline"] = _run_each(items, one, "Syncing", workers=submissions.politeness
-                                        .concurrency, progress=progress,
-                                        session_of=lambda: submissions)
-        out["download"] = download_scripts(ws, course=course, pis=pis, status=status, sites=site,
-                                           progress=progress)
-        out["codes"] = collect_codes(ws, course=course, pis=pis, status=status, sites=site,
-                                     progress=progress)
-        out["marks"] = collect_marks(ws, course=course, pis=pis, status=status, sites=site,
-                                     progress=progress)
+            out["pipeline"] = _run_each(
+                items,
+                one,
+                "Syncing",
+                workers=submissions.politeness.concurrency,
+                progress=progress,
+                session_of=lambda: submissions,
+            )
+        out["download"] = download_scripts(
+            ws, course=course, pis=pis, status=status, sites=site, progress=progress
+        )
+        out["codes"] = collect_codes(
+            ws, course=course, pis=pis, status=status, sites=site, progress=progress
+        )
+        out["marks"] = collect_marks(
+            ws, course=course, pis=pis, status=status, sites=site, progress=progress
+        )
         return out
     finally:
         if owned:
@@ -904,4 +1182,5 @@ def _record_download_failure(ws: Workspace, course: str, pi: str, error: str) ->
             "INSERT INTO downloads (course, pi, status, error, downloaded_at) VALUES (?,?,?,?,?) "
             "ON CONFLICT(course, pi) DO UPDATE SET status='failed', error=excluded.error, "
             "downloaded_at=excluded.downloaded_at WHERE downloads.status != 'ok'",
-            (course, pi, "failed", error, _now()))
+            (course, pi, "failed", error, _now()),
+        )

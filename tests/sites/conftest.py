@@ -35,7 +35,14 @@ ALL_FAULTS = dict(
 )
 
 # Fast but still polite: well under the (raised) lockout burst above.
-FAST = {"delay": 0.01, "rate": 25.0, "backoff": 0.05, "max_backoff": 0.5, "retries": 6}
+FAST = {
+    "delay": 0.01,
+    "rate": 25.0,
+    "global_rate": 100.0,
+    "backoff": 0.05,
+    "max_backoff": 0.5,
+    "retries": 6,
+}
 
 
 @contextlib.contextmanager

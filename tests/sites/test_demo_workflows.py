@@ -155,7 +155,7 @@ def test_post_wrong_category_and_long_form(tmp_path: Path, workspace: Workspace)
 
 
 def test_lockout_stops_cleanly(tmp_path: Path, workspace: Workspace) -> None:
-    rude = {"delay": 0.0, "rate": 500.0, "concurrency": 4, "backoff": 0.01}
+    rude = {"delay": 0.0, "rate": 500.0, "global_rate": 500.0, "concurrency": 4, "backoff": 0.01}
     with demo_university(
         tmp_path,
         students=40,

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
 
+import pandas as pd
 import typer
 
 from gaffertape import ui
@@ -73,7 +74,7 @@ def _download(ctx: JobContext) -> None:
         ui.console.print(f"{len(failed)} downloads failed; one more pass for them")
         retry = wf.download_scripts(ctx.ws, pis=list(failed["pi"]), sites=ctx.sites)
         frame = frame[frame["result"] != "failed"]
-        frame = frame._append(retry, ignore_index=True) if hasattr(frame, "_append") else retry
+        frame = pd.concat([frame, retry], ignore_index=True)
     ctx.results["download"] = frame
     counts = frame["result"].value_counts().to_dict()
     ctx.summary["downloads"] = ", ".join(f"{k} {v}" for k, v in counts.items())

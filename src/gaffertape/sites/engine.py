@@ -113,6 +113,11 @@ class HostThrottle:
             return throttle
 
     @classmethod
+    def global_cap(cls, rate: float) -> HostThrottle:
+        """The process-wide rate cap (over every host); the first session sets it."""
+        return cls.for_host("*", Politeness(concurrency=32, rate=rate))
+
+    @classmethod
     def reset(cls) -> None:
         with cls._registry_lock:
             cls._registry.clear()
@@ -256,6 +261,7 @@ class SiteSession:
         )
         host = urlsplit(self.base_url).netloc
         self.throttle = HostThrottle.for_host(host, self.politeness)
+        self.global_throttle = HostThrottle.global_cap(self.politeness.global_rate)
         self.client = httpx.Client(
             follow_redirects=True,
             timeout=httpx.Timeout(self.politeness.timeout, connect=15),
@@ -318,6 +324,7 @@ class SiteSession:
             attempt += 1
             retry_after = None
             with self.throttle.slots:
+                self.global_throttle.wait_turn()
                 self.throttle.wait_turn(self.politeness.delay)
                 with self._count_lock:
                     self.requests += 1

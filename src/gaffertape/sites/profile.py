@@ -75,6 +75,9 @@ class Politeness(_Model):
     )
     concurrency: int = Field(4, ge=1, le=32, description="parallel connections per host")
     rate: float = Field(8.0, gt=0, description="requests per second per host, all workers")
+    global_rate: float = Field(
+        20.0, gt=0, description="requests per second over all hosts, the whole process"
+    )
     retries: int = Field(5, ge=0, le=20)
     backoff: float = Field(0.5, ge=0, description="first retry wait; doubles each time, jittered")
     max_backoff: float = Field(30.0, gt=0)

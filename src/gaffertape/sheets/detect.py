@@ -10,8 +10,8 @@ from __future__ import annotations
 import functools
 import re
 from collections import Counter
-from dataclasses import dataclass
 from itertools import chain
+from typing import NamedTuple
 
 from gaffertape.sheets.grid import Grid
 from gaffertape.sheets.layout import SheetLayout, Table
@@ -27,9 +27,11 @@ MAX_BODY_GAP = 2
 MAX_HEADER_GAP = 5
 
 
-@dataclass(frozen=True)
-class RowInfo:
-    """Per-row summary used by every later step: which columns hold anything, and numbers."""
+class RowInfo(NamedTuple):
+    """Per-row summary used by every later step: which columns hold anything, and numbers.
+
+    A NamedTuple, not a dataclass: one is built per sheet row, and this is the hot path.
+    """
 
     cols: tuple[int, ...]
     numeric: tuple[int, ...]
@@ -44,15 +46,29 @@ def summarise_rows(grid: Grid) -> list[RowInfo]:
     """One RowInfo per grid row (the only full pass over every cell, so kept tight)."""
     infos = []
     for row in grid.values:
-        cols = [c for c, v in enumerate(row) if v is not None and (type(v) is not str or v.strip())]
-        numeric = [c for c in cols if type(row[c]) in _NUMBER_TYPES
-                   or (type(row[c]) is str and is_numeric_like(row[c]))]
+        cols = tuple(c for c, v in enumerate(row)
+                     if v is not None and (type(v) is not str or v.strip()))
+        numeric = tuple(c for c in cols if _numeric(row[c]))
         years = len(numeric) >= 2 and all(is_year(row[c]) for c in numeric)
-        infos.append(RowInfo(tuple(cols), tuple(numeric), years))
+        infos.append(RowInfo(cols, numeric, years))
     return infos
 
 
-_NUMBER_TYPES = (float, int)
+_TEXT_IS_NUMERIC: dict[str, bool] = {}
+
+
+def _numeric(value: object) -> bool:
+    kind = type(value)
+    if kind is float or kind is int:
+        return True
+    if kind is not str:
+        return False
+    known = _TEXT_IS_NUMERIC.get(value)  # type: ignore[call-overload]
+    if known is None:
+        if len(_TEXT_IS_NUMERIC) > 100_000:
+            _TEXT_IS_NUMERIC.clear()
+        known = _TEXT_IS_NUMERIC[value] = is_numeric_like(value)  # type: ignore[index]
+    return known
 
 
 def _filled(value: object) -> bool:

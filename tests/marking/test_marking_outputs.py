@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 import pandas as pd
 import pytest
@@ -25,8 +26,10 @@ SCRIPTS = {
 
 
 @pytest.fixture(autouse=True)
-def fresh_cli_state() -> None:
-    """The CLI caches the opened workspace in-process; each invocation here needs its own."""
+def fresh_cli_state() -> Iterator[None]:
+    """The CLI caches the opened workspace in-process: start clean, and leave nothing behind."""
+    state.workspace, state.run_id = None, None
+    yield
     state.workspace, state.run_id = None, None
 
 

@@ -40,7 +40,8 @@ class Marking:
         """Check a long-form marks DataFrame against the scheme and derive the flags."""
         scheme = scheme or MarkScheme()
         marks = validate_marks(raw, scheme)
-        return cls(scheme, marks, role_table(marks, scheme), compute_flags(marks, scheme))
+        roles = role_table(marks, scheme)
+        return cls(scheme, marks, roles, compute_flags(roles, scheme))
 
     @property
     def flagged(self) -> pd.DataFrame:

@@ -153,8 +153,7 @@ def by_attention(flags: pd.DataFrame) -> pd.DataFrame:
     return order
 
 
-def compute_flags(marks: pd.DataFrame, scheme: MarkScheme) -> pd.DataFrame:
-    """The flags table: one row per script, sorted by how much attention it needs."""
-    roles = role_table(marks, scheme)
+def compute_flags(roles: pd.DataFrame, scheme: MarkScheme) -> pd.DataFrame:
+    """The flags table from :func:`role_table`: one row per script, by attention needed."""
     rows = [_script_result(scheme, row) for row in roles.to_dict("records")]
     return by_attention(pd.DataFrame(rows))

@@ -95,7 +95,7 @@ def _table_observations(grid: Grid, table: Table) -> dict[str, Sequence[object]]
     pick = itemgetter(*cols) if len(cols) > 1 else lambda row: (row[cols[0]],)
     block[:] = [pick(values[r]) for r, _, _ in paths] or None
     row_i, col_i = np.nonzero(block != None)  # noqa: E711 - elementwise test on objects
-    cells = block[row_i, col_i]
+    cells = block[row_i, col_i].tolist()
     parsed = [(v, "") if type(v) is float else parse_value(v) for v in cells]
     rows = np.array([r for r, _, _ in paths], dtype=np.int64)[row_i]
     letters = [cell_ref(0, c)[:-1] for c in cols]
@@ -124,9 +124,10 @@ _DTYPES: dict[str, type] = {"table": np.int64, "value": float, "is_total": bool}
 def _cell_refs(grid: Grid, cols: list[int], letters: list[str], rows: np.ndarray,
                col_i: np.ndarray) -> list[str]:
     """A1 references in the original sheet (through ``grid.origin`` for rearranged grids)."""
+    pairs = zip(col_i.tolist(), rows.tolist(), strict=True)  # Python ints format much faster
     if grid.origin:
-        return [cell_ref(*grid.origin[(r, cols[c])]) for c, r in zip(col_i, rows, strict=True)]
-    return [f"{letters[c]}{r + 1}" for c, r in zip(col_i, rows, strict=True)]
+        return [cell_ref(*grid.origin[(r, cols[c])]) for c, r in pairs]
+    return [f"{letters[c]}{r + 1}" for c, r in pairs]
 
 
 def _row_paths(grid: Grid, table: Table) -> list[tuple[int, str, str]]:

@@ -7,8 +7,6 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-REAL_DATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "sheets"
-
 
 def _compound(ws: openpyxl.worksheet.worksheet.Worksheet, top: int) -> None:
     """A TEF-like compound table: title, two-level header, Full-time/Part-time blocks, notes."""
@@ -70,7 +68,3 @@ def two_tables_xlsx(tmp_path: Path) -> Path:
     workbook.save(path)
     return path
 
-
-def needs_real_data() -> pytest.MarkDecorator:
-    return pytest.mark.skipif(not REAL_DATA.is_dir(),
-                              reason=f"real data not found at {REAL_DATA} (../shared/data absent)")

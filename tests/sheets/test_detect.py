@@ -4,6 +4,7 @@ from gaffertape.sheets.detect import detect
 from gaffertape.sheets.grid import from_rows
 from gaffertape.sheets.readers import read_grids
 from gaffertape.sheets.roles import cell_roles
+from gaffertape.sheets.tidy import observations
 
 
 def test_compound_table_parts(compound_xlsx: Path) -> None:
@@ -36,3 +37,11 @@ def test_cell_roles(compound_xlsx: Path) -> None:
     assert roles[(0, 0)] == "title" and roles[(3, 1)] == "header"
     assert roles[(5, 0)] == "row_label" and roles[(5, 1)] == "data"
     assert roles[(7, 1)] == "total" and roles[(4, 0)] == "subtable" and roles[(12, 0)] == "note"
+
+
+def test_any_grid_gives_observations() -> None:
+    """The detector and tidy step run on an in-memory grid (as for benchmark corpora)."""
+    grid = from_rows([["", "Men", "Women"], ["Maths", "10", "[c]"]], sheet="S")
+    data = observations(grid, detect(grid))
+    assert list(data["cell"]) == ["B2", "C2"]
+    assert list(data["flags"]) == ["", "[c]"] and data["value"].iloc[0] == 10.0

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-ROLES = ("title", "header", "row_label", "data", "total", "note", "subtable")
-
 
 @dataclass
 class Table:

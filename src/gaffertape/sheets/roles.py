@@ -8,7 +8,8 @@ from gaffertape.sheets.layout import SheetLayout, Table
 
 
 def cell_roles(grid: Grid, layout: SheetLayout) -> dict[tuple[int, int], str]:
-    """(row, col) -> one of layout.ROLES for every non-empty cell inside a detected table."""
+    """(row, col) -> role of every non-empty cell in a detected table: title, header,
+    row_label, data, total, note or subtable."""
     roles: dict[tuple[int, int], str] = {}
     for table in layout.tables:
         _table_roles(grid, table, roles)

@@ -4,14 +4,12 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
 from gaffertape.cli import app
-from gaffertape.cli.context import state
 from gaffertape.marking import api, charts
 from gaffertape.marking.api import Marking
 from gaffertape.workspace import Workspace
@@ -23,14 +21,6 @@ SCRIPTS = {
     "A2": {"first": [2] * 5, "second": [1, 1, 0, 1, 1]},
     "A3": {"first": [4] * 5, "second": [4] * 5},
 }
-
-
-@pytest.fixture(autouse=True)
-def fresh_cli_state() -> Iterator[None]:
-    """The CLI caches the opened workspace in-process: start clean, and leave nothing behind."""
-    state.workspace, state.run_id = None, None
-    yield
-    state.workspace, state.run_id = None, None
 
 
 @pytest.fixture

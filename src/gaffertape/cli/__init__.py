@@ -51,6 +51,7 @@ def root(
 ) -> None:
     state.workspace_option = workspace
     state.debug = debug
+    state.workspace = state.run_id = None  # a fresh invocation (tests run many per process)
 
 
 @app.command()

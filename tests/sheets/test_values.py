@@ -7,6 +7,7 @@ from gaffertape.sheets.values import is_numeric_like, is_year, parse_value
     ("12.3*", 12.3, "*"), ("[x]", None, "[x]"), ("..", None, ".."), ("-", None, "-"),
     ("N/A", None, "N/A"), ("1,234", 1234.0, ""), ("3.4 [r]", 3.4, "[r]"), (7, 7.0, ""),
     ("2005 \\1", 2005.0, "\\1"), ("Maths", None, "text"), (None, None, ""),
+    ("x", None, "x"), ("X", None, "text"),
 ])
 def test_parse_value_keeps_the_marker(raw: object, number: float | None, flag: str) -> None:
     assert parse_value(raw) == (number, flag)

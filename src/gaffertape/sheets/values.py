@@ -15,7 +15,7 @@ from datetime import date, datetime, time
 SUPPRESSION = frozenset({
     "..", "...", ".", "-", "–", "—", "x", "[x]", "[c]", "[z]", "[u]", "[low]", "[w]", "*", "**",
     "n/a", "na", "n.a.", "(na)", "(x)", "(d)", "(s)", "(z)", "(b)", ":", "~", "#", "c", "z", "u",
-    "nil", "none", "[b]", "s", "(NA)".lower(), "†", "‡",
+    "nil", "none", "[b]", "s", "†", "‡",
 })
 _NUMBER = re.compile(
     r"^\s*(?P<pre>[\[(<>~≤≥]?)\s*(?P<sign>[-−+]?)\s*[£$€]?\s*"
@@ -43,7 +43,8 @@ def parse_value(value: object) -> tuple[float | None, str]:
 def _parse_text(text: str) -> tuple[float | None, str]:
     """Cached: sheets repeat the same labels and markers thousands of times."""
     stripped = text.strip()
-    if stripped.lower() in SUPPRESSION:
+    # single letters only in lower case: "x" is a marker, "X" is usually a label
+    if stripped in SUPPRESSION or (len(stripped) > 1 and stripped.lower() in SUPPRESSION):
         return None, stripped
     if not stripped or stripped[0] not in _NUM_START:
         return None, "text"

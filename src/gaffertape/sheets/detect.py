@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import functools
 import re
-from collections import Counter
-from itertools import chain
+from itertools import pairwise
 from typing import NamedTuple
+
+import numpy as np
 
 from gaffertape.sheets.grid import Grid
 from gaffertape.sheets.layout import SheetLayout, Table
-from gaffertape.sheets.values import is_numeric_like, is_year
+from gaffertape.sheets.values import EMPTY, NUMBER, YEAR
 
 # "Total", "Retail trade, total", "All industries"; not "Total supply" or "All other ..."
 _TOTAL = re.compile(r"^\s*(grand\s+)?totals?\b\s*(\\\d+)?\s*[:(]?\s*$|,\s*total\b"
@@ -36,6 +37,8 @@ class RowInfo(NamedTuple):
     cols: tuple[int, ...]
     numeric: tuple[int, ...]
     year_row: bool
+    data_row: bool  # numbers to the right of a label (see :func:`summarise_rows`)
+    first_value: int  # first numeric column right of the leading cell (a year label, say)
 
     @property
     def blank(self) -> bool:
@@ -43,36 +46,29 @@ class RowInfo(NamedTuple):
 
 
 def summarise_rows(grid: Grid) -> list[RowInfo]:
-    """One RowInfo per grid row (the only full pass over every cell, so kept tight)."""
-    infos = []
-    for row in grid.values:
-        cols = tuple(c for c, v in enumerate(row)
-                     if v is not None and (type(v) is not str or v.strip()))
-        numeric = tuple(c for c in cols if _numeric(row[c]))
-        years = len(numeric) >= 2 and all(is_year(row[c]) for c in numeric)
-        infos.append(RowInfo(cols, numeric, years))
-    return infos
+    """One RowInfo per grid row, from the grid's cell kinds (array-wise: no per-cell Python)."""
+    kinds = grid.kinds
+    if not kinds.size:
+        return [RowInfo((), (), False, False, 0) for _ in range(grid.n_rows)]
+    filled, numeric = kinds != EMPTY, kinds >= NUMBER
+    n_numeric = np.count_nonzero(numeric, axis=1)
+    year_rows = (n_numeric >= 2) & (np.count_nonzero(kinds == YEAR, axis=1) == n_numeric)
+    first = filled.argmax(axis=1)
+    last_numeric = kinds.shape[1] - 1 - numeric[:, ::-1].argmax(axis=1)
+    data_rows = ~year_rows & (n_numeric > 0) & ((n_numeric >= 2) | (last_numeric > first))
+    after = numeric & (np.arange(kinds.shape[1]) > first[:, None])
+    first_value = np.where(after.any(axis=1), after.argmax(axis=1), numeric.argmax(axis=1))
+    return [RowInfo(*fields) for fields in zip(_per_row(filled), _per_row(numeric),
+                                               year_rows.tolist(), data_rows.tolist(),
+                                               first_value.tolist(), strict=True)]
 
 
-_TEXT_IS_NUMERIC: dict[str, bool] = {}
-
-
-def _numeric(value: object) -> bool:
-    kind = type(value)
-    if kind is float or kind is int:
-        return True
-    if kind is not str:
-        return False
-    known = _TEXT_IS_NUMERIC.get(value)  # type: ignore[call-overload]
-    if known is None:
-        if len(_TEXT_IS_NUMERIC) > 100_000:
-            _TEXT_IS_NUMERIC.clear()
-        known = _TEXT_IS_NUMERIC[value] = is_numeric_like(value)  # type: ignore[index]
-    return known
-
-
-def _filled(value: object) -> bool:
-    return type(value) is not str or bool(value.strip())  # type: ignore[union-attr]
+def _per_row(mask: np.ndarray) -> list[tuple[int, ...]]:
+    """The true columns of each row of a boolean matrix, as tuples."""
+    rows, cols = np.nonzero(mask)
+    bounds = np.searchsorted(rows, np.arange(len(mask) + 1)).tolist()
+    cols_list = cols.tolist()
+    return [tuple(cols_list[a:b]) for a, b in pairwise(bounds)]
 
 
 def detect(grid: Grid) -> SheetLayout:
@@ -112,18 +108,12 @@ def _text_table(infos: list[RowInfo]) -> list[Table]:
                   label_cols=labels, data_cols=data)]
 
 
-def _is_data_row(info: RowInfo) -> bool:
-    if info.year_row or not info.numeric:
-        return False
-    return len(info.numeric) >= 2 or info.numeric[-1] > info.cols[0]
-
-
 def _bodies(infos: list[RowInfo]) -> list[tuple[int, int]]:
     """Runs of data rows, bridging blank rows and label-only rows (sub-table titles)."""
     runs: list[tuple[int, int]] = []
     start = end = -1
     for r, info in enumerate(infos):
-        if _is_data_row(info):
+        if info.data_row:
             if start < 0:
                 start = r
             elif not _bridgeable(infos, end, r):
@@ -137,7 +127,7 @@ def _bodies(infos: list[RowInfo]) -> list[tuple[int, int]]:
 
 def _bridgeable(infos: list[RowInfo], end: int, nxt: int) -> bool:
     """Can the rows strictly between two data rows sit inside one table body?"""
-    first_data = min(_first_value_col(infos[end]), _first_value_col(infos[nxt]))
+    first_data = min(infos[end].first_value, infos[nxt].first_value)
     blanks = 0
     for info in infos[end + 1:nxt]:
         if info.blank:
@@ -155,11 +145,6 @@ def _single_text(info: RowInfo) -> bool:
     return len(info.cols) == 1 and not info.numeric
 
 
-def _first_value_col(info: RowInfo) -> int:
-    """First numeric column right of the row's leading cell (which may be a year label)."""
-    return next((c for c in info.numeric if c > info.cols[0]), info.numeric[0])
-
-
 def _build_table(grid: Grid, infos: list[RowInfo], start: int, end: int, floor: int,
                  index: int) -> Table | None:
     rows = list(range(start, end + 1))
@@ -169,12 +154,12 @@ def _build_table(grid: Grid, infos: list[RowInfo], start: int, end: int, floor: 
     left = min(label_cols + data_cols)
     table = Table(index=index, left=left, right=max(data_cols), label_cols=label_cols,
                   data_cols=data_cols)
-    first_data = data_cols[0]
+    first_data, data = data_cols[0], set(data_cols)
     for r in rows:
         info = infos[r]
         if info.blank:
             continue
-        if any(c in data_cols for c in info.numeric):
+        if not data.isdisjoint(info.numeric):
             table.body_rows.append(r)
         elif info.cols and (info.cols[-1] < first_data or _single_text(info)):
             table.section_rows.append(r)
@@ -185,30 +170,27 @@ def _build_table(grid: Grid, infos: list[RowInfo], start: int, end: int, floor: 
 
 def _columns(grid: Grid, infos: list[RowInfo], rows: list[int]) -> tuple[list[int], list[int]]:
     """Label columns (a leading run of text or year columns) and the data columns after them."""
-    data_rows = [r for r in rows if _is_data_row(infos[r])]
-    filled = Counter(chain.from_iterable(infos[r].cols for r in data_rows))
-    numeric = Counter(chain.from_iterable(infos[r].numeric for r in data_rows))
+    data_rows = [r for r in rows if infos[r].data_row]
+    kinds = grid.kinds[data_rows]
+    filled = np.count_nonzero(kinds != EMPTY, axis=0).tolist()
+    numeric = np.count_nonzero(kinds >= NUMBER, axis=0).tolist()
+    all_years = (~(kinds == NUMBER).any(axis=0)).tolist()  # numbers in the column are years
+    columns = [c for c, n in enumerate(filled) if n]
     label_cols: list[int] = []
-    for c in sorted(filled):
-        n_numeric = numeric.get(c, 0)
-        sparse = filled[c] <= len(data_rows) / 2 and c == min(filled)
+    for c in columns:
+        n_numeric = numeric[c]
+        sparse = filled[c] <= len(data_rows) / 2 and c == columns[0]
         if sparse or filled[c] - n_numeric > n_numeric or (
-                n_numeric and (not label_cols or filled[c] < len(data_rows))
-                and _all_years(grid, data_rows, c)):
+                n_numeric and (not label_cols or filled[c] < len(data_rows)) and all_years[c]):
             label_cols.append(c)
         else:
             break
-    first_numeric = min((c for c in numeric if c not in label_cols), default=None)
+    first_numeric = min((c for c, n in enumerate(numeric) if n and c not in label_cols),
+                        default=None)
     if first_numeric is None:
         return label_cols, []
     # text columns among the numbers (codes, descriptions) are data too: keep them
-    return label_cols, [c for c in sorted(filled) if c >= first_numeric]
-
-
-def _all_years(grid: Grid, rows: list[int], c: int) -> bool:
-    """Every number in column c is a year: a time-series label column, not data."""
-    values = (grid.values[r][c] for r in rows if c < len(grid.values[r]))
-    return all(is_year(v) for v in values if is_numeric_like(v))
+    return label_cols, [c for c in columns if c >= first_numeric]
 
 
 def _is_header_row(info: RowInfo, table: Table) -> bool:
@@ -280,7 +262,7 @@ def _attach_notes(grid: Grid, infos: list[RowInfo], tables: list[Table]) -> None
         above = len(table.note_rows)
         for r in range(last + 1, limit):
             info = infos[r]
-            if not info.blank and not _is_data_row(info):
+            if not info.blank and not info.data_row:
                 table.note_rows.append(r)
         table.notes = "\n".join(_text(grid, r) for r in table.note_rows[above:])
 

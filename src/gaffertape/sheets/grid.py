@@ -7,6 +7,11 @@ runs the same way on an .xlsx, a .csv, or an annotated grid from a benchmark cor
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+
+from gaffertape.sheets.values import cell_kinds, cell_types
 
 Merge = tuple[int, int, int, int]  # first row, first col, last row, last col (inclusive, 0-based)
 
@@ -16,6 +21,9 @@ class Grid:
     """One sheet: cell values (``None`` when empty), merged ranges and optional style hints.
 
     Rows are padded to one width by :func:`rectangular`, so hot loops can index without checks.
+    The array views (:attr:`cells`, :attr:`types`, :attr:`kinds`) are built once, on first use,
+    so the detector and the observation builder never test a cell one by one in Python; the
+    values must not change after that.
     """
 
     source: str
@@ -34,6 +42,23 @@ class Grid:
     @property
     def n_cols(self) -> int:
         return max((len(r) for r in self.values), default=0)
+
+    @cached_property
+    def cells(self) -> np.ndarray:
+        """The values as a 2-d object array (rows x columns)."""
+        cells = np.empty((self.n_rows, self.n_cols), dtype=object)
+        cells[:] = self.values if self.n_rows and self.n_cols else None
+        return cells
+
+    @cached_property
+    def types(self) -> np.ndarray:
+        """Python type of every cell (``values.NONE``, ``FLOAT``, ``INT``, ``STR``, ``OTHER``)."""
+        return cell_types(self.cells)
+
+    @cached_property
+    def kinds(self) -> np.ndarray:
+        """Kind of every cell (``values.EMPTY``, ``TEXT``, ``NUMBER``, ``YEAR``)."""
+        return cell_kinds(self.cells, self.types)
 
     def cell(self, row: int, col: int) -> object:
         """The value at (row, col), ``None`` outside the grid or when empty."""

@@ -7,16 +7,14 @@ row ("Full-time", "Part-time") becomes the ``sub_table`` dimension of every row 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import date, datetime, time
-from operator import itemgetter
 
 import numpy as np
 import pandas as pd
 
 from gaffertape.sheets.grid import Grid, cell_ref
 from gaffertape.sheets.layout import SheetLayout, Table
-from gaffertape.sheets.values import parse_value
+from gaffertape.sheets.values import FLOAT, NONE, STR, Memo, object_array, parse_cells
 
 COLUMNS = ["source_file", "sheet", "table", "table_title", "cell", "row_header", "column_header",
            "sub_table", "value", "raw", "flags", "is_total"]
@@ -28,22 +26,28 @@ def observations(grid: Grid, layout: SheetLayout) -> pd.DataFrame:
     return to_frame([_table_observations(grid, table) for table in layout.tables])
 
 
-def observation_columns(grid: Grid, layout: SheetLayout) -> list[dict[str, Sequence[object]]]:
+def observation_columns(grid: Grid, layout: SheetLayout) -> list[dict[str, object]]:
     """The same as :func:`observations`, as column arrays to concatenate across many sheets."""
     return [_table_observations(grid, table) for table in layout.tables]
 
 
-def to_frame(parts: list[dict[str, Sequence[object]]]) -> pd.DataFrame:
+def to_frame(parts: list[dict[str, object]]) -> pd.DataFrame:
     """One DataFrame from many tables' columns (built once: pandas construction is costly)."""
-    parts = [p for p in parts if len(p["value"])]
+    parts = [p for p in parts if len(p["value"])]  # type: ignore[arg-type]
     if not parts:
         return pd.DataFrame({name: pd.Series([], dtype=_DTYPES.get(name, object))
                              for name in COLUMNS})
-    # object dtype: converting every string column to Arrow costs more than the whole parse
-    return pd.DataFrame({
-        name: pd.Series(np.concatenate([np.asarray(p[name], dtype=_DTYPES.get(name, object))
-                                        for p in parts]), dtype=_DTYPES.get(name, object))
-        for name in COLUMNS})
+    lengths = [len(p["value"]) for p in parts]  # type: ignore[arg-type]
+    columns = {}
+    for name in COLUMNS:
+        dtype = _DTYPES.get(name, object)
+        if name in _CONSTANT:
+            column = np.repeat(np.array([p[name] for p in parts], dtype=dtype), lengths)
+        else:
+            column = np.concatenate([np.asarray(p[name], dtype=dtype) for p in parts])
+        # object dtype: converting every string column to Arrow costs more than the whole parse
+        columns[name] = pd.Series(column, dtype=dtype)
+    return pd.DataFrame(columns)
 
 
 def text(value: object) -> str:
@@ -86,48 +90,58 @@ def column_headers(grid: Grid, table: Table) -> dict[int, str]:
     return {c: SEP.join(parts) for c, parts in paths.items()}
 
 
-def _table_observations(grid: Grid, table: Table) -> dict[str, Sequence[object]]:
-    """Columnar build (numpy masks, one pass of value parsing): this is the hot loop."""
+def _table_observations(grid: Grid, table: Table) -> dict[str, object]:
+    """Columnar build: numpy indexing on the data block, each distinct text parsed once.
+
+    The per-table constants (file, sheet, table, title) stay scalars: :func:`to_frame` repeats
+    them once for all tables instead of filling an array per table.
+    """
     paths = _row_paths(grid, table)
-    cols = table.data_cols
-    block = np.empty((len(paths), len(cols)), dtype=object)
-    values = grid.values
-    pick = itemgetter(*cols) if len(cols) > 1 else lambda row: (row[cols[0]],)
-    block[:] = [pick(values[r]) for r, _, _ in paths] or None
-    row_i, col_i = np.nonzero(block != None)  # noqa: E711 - elementwise test on objects
-    cells = block[row_i, col_i].tolist()
-    parsed = [(v, "") if type(v) is float else parse_value(v) for v in cells]
-    rows = np.array([r for r, _, _ in paths], dtype=np.int64)[row_i]
-    letters = [cell_ref(0, c)[:-1] for c in cols]
+    body = np.array([r for r, _, _ in paths], dtype=np.intp)
+    cols = np.array(table.data_cols, dtype=np.intp)
+    block = grid.types[np.ix_(body, cols)]
+    row_i, col_i = np.nonzero(block != NONE)
+    rows = body[row_i]
+    cells, types = grid.cells[rows, cols[col_i]], block[row_i, col_i]
+    numbers, flags = parse_cells(cells, types)
     headers = column_headers(grid, table)
-    totals = set(table.total_rows)
-    n = len(cells)
     return {
-        "source_file": np.full(n, grid.source, dtype=object),
-        "sheet": np.full(n, grid.sheet, dtype=object),
-        "table": np.full(n, table.index, dtype=np.int64),
-        "table_title": np.full(n, table.title, dtype=object),
-        "cell": _cell_refs(grid, cols, letters, rows, col_i),
+        "source_file": grid.source, "sheet": grid.sheet, "table": table.index,
+        "table_title": table.title,
+        "cell": _cell_refs(grid, cols, rows, col_i),
         "row_header": np.array([p for _, _, p in paths], dtype=object)[row_i],
-        "column_header": np.array([headers[c] for c in cols], dtype=object)[col_i],
+        "column_header": np.array([headers[c] for c in table.data_cols], dtype=object)[col_i],
         "sub_table": np.array([s for _, s, _ in paths], dtype=object)[row_i],
-        "value": [p[0] for p in parsed],
-        "raw": [None if type(v) is float else text(v) for v in cells],
-        "flags": [p[1] for p in parsed],
-        "is_total": np.isin(rows, list(totals)),
+        "value": numbers,
+        "raw": _raw(cells, types),
+        "flags": flags,
+        "is_total": np.isin(rows, table.total_rows),
     }
 
 
 _DTYPES: dict[str, type] = {"table": np.int64, "value": float, "is_total": bool}
+_CONSTANT = ("source_file", "sheet", "table", "table_title")
+_DISPLAY = Memo(text)
 
 
-def _cell_refs(grid: Grid, cols: list[int], letters: list[str], rows: np.ndarray,
-               col_i: np.ndarray) -> list[str]:
+def _raw(cells: np.ndarray, types: np.ndarray) -> np.ndarray:
+    """Each cell as text, except plain floats (``value`` already says everything about them)."""
+    raw = np.full(len(cells), None, dtype=object)
+    texts = types == STR
+    raw[texts] = object_array(list(map(_DISPLAY.__getitem__, cells[texts])))
+    rest = ~texts & (types != FLOAT)
+    raw[rest] = object_array([text(v) for v in cells[rest]])
+    return raw
+
+
+def _cell_refs(grid: Grid, cols: np.ndarray, rows: np.ndarray, col_i: np.ndarray) -> np.ndarray:
     """A1 references in the original sheet (through ``grid.origin`` for rearranged grids)."""
-    pairs = zip(col_i.tolist(), rows.tolist(), strict=True)  # Python ints format much faster
     if grid.origin:
-        return [cell_ref(*grid.origin[(r, cols[c])]) for c, r in pairs]
-    return [f"{letters[c]}{r + 1}" for c, r in pairs]
+        pairs = zip(rows.tolist(), cols[col_i].tolist(), strict=True)
+        return object_array([cell_ref(*grid.origin[pair]) for pair in pairs])
+    letters = object_array([cell_ref(0, c)[:-1] for c in cols.tolist()])
+    numbers, row_i = np.unique(rows, return_inverse=True)
+    return letters[col_i] + object_array([str(r + 1) for r in numbers.tolist()])[row_i]
 
 
 def _row_paths(grid: Grid, table: Table) -> list[tuple[int, str, str]]:

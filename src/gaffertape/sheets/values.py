@@ -7,9 +7,11 @@ flag instead of turning the whole column into text.
 
 from __future__ import annotations
 
-import functools
 import re
+from collections.abc import Callable, Sequence
 from datetime import date, datetime, time
+
+import numpy as np
 
 # Whole-cell markers meaning "no value here" (ONS, Eurostat, US Census conventions).
 SUPPRESSION = frozenset({
@@ -39,9 +41,27 @@ def parse_value(value: object) -> tuple[float | None, str]:
     return None, "text"
 
 
-@functools.lru_cache(maxsize=65536)
+class Memo(dict):
+    """A dict that computes and keeps missing entries, so ``map(memo.__getitem__, cells)`` runs
+    at C speed for the values a sheet repeats (labels, markers); cleared when it grows large."""
+
+    def __init__(self, compute: Callable[[object], object], limit: int = 100_000) -> None:
+        super().__init__()
+        self.compute, self.limit = compute, limit
+
+    def __missing__(self, key: object) -> object:
+        if len(self) >= self.limit:
+            self.clear()
+        value = self[key] = self.compute(key)
+        return value
+
+
 def _parse_text(text: str) -> tuple[float | None, str]:
-    """Cached: sheets repeat the same labels and markers thousands of times."""
+    """Parse one text cell; called through :data:`_PARSED`, which remembers every result."""
+    return _PARSED[text]  # type: ignore[return-value]
+
+
+def _parse_new_text(text: str) -> tuple[float | None, str]:
     stripped = text.strip()
     # single letters only in lower case: "x" is a marker, "X" is usually a label
     if stripped in SUPPRESSION or (len(stripped) > 1 and stripped.lower() in SUPPRESSION):
@@ -58,6 +78,9 @@ def _parse_text(text: str) -> tuple[float | None, str]:
     if match["pct"]:
         marker = (marker + " %").strip()
     return number, marker
+
+
+_PARSED = Memo(_parse_new_text)  # type: ignore[arg-type]
 
 
 def is_numeric_like(value: object) -> bool:
@@ -80,3 +103,72 @@ def is_year(value: object) -> bool:
         number, _flag = _parse_text(value)  # type: ignore[arg-type]
         return number is not None and is_year(number)
     return False
+
+
+# Per-cell type codes (what the cell is in Python) and kinds (what it means to the detector).
+NONE, FLOAT, INT, STR, OTHER = range(5)
+EMPTY, TEXT, NUMBER, YEAR = range(4)  # YEAR: a number that reads as a year (so also NUMBER)
+
+
+class _TypeCodes(dict):
+    def __missing__(self, kind: type) -> int:
+        return OTHER  # bool, dates, anything a reader or a test grid may hold
+
+
+_TYPE_CODES = _TypeCodes({type(None): NONE, float: FLOAT, int: INT, str: STR})
+
+
+def cell_types(cells: np.ndarray) -> np.ndarray:
+    """Type code of every cell (same shape): one C-level pass of ``type`` and a dict lookup."""
+    codes = map(_TYPE_CODES.__getitem__, map(type, cells.ravel()))
+    return np.fromiter(codes, dtype=np.int8, count=cells.size).reshape(cells.shape)
+
+
+def _text_kind(text: str) -> int:
+    if not text.strip():
+        return EMPTY
+    if is_year(text):
+        return YEAR
+    return NUMBER if is_numeric_like(text) else TEXT
+
+
+_TEXT_KINDS = Memo(_text_kind)  # type: ignore[arg-type]
+
+
+def cell_kinds(cells: np.ndarray, types: np.ndarray) -> np.ndarray:
+    """Kind of every cell, the same as testing it with ``is_numeric_like``/``is_year``, but with
+    numbers tested as one float array and each distinct text parsed once."""
+    kinds = np.full(cells.shape, TEXT, dtype=np.int8)
+    kinds[types == NONE] = EMPTY
+    numbers = (types == FLOAT) | (types == INT)
+    floats = cells[numbers].astype(np.float64)
+    years = (floats >= 1800) & (floats <= 2100) & (floats == np.floor(floats))
+    kinds[numbers] = np.where(years, YEAR, NUMBER)
+    texts = types == STR
+    kinds[texts] = np.fromiter(map(_TEXT_KINDS.__getitem__, cells[texts]), dtype=np.int8,
+                               count=int(np.count_nonzero(texts)))
+    return kinds
+
+
+def parse_cells(cells: np.ndarray, types: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(numbers, flags) of non-empty cells, as :func:`parse_value` gives them, array-wise."""
+    numbers = np.full(len(cells), np.nan)
+    flags = np.full(len(cells), "", dtype=object)
+    floats = types == FLOAT
+    numbers[floats] = cells[floats].astype(np.float64)
+    texts = types == STR
+    if texts.any():
+        parsed, marks = zip(*map(_PARSED.__getitem__, cells[texts]), strict=True)
+        numbers[texts] = np.array(parsed, dtype=np.float64)  # None -> NaN
+        flags[texts] = object_array(marks)
+    rest = ~(floats | texts)
+    if rest.any():
+        parsed, marks = zip(*map(parse_value, cells[rest]), strict=True)
+        numbers[rest] = np.array(parsed, dtype=np.float64)
+        flags[rest] = object_array(marks)
+    return numbers, flags
+
+
+def object_array(items: Sequence[object]) -> np.ndarray:
+    """A 1-d object array of ``items`` (``np.array`` would turn strings into a fixed-width type)."""
+    return np.fromiter(items, dtype=object, count=len(items))

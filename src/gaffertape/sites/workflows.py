@@ -34,7 +34,7 @@ from gaffertape.sites.engine import (
     SiteSession,
 )
 from gaffertape.sites.profile import Politeness, Profile, load_profile
-from gaffertape.sites.safezip import UnsafeZip, safe_extract, verify_zip
+from gaffertape.sites.safezip import Extraction, UnsafeZip, ZipLimitExceeded, safe_extract
 from gaffertape.workspace import Workspace, open_workspace
 
 log = logging.getLogger("gaffertape.sites")
@@ -224,7 +224,7 @@ def _unit(session: SiteSession, work: Callable[[], Any]) -> Any:
         attempt += 1
         try:
             return work()
-        except SiteLocked:
+        except (SiteLocked, ZipLimitExceeded):
             raise
         except (SessionExpired, SiteError, UnsafeZip) as exc:
             if attempt > session.retry.retries:
@@ -412,13 +412,15 @@ def _download_one(
     part = zip_dest.with_name(f".{pi}.zip.part")
     attempts = 0
 
-    def unit() -> tuple[dict[str, Any], Download | None]:
+    folder = ws.scripts_dir / course / pi
+
+    def unit() -> tuple[dict[str, Any], Download | None, Extraction | None]:
         nonlocal attempts
         attempts += 1
         page = session.get(spec.url, course=course, pi=pi)
         info = parse.parse_submission(page, spec)
         if not info["submitted"]:
-            return info, None
+            return info, None, None
         if info["form"] is None:
             raise SiteError(f"no download form on the submission page of {pi}")
         zip_dest.parent.mkdir(parents=True, exist_ok=True)
@@ -427,16 +429,18 @@ def _download_one(
         )
         if isinstance(result, Page):
             if spec.no_submission_text and result.contains(spec.no_submission_text):
-                return {**info, "submitted": False}, None
+                return {**info, "submitted": False}, None, None
             raise SiteError(
                 f"expected a {spec.download_content_type} download for {pi}, got a "
                 f"page ({parse.clean(result.tree.findtext('.//title'))!r})"
             )
-        verify_zip(result.path)
-        return info, result
+        # CRC-32 of every entry is checked as it is extracted (into a temporary folder, renamed
+        # into place only when complete); a corrupt zip raises and the unit is redone
+        extraction = safe_extract(result.path, folder, max_total=max_total, max_ratio=max_ratio)
+        return info, result, extraction
 
     try:
-        info, download = _unit(session, unit)
+        info, download, extraction = _unit(session, unit)
     except BaseException:
         part.unlink(missing_ok=True)
         raise
@@ -448,13 +452,11 @@ def _download_one(
         "downloaded_at": _now(),
         "error": None,
     }
-    if download is None:
+    if download is None or extraction is None:
         manifest.update(status="no_submission", n_files=0)
         _write_manifest(ws, manifest, [])
         return {**_key(item), "result": "no submission", "files": 0, "bytes": 0, "error": None}
     os.replace(download.path, zip_dest)
-    folder = ws.scripts_dir / course / pi
-    extraction = safe_extract(zip_dest, folder, max_total=max_total, max_ratio=max_ratio)
     manifest.update(
         status="ok",
         zip_path=str(zip_dest.relative_to(ws.root)),

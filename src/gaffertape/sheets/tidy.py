@@ -96,8 +96,7 @@ def _table_observations(grid: Grid, table: Table) -> dict[str, object]:
     The per-table constants (file, sheet, table, title) stay scalars: :func:`to_frame` repeats
     them once for all tables instead of filling an array per table.
     """
-    paths = _row_paths(grid, table)
-    body = np.array([r for r, _, _ in paths], dtype=np.intp)
+    body, sub_tables, paths = _row_paths(grid, table)
     cols = np.array(table.data_cols, dtype=np.intp)
     block = grid.types[np.ix_(body, cols)]
     row_i, col_i = np.nonzero(block != NONE)
@@ -109,9 +108,9 @@ def _table_observations(grid: Grid, table: Table) -> dict[str, object]:
         "source_file": grid.source, "sheet": grid.sheet, "table": table.index,
         "table_title": table.title,
         "cell": _cell_refs(grid, cols, rows, col_i),
-        "row_header": np.array([p for _, _, p in paths], dtype=object)[row_i],
+        "row_header": paths[row_i],
         "column_header": np.array([headers[c] for c in table.data_cols], dtype=object)[col_i],
-        "sub_table": np.array([s for _, s, _ in paths], dtype=object)[row_i],
+        "sub_table": sub_tables[row_i],
         "value": numbers,
         "raw": _raw(cells, types),
         "flags": flags,
@@ -122,6 +121,7 @@ def _table_observations(grid: Grid, table: Table) -> dict[str, object]:
 _DTYPES: dict[str, type] = {"table": np.int64, "value": float, "is_total": bool}
 _CONSTANT = ("source_file", "sheet", "table", "table_title")
 _DISPLAY = Memo(text)
+_LEADING_SPACES = Memo(lambda label: (len(label) - len(label.lstrip(" "))) // 2)  # type: ignore
 
 
 def _raw(cells: np.ndarray, types: np.ndarray) -> np.ndarray:
@@ -144,8 +144,57 @@ def _cell_refs(grid: Grid, cols: np.ndarray, rows: np.ndarray, col_i: np.ndarray
     return letters[col_i] + object_array([str(r + 1) for r in numbers.tolist()])[row_i]
 
 
-def _row_paths(grid: Grid, table: Table) -> list[tuple[int, str, str]]:
-    """(row, sub-table label, row-header path) for each body row, in sheet order."""
+def _row_paths(grid: Grid, table: Table) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(rows, sub-table labels, row-header paths) of the body rows, in sheet order.
+
+    Most tables have neither sub-table rows nor indented labels: their paths are the label
+    columns filled down, built array-wise. The others go through the row-by-row walk.
+    """
+    if table.section_rows or _indented(grid, table):
+        rows, subs, paths = zip(*_nested_paths(grid, table), strict=True) or ((), (), ())
+        return (np.array(rows, dtype=np.intp), np.array(subs, dtype=object),
+                np.array(paths, dtype=object))
+    rows = np.unique(np.array(table.body_rows, dtype=np.intp))
+    columns = [_filled_down(_texts(grid.cells[rows, c], grid.types[rows, c]))
+               for c in table.label_cols]
+    if len(columns) == 1:
+        paths = columns[0]
+    elif columns:
+        parts = zip(*columns, strict=True)
+        paths = object_array([SEP.join(filter(None, labels)) for labels in parts])
+    else:
+        paths = np.full(len(rows), "", dtype=object)
+    return rows, np.full(len(rows), "", dtype=object), paths
+
+
+def _indented(grid: Grid, table: Table) -> bool:
+    """Could any body row have a non-zero indentation (see :func:`_indent`)?"""
+    if grid.indent or not table.label_cols:
+        return bool(grid.indent)
+    block = np.ix_(table.body_rows, table.label_cols)
+    labels = grid.cells[block][grid.types[block] == STR]
+    return any(map(_LEADING_SPACES.__getitem__, labels))
+
+
+def _texts(cells: np.ndarray, types: np.ndarray) -> np.ndarray:
+    """Display text of each cell ('' when empty), each distinct string cleaned once."""
+    texts = np.full(len(cells), "", dtype=object)
+    strings = types == STR
+    texts[strings] = object_array(list(map(_DISPLAY.__getitem__, cells[strings])))
+    rest = (types != NONE) & ~strings
+    texts[rest] = object_array([text(v) for v in cells[rest]])
+    return texts
+
+
+def _filled_down(texts: np.ndarray) -> np.ndarray:
+    """Each empty text replaced by the last non-empty one above it ('' before the first)."""
+    last = np.where(texts != "", np.arange(len(texts)), -1)
+    np.maximum.accumulate(last, out=last)
+    return np.where(last >= 0, texts[last], "")
+
+
+def _nested_paths(grid: Grid, table: Table) -> list[tuple[int, str, str]]:
+    """Row by row: sub-table rows reset the labels, indented labels nest under the ones above."""
     sections = set(table.section_rows)
     body = set(table.body_rows)
     carried: dict[int, str] = {}
@@ -185,5 +234,5 @@ def _indent(grid: Grid, r: int, table: Table) -> int:
         styled = grid.indent.get((r, c), 0) if grid.indent else 0
         if styled or type(value) is not str or not value.startswith(" "):
             return styled
-        return (len(value) - len(value.lstrip(" "))) // 2  # type: ignore[union-attr]
+        return _LEADING_SPACES[value]  # type: ignore[return-value]
     return 0

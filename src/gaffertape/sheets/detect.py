@@ -7,7 +7,6 @@ left). No fixed cell ranges, so a shifted title line or renamed sheet does not b
 
 from __future__ import annotations
 
-import functools
 import re
 from itertools import pairwise
 from typing import NamedTuple
@@ -16,7 +15,7 @@ import numpy as np
 
 from gaffertape.sheets.grid import Grid
 from gaffertape.sheets.layout import SheetLayout, Table
-from gaffertape.sheets.values import EMPTY, NUMBER, YEAR
+from gaffertape.sheets.values import EMPTY, NUMBER, STR, YEAR, Memo
 
 # "Total", "Retail trade, total", "All industries"; not "Total supply" or "All other ..."
 _TOTAL = re.compile(r"^\s*(grand\s+)?totals?\b\s*(\\\d+)?\s*[:(]?\s*$|,\s*total\b"
@@ -164,7 +163,7 @@ def _build_table(grid: Grid, infos: list[RowInfo], start: int, end: int, floor: 
         elif info.cols and (info.cols[-1] < first_data or _single_text(info)):
             table.section_rows.append(r)
     _header_and_title(grid, infos, table, floor)
-    table.total_rows = [r for r in table.body_rows if _is_total(grid, table, r)]
+    table.total_rows = _total_rows(grid, table)
     return table
 
 
@@ -267,15 +266,18 @@ def _attach_notes(grid: Grid, infos: list[RowInfo], tables: list[Table]) -> None
         table.notes = "\n".join(_text(grid, r) for r in table.note_rows[above:])
 
 
-def _is_total(grid: Grid, table: Table, r: int) -> bool:
-    row = grid.values[r]
-    return any(type(row[c]) is str and _says_total(row[c]) for c in table.label_cols)
+def _total_rows(grid: Grid, table: Table) -> list[int]:
+    """Body rows whose label says total/all; each distinct label is tested once."""
+    block = np.ix_(table.body_rows, table.label_cols)
+    labels, strings = grid.cells[block], grid.types[block] == STR
+    totals = np.zeros(labels.shape, dtype=bool)
+    totals[strings] = np.fromiter(map(_SAYS_TOTAL.__getitem__, labels[strings]), dtype=bool,
+                                  count=int(np.count_nonzero(strings)))
+    return [r for r, total in zip(table.body_rows, totals.any(axis=1).tolist(), strict=True)
+            if total]
 
 
-@functools.lru_cache(maxsize=16384)
-def _says_total(label: str) -> bool:
-    """Cached: the same labels recur in every block of a sheet."""
-    return bool(_TOTAL.search(label))
+_SAYS_TOTAL = Memo(lambda label: bool(_TOTAL.search(label)))  # type: ignore[arg-type]
 
 
 def _looks_like_note(grid: Grid, r: int) -> bool:

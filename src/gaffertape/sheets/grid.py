@@ -11,7 +11,7 @@ from functools import cached_property
 
 import numpy as np
 
-from gaffertape.sheets.values import cell_kinds, cell_types
+from gaffertape.sheets.values import NONE, STR, cell_kinds, cell_types
 
 Merge = tuple[int, int, int, int]  # first row, first col, last row, last col (inclusive, 0-based)
 
@@ -41,7 +41,7 @@ class Grid:
 
     @property
     def n_cols(self) -> int:
-        return max((len(r) for r in self.values), default=0)
+        return max(map(len, self.values), default=0)
 
     @cached_property
     def cells(self) -> np.ndarray:
@@ -94,6 +94,20 @@ def from_rows(rows: list[list[object]], *, source: str = "", sheet: str = "") ->
     """A grid from raw rows, with '' and whitespace-only strings treated as empty."""
     clean = [[_clean(v) for v in row] for row in rows]
     return Grid(source=source, sheet=sheet, values=rectangular(clean))
+
+
+def from_cells(cells: np.ndarray, *, source: str, sheet: str, merged: list[Merge]) -> Grid:
+    """A grid from a reader's 2-d object array, where empty cells are '' or None.
+
+    The array and its type codes are kept on the grid instead of being rebuilt from the lists.
+    """
+    types = cell_types(cells)
+    blank = types == STR
+    blank[blank] = cells[blank] == ""
+    cells[blank], types[blank] = None, NONE
+    grid = Grid(source=source, sheet=sheet, values=cells.tolist(), merged=merged)
+    grid.cells, grid.types = cells, types
+    return grid
 
 
 def rectangular(rows: list[list[object]]) -> list[list[object]]:

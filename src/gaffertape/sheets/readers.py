@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import csv
 import io
+from itertools import chain
 from pathlib import Path
 
+import numpy as np
 from python_calamine import CalamineWorkbook
 
 from gaffertape.errors import UserError
-from gaffertape.sheets.grid import Grid, from_rows, rectangular
+from gaffertape.sheets.grid import Grid, from_cells, from_rows, rectangular
 from gaffertape.sheets.ods_merges import ods_merges
 
 WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods", ".xlsb"}
@@ -73,9 +75,18 @@ def _read_workbook(path: Path, suffix: str) -> list[Grid]:
             raise
         except Exception as exc:
             raise _unreadable(path, exc, name) from exc
-        values = rectangular([[None if v == "" else v for v in row] for row in rows])
-        grids.append(Grid(source=str(path), sheet=name, values=values, merged=sheet_merges or []))
+        grids.append(from_cells(_cell_array(rows), source=str(path), sheet=name,
+                                merged=sheet_merges or []))
     return grids
+
+
+def _cell_array(rows: list[list[object]]) -> np.ndarray:
+    """calamine's rows as one 2-d object array (built in C, without a per-cell Python loop)."""
+    width = max(map(len, rows), default=0)
+    if any(len(row) != width for row in rows):
+        rectangular(rows)
+    cells = chain.from_iterable(rows)
+    return np.fromiter(cells, dtype=object, count=len(rows) * width).reshape(len(rows), width)
 
 
 def _calamine_merges(sheet: object) -> list[tuple[int, int, int, int]]:

@@ -109,7 +109,7 @@ def _table_observations(grid: Grid, table: Table) -> dict[str, object]:
     return {
         "source_file": grid.source, "sheet": grid.sheet, "table": table.index,
         "table_title": table.title,
-        "cell": _cell_refs(grid, cols, rows, col_i),
+        "cell": _cell_refs(grid, body, cols, row_i, col_i),
         "row_header": paths[row_i],
         "column_header": np.array([headers[c] for c in table.data_cols], dtype=object)[col_i],
         "sub_table": sub_tables[row_i],
@@ -136,14 +136,15 @@ def _raw(cells: np.ndarray, types: np.ndarray) -> np.ndarray:
     return raw
 
 
-def _cell_refs(grid: Grid, cols: np.ndarray, rows: np.ndarray, col_i: np.ndarray) -> np.ndarray:
+def _cell_refs(grid: Grid, body: np.ndarray, cols: np.ndarray, row_i: np.ndarray,
+               col_i: np.ndarray) -> np.ndarray:
     """A1 references in the original sheet (through ``grid.origin`` for rearranged grids)."""
     if grid.origin:
-        pairs = zip(rows.tolist(), cols[col_i].tolist(), strict=True)
+        pairs = zip(body[row_i].tolist(), cols[col_i].tolist(), strict=True)
         return object_array([cell_ref(*grid.origin[pair]) for pair in pairs])
     letters = object_array([cell_ref(0, c)[:-1] for c in cols.tolist()])
-    numbers, row_i = np.unique(rows, return_inverse=True)
-    return letters[col_i] + object_array([str(r + 1) for r in numbers.tolist()])[row_i]
+    numbers = object_array([str(r + 1) for r in body.tolist()])
+    return letters[col_i] + numbers[row_i]  # one string concatenation per cell, in C
 
 
 def _row_paths(grid: Grid, table: Table) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

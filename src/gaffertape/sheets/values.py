@@ -83,6 +83,20 @@ def _parse_new_text(text: str) -> tuple[float | None, str]:
 _PARSED = Memo(_parse_new_text)  # type: ignore[arg-type]
 
 
+def _text_number(text: str) -> float:
+    number = _PARSED[text][0]  # type: ignore[index]
+    return np.nan if number is None else number
+
+
+def _text_flag(text: str) -> str:
+    return _PARSED[text][1]  # type: ignore[index]
+
+
+# the two halves of a parse, so a column of texts fills numpy arrays straight from the memo
+_TEXT_NUMBERS = Memo(_text_number)  # type: ignore[arg-type]
+_TEXT_FLAGS = Memo(_text_flag)  # type: ignore[arg-type]
+
+
 def is_numeric_like(value: object) -> bool:
     """True for numbers, numbers with markers and suppression markers: cells that hold data."""
     kind = type(value)
@@ -158,9 +172,9 @@ def parse_cells(cells: np.ndarray, types: np.ndarray) -> tuple[np.ndarray, np.nd
     numbers[floats] = cells[floats].astype(np.float64)
     texts = types == STR
     if texts.any():
-        parsed, marks = zip(*map(_PARSED.__getitem__, cells[texts]), strict=True)
-        numbers[texts] = np.array(parsed, dtype=np.float64)  # None -> NaN
-        flags[texts] = object_array(marks)
+        strings, count = cells[texts], int(np.count_nonzero(texts))
+        numbers[texts] = np.fromiter(map(_TEXT_NUMBERS.__getitem__, strings), np.float64, count)
+        flags[texts] = np.fromiter(map(_TEXT_FLAGS.__getitem__, strings), object, count)
     rest = ~(floats | texts)
     if rest.any():
         parsed, marks = zip(*map(parse_value, cells[rest]), strict=True)

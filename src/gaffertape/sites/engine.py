@@ -323,9 +323,11 @@ class SiteSession:
                 raise self.locked
             attempt += 1
             retry_after = None
+            # take a turn under the rate caps first, then a connection slot: a request waiting
+            # for its turn must not hold one of the host's few connections idle
+            self.global_throttle.wait_turn()
+            self.throttle.wait_turn(self.politeness.delay)
             with self.throttle.slots:
-                self.global_throttle.wait_turn()
-                self.throttle.wait_turn(self.politeness.delay)
                 with self._count_lock:
                     self.requests += 1
                 if self.on_request:

@@ -14,7 +14,7 @@ import pandas as pd
 
 from gaffertape.sheets.grid import Grid, cell_ref
 from gaffertape.sheets.layout import SheetLayout, Table
-from gaffertape.sheets.values import FLOAT, NONE, STR, Memo, object_array, parse_cells
+from gaffertape.sheets.values import FLOAT, INT, NONE, STR, Memo, object_array, parse_cells
 
 COLUMNS = ["source_file", "sheet", "table", "table_title", "cell", "row_header", "column_header",
            "sub_table", "value", "raw", "flags", "is_total"]
@@ -131,7 +131,9 @@ def _raw(cells: np.ndarray, types: np.ndarray) -> np.ndarray:
     raw = np.full(len(cells), None, dtype=object)
     texts = types == STR
     raw[texts] = object_array(list(map(_DISPLAY.__getitem__, cells[texts])))
-    rest = ~texts & (types != FLOAT)
+    ints = types == INT
+    raw[ints] = object_array(list(map(str, cells[ints])))
+    rest = ~texts & ~ints & (types != FLOAT)
     raw[rest] = object_array([text(v) for v in cells[rest]])
     return raw
 

@@ -168,14 +168,14 @@ def parse_cells(cells: np.ndarray, types: np.ndarray) -> tuple[np.ndarray, np.nd
     """(numbers, flags) of non-empty cells, as :func:`parse_value` gives them, array-wise."""
     numbers = np.full(len(cells), np.nan)
     flags = np.full(len(cells), "", dtype=object)
-    floats = types == FLOAT
-    numbers[floats] = cells[floats].astype(np.float64)
+    plain = (types == FLOAT) | (types == INT)  # plain numbers: the value, no flag
+    numbers[plain] = cells[plain].astype(np.float64)
     texts = types == STR
     if texts.any():
         strings, count = cells[texts], int(np.count_nonzero(texts))
         numbers[texts] = np.fromiter(map(_TEXT_NUMBERS.__getitem__, strings), np.float64, count)
         flags[texts] = np.fromiter(map(_TEXT_FLAGS.__getitem__, strings), object, count)
-    rest = ~(floats | texts)
+    rest = ~(plain | texts)
     if rest.any():
         parsed, marks = zip(*map(parse_value, cells[rest]), strict=True)
         numbers[rest] = np.array(parsed, dtype=np.float64)

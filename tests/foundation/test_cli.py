@@ -77,3 +77,17 @@ def test_each_command_is_recorded_in_runs_with_its_outcome(tmp_path: Path) -> No
     assert lines[1] == "gaffertape -w ws sql 'select * from nope',failed"
     assert lines[2] == "gaffertape -w ws tables,ok"
     assert lines[3].endswith(",running")  # the query that is reading the table
+
+
+def test_cli_imports_a_capability_only_when_its_commands_run(tmp_path: Path) -> None:
+    probe = (
+        "import sys; from gaffertape.cli import app; import typer.main;"
+        "typer.main.get_command(app).get_command(None, 'sheets');"
+        "print(sorted({m.split('.')[1] for m in sys.modules if m.startswith('gaffertape.')}))"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                            cwd=tmp_path, timeout=60)
+    loaded = result.stdout.strip()
+    assert "'sheets'" in loaded, result.stderr
+    for other in ("sites", "marking", "demo", "plotly"):
+        assert f"'{other}'" not in loaded

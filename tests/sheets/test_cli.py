@@ -1,5 +1,6 @@
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 from typer.testing import CliRunner
 
@@ -15,7 +16,9 @@ def test_tidy_to_parquet_csv_and_store(compound_xlsx: Path, tmp_path: Path) -> N
     result = runner.invoke(app, ["-w", str(ws), "sheets", "tidy", str(compound_xlsx),
                                  "--out", str(out), "--store"])
     assert result.exit_code == 0, result.output
-    assert len(pd.read_parquet(out)) == 19
+    parquet = duckdb.read_parquet(str(out)).df()
+    assert len(parquet) == 19
+    assert {"source_file", "cell", "row_header", "column_header", "value", "flags"} <= set(parquet)
     store = Store(ws / "gaffertape.db")
     assert store.query_df("select count(*) n from sheet_observations")["n"][0] == 19
     again = runner.invoke(app, ["-w", str(ws), "sheets", "tidy", str(compound_xlsx), "--store"])

@@ -1,18 +1,20 @@
 """Speed of `gaffertape sheets` on the real workbooks in ../shared/data/sheets/files.
 
-Measured in one run, best of N repeats each:
+Measured in one run: each repeat times every reader on every file, one after the other, so load
+on a shared machine hits all of them alike; the figures are medians over the repeats.
   * baseline: python-calamine reading every sheet's values and merged ranges (nothing else);
   * gaffertape: read + detect + long-form output for every file (the whole `tidy` pipeline);
   * openpyxl-era: openpyxl.load_workbook (full mode, so merges are available) for .xlsx/.xlsm and
     xlrd (formatting_info off) for .xls; .ods is excluded there (openpyxl cannot read it), and the
     ratio is over the same subset of files.
 
-Run: /work/.venv/bin/python benchmarks/sheets_speed.py [--repeat 3]
+Run: python benchmarks/sheets_speed.py [--repeat 5]
 """
 
 from __future__ import annotations
 
 import argparse
+import statistics
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -46,25 +48,27 @@ def openpyxl_read(path: Path) -> None:
         list(sheet.iter_rows(values_only=True))
 
 
-def timed(fn: Callable[[Path], object], files: list[Path], repeat: int) -> float:
-    best = float("inf")
-    for _ in range(repeat):
-        start = time.perf_counter()
-        for path in files:
-            fn(path)
-        best = min(best, time.perf_counter() - start)
-    return best
+READERS: dict[str, Callable[[Path], object]] = {
+    "calamine": calamine_read, "gaffertape": tidy_file, "openpyxl": openpyxl_read}
 
 
-def measure(repeat: int = 3) -> dict[str, float]:
+def measure(repeat: int = 5) -> dict[str, float]:
+    """Median seconds per reader over all files and over the openpyxl subset, plus ratios."""
     files = sorted(p for p in FILES.iterdir() if p.suffix in BOOKS)
     subset = [p for p in files if p.suffix != ".ods"]
-    figures = {"files": len(files), "calamine_s": timed(calamine_read, files, repeat),
-               "gaffertape_s": timed(tidy_file, files, repeat),
-               "subset_files": len(subset),
-               "calamine_subset_s": timed(calamine_read, subset, repeat),
-               "gaffertape_subset_s": timed(tidy_file, subset, repeat),
-               "openpyxl_subset_s": timed(openpyxl_read, subset, 1)}
+    runs: dict[str, list[float]] = {f"{name}{part}": [] for name in READERS
+                                    for part in ("_s", "_subset_s")}
+    for _ in range(repeat):
+        for name, read in READERS.items():
+            seconds = {}
+            for path in files if name != "openpyxl" else subset:
+                start = time.perf_counter()
+                read(path)
+                seconds[path] = time.perf_counter() - start
+            runs[f"{name}_s"].append(sum(seconds.values()))
+            runs[f"{name}_subset_s"].append(sum(seconds[p] for p in subset))
+    figures = {name: statistics.median(values) for name, values in runs.items()}
+    figures.update(files=len(files), subset_files=len(subset))
     figures["gaffertape_vs_calamine"] = figures["gaffertape_s"] / figures["calamine_s"]
     figures["openpyxl_vs_gaffertape"] = (figures["openpyxl_subset_s"]
                                          / figures["gaffertape_subset_s"])
@@ -73,12 +77,13 @@ def measure(repeat: int = 3) -> dict[str, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
     if not FILES.is_dir():
         raise SystemExit(f"real data not found at {FILES}")
     figures = measure(args.repeat)
     print(f"files: {figures['files']} (openpyxl subset without .ods: {figures['subset_files']})")
+    print(f"medians of {args.repeat} interleaved repeats")
     print(f"python-calamine raw read : {figures['calamine_s']:.3f} s (baseline 1.00x)")
     print(f"gaffertape tidy pipeline : {figures['gaffertape_s']:.3f} s "
           f"({figures['gaffertape_vs_calamine']:.2f}x calamine; target <= 3x)")

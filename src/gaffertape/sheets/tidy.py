@@ -38,6 +38,7 @@ def to_frame(parts: list[dict[str, object]]) -> pd.DataFrame:
         return pd.DataFrame({name: pd.Series([], dtype=_DTYPES.get(name, object))
                              for name in COLUMNS})
     lengths = [len(p["value"]) for p in parts]  # type: ignore[arg-type]
+    index = pd.RangeIndex(sum(lengths))  # one shared index: pandas then skips aligning columns
     columns = {}
     for name in COLUMNS:
         dtype = _DTYPES.get(name, object)
@@ -46,10 +47,10 @@ def to_frame(parts: list[dict[str, object]]) -> pd.DataFrame:
         else:
             column = np.concatenate([np.asarray(p[name], dtype=dtype) for p in parts])
         # object dtype: converting every string column to Arrow costs more than the whole parse
-        columns[name] = pd.Series(column, dtype=dtype, copy=False)
+        columns[name] = pd.Series(column, index=index, dtype=dtype, copy=False)
     # no copy: the arrays are new and owned by the frame; copying them into consolidated
     # blocks took longer than reading the workbooks
-    return pd.DataFrame(columns, copy=False)
+    return pd.DataFrame(columns, index=index, copy=False)
 
 
 def text(value: object) -> str:

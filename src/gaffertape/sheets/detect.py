@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from itertools import compress
 
 import numpy as np
 
@@ -108,19 +107,20 @@ def _text_table(grid: Grid, rows: Rows) -> list[Table]:
 
 
 def _bodies(rows: Rows) -> list[tuple[int, int]]:
-    """Runs of data rows, bridging blank rows and label-only rows (sub-table titles)."""
-    runs: list[tuple[int, int]] = []
-    start = end = -1
-    for r in compress(range(len(rows)), rows.data):
-        if start < 0:
-            start = r
-        elif not _bridgeable(rows, end, r):
-            runs.append((start, end))
-            start = r
-        end = r
-    if start >= 0:
-        runs.append((start, end))
-    return runs
+    """Runs of data rows, bridging blank rows and label-only rows (sub-table titles).
+
+    Adjacent data rows always join, so only the gaps between data rows are examined.
+    """
+    data = np.flatnonzero(rows.data)
+    if not len(data):
+        return []
+    gaps = np.flatnonzero(np.diff(data) > 1)  # data[gaps] ends a stretch, data[gaps + 1] starts one
+    ends, starts = data[gaps].tolist(), data[gaps + 1].tolist()
+    breaks = [(end, nxt) for end, nxt in zip(ends, starts, strict=True)
+              if not _bridgeable(rows, end, nxt)]
+    firsts = [int(data[0]), *(nxt for _, nxt in breaks)]
+    lasts = [*(end for end, _ in breaks), int(data[-1])]
+    return list(zip(firsts, lasts, strict=True))
 
 
 def _bridgeable(rows: Rows, end: int, nxt: int) -> bool:

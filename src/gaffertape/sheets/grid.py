@@ -60,14 +60,21 @@ class Grid:
         """Kind of every cell (``values.EMPTY``, ``TEXT``, ``NUMBER``, ``YEAR``)."""
         return cell_kinds(self.cells, self.types)
 
+    @cached_property
+    def merged_rows(self) -> set[int]:
+        """Rows that some merged range covers."""
+        return {r for r0, _, r1, _ in self.merged for r in range(r0, r1 + 1)}
+
     def cell(self, row: int, col: int) -> object:
         """The value at (row, col), ``None`` outside the grid or when empty."""
         if row < len(self.values) and col < len(self.values[row]):
             return self.values[row][col]
         return None
 
+    @cached_property
     def filled_merges(self) -> dict[tuple[int, int], object]:
-        """Value of every covered cell of a merged range, so headers read the same across a span."""
+        """Value of every covered cell of a merged range, so headers read the same across a span
+        (kept: every table of the sheet reads it)."""
         filled: dict[tuple[int, int], object] = {}
         for r0, c0, r1, c1 in self.merged:
             value = self.cell(r0, c0)

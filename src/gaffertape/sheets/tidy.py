@@ -69,8 +69,7 @@ def text(value: object) -> str:
 
 def column_headers(grid: Grid, table: Table) -> dict[int, str]:
     """Header path per data column, e.g. 'All Visits | NSA'."""
-    filled = grid.filled_merges()
-    merged_rows = {r for r0, _, r1, _ in grid.merged for r in range(r0, r1 + 1)}
+    filled, merged_rows = grid.filled_merges, grid.merged_rows
     paths: dict[int, list[str]] = {c: [] for c in table.data_cols}
     last = table.header_rows[-1] if table.header_rows else -1
     first_data = table.data_cols[0]

@@ -6,8 +6,10 @@ runs the same way on an .xlsx, a .csv, or an annotated grid from a benchmark cor
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import overload
 
 import numpy as np
 
@@ -28,7 +30,7 @@ class Grid:
 
     source: str
     sheet: str
-    values: list[list[object]]
+    values: Sequence[list[object]]
     merged: list[Merge] = field(default_factory=list)
     bold: set[tuple[int, int]] = field(default_factory=set)
     indent: dict[tuple[int, int], int] = field(default_factory=dict)
@@ -39,7 +41,7 @@ class Grid:
     def n_rows(self) -> int:
         return len(self.values)
 
-    @property
+    @cached_property
     def n_cols(self) -> int:
         return max(map(len, self.values), default=0)
 
@@ -112,9 +114,38 @@ def from_cells(cells: np.ndarray, *, source: str, sheet: str, merged: list[Merge
     blank = types == STR
     blank[blank] = cells[blank] == ""
     cells[blank], types[blank] = None, NONE
-    grid = Grid(source=source, sheet=sheet, values=cells.tolist(), merged=merged)
-    grid.cells, grid.types = cells, types
+    grid = Grid(source=source, sheet=sheet, values=ArrayRows(cells), merged=merged)
+    grid.cells, grid.types, grid.n_cols = cells, types, cells.shape[1]
     return grid
+
+
+class ArrayRows(Sequence[list[object]]):
+    """The rows of a cell array as lists, each made when first read.
+
+    Only a few rows (headers, titles, notes) are ever read one by one; making tens of thousands
+    of lists up front cost more time, in building and in garbage collections, than using them.
+    """
+
+    def __init__(self, cells: np.ndarray) -> None:
+        self._cells = cells
+        self._rows: dict[int, list[object]] = {}
+
+    def __len__(self) -> int:
+        return len(self._cells)
+
+    @overload
+    def __getitem__(self, r: int) -> list[object]: ...
+
+    @overload
+    def __getitem__(self, r: slice) -> list[list[object]]: ...
+
+    def __getitem__(self, r: int | slice) -> list[object] | list[list[object]]:
+        if isinstance(r, slice):
+            return [self[i] for i in range(*r.indices(len(self)))]
+        row = self._rows.get(r)
+        if row is None:
+            row = self._rows[r] = self._cells[r].tolist()
+        return row
 
 
 def rectangular(rows: list[list[object]]) -> list[list[object]]:

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from gaffertape import ui
+from gaffertape.cli.mainjob import run_demo
 from gaffertape.demo import PROFILES, DemoConfig, Faults
 from gaffertape.demo.server import serve as serve_demo
 from gaffertape.errors import UserError
@@ -38,3 +39,6 @@ def serve(
     except ValueError as exc:
         raise UserError(str(exc), hint="docs/demo-university.md lists the settings") from exc
     serve_demo(config, lambda line: ui.console.print(line, highlight=False))
+
+
+app.command("run")(run_demo)

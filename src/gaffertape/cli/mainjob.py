@@ -1,11 +1,11 @@
-"""The main job: the whole sites story against the demo university, from a fresh clone.
+"""The main job: the whole story against the demo university, from a fresh clone.
 
 ``run_demo`` starts the demo university in-process (faults on), initialises a workspace, logs in,
 scrapes the allocation, downloads and safely unzips every script, collects confirmation codes
-and marks, then prints where everything is. The steps are a list (``STEPS``): the marking
-capability's summary plugs in at the single marked call site below.
+and marks, flags the scripts that need a third marker and writes the marking reports, then prints
+where everything is. The steps are a list (``STEPS``), so later capabilities add one line each.
 
-This module (with tests and benchmarks) is the only sites-side code allowed to import
+This module (with tests and benchmarks) is the only code outside ``cli/demo.py`` that imports
 ``gaffertape.demo``; the password it sets in the environment is the demo's published fake one.
 """
 
@@ -27,6 +27,7 @@ from gaffertape import ui
 from gaffertape.atomic import write_text_atomic
 from gaffertape.credentials import env_var_for
 from gaffertape.logs import configure_logging
+from gaffertape.marking.api import write_reports
 from gaffertape.sites import workflows as wf
 from gaffertape.workspace import CONFIG_NAME, Workspace
 
@@ -122,6 +123,17 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _marking(ctx: JobContext) -> None:
+    """Flag the scripts that need a third marker and write the marking reports and board pack."""
+    summary = write_reports(ctx.ws, board=True)
+    ctx.summary["scripts needing a third marker"] = len(summary["needs_third_marker"])
+    ctx.summary["marking reports"] = ctx.ws.reports_dir / "marking"
+    ctx.results["third_marking"] = ctx.ws.store.query_df(
+        "SELECT course, pi, round(first_pct, 1) AS first_pct, round(second_pct, 1) AS second_pct,"
+        " reasons FROM marking_flags WHERE status = 'needs third marker' ORDER BY pi"
+    )
+
+
 Step = tuple[str, Callable[[JobContext], None]]
 
 STEPS: list[Step] = [
@@ -130,8 +142,7 @@ STEPS: list[Step] = [
     ("Confirmation codes", _codes),
     ("Marks", _marks),
     ("Verify against the demo's truth", _verify),
-    # >>> MARKING STEP: the lead adds the marking summary here, e.g.
-    # ("Marking summary", marking_step),   # a callable taking the JobContext
+    ("Marking: flags and reports", _marking),
 ]
 
 
@@ -147,8 +158,11 @@ def run_demo(
     seed: Annotated[int, typer.Option(help="Demo data seed.")] = 1,
     zip_mb: Annotated[float, typer.Option(help="Mean zip size in MB.")] = 0.3,
 ) -> None:
-    """Start the demo university (faults on) and do the whole job against it: log in, get the
-    allocation, download and unzip every script, collect codes and marks, summarise."""
+    """Run the whole job against the demo university, with faults on.
+
+    Starts the demo, logs in, gets the allocation, downloads and unzips every script, collects
+    codes and marks, flags the scripts that need a third marker and writes the reports.
+    """
     run_steps(
         students=students, faults=faults, workspace=workspace, port=port, seed=seed, zip_mb=zip_mb
     )
@@ -162,9 +176,8 @@ def run_steps(
     port: int = 0,
     seed: int = 1,
     zip_mb: float = 0.3,
-    steps: list[Step] | None = None,
 ) -> JobContext:
-    """``run_demo`` for Python callers and tests: runs ``steps`` (default ``STEPS``)."""
+    """``run_demo`` for Python callers and tests: runs every step in ``STEPS``."""
     from gaffertape.demo import DemoConfig, DemoUniversity, Faults
 
     started = time.monotonic()
@@ -189,13 +202,15 @@ def run_steps(
         )
         with wf.Sites(ws) as sites:
             ctx = JobContext(ws=ws, sites=sites, demo=demo)
-            for title, step in steps if steps is not None else STEPS:
+            for title, step in STEPS:
                 ui.console.rule(title)
                 step(ctx)
             ctx.summary["requests by gaffertape"] = sites.requests()
         demo.flush_truth()
     ctx.summary["time"] = f"{time.monotonic() - started:.1f} s"
     ui.print_summary("Demo run", ctx.summary)
+    if "third_marking" in ctx.results:
+        ui.print_summary("Scripts that need a third marker", ctx.results["third_marking"])
     ui.print_summary(
         "Where everything is",
         {
@@ -203,6 +218,7 @@ def run_steps(
             "scripts": ws.scripts_dir,
             "zips": ws.downloads_dir,
             "codes": ws.reports_dir / "codes.xlsx",
+            "marking reports": ws.reports_dir / "marking",
             "store": ws.db_path,
             "log": ws.logs_dir / "gaffertape.log",
             "try": f'gaffertape -w {ws.root} sql "select status, count(*) from students '

@@ -16,6 +16,7 @@ from plotly.offline import get_plotlyjs
 
 from gaffertape import ui
 from gaffertape.atomic import atomic_write, write_text_atomic
+from gaffertape.chromium import find_chromium
 from gaffertape.errors import UserError
 from gaffertape.marking import charts, cohort, feedback, pages, report
 from gaffertape.marking.flags import compute_flags, role_table
@@ -182,8 +183,9 @@ def write_feedback(data: Marking, folder: Path) -> pd.DataFrame:
 def write_reports(workspace: Workspace, *, board: bool = False) -> dict[str, object]:
     """What the main job calls: flags, cohort tables and the third-marking list, from the store.
 
-    Writes CSVs under ``reports/marking/`` (and the board pack if ``board``), refreshes the
-    ``marking_flags`` store table, and returns a summary dict.
+    Writes CSVs under ``reports/marking/`` (and the board pack if ``board``: HTML always, PDF
+    when Chromium is installed), refreshes the ``marking_flags`` store table, and returns a
+    summary dict.
     """
     data = load(workspace=workspace)
     folder = workspace.reports_dir / "marking"
@@ -193,7 +195,7 @@ def write_reports(workspace: Workspace, *, board: bool = False) -> dict[str, obj
     written = [export_table(df, folder / name) for name, df in files.items()]
     _store_flags(workspace, data.flags)
     if board and not data.flagged.empty:
-        written += write_board(data, folder)
+        written += write_board(data, folder, pdf=find_chromium() is not None)
     return {"scripts": len(data.flags), "flagged": int(data.flags["flagged"].sum()),
             "needs_third_marker": third["pi"].tolist(), "agreed": int(
                 (data.flags["status"] == "agreed").sum()), "files": [str(p) for p in written]}

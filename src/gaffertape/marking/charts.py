@@ -20,11 +20,10 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from gaffertape.atomic import atomic_write
-from gaffertape.errors import UserError
+from gaffertape.chromium import require_chromium
 from gaffertape.marking.marks import ROLES
 from gaffertape.marking.scheme import MarkScheme
 
-SYSTEM_CHROMIUM = "/usr/bin/chromium"
 ROLE_COLOURS = {"first": "#1f77b4", "second": "#ff7f0e", "third": "#2ca02c"}
 STATIC_FORMATS = ("png", "svg", "pdf")
 
@@ -72,12 +71,7 @@ def totals_chart(table: pd.DataFrame, scheme: MarkScheme, title: str) -> go.Figu
 
 def _use_system_chromium() -> None:
     """Point kaleido at the system Chromium, failing clearly if it is absent."""
-    if os.environ.get("BROWSER_PATH"):
-        return
-    if not Path(SYSTEM_CHROMIUM).exists():
-        raise UserError(f"static charts need Chromium at {SYSTEM_CHROMIUM}",
-                        hint="install Debian's chromium package, or set BROWSER_PATH")
-    os.environ["BROWSER_PATH"] = SYSTEM_CHROMIUM
+    os.environ["BROWSER_PATH"] = require_chromium("static charts")
 
 
 @contextlib.contextmanager

@@ -9,15 +9,14 @@ charts stay vector, and CSS page breaks give one page per script.
 from __future__ import annotations
 
 import html
-import shutil
 import subprocess
 from pathlib import Path
 
 import pandas as pd
 
 from gaffertape.atomic import atomic_write
+from gaffertape.chromium import HEADLESS_ARGS, require_chromium
 from gaffertape.errors import UserError
-from gaffertape.marking.charts import SYSTEM_CHROMIUM
 
 STYLE = """
 body { font-family: sans-serif; font-size: 11pt; margin: 1.5em; }
@@ -54,12 +53,9 @@ def script_section(flag: dict, summary: str, table: pd.DataFrame, charts: list[s
 
 def print_pdf(html_path: Path, pdf_path: Path, timeout: float = 600) -> Path:
     """Print an HTML file to PDF with headless Chromium (system browser, never downloaded)."""
-    browser = shutil.which("chromium") or SYSTEM_CHROMIUM
-    if not Path(browser).exists():
-        raise UserError(f"PDF output needs Chromium at {SYSTEM_CHROMIUM}",
-                        hint="install Debian's chromium package, or skip --pdf")
+    browser = require_chromium("PDF output")
     with atomic_write(pdf_path) as tmp:
-        cmd = [browser, "--headless", "--no-sandbox", "--disable-gpu", "--no-pdf-header-footer",
+        cmd = [browser, *HEADLESS_ARGS, "--no-pdf-header-footer",
                f"--virtual-time-budget={int(timeout * 1000)}", f"--print-to-pdf={tmp}",
                html_path.resolve().as_uri()]
         done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)

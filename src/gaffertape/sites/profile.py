@@ -73,7 +73,9 @@ class Politeness(_Model):
     delay: float = Field(
         0.1, ge=0, description="base gap between request starts per host (randomised x 0.5-1.5)"
     )
-    concurrency: int = Field(4, ge=1, le=32, description="parallel connections per host")
+    concurrency: int = Field(
+        6, ge=1, le=32, description="parallel connections per host (what browsers use)"
+    )
     rate: float = Field(8.0, gt=0, description="requests per second per host, all workers")
     global_rate: float = Field(
         20.0, gt=0, description="requests per second over all hosts, the whole process"

@@ -152,15 +152,18 @@ def _cell_refs(grid: Grid, body: np.ndarray, cols: np.ndarray, row_i: np.ndarray
 def _row_paths(grid: Grid, table: Table) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(rows, sub-table labels, row-header paths) of the body rows, in sheet order.
 
-    Most tables have neither sub-table rows nor indented labels: their paths are the label
-    columns filled down, built array-wise. The others go through the row-by-row walk.
+    Without indented labels (most tables), a path is the label columns filled down within its
+    sub-table, built array-wise. Indented tables go through the row-by-row walk.
     """
-    if table.section_rows or _indented(grid, table):
+    if _indented(grid, table):
         rows, subs, paths = zip(*_nested_paths(grid, table), strict=True) or ((), (), ())
         return (np.array(rows, dtype=np.intp), np.array(subs, dtype=object),
                 np.array(paths, dtype=object))
-    rows = np.unique(np.array(table.body_rows, dtype=np.intp))
-    columns = [_filled_down(_texts(grid.cells[rows, c], grid.types[rows, c]))
+    sections = sorted(set(table.section_rows))
+    rows = np.setdiff1d(np.array(table.body_rows, dtype=np.intp), sections)
+    under = np.searchsorted(sections, rows) - 1  # the sub-table row each row is under, or -1
+    since = np.array([*sections, -1], dtype=np.intp)[under]  # labels carry down from there
+    columns = [_filled_down(_texts(grid.cells[rows, c], grid.types[rows, c]), rows, since)
                for c in table.label_cols]
     if len(columns) == 1:
         paths = columns[0]
@@ -169,16 +172,22 @@ def _row_paths(grid: Grid, table: Table) -> tuple[np.ndarray, np.ndarray, np.nda
         paths = object_array([SEP.join(filter(None, labels)) for labels in parts])
     else:
         paths = np.full(len(rows), "", dtype=object)
-    return rows, np.full(len(rows), "", dtype=object), paths
+    titles = object_array([*(_section_label(grid, r) for r in sections), ""])
+    return rows, titles[under], paths
 
 
 def _indented(grid: Grid, table: Table) -> bool:
-    """Could any body row have a non-zero indentation (see :func:`_indent`)?"""
-    if grid.indent or not table.label_cols:
-        return bool(grid.indent)
-    block = np.ix_(table.body_rows, table.label_cols)
+    """Could any body or sub-table row have a non-zero indentation (see :func:`_indent`)?"""
+    if grid.indent:
+        return True
+    block = np.ix_(table.body_rows + table.section_rows, table.label_cols or [table.left])
     labels = grid.cells[block][grid.types[block] == STR]
     return any(map(_LEADING_SPACES.__getitem__, labels))
+
+
+def _section_label(grid: Grid, r: int) -> str:
+    """A sub-table row's text: its cells joined, without a trailing colon."""
+    return " ".join(v for v in (text(x) for x in grid.values[r]) if v).rstrip(":")
 
 
 def _texts(cells: np.ndarray, types: np.ndarray) -> np.ndarray:
@@ -191,11 +200,12 @@ def _texts(cells: np.ndarray, types: np.ndarray) -> np.ndarray:
     return texts
 
 
-def _filled_down(texts: np.ndarray) -> np.ndarray:
-    """Each empty text replaced by the last non-empty one above it ('' before the first)."""
+def _filled_down(texts: np.ndarray, rows: np.ndarray, since: np.ndarray) -> np.ndarray:
+    """Each empty text replaced by the last non-empty one above it, looking no further up than
+    row ``since`` (the row's sub-table title, where labels start afresh); '' when there is none."""
     last = np.where(texts != "", np.arange(len(texts)), -1)
     np.maximum.accumulate(last, out=last)
-    return np.where(last >= 0, texts[last], "")
+    return np.where((last >= 0) & (rows[last] > since), texts[last], "")
 
 
 def _nested_paths(grid: Grid, table: Table) -> list[tuple[int, str, str]]:
@@ -209,7 +219,7 @@ def _nested_paths(grid: Grid, table: Table) -> list[tuple[int, str, str]]:
     for r in sorted(sections | body):
         row = grid.values[r]
         if r in sections:
-            label = " ".join(v for v in (text(x) for x in grid.values[r]) if v).rstrip(":")
+            label = _section_label(grid, r)
             depth = _indent(grid, r, table)
             if depth == 0:
                 sub_table, stack, carried = label, [], {}

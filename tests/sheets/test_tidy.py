@@ -68,3 +68,27 @@ def test_encrypted_looking_file_gets_a_hint(tmp_path: Path) -> None:
     with pytest.raises(UserError, match=r"locked\.xlsx: cannot read") as info:
         api.tidy_file(path)
     assert "password-protected" in (info.value.hint or "")
+
+
+def test_array_wise_row_paths_match_the_row_walk() -> None:
+    """The fast path (labels filled down within sub-tables) must agree with the general walk."""
+    import random
+
+    from gaffertape.sheets.detect import detect
+    from gaffertape.sheets.grid import from_rows
+    from gaffertape.sheets.tidy import _nested_paths, _row_paths
+
+    rng = random.Random(7)
+    for _ in range(200):
+        rows: list[list[object]] = [["Title"], [None, "A", "B"]]
+        for _ in range(rng.randint(2, 12)):
+            if rng.random() < 0.2:
+                rows.append([rng.choice(["Full-time", "Part-time:", "All"])])
+            else:
+                labels = [rng.choice([None, "x1", "y2"]), rng.choice([None, "p", 2012.0])]
+                rows.append([*labels, rng.random(), rng.choice([1.5, "[x]", None])])
+        grid = from_rows(rows)
+        for table in detect(grid).tables:
+            fast = [list(part) for part in _row_paths(grid, table)]
+            walk = [list(part) for part in zip(*_nested_paths(grid, table), strict=True)]
+            assert fast == (walk or [[], [], []])

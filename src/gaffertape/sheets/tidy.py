@@ -77,8 +77,9 @@ def column_headers(grid: Grid, table: Table) -> dict[int, str]:
     for h in table.header_rows:
         spread = h != last and h not in merged_rows  # a sparse upper row spans to the right
         carry = ""
+        row = grid.values[h]
         for c in range(first_data, table.right + 1):
-            value = grid.cell(h, c)
+            value = row[c] if c < len(row) else None
             label = text(value if value is not None else filled.get((h, c)))
             if c in boundaries and not label:
                 carry = ""  # a span never crosses its parent's boundary
@@ -160,7 +161,7 @@ def _row_paths(grid: Grid, table: Table) -> tuple[np.ndarray, np.ndarray, np.nda
         return (np.array(rows, dtype=np.intp), np.array(subs, dtype=object),
                 np.array(paths, dtype=object))
     sections = sorted(set(table.section_rows))
-    rows = np.setdiff1d(np.array(table.body_rows, dtype=np.intp), sections)
+    rows = np.array(sorted(set(table.body_rows).difference(sections)), dtype=np.intp)
     under = np.searchsorted(sections, rows) - 1  # the sub-table row each row is under, or -1
     since = np.array([*sections, -1], dtype=np.intp)[under]  # labels carry down from there
     columns = [_filled_down(_texts(grid.cells[rows, c], grid.types[rows, c]), rows, since)

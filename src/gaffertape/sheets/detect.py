@@ -147,15 +147,13 @@ def _build_table(grid: Grid, rows: Rows, start: int, end: int, floor: int,
     left = min(label_cols + data_cols)
     table = Table(index=index, left=left, right=max(data_cols), label_cols=label_cols,
                   data_cols=data_cols)
-    first_data = data_cols[0]
-    has_data = (grid.kinds[start:end + 1, data_cols] >= NUMBER).any(axis=1).tolist()
-    for r, numbers in zip(span, has_data, strict=True):
-        if rows.blank(r):
-            continue
-        if numbers:
-            table.body_rows.append(r)
-        elif rows.last[r] < first_data or rows.single_text(r):
-            table.section_rows.append(r)
+    filled, last, numeric = (np.array(facts[start:end + 1])
+                             for facts in (rows.filled, rows.last, rows.numeric))
+    has_data = (grid.kinds[start:end + 1, data_cols] >= NUMBER).any(axis=1)
+    single_text = (filled == 1) & (numeric == 0)  # a sub-table title such as 'Full-time'
+    sections = ~has_data & ((last < data_cols[0]) | single_text)
+    table.body_rows = (start + np.flatnonzero((filled > 0) & has_data)).tolist()
+    table.section_rows = (start + np.flatnonzero((filled > 0) & sections)).tolist()
     _header_and_title(grid, rows, table, floor)
     table.total_rows = _total_rows(grid, table)
     return table

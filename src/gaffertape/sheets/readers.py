@@ -82,8 +82,9 @@ def _read_workbook(path: Path, suffix: str) -> list[Grid]:
 
 def _cell_array(rows: list[list[object]]) -> np.ndarray:
     """calamine's rows as one 2-d object array (built in C, without a per-cell Python loop)."""
-    width = max(map(len, rows), default=0)
-    if any(len(row) != width for row in rows):
+    lengths = set(map(len, rows))
+    width = max(lengths, default=0)
+    if len(lengths) > 1:
         rectangular(rows)
     cells = chain.from_iterable(rows)
     return np.fromiter(cells, dtype=object, count=len(rows) * width).reshape(len(rows), width)

@@ -117,7 +117,7 @@ def _table_observations(grid: Grid, table: Table) -> dict[str, object]:
         "value": numbers,
         "raw": _raw(cells, types),
         "flags": flags,
-        "is_total": np.isin(rows, table.total_rows),
+        "is_total": _is_row(table.total_rows, grid.n_rows)[rows],
     }
 
 
@@ -125,6 +125,13 @@ _DTYPES: dict[str, type] = {"table": np.int64, "value": float, "is_total": bool}
 _CONSTANT = ("source_file", "sheet", "table", "table_title")
 _DISPLAY = Memo(text)
 _LEADING_SPACES = Memo(lambda label: (len(label) - len(label.lstrip(" "))) // 2)  # type: ignore
+
+
+def _is_row(rows: list[int], n_rows: int) -> np.ndarray:
+    """A boolean per sheet row: is it one of ``rows``?"""
+    mask = np.zeros(n_rows, dtype=bool)
+    mask[rows] = True
+    return mask
 
 
 def _raw(cells: np.ndarray, types: np.ndarray) -> np.ndarray:
@@ -166,13 +173,9 @@ def _row_paths(grid: Grid, table: Table) -> tuple[np.ndarray, np.ndarray, np.nda
     since = np.array([*sections, -1], dtype=np.intp)[under]  # labels carry down from there
     columns = [_filled_down(_texts(grid.cells[rows, c], grid.types[rows, c]), rows, since)
                for c in table.label_cols]
-    if len(columns) == 1:
-        paths = columns[0]
-    elif columns:
-        parts = zip(*columns, strict=True)
-        paths = object_array([SEP.join(filter(None, labels)) for labels in parts])
-    else:
-        paths = np.full(len(rows), "", dtype=object)
+    paths = np.full(len(rows), "", dtype=object)
+    for labels in columns:  # non-empty labels joined by SEP, one string operation per row, in C
+        paths = np.where(labels == "", paths, np.where(paths == "", labels, paths + SEP + labels))
     titles = object_array([*(_section_label(grid, r) for r in sections), ""])
     return rows, titles[under], paths
 

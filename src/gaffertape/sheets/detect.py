@@ -259,8 +259,7 @@ def _total_rows(grid: Grid, table: Table) -> list[int]:
     totals = np.zeros(labels.shape, dtype=bool)
     totals[strings] = np.fromiter(map(_SAYS_TOTAL.__getitem__, labels[strings]), dtype=bool,
                                   count=int(np.count_nonzero(strings)))
-    return [r for r, total in zip(table.body_rows, totals.any(axis=1).tolist(), strict=True)
-            if total]
+    return np.array(table.body_rows, dtype=np.intp)[totals.any(axis=1)].tolist()
 
 
 _SAYS_TOTAL = Memo(lambda label: bool(_TOTAL.search(label)))  # type: ignore[arg-type]

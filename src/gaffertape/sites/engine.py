@@ -15,6 +15,7 @@ Layers (as in Scrapy/httpx, each replaceable on its own):
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import random
@@ -38,12 +39,15 @@ from gaffertape.sites.profile import Politeness, Profile
 log = logging.getLogger("gaffertape.sites")
 
 
-def _flat_memory() -> None:
+@functools.cache
+def keep_memory_flat() -> None:
     """Keep big transient buffers (zip and HTTP chunks) out of glibc's per-thread arenas.
 
     glibc raises its mmap threshold after the first large free, so later 256 KiB-1 MiB chunk
     buffers come from per-thread arenas and stay resident; pinning the threshold makes them be
-    mmapped and returned to the system on free. No-op elsewhere.
+    mmapped and returned to the system on free. Called when a download starts, not at import:
+    the setting is process-wide, and a notebook that merely imports gaffertape should keep its
+    own. Runs once per process; no-op elsewhere than Linux.
     """
     import ctypes
     import ctypes.util
@@ -58,8 +62,6 @@ def _flat_memory() -> None:
     except (OSError, AttributeError):
         pass
 
-
-_flat_memory()
 
 USER_AGENT = "gaffertape/0.1 (polite; +https://example.invalid/gaffertape)"
 

@@ -1,0 +1,106 @@
+"""Workflow 3, confirmation codes: one submission page per student, into ``codes``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from gaffertape.atomic import atomic_write
+from gaffertape.errors import UserError
+from gaffertape.sites import parse
+from gaffertape.sites.engine import SiteSession
+from gaffertape.sites.profile import Submission
+from gaffertape.sites.workflows.allocation import ensure_allocation
+from gaffertape.sites.workflows.common import (
+    Sites,
+    as_workspace,
+    key,
+    open_sites,
+    run_each,
+    select_students,
+)
+from gaffertape.sites.workflows.download import store_submission
+from gaffertape.workspace import Workspace
+
+
+def collect_codes(
+    workspace: Workspace | str | Path | None = None,
+    *,
+    course: str | None = None,
+    pis: Iterable[str] | None = None,
+    status: Iterable[str] | str | None = None,
+    refresh: bool = False,
+    sites: Sites | None = None,
+    politeness: dict[str, Any] | None = None,
+    overrides: dict[str, dict[str, Any]] | None = None,
+    progress: bool = True,
+) -> pd.DataFrame:
+    """Confirmation codes of the selected students into the ``codes`` table (one page each).
+
+    Codes already in the store (e.g. from ``download_scripts``) are not fetched again unless
+    ``refresh``. Returns course, pi, name, code.
+    """
+    ws = as_workspace(workspace)
+    with open_sites(ws, sites, politeness, overrides) as site:
+        ensure_allocation(ws, site, course, progress)
+        chosen = select_students(ws, course=course, pis=pis, status=status)
+        have = ws.store.query_df("SELECT course, pi FROM codes")
+        known = set(zip(have["course"], have["pi"], strict=True))
+        todo = [
+            i for i in chosen.to_dict("records") if refresh or (i["course"], i["pi"]) not in known
+        ]
+        if todo:
+            session = site.session("submissions")
+            spec = session.profile.need("submission")
+            done = run_each(
+                todo,
+                lambda item: _fetch_code(ws, session, spec, item),
+                "Codes",
+                session,
+                progress=progress,
+            )
+        else:
+            done = pd.DataFrame(columns=["course", "pi", "result", "error"])
+        codes = ws.store.query_df("SELECT course, pi, code FROM codes")
+        frame = chosen[["course", "pi", "name"]].merge(codes, on=["course", "pi"], how="left")
+        if not done.empty:
+            frame = frame.merge(
+                done[["course", "pi", "result", "error"]], on=["course", "pi"], how="left"
+            )
+            frame["result"] = frame["result"].fillna("stored")
+        else:
+            frame["result"], frame["error"] = "stored", None
+        return frame
+
+
+def _fetch_code(
+    ws: Workspace, session: SiteSession, spec: Submission, item: dict[str, Any]
+) -> dict[str, Any]:
+    page = session.get(spec.url, course=item["course"], pi=item["pi"])
+    store_submission(ws, item["course"], item["pi"], parse.parse_submission(page, spec))
+    return {**key(item), "result": "fetched", "error": None}
+
+
+def export_codes(
+    workspace: Workspace | str | Path | None, dest: Path, codes: pd.DataFrame | None = None
+) -> Path:
+    """Write the codes (course, pi, name, code) to CSV or XLSX, by ``dest``'s suffix."""
+    ws = as_workspace(workspace)
+    if codes is None:
+        codes = ws.store.query_df(
+            "SELECT s.course, s.pi, s.name, c.code FROM students s LEFT JOIN codes c"
+            " USING (course, pi) ORDER BY s.course, s.pi"
+        )
+    codes = codes[[c for c in ("course", "pi", "name", "code") if c in codes.columns]]
+    suffix = dest.suffix.lower()
+    if suffix not in {".csv", ".xlsx"}:
+        raise UserError(f"cannot export codes to {dest}", hint="use a .csv or .xlsx file name")
+    with atomic_write(dest) as tmp:
+        if suffix == ".csv":
+            codes.to_csv(tmp, index=False)
+        else:
+            codes.to_excel(tmp, index=False, engine="openpyxl")
+    return dest

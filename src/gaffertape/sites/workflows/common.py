@@ -1,0 +1,293 @@
+"""What every workflow shares: the site sessions, the worker pool, and the student selection."""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from pydantic import ValidationError
+
+from gaffertape import ui
+from gaffertape.credentials import get_password
+from gaffertape.errors import UserError
+from gaffertape.sites.engine import SessionExpired, SiteError, SiteLocked, SiteSession
+from gaffertape.sites.profile import Politeness, Profile, load_profile
+from gaffertape.sites.safezip import UnsafeZip, ZipLimitExceeded
+from gaffertape.workspace import Workspace, open_workspace
+
+log = logging.getLogger("gaffertape.sites")
+
+DEFAULT_PROFILES = {"marks": "demo-marks", "submissions": "demo-submissions"}
+
+Key = tuple[str, str]
+"""A student in the store: (course, pi)."""
+
+
+def now() -> str:
+    """The time stamp every table of the sites capability uses (UTC, to the second)."""
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def as_workspace(workspace: Workspace | str | Path | None) -> Workspace:
+    """Accept what a notebook user passes (a Workspace, a folder, nothing) as a Workspace."""
+    if isinstance(workspace, Workspace):
+        return workspace
+    return open_workspace(workspace, create=True)
+
+
+def key(item: dict[str, Any]) -> dict[str, Any]:
+    """The course and PI of a student, to start a result row with."""
+    return {"course": item.get("course"), "pi": item.get("pi")}
+
+
+# ---------------------------------------------------------------------------------------------
+# sites: which profile, URL and user, with what politeness
+
+
+class Sites:
+    """The two sessions a workflow may need, opened on first use and closed at the end."""
+
+    def __init__(
+        self,
+        ws: Workspace,
+        *,
+        politeness: dict[str, Any] | None = None,
+        overrides: dict[str, dict[str, Any]] | None = None,
+    ) -> None:
+        self.ws = ws
+        self.politeness = {k: v for k, v in (politeness or {}).items() if v is not None}
+        self.overrides = overrides or {}
+        self._sessions: dict[str, SiteSession] = {}
+        self._lock = threading.Lock()
+
+    def profile(self, kind: str) -> Profile:
+        section = {**self.ws.section("sites", kind), **self.overrides.get(kind, {})}
+        return load_profile(section.get("profile") or DEFAULT_PROFILES[kind])
+
+    def session(self, kind: str) -> SiteSession:
+        """The session to the ``kind`` site (marks or submissions); one per run, shared by all
+        workers, so that politeness and logins are per site rather than per thread."""
+        with self._lock:
+            if kind not in self._sessions:
+                self._sessions[kind] = self._open(kind)
+            return self._sessions[kind]
+
+    def _open(self, kind: str) -> SiteSession:
+        section = {
+            **self.ws.section("sites", kind),
+            **{k: v for k, v in self.overrides.get(kind, {}).items() if v is not None},
+        }
+        profile = self.profile(kind)
+        username = section.get("username")
+        if not username:
+            raise UserError(
+                f"no username for the {kind} site",
+                hint=f"set [sites.{kind}] username in {self.ws.config_path} or pass --username",
+            )
+        return SiteSession(
+            profile,
+            base_url=section.get("base_url"),
+            username=username,
+            password=get_password(profile.name, username),
+            politeness=self._politeness(profile, section),
+        )
+
+    def _politeness(self, profile: Profile, section: dict[str, Any]) -> Politeness:
+        """Profile defaults, overridden by the workspace (all sites, then this site), then the
+        caller's options."""
+        settings = {
+            **profile.politeness.model_dump(),
+            **self.ws.section("sites", "politeness"),
+            **section.get("politeness", {}),
+            **self.politeness,
+        }
+        try:
+            return Politeness.model_validate(settings)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            raise UserError(
+                f"politeness setting `{'.'.join(map(str, first['loc']))}`: {first['msg']}",
+                hint="see docs/sites.md",
+            ) from exc
+
+    def requests(self) -> int:
+        return sum(s.requests for s in self._sessions.values())
+
+    def close(self) -> None:
+        for session in self._sessions.values():
+            session.close()
+
+    def __enter__(self) -> Sites:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+@contextmanager
+def open_sites(
+    ws: Workspace,
+    sites: Sites | None,
+    politeness: dict[str, Any] | None,
+    overrides: dict[str, dict[str, Any]] | None,
+) -> Iterator[Sites]:
+    """The caller's sessions if given (a workflow called by another shares its logins and
+    politeness), else new ones closed when the workflow ends."""
+    if sites is not None:
+        yield sites
+        return
+    with Sites(ws, politeness=politeness, overrides=overrides) as own:
+        yield own
+
+
+# ---------------------------------------------------------------------------------------------
+# running many students
+
+
+def run_each(
+    items: list[dict[str, Any]],
+    work: Callable[[dict[str, Any]], dict[str, Any]],
+    description: str,
+    session: SiteSession,
+    *,
+    progress: bool,
+) -> pd.DataFrame:
+    """Run ``work`` for each item on as many threads as ``session`` may open connections.
+
+    Failures become rows, never exceptions, so one student never stops the others; once the
+    site has locked the account the items not yet started are reported "not tried".
+    """
+    results: list[dict[str, Any]] = []
+    counts = {"ok": 0, "failed": 0}
+    bar = ui.make_progress() if progress and items else None
+    task = bar.add_task(description, total=len(items), status="") if bar else None
+
+    def one(item: dict[str, Any]) -> dict[str, Any]:
+        if session.locked is not None:
+            return failed(item, f"not tried: site locked ({session.locked.one_line()})")
+        try:
+            return work(item)
+        except SiteLocked as exc:
+            return failed(item, f"locked: {exc.one_line()}")
+        except (SiteError, UnsafeZip, UserError, OSError) as exc:
+            log.warning("%s %s: %s", description, item.get("pi"), exc)
+            return failed(item, str(exc))
+        except Exception as exc:  # a bug or a page nobody foresaw: still only this student
+            log.exception("%s %s: unexpected error", description, item.get("pi"))
+            return failed(item, f"unexpected {type(exc).__name__}: {exc}")
+
+    if bar:
+        bar.start()
+    try:
+        with ThreadPoolExecutor(max_workers=max(1, session.politeness.concurrency)) as pool:
+            futures = [pool.submit(one, item) for item in items]
+            for future in as_completed(futures):
+                row = future.result()
+                results.append(row)
+                counts["failed" if row.get("result") == "failed" else "ok"] += 1
+                if bar is not None and task is not None:
+                    status = f"ok {counts['ok']}"
+                    if counts["failed"]:
+                        status += f" [red]failed {counts['failed']}[/red] (last: {row.get('pi')})"
+                    bar.update(task, advance=1, status=status)
+    finally:
+        if bar:
+            bar.stop()
+    frame = pd.DataFrame(results)
+    if not frame.empty and {"course", "pi"} <= set(frame.columns):
+        frame = frame.sort_values(["course", "pi"]).reset_index(drop=True)
+    return frame
+
+
+def failed(item: dict[str, Any], error: str) -> dict[str, Any]:
+    """The result row of a student whose work failed."""
+    return {**key(item), "result": "failed", "error": error}
+
+
+def redo_unit(session: SiteSession, work: Callable[[], Any]) -> tuple[Any, int]:
+    """Redo a fetch-form-then-submit unit on expiry or failure, with backoff.
+
+    The whole unit is redone, never just the submit: form tokens are single use. Returns what
+    ``work`` returned and how many attempts it took (for the manifest).
+    """
+    attempt = 0
+    while True:
+        attempt += 1
+        try:
+            return work(), attempt
+        except (SiteLocked, ZipLimitExceeded):
+            raise
+        except (SessionExpired, SiteError, UnsafeZip) as exc:
+            if attempt > session.retry.retries:
+                raise
+            wait = 0.0 if isinstance(exc, SessionExpired) else session.retry.wait(attempt)
+            log.info("%s: %s; redoing in %.1fs", session.profile.name, exc, wait)
+            time.sleep(wait)
+
+
+# ---------------------------------------------------------------------------------------------
+# selection
+
+
+def select_students(
+    ws: Workspace,
+    *,
+    course: str | None = None,
+    pis: Iterable[str] | None = None,
+    status: Iterable[str] | str | None = None,
+) -> pd.DataFrame:
+    """Students from the store, narrowed to a course, statuses and/or PIs.
+
+    A PI not in the allocation is still selected when its course is unambiguous (one course
+    given or in the store), so a script can be fetched before the allocation lists it.
+    """
+    frame = ws.store.query_df("SELECT * FROM students ORDER BY course, pi")
+    if course:
+        frame = frame[frame["course"] == course]
+    if status:
+        wanted = {status} if isinstance(status, str) else set(status)
+        wanted_low = {s.lower() for s in wanted}
+        frame = frame[frame["status"].fillna("").str.lower().isin(wanted_low)]
+    if pis:
+        pi_list = [p.strip().upper() for p in pis if p and p.strip()]
+        missing = sorted(set(pi_list) - set(frame["pi"]))
+        if missing:
+            if not course and frame["course"].nunique() > 1:
+                raise UserError(
+                    f"PIs not in the allocation: {', '.join(missing)}",
+                    hint="give --course, or run `gaffertape sites allocation`",
+                )
+            course_for = course or (frame["course"].iloc[0] if len(frame) else None)
+            if not course_for:
+                raise UserError(
+                    f"PIs not in the allocation: {', '.join(missing)}",
+                    hint="give --course or run `gaffertape sites allocation` first",
+                )
+            extra = pd.DataFrame({"course": course_for, "pi": missing})
+            frame = pd.concat([frame, extra], ignore_index=True)
+        frame = frame[frame["pi"].isin(pi_list)]
+    return frame.reset_index(drop=True)
+
+
+def read_pis_file(path: Path) -> list[str]:
+    """PIs from a file: one a line, or any CSV/XLSX with a PI-looking cell per row."""
+    if not path.is_file():
+        raise UserError(f"PIs file {path} not found")
+    if path.suffix.lower() in {".xlsx", ".xlsm"}:
+        frame = pd.read_excel(path, header=None, dtype=str)
+        text = "\n".join(" ".join(map(str, row)) for row in frame.itertuples(index=False))
+    else:
+        text = path.read_text(encoding="utf-8-sig")
+    found = re.findall(r"\b[A-Z][0-9]{7}\b", text.upper())
+    if not found:
+        raise UserError(f"{path}: no PIs found (expected e.g. A1234567)")
+    return list(dict.fromkeys(found))

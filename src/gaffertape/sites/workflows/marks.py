@@ -1,0 +1,117 @@
+"""Workflow 4, marks: every marker's marks in long form, into ``marks`` (see architecture.md)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from gaffertape.sites import parse
+from gaffertape.sites.engine import SiteSession
+from gaffertape.sites.profile import Marks
+from gaffertape.sites.workflows.allocation import ensure_allocation
+from gaffertape.sites.workflows.common import (
+    Key,
+    Sites,
+    as_workspace,
+    key,
+    now,
+    open_sites,
+    run_each,
+    select_students,
+)
+from gaffertape.workspace import Workspace
+
+
+def collect_marks(
+    workspace: Workspace | str | Path | None = None,
+    *,
+    course: str | None = None,
+    pis: Iterable[str] | None = None,
+    status: Iterable[str] | str | None = None,
+    refresh: bool = False,
+    sites: Sites | None = None,
+    politeness: dict[str, Any] | None = None,
+    overrides: dict[str, dict[str, Any]] | None = None,
+    progress: bool = True,
+) -> pd.DataFrame:
+    """Every marker's marks of the selected students into the long-form ``marks`` table.
+
+    Students whose allocation status has not changed since their marks were fetched are not
+    fetched again unless ``refresh``. Returns the marks rows of the selection.
+    """
+    ws = as_workspace(workspace)
+    with open_sites(ws, sites, politeness, overrides) as site:
+        ensure_allocation(ws, site, course, progress)
+        chosen = select_students(ws, course=course, pis=pis, status=status)
+        records = chosen.to_dict("records")
+        outdated = outdated_marks(ws, records)
+        todo = [i for i in records if refresh or (i["course"], i["pi"]) in outdated]
+        if todo:
+            session = site.session("marks")
+            spec = session.profile.need("marks")
+            done = run_each(
+                todo,
+                lambda item: _fetched(item, fetch_marks(ws, session, spec, item)),
+                "Marks",
+                session,
+                progress=progress,
+            )
+        else:
+            done = pd.DataFrame(columns=["course", "pi", "result", "error"])
+        marks = ws.store.query_df("SELECT * FROM marks ORDER BY course, pi, role, rowid")
+        keys = set(zip(chosen["course"], chosen["pi"], strict=True))
+        mask = [(c, p) in keys for c, p in zip(marks["course"], marks["pi"], strict=True)]
+        result = marks[mask].reset_index(drop=True)
+        result.attrs["fetch"] = done
+        return result
+
+
+def _fetched(item: dict[str, Any], rows: list[dict[str, Any]]) -> dict[str, Any]:
+    return {**key(item), "result": "fetched", "rows": len(rows), "error": None}
+
+
+def outdated_marks(ws: Workspace, items: list[dict[str, Any]]) -> set[Key]:
+    """The ``items`` whose marks were never fetched, or fetched when their allocation status
+    was different (a new status means a marker may have added marks)."""
+    fetched = ws.store.query_df("SELECT course, pi, status FROM marks_fetched")
+    seen = {(r.course, r.pi): r.status for r in fetched.itertuples(index=False)}
+    outdated = set()
+    for item in items:
+        student = (item["course"], item["pi"])
+        if student not in seen or seen[student] != item.get("status"):
+            outdated.add(student)
+    return outdated
+
+
+def fetch_marks(
+    ws: Workspace, session: SiteSession, spec: Marks, item: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """One student's marks page, parsed and stored; returns its rows."""
+    page = session.get(spec.url, course=item["course"], pi=item["pi"])
+    rows = parse.parse_marks(page, spec)
+    store_marks(ws, item["course"], item["pi"], rows, item.get("status"))
+    return rows
+
+
+def store_marks(
+    ws: Workspace, course: str, pi: str, rows: list[dict[str, Any]], status: str | None
+) -> None:
+    """Replace one student's marks, noting the allocation status they were fetched under."""
+    with ws.store.connect() as conn:
+        conn.execute("DELETE FROM marks WHERE course = ? AND pi = ?", (course, pi))
+        conn.executemany(
+            "INSERT INTO marks (course, pi, role, marker, category, mark, comments)"
+            " VALUES (?,?,?,?,?,?,?)",
+            [
+                (course, pi, r["role"], r["marker"], r["category"], r["mark"], r["comments"])
+                for r in rows
+            ],
+        )
+        conn.execute(
+            "INSERT OR REPLACE INTO marks_fetched (course, pi, status, fetched_at)"
+            " VALUES (?,?,?,?)",
+            (course, pi, status, now()),
+        )

@@ -1,0 +1,97 @@
+"""``sync``: the whole round (allocation, downloads with codes, marks) in one pipelined pass."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from gaffertape.sites.engine import SiteError, SiteSession, keep_memory_flat
+from gaffertape.sites.profile import Marks
+from gaffertape.sites.safezip import UnsafeZip
+from gaffertape.sites.workflows.allocation import get_allocation
+from gaffertape.sites.workflows.codes import collect_codes
+from gaffertape.sites.workflows.common import (
+    Sites,
+    as_workspace,
+    key,
+    open_sites,
+    run_each,
+    select_students,
+)
+from gaffertape.sites.workflows.download import (
+    download_scripts,
+    download_student,
+    record_download_failure,
+    verified_downloads,
+)
+from gaffertape.sites.workflows.marks import collect_marks, fetch_marks, outdated_marks
+from gaffertape.workspace import Workspace
+
+
+def sync(
+    workspace: Workspace | str | Path | None = None,
+    *,
+    course: str | None = None,
+    pis: Iterable[str] | None = None,
+    status: Iterable[str] | str | None = None,
+    sites: Sites | None = None,
+    politeness: dict[str, Any] | None = None,
+    overrides: dict[str, dict[str, Any]] | None = None,
+    progress: bool = True,
+) -> dict[str, pd.DataFrame]:
+    """Allocation, then per student (pipelined on the same workers) the download with its code
+    and the marks page; then a pass of each workflow for anything still missing or failed."""
+    ws = as_workspace(workspace)
+    selection = {"course": course, "pis": pis, "status": status}
+    with open_sites(ws, sites, politeness, overrides) as site:
+        out = {"allocation": get_allocation(ws, course=course, sites=site, progress=progress)}
+        chosen = select_students(ws, **selection).to_dict("records")
+        verified = verified_downloads(ws, chosen)
+        outdated = outdated_marks(ws, chosen)
+        items = []
+        for item in chosen:
+            student = (item["course"], item["pi"])
+            need_download, need_marks = student not in verified, student in outdated
+            if need_download or need_marks:
+                items.append({**item, "_download": need_download, "_marks": need_marks})
+        if items:
+            if any(item["_download"] for item in items):
+                keep_memory_flat()
+            submissions = site.session("submissions")
+            marks_session = site.session("marks")
+            marks_spec = marks_session.profile.need("marks")
+            out["pipeline"] = run_each(
+                items,
+                lambda item: _sync_student(ws, submissions, marks_session, marks_spec, item),
+                "Syncing",
+                submissions,
+                progress=progress,
+            )
+        out["download"] = download_scripts(ws, **selection, sites=site, progress=progress)
+        out["codes"] = collect_codes(ws, **selection, sites=site, progress=progress)
+        out["marks"] = collect_marks(ws, **selection, sites=site, progress=progress)
+        return out
+
+
+def _sync_student(
+    ws: Workspace,
+    submissions: SiteSession,
+    marks_session: SiteSession,
+    marks_spec: Marks,
+    item: dict[str, Any],
+) -> dict[str, Any]:
+    """Whichever of download and marks the student needs. A failed download is noted and the
+    marks are still fetched: the second pass of ``sync`` retries the download."""
+    row = {**key(item), "result": "ok", "error": None}
+    if item["_download"]:
+        try:
+            download_student(ws, submissions, item)
+        except (SiteError, UnsafeZip, OSError) as exc:
+            row.update(result="failed", error=f"download: {exc}")
+            record_download_failure(ws, item["course"], item["pi"], str(exc))
+    if item["_marks"]:
+        fetch_marks(ws, marks_session, marks_spec, item)
+    return row

@@ -1,3 +1,4 @@
+import re
 from pathlib import Path
 
 import pytest
@@ -16,8 +17,10 @@ def test_bundled_profiles_load() -> None:
 def test_bad_profile_names_the_field(tmp_path: Path) -> None:
     text = Path(load_profile("demo-marks").source.split(":", 1)[1]).name and ""
     good = (Path(__file__).parents[2] / "src/gaffertape/sites/profiles/demo-marks.toml").read_text()
+    zero_connections, replaced = re.subn(r"(?m)^concurrency = \d+$", "concurrency = 0", good)
+    assert replaced == 1
     with pytest.raises(UserError, match=r"politeness\.concurrency"):
-        parse_profile(good.replace("concurrency = 4", "concurrency = 0"), "x.toml")
+        parse_profile(zero_connections, "x.toml")
     with pytest.raises(UserError, match=r"allocation\.table.*XPath"):
         parse_profile(
             good.replace('table = "//table[contains(concat', 'table = "//table[[(', 1), "x.toml"

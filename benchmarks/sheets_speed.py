@@ -1,7 +1,8 @@
 """Speed of `gaffertape sheets` on the real workbooks in ../shared/data/sheets/files.
 
 Measured in one run: each repeat times every reader on every file, one after the other, so load
-on a shared machine hits all of them alike; the figures are medians over the repeats.
+on a shared machine hits all of them alike; the figures are medians over the repeats. Garbage is
+collected before each reader's pass, so none pays for another's (openpyxl leaves a lot).
   * baseline: python-calamine reading every sheet's values and merged ranges (nothing else);
   * gaffertape: read + detect + long-form output for every file (the whole `tidy` pipeline);
   * openpyxl-era: openpyxl.load_workbook (full mode, so merges are available) for .xlsx/.xlsm and
@@ -14,6 +15,7 @@ Run: python benchmarks/sheets_speed.py [--repeat 5]
 from __future__ import annotations
 
 import argparse
+import gc
 import statistics
 import time
 from collections.abc import Callable
@@ -61,6 +63,7 @@ def measure(repeat: int = 5) -> dict[str, float]:
     for _ in range(repeat):
         for name, read in READERS.items():
             seconds = {}
+            gc.collect()  # openpyxl leaves cyclic garbage: collect it outside any timing
             for path in files if name != "openpyxl" else subset:
                 start = time.perf_counter()
                 read(path)

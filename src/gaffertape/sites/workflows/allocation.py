@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +11,14 @@ import pandas as pd
 from gaffertape.errors import UserError
 from gaffertape.sites import parse
 from gaffertape.sites.engine import SiteSession
-from gaffertape.sites.workflows.common import Sites, as_workspace, log, now, open_sites
+from gaffertape.sites.workflows.common import (
+    Sites,
+    as_workspace,
+    log,
+    now,
+    open_sites,
+    select_students,
+)
 from gaffertape.workspace import Workspace
 
 COLUMNS = ["course", "pi", "name", "tutor_group", "status", "marks_url", "third_url"]
@@ -48,6 +56,21 @@ def get_allocation(
     _store_students(ws, frame)
     log.info("allocation: %d students from %s", len(frame), source)
     return frame.reset_index(drop=True)
+
+
+def allocated_students(
+    ws: Workspace,
+    sites: Sites,
+    *,
+    course: str | None,
+    pis: Iterable[str] | None,
+    status: Iterable[str] | str | None,
+    progress: bool,
+) -> pd.DataFrame:
+    """The selected students (see :func:`select_students`), the allocation being fetched first
+    if the store has none: what each per-student workflow starts from."""
+    ensure_allocation(ws, sites, course, progress)
+    return select_students(ws, course=course, pis=pis, status=status)
 
 
 def ensure_allocation(ws: Workspace, sites: Sites, course: str | None, progress: bool) -> None:

@@ -13,14 +13,13 @@ from gaffertape.errors import UserError
 from gaffertape.sites import parse
 from gaffertape.sites.engine import SiteSession
 from gaffertape.sites.profile import Submission
-from gaffertape.sites.workflows.allocation import ensure_allocation
+from gaffertape.sites.workflows.allocation import allocated_students
 from gaffertape.sites.workflows.common import (
     Sites,
     as_workspace,
     key,
     open_sites,
     run_each,
-    select_students,
 )
 from gaffertape.sites.workflows.download import store_submission
 from gaffertape.workspace import Workspace
@@ -45,8 +44,9 @@ def collect_codes(
     """
     ws = as_workspace(workspace)
     with open_sites(ws, sites, politeness, overrides) as site:
-        ensure_allocation(ws, site, course, progress)
-        chosen = select_students(ws, course=course, pis=pis, status=status)
+        chosen = allocated_students(
+            ws, site, course=course, pis=pis, status=status, progress=progress
+        )
         have = ws.store.query_df("SELECT course, pi FROM codes")
         known = set(zip(have["course"], have["pi"], strict=True))
         todo = [

@@ -18,7 +18,7 @@ import pandas as pd
 from gaffertape.sites import parse
 from gaffertape.sites.engine import Download, Page, SiteError, SiteSession, keep_memory_flat
 from gaffertape.sites.safezip import Extraction, safe_extract
-from gaffertape.sites.workflows.allocation import ensure_allocation
+from gaffertape.sites.workflows.allocation import allocated_students
 from gaffertape.sites.workflows.common import (
     Key,
     Sites,
@@ -29,7 +29,6 @@ from gaffertape.sites.workflows.common import (
     open_sites,
     redo_unit,
     run_each,
-    select_students,
 )
 from gaffertape.workspace import Workspace
 
@@ -77,8 +76,9 @@ def download_scripts(
     """
     ws = as_workspace(workspace)
     with open_sites(ws, sites, politeness, overrides) as site:
-        ensure_allocation(ws, site, course, progress)
-        chosen = select_students(ws, course=course, pis=pis, status=status).to_dict("records")
+        chosen = allocated_students(
+            ws, site, course=course, pis=pis, status=status, progress=progress
+        ).to_dict("records")
         verified = {} if force else verified_downloads(ws, chosen)
         skipped = [_skipped(item, verified[k]) for item in chosen if (k := _key(item)) in verified]
         todo = [item for item in chosen if _key(item) not in verified]

@@ -11,7 +11,7 @@ import pandas as pd
 from gaffertape.sites import parse
 from gaffertape.sites.engine import SiteSession
 from gaffertape.sites.profile import Marks
-from gaffertape.sites.workflows.allocation import ensure_allocation
+from gaffertape.sites.workflows.allocation import allocated_students
 from gaffertape.sites.workflows.common import (
     Key,
     Sites,
@@ -20,7 +20,6 @@ from gaffertape.sites.workflows.common import (
     now,
     open_sites,
     run_each,
-    select_students,
 )
 from gaffertape.workspace import Workspace
 
@@ -44,8 +43,9 @@ def collect_marks(
     """
     ws = as_workspace(workspace)
     with open_sites(ws, sites, politeness, overrides) as site:
-        ensure_allocation(ws, site, course, progress)
-        chosen = select_students(ws, course=course, pis=pis, status=status)
+        chosen = allocated_students(
+            ws, site, course=course, pis=pis, status=status, progress=progress
+        )
         records = chosen.to_dict("records")
         outdated = outdated_marks(ws, records)
         todo = [i for i in records if refresh or (i["course"], i["pi"]) in outdated]

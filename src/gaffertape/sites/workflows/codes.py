@@ -17,9 +17,10 @@ from gaffertape.sites.workflows.allocation import allocated_students
 from gaffertape.sites.workflows.common import (
     Sites,
     as_workspace,
-    key,
     open_sites,
     run_each,
+    student_columns,
+    student_key,
 )
 from gaffertape.sites.workflows.download import store_submission
 from gaffertape.workspace import Workspace
@@ -49,9 +50,7 @@ def collect_codes(
         )
         have = ws.store.query_df("SELECT course, pi FROM codes")
         known = set(zip(have["course"], have["pi"], strict=True))
-        todo = [
-            i for i in chosen.to_dict("records") if refresh or (i["course"], i["pi"]) not in known
-        ]
+        todo = [i for i in chosen.to_dict("records") if refresh or student_key(i) not in known]
         if todo:
             session = site.session("submissions")
             spec = session.profile.need("submission")
@@ -81,7 +80,7 @@ def _fetch_code(
 ) -> dict[str, Any]:
     page = session.get(spec.url, course=item["course"], pi=item["pi"])
     store_submission(ws, item["course"], item["pi"], parse.parse_submission(page, spec))
-    return {**key(item), "result": "fetched", "error": None}
+    return {**student_columns(item), "result": "fetched", "error": None}
 
 
 def export_codes(

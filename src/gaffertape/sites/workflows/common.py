@@ -44,7 +44,12 @@ def as_workspace(workspace: Workspace | str | Path | None) -> Workspace:
     return open_workspace(workspace, create=True)
 
 
-def key(item: dict[str, Any]) -> dict[str, Any]:
+def student_key(item: dict[str, Any]) -> Key:
+    """(course, pi) of a student record, to look it up in what the store already has."""
+    return item["course"], item["pi"]
+
+
+def student_columns(item: dict[str, Any]) -> dict[str, Any]:
     """The course and PI of a student, to start a result row with."""
     return {"course": item.get("course"), "pi": item.get("pi")}
 
@@ -210,7 +215,7 @@ def run_each(
 
 def failed(item: dict[str, Any], error: str) -> dict[str, Any]:
     """The result row of a student whose work failed."""
-    return {**key(item), "result": "failed", "error": error}
+    return {**student_columns(item), "result": "failed", "error": error}
 
 
 def redo_unit(session: SiteSession, work: Callable[[], Any]) -> tuple[Any, int]:

@@ -23,12 +23,13 @@ from gaffertape.sites.workflows.common import (
     Key,
     Sites,
     as_workspace,
-    key,
     log,
     now,
     open_sites,
     redo_unit,
     run_each,
+    student_columns,
+    student_key,
 )
 from gaffertape.workspace import Workspace
 
@@ -80,8 +81,10 @@ def download_scripts(
             ws, site, course=course, pis=pis, status=status, progress=progress
         ).to_dict("records")
         verified = {} if force else verified_downloads(ws, chosen)
-        skipped = [_skipped(item, verified[k]) for item in chosen if (k := _key(item)) in verified]
-        todo = [item for item in chosen if _key(item) not in verified]
+        skipped = [
+            _skipped(item, verified[k]) for item in chosen if (k := student_key(item)) in verified
+        ]
+        todo = [item for item in chosen if student_key(item) not in verified]
         if todo:
             keep_memory_flat()
             session = site.session("submissions")
@@ -104,13 +107,9 @@ def download_scripts(
         return frame.sort_values(["course", "pi"]).reset_index(drop=True)
 
 
-def _key(item: dict[str, Any]) -> Key:
-    return item["course"], item["pi"]
-
-
 def _skipped(item: dict[str, Any], manifest: dict[str, Any]) -> dict[str, Any]:
     return {
-        **key(item),
+        **student_columns(item),
         "result": "skipped (verified)",
         "files": _int(manifest.get("n_files")),
         "bytes": _int(manifest.get("zip_size")),
@@ -134,7 +133,7 @@ def verified_downloads(ws: Workspace, items: list[dict[str, Any]]) -> dict[Key, 
     by_key = {(r["course"], r["pi"]): r for r in manifests.to_dict("records")}
     verified = {}
     for item in items:
-        course, pi = _key(item)
+        course, pi = student_key(item)
         manifest = by_key.get((course, pi))
         if manifest is not None and _verified_on_disk(
             ws, manifest, files[(files["course"] == course) & (files["pi"] == pi)]
@@ -219,7 +218,7 @@ def download_student(
     The zip is streamed to a ``.part`` file and renamed into ``downloads/`` only once it has
     been extracted with every CRC checked, so an interrupted run leaves nothing half-written.
     """
-    course, pi = _key(item)
+    course, pi = student_key(item)
     zip_dest = ws.downloads_dir / course / f"{pi}.zip"
     part = zip_dest.with_name(f".{pi}.zip.part")
     folder = ws.scripts_dir / course / pi
@@ -240,7 +239,13 @@ def download_student(
     if download is None or extraction is None:
         manifest.update(status="no_submission", n_files=0)
         _write_manifest(ws, manifest, [])
-        return {**key(item), "result": "no submission", "files": 0, "bytes": 0, "error": None}
+        return {
+            **student_columns(item),
+            "result": "no submission",
+            "files": 0,
+            "bytes": 0,
+            "error": None,
+        }
     os.replace(download.path, zip_dest)
     manifest.update(
         status="ok",
@@ -256,7 +261,7 @@ def download_student(
     if extraction.rejected:
         log.warning("%s %s: refused unsafe zip entries %s", course, pi, extraction.rejected)
     return {
-        **key(item),
+        **student_columns(item),
         "result": "downloaded",
         "files": len(extraction.files),
         "bytes": download.size,

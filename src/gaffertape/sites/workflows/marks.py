@@ -16,10 +16,11 @@ from gaffertape.sites.workflows.common import (
     Key,
     Sites,
     as_workspace,
-    key,
     now,
     open_sites,
     run_each,
+    student_columns,
+    student_key,
 )
 from gaffertape.workspace import Workspace
 
@@ -48,7 +49,7 @@ def collect_marks(
         )
         records = chosen.to_dict("records")
         outdated = outdated_marks(ws, records)
-        todo = [i for i in records if refresh or (i["course"], i["pi"]) in outdated]
+        todo = [i for i in records if refresh or student_key(i) in outdated]
         if todo:
             session = site.session("marks")
             spec = session.profile.need("marks")
@@ -70,7 +71,7 @@ def collect_marks(
 
 
 def _fetched(item: dict[str, Any], rows: list[dict[str, Any]]) -> dict[str, Any]:
-    return {**key(item), "result": "fetched", "rows": len(rows), "error": None}
+    return {**student_columns(item), "result": "fetched", "rows": len(rows), "error": None}
 
 
 def outdated_marks(ws: Workspace, items: list[dict[str, Any]]) -> set[Key]:
@@ -80,7 +81,7 @@ def outdated_marks(ws: Workspace, items: list[dict[str, Any]]) -> set[Key]:
     seen = {(r.course, r.pi): r.status for r in fetched.itertuples(index=False)}
     outdated = set()
     for item in items:
-        student = (item["course"], item["pi"])
+        student = student_key(item)
         if student not in seen or seen[student] != item.get("status"):
             outdated.add(student)
     return outdated

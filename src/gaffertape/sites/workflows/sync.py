@@ -16,10 +16,11 @@ from gaffertape.sites.workflows.codes import collect_codes
 from gaffertape.sites.workflows.common import (
     Sites,
     as_workspace,
-    key,
     open_sites,
     run_each,
     select_students,
+    student_columns,
+    student_key,
 )
 from gaffertape.sites.workflows.download import (
     download_scripts,
@@ -53,7 +54,7 @@ def sync(
         outdated = outdated_marks(ws, chosen)
         items = []
         for item in chosen:
-            student = (item["course"], item["pi"])
+            student = student_key(item)
             need_download, need_marks = student not in verified, student in outdated
             if need_download or need_marks:
                 items.append({**item, "_download": need_download, "_marks": need_marks})
@@ -85,7 +86,7 @@ def _sync_student(
 ) -> dict[str, Any]:
     """Whichever of download and marks the student needs. A failed download is noted and the
     marks are still fetched: the second pass of ``sync`` retries the download."""
-    row = {**key(item), "result": "ok", "error": None}
+    row = {**student_columns(item), "result": "ok", "error": None}
     if item["_download"]:
         try:
             download_student(ws, submissions, item)

@@ -57,11 +57,11 @@ class Memo(dict):
 
 
 def _parse_text(text: str) -> tuple[float | None, str]:
-    """Parse one text cell; called through :data:`_PARSED`, which remembers every result."""
+    """Parse one text cell, remembered: sheets repeat the same labels and markers."""
     return _PARSED[text]  # type: ignore[return-value]
 
 
-def _parse_new_text(text: str) -> tuple[float | None, str]:
+def _parse_text_once(text: str) -> tuple[float | None, str]:
     stripped = text.strip()
     # single letters only in lower case: "x" is a marker, "X" is usually a label
     if stripped in SUPPRESSION or (len(stripped) > 1 and stripped.lower() in SUPPRESSION):
@@ -80,7 +80,7 @@ def _parse_new_text(text: str) -> tuple[float | None, str]:
     return number, marker
 
 
-_PARSED = Memo(_parse_new_text)  # type: ignore[arg-type]
+_PARSED = Memo(_parse_text_once)  # type: ignore[arg-type]
 
 
 def _text_number(text: str) -> float:
@@ -125,6 +125,8 @@ EMPTY, TEXT, NUMBER, YEAR = range(4)  # YEAR: a number that reads as a year (so 
 
 
 class _TypeCodes(dict):
+    """Type -> code; any other type is OTHER (a lookup, not an isinstance chain, per cell)."""
+
     def __missing__(self, kind: type) -> int:
         return OTHER  # bool, dates, anything a reader or a test grid may hold
 

@@ -124,7 +124,14 @@ def _table_observations(grid: Grid, table: Table) -> dict[str, object]:
 _DTYPES: dict[str, type] = {"table": np.int64, "value": float, "is_total": bool}
 _CONSTANT = ("source_file", "sheet", "table", "table_title")
 _DISPLAY = Memo(text)
-_LEADING_SPACES = Memo(lambda label: (len(label) - len(label.lstrip(" "))) // 2)  # type: ignore
+
+
+def _leading_depth(label: str) -> int:
+    """Indentation from leading spaces: two spaces per level."""
+    return (len(label) - len(label.lstrip(" "))) // 2
+
+
+_LEADING_SPACES = Memo(_leading_depth)  # type: ignore[arg-type]
 
 
 def _is_row(rows: list[int], n_rows: int) -> np.ndarray:

@@ -15,10 +15,50 @@ import shutil
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
 
 from sites_common import GAFFERTAPE, USERNAME, Demo, env, files_lost, measure
+
+
+def download_one_zip(folder: Path, megabytes: float) -> dict[str, Any]:
+    """Serve one student whose zip is about ``megabytes`` MB; download it with the CLI."""
+    folder.mkdir(parents=True)
+    # the demo draws each zip at 0.5-1.5 x zip_mb: scale by this seed's factor, from a probe
+    probe = Demo(folder / "probe", students=1, zip_mb=1.0, faults="none", settings=[])
+    factor = probe.truth()["students"][0]["zip"]["size"] / 1e6
+    probe.stop()
+    demo = Demo(folder, students=1, zip_mb=megabytes / factor, faults="none", settings=[])
+    try:
+        ws = folder / "ws"
+        command = [
+            GAFFERTAPE,
+            "--workspace",
+            str(ws),
+            "sites",
+            "download",
+            "--base-url",
+            demo.base_url,
+            "--username",
+            USERNAME,
+            "--quiet",
+        ]
+        run = measure(command, env())
+        truth = demo.truth()
+    finally:
+        demo.stop()
+    if run["returncode"]:
+        print(run["output"][-3000:])
+    size = truth["students"][0]["zip"]["size"]
+    return {
+        "zip_mb": round(size / 1e6, 1),
+        "seconds": round(run["seconds"], 1),
+        "exit": run["returncode"],
+        "peak_rss_mb": round(run["peak_rss_mb"], 1),
+        "files_lost": files_lost(truth, lambda s: ws / "scripts" / s["course"] / s["pi"]),
+        "mb_per_s": round(size / 1e6 / run["seconds"], 1),
+    }
 
 
 def main() -> None:
@@ -26,56 +66,18 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--gb", type=float, default=1.0, help="target zip size in GB")
-    parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="gaffertape-bigzip-"))
     try:
-        # the demo draws each zip at 0.5-1.5 x zip_mb: find the seed's factor with a tiny probe
-        probe = (
-            Demo(tmp / "probe", students=1, zip_mb=1.0, faults="none", settings=[])
-            if (tmp / "probe").mkdir() is None
-            else None
+        baseline = download_one_zip(tmp / "baseline", 1.0)
+        big = download_one_zip(tmp / "big", args.gb * 1000)
+        ratio = big["peak_rss_mb"] / baseline["peak_rss_mb"]
+        print(json.dumps({"baseline (1 MB zip)": baseline, "big zip": big}, indent=1))
+        print(
+            f"\npeak RSS {big['peak_rss_mb']} MB for a {big['zip_mb']:,.0f} MB zip vs "
+            f"{baseline['peak_rss_mb']} MB for a {baseline['zip_mb']} MB zip: "
+            f"{ratio:.2f}x the baseline (target: under 150 MB); files lost {big['files_lost']}"
         )
-        assert probe is not None
-        student = probe.truth()["students"][0]
-        probe.stop()
-        factor = student["zip"]["size"] / 1e6
-        zip_mb = args.gb * 1000 / factor
-        demo = Demo(tmp, students=1, zip_mb=zip_mb, faults="none", settings=[])
-        try:
-            ws = tmp / "ws"
-            run = measure(
-                [
-                    GAFFERTAPE,
-                    "--workspace",
-                    str(ws),
-                    "sites",
-                    "download",
-                    "--base-url",
-                    demo.base_url,
-                    "--username",
-                    USERNAME,
-                    "--quiet",
-                ],
-                env(),
-            )
-            truth = demo.truth()
-            size = truth["students"][0]["zip"]["size"]
-            lost = files_lost(truth, lambda s: ws / "scripts" / s["course"] / s["pi"])
-        finally:
-            demo.stop()
-        result = {
-            "zip_bytes": size,
-            "zip_gb": round(size / 1e9, 3),
-            "seconds": round(run["seconds"], 1),
-            "exit": run["returncode"],
-            "peak_rss_mb": round(run["peak_rss_mb"], 1),
-            "files_lost": lost,
-            "mb_per_s": round(size / 1e6 / run["seconds"], 1),
-        }
-        if run["returncode"]:
-            print(run["output"][-3000:])
-        print(json.dumps(result, indent=1))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

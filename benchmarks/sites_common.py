@@ -9,11 +9,10 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
-
-import psutil
 
 PYTHON = sys.executable
 GAFFERTAPE = str(Path(sys.executable).with_name("gaffertape"))
@@ -79,27 +78,23 @@ class Demo:
 
 
 def measure(args: list[str], env: dict[str, str] | None = None) -> dict[str, Any]:
-    """Run a command; wall time, peak RSS (process + children), exit code, output tail."""
+    """Run a command; wall time, exact peak RSS, exit code and output.
+
+    The peak comes from the kernel (``wait4``'s ``ru_maxrss``, the child's high-water mark), so
+    no short spike between samples can be missed.
+    """
     started = time.monotonic()
     proc = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    ps = psutil.Process(proc.pid)
-    peak = 0
-    import threading
-
     out: list[bytes] = []
     reader = threading.Thread(target=lambda: out.append(proc.stdout.read()), daemon=True)
     reader.start()
-    while proc.poll() is None:
-        try:
-            rss = ps.memory_info().rss + sum(c.memory_info().rss for c in ps.children(True))
-            peak = max(peak, rss)
-        except psutil.Error:
-            pass
-        time.sleep(0.05)
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    seconds = time.monotonic() - started
     reader.join()
     return {
-        "seconds": time.monotonic() - started,
-        "peak_rss_mb": peak / 1e6,
+        "seconds": seconds,
+        "peak_rss_mb": usage.ru_maxrss * 1024 / 1e6,  # Linux reports KiB
         "returncode": proc.returncode,
         "output": b"".join(out).decode(errors="replace"),
     }

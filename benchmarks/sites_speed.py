@@ -79,7 +79,9 @@ def main() -> None:
     parser.add_argument("--faults", default="realistic")
     parser.add_argument("--set", action="append", default=[], help="demo fault override")
     parser.add_argument("--skip-naive", action="store_true")
-    parser.add_argument("--concurrency", type=int, help="gaffertape --concurrency (default: the profile's, 6)")
+    parser.add_argument(
+        "--concurrency", type=int, help="gaffertape --concurrency (default: the profile's)"
+    )
     parser.add_argument(
         "--naive-worker", nargs=2, metavar=("BASE_URL", "OUT"), help=argparse.SUPPRESS
     )

@@ -38,7 +38,7 @@ Status = Annotated[
     ),
 ]
 Delay = Annotated[float | None, typer.Option(help="Base pause before each request, seconds.")]
-Concurrency = Annotated[int | None, typer.Option(help="Parallel connections per host (default 4).")]
+Concurrency = Annotated[int | None, typer.Option(help="Parallel connections per host (default 6).")]
 Rate = Annotated[float | None, typer.Option(help="Max requests per second per host (default 8).")]
 Retries = Annotated[int | None, typer.Option(help="Retries on 5xx/timeouts/resets (default 5).")]
 Username = Annotated[str | None, typer.Option("--username", "-u", help="Site username.")]

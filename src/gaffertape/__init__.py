@@ -22,6 +22,7 @@ _API: dict[str, str] = {
     "collect_marks": "gaffertape.sites.workflows",
     "post_third_marks": "gaffertape.sites.workflows",
     "export_codes": "gaffertape.sites.workflows",
+    "sync": "gaffertape.sites.workflows",
     "load_profile": "gaffertape.sites.profile",
     "tidy_sheets": "gaffertape.sheets.api",
     "tidy_sheet_files": "gaffertape.sheets.api",

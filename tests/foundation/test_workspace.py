@@ -78,3 +78,13 @@ def test_discovery_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
     assert default_root() == (tmp_path / "env").resolve()
     assert default_root(tmp_path / "explicit") == (tmp_path / "explicit").resolve()
     assert open_workspace(tmp_path / "new", create=True).config_path.exists()
+
+
+def test_every_public_api_name_resolves() -> None:
+    import gaffertape
+
+    for name in gaffertape._API:
+        assert getattr(gaffertape, name) is not None, name
+    assert {"get_allocation", "download_scripts", "sync", "tidy_sheets", "write_reports"} <= set(
+        dir(gaffertape)
+    )

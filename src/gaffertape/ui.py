@@ -14,26 +14,38 @@ from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
     Progress,
+    ProgressColumn,
     SpinnerColumn,
+    Task,
     TaskProgressColumn,
     TextColumn,
     TimeElapsedColumn,
     TimeRemainingColumn,
 )
 from rich.table import Table
+from rich.text import Text
 
 console = Console(stderr=True)
 stdout = Console()
 
 
+class RateColumn(ProgressColumn):
+    """Items per second (Rich's own speed column is for bytes)."""
+
+    def render(self, task: Task) -> Text:
+        speed = task.finished_speed or task.speed
+        return Text("-/s" if speed is None else f"{speed:.1f}/s", style="progress.data.speed")
+
+
 def make_progress(*, transient: bool = False) -> Progress:
-    """A progress bar showing count, percentage, rate-derived ETA and elapsed time."""
+    """A progress bar showing count, percentage, rate, ETA, elapsed time and a status field."""
     return Progress(
         SpinnerColumn(),
         TextColumn("[bold]{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
         TaskProgressColumn(),
+        RateColumn(),
         TimeRemainingColumn(),
         TimeElapsedColumn(),
         TextColumn("{task.fields[status]}"),

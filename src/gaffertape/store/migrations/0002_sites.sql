@@ -78,7 +78,7 @@ CREATE TABLE IF NOT EXISTS posts (
     id        INTEGER PRIMARY KEY,
     course    TEXT NOT NULL,
     pi        TEXT NOT NULL,
-    action    TEXT NOT NULL,        -- posted | skipped | dry-run | failed
+    action    TEXT NOT NULL,        -- posted | verified | skipped | dry-run | failed
     marks     TEXT,                 -- JSON {category: mark}
     comments  TEXT,
     code      TEXT,

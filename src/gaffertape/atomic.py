@@ -34,10 +34,3 @@ def write_text_atomic(dest: Path | str, text: str, encoding: str = "utf-8") -> P
     with atomic_write(dest) as tmp:
         tmp.write_text(text, encoding=encoding)
     return Path(dest)
-
-
-def write_bytes_atomic(dest: Path | str, data: bytes) -> Path:
-    """Write ``data`` to ``dest`` atomically and return the destination path."""
-    with atomic_write(dest) as tmp:
-        tmp.write_bytes(data)
-    return Path(dest)

@@ -96,7 +96,7 @@ class Workspace:
         config_path = root / CONFIG_NAME
         if not config_path.exists():
             write_text_atomic(config_path, DEFAULT_CONFIG)
-        workspace = cls.open(root)
+        workspace = cls.open(root)  # opening applies any pending migrations
         for folder in (
             workspace.downloads_dir,
             workspace.scripts_dir,
@@ -104,7 +104,6 @@ class Workspace:
             workspace.logs_dir,
         ):
             folder.mkdir(exist_ok=True)
-        workspace.store.migrate()
         return workspace
 
     @classmethod

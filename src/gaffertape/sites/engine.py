@@ -275,7 +275,6 @@ class SiteSession:
         )
         self._login_lock = threading.Lock()
         self._generation = 0
-        self.logins = 0
         self.requests = 0
         self._count_lock = threading.Lock()
         self.on_request = on_request
@@ -449,7 +448,6 @@ class SiteSession:
                     )
                 if self.is_login_page(result):
                     continue
-                self.logins += 1
                 self._generation += 1
                 log.info("%s: logged in as %s", self.profile.name, self.username)
                 return
@@ -506,17 +504,6 @@ class SiteSession:
             self.login(generation)
             raise SessionExpired(f"{self.profile.name}: session expired during a form post")
         return result
-
-
-def with_relogin(work: Callable[[], Any], attempts: int = 4) -> Any:
-    """Run a unit of work (fetch form, submit), redoing it when the session expired midway."""
-    for attempt in range(attempts):
-        try:
-            return work()
-        except SessionExpired:
-            if attempt == attempts - 1:
-                raise
-    return None
 
 
 def _path(url: str) -> str:

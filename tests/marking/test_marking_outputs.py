@@ -10,6 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from gaffertape.cli import app
+from gaffertape.export import export_table, export_workbook
 from gaffertape.marking import api, charts
 from gaffertape.marking.api import Marking
 from gaffertape.workspace import Workspace
@@ -83,15 +84,15 @@ def test_store_without_marks_table_says_what_to_do(tmp_path) -> None:
 
 
 def test_exports_csv_and_xlsx(data: Marking, tmp_path) -> None:
-    api.export_table(data.flags, tmp_path / "f.csv")
-    api.export_table(data.flags, tmp_path / "f.xlsx")
-    api.export_workbook(api.cohort_report(data), tmp_path / "cohort.xlsx")
+    export_table(data.flags, tmp_path / "f.csv")
+    export_table(data.flags, tmp_path / "f.xlsx")
+    export_workbook(api.cohort_report(data), tmp_path / "cohort.xlsx")
     assert len(pd.read_csv(tmp_path / "f.csv")) == 3
     assert len(pd.read_excel(tmp_path / "f.xlsx", engine="calamine")) == 3
     sheets = pd.ExcelFile(tmp_path / "cohort.xlsx", engine="calamine").sheet_names
     assert sheets == ["scripts", "categories", "markers"]
     with pytest.raises(api.UserError, match="only export"):
-        api.export_table(data.flags, tmp_path / "f.json")
+        export_table(data.flags, tmp_path / "f.json")
 
 
 def test_cli_flags_report_cohort_feedback(tmp_path) -> None:

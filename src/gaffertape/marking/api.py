@@ -15,9 +15,10 @@ import plotly.io as pio
 from plotly.offline import get_plotlyjs
 
 from gaffertape import ui
-from gaffertape.atomic import atomic_write, write_text_atomic
+from gaffertape.atomic import write_text_atomic
 from gaffertape.chromium import find_chromium
 from gaffertape.errors import UserError
+from gaffertape.export import export_table
 from gaffertape.marking import charts, cohort, feedback, pages, report
 from gaffertape.marking.flags import compute_flags, role_table
 from gaffertape.marking.marks import read_marks_file, read_marks_store, validate_marks
@@ -86,28 +87,6 @@ def cohort_report(data: Marking) -> dict[str, pd.DataFrame]:
         "categories": cohort.category_disagreement(data.roles, data.scheme),
         "markers": cohort.marker_bias(data.roles, data.flags, data.scheme),
     }
-
-
-def export_table(df: pd.DataFrame, dest: Path | str) -> Path:
-    """Write a DataFrame as CSV or XLSX (by suffix), atomically."""
-    dest = Path(dest)
-    with atomic_write(dest) as tmp:
-        if dest.suffix.lower() == ".xlsx":
-            df.to_excel(tmp, index=False, engine="openpyxl")
-        elif dest.suffix.lower() == ".csv":
-            df.to_csv(tmp, index=False)
-        else:
-            raise UserError(f"{dest}: can only export .csv or .xlsx")
-    return dest
-
-
-def export_workbook(tables: dict[str, pd.DataFrame], dest: Path | str) -> Path:
-    """Write several DataFrames as sheets of one XLSX workbook, atomically."""
-    dest = Path(dest)
-    with atomic_write(dest) as tmp, pd.ExcelWriter(tmp, engine="openpyxl") as writer:
-        for name, df in tables.items():
-            df.to_excel(writer, sheet_name=name[:31], index=False)
-    return dest
 
 
 def _script_figures(data: Marking, flag: dict, role: dict) -> tuple[str, pd.DataFrame, list]:

@@ -11,6 +11,7 @@ import typer
 from gaffertape import ui
 from gaffertape.cli.context import current_workspace
 from gaffertape.errors import UserError
+from gaffertape.export import export_table, export_workbook
 from gaffertape.marking import api
 from gaffertape.marking.charts import STATIC_FORMATS
 from gaffertape.marking.report import script_report
@@ -43,7 +44,7 @@ def _show(df: pd.DataFrame, fmt: str, export: Path | None) -> None:
     if fmt not in {"table", "csv", "json"}:
         raise UserError(f"--format {fmt!r} is not one of table, csv, json")
     if export:
-        api.export_table(df, export)
+        export_table(df, export)
     ui.print_dataframe(df, fmt=fmt)
 
 
@@ -95,9 +96,9 @@ def cohort_command(source: FromOpt = None, scheme: SchemeOpt = None, out: OutOpt
     tables = api.cohort_report(data)
     folder = _out(out)
     for name, df in tables.items():
-        api.export_table(df, folder / f"cohort_{name}.csv")
+        export_table(df, folder / f"cohort_{name}.csv")
     if xlsx:
-        api.export_workbook(tables, folder / "cohort.xlsx")
+        export_workbook(tables, folder / "cohort.xlsx")
     ui.print_summary("Per-category disagreement", tables["categories"].round(2))
     ui.print_summary("Marker bias vs partners (percentage points; 10 largest, all in the CSV)",
                      tables["markers"].iloc[:10, :6].round(2))
@@ -126,7 +127,7 @@ def feedback_command(source: FromOpt = None, scheme: SchemeOpt = None, out: OutO
     folder = _out(out) / "feedback"
     drafts = api.write_feedback(data, folder)
     if export:
-        api.export_table(drafts, export)
+        export_table(drafts, export)
     ui.print_summary("Feedback drafts", {"scripts": drafts["pi"].nunique(), "folder": folder})
 
 

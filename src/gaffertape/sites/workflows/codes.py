@@ -8,8 +8,7 @@ from typing import Any
 
 import pandas as pd
 
-from gaffertape.atomic import atomic_write
-from gaffertape.errors import UserError
+from gaffertape.export import export_table
 from gaffertape.sites import parse
 from gaffertape.sites.engine import SiteSession
 from gaffertape.sites.profile import Submission
@@ -94,12 +93,4 @@ def export_codes(
             " USING (course, pi) ORDER BY s.course, s.pi"
         )
     codes = codes[[c for c in ("course", "pi", "name", "code") if c in codes.columns]]
-    suffix = dest.suffix.lower()
-    if suffix not in {".csv", ".xlsx"}:
-        raise UserError(f"cannot export codes to {dest}", hint="use a .csv or .xlsx file name")
-    with atomic_write(dest) as tmp:
-        if suffix == ".csv":
-            codes.to_csv(tmp, index=False)
-        else:
-            codes.to_excel(tmp, index=False, engine="openpyxl")
-    return dest
+    return export_table(codes, dest, sheet_name="codes")

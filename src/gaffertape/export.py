@@ -1,0 +1,80 @@
+"""One writer for every table gaffertape exports (CSV and XLSX), safe to open in a spreadsheet.
+
+Data comes from remote sites and user files, so any text cell may be hostile: a marker name such
+as ``=HYPERLINK(...)`` would run as a live formula when the export is opened. Following the OWASP
+CSV-injection guidance, every text cell that starts with ``= + - @`` (or a tab or carriage
+return) is written with a leading apostrophe, which spreadsheets show as plain text. Every
+capability exports through :func:`export_table` / :func:`export_workbook`, never ``to_csv`` or
+``to_excel`` directly, so the rule holds everywhere.
+
+CSV is written as UTF-8 with a byte-order mark, so Excel opens accents intact and pandas reads
+it unchanged. XLSX gets a frozen bold header row and column widths that fit the data.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from gaffertape.atomic import atomic_write
+from gaffertape.errors import UserError
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+MAX_COLUMN_WIDTH = 60
+
+
+def neutralise_cell(value: object) -> object:
+    """A text value that a spreadsheet would run as a formula, made inert; others unchanged."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def neutralise(df: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``df`` whose text cells cannot be taken for formulas."""
+    safe = df.copy()
+    for column in safe.columns:
+        if safe[column].dtype == object or pd.api.types.is_string_dtype(safe[column]):
+            safe[column] = safe[column].map(neutralise_cell)
+    safe.columns = [neutralise_cell(str(c)) for c in safe.columns]
+    return safe
+
+
+def export_table(df: pd.DataFrame, dest: Path | str, *, sheet_name: str = "data") -> Path:
+    """Write a DataFrame as CSV or XLSX (by suffix), atomically and formula-safe."""
+    dest = Path(dest)
+    suffix = dest.suffix.lower()
+    if suffix == ".xlsx":
+        return export_workbook({sheet_name: df}, dest)
+    if suffix != ".csv":
+        raise UserError(f"{dest}: can only export .csv or .xlsx", hint="change the file suffix")
+    with atomic_write(dest) as tmp:
+        neutralise(df).to_csv(tmp, index=False, encoding="utf-8-sig")
+    return dest
+
+
+def export_workbook(tables: dict[str, pd.DataFrame], dest: Path | str) -> Path:
+    """Write several DataFrames as sheets of one XLSX workbook, atomically and formula-safe."""
+    dest = Path(dest)
+    with atomic_write(dest) as tmp, pd.ExcelWriter(tmp, engine="openpyxl") as writer:
+        for name, df in tables.items():
+            sheet = name[:31]
+            neutralise(df).to_excel(writer, sheet_name=sheet, index=False)
+            _format_sheet(writer.sheets[sheet], df)
+    return dest
+
+
+def _format_sheet(sheet: object, df: pd.DataFrame) -> None:
+    """Freeze and embolden the header row and size each column to its longest value."""
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    sheet.freeze_panes = "A2"  # type: ignore[attr-defined]
+    for cell in sheet[1]:  # type: ignore[index]
+        cell.font = Font(bold=True)
+    for position, column in enumerate(df.columns, start=1):
+        lengths = df[column].astype(str).str.len()
+        longest = max(len(str(column)), int(lengths.max()) if len(lengths) else 0)
+        width = min(longest + 2, MAX_COLUMN_WIDTH)
+        sheet.column_dimensions[get_column_letter(position)].width = width  # type: ignore[attr-defined]

@@ -18,7 +18,8 @@ def test_tidy_to_parquet_csv_and_store(compound_xlsx: Path, tmp_path: Path) -> N
     assert result.exit_code == 0, result.output
     parquet = duckdb.read_parquet(str(out)).df()
     assert len(parquet) == 19
-    assert {"source_file", "cell", "row_header", "column_header", "value", "flags"} <= set(parquet)
+    columns = {"source_file", "cell", "row_header", "column_header", "value", "value_flags"}
+    assert columns <= set(parquet)
     store = Store(ws / "gaffertape.db")
     assert store.query_df("select count(*) n from sheet_observations")["n"][0] == 19
     again = runner.invoke(app, ["-w", str(ws), "sheets", "tidy", str(compound_xlsx), "--store"])

@@ -27,7 +27,7 @@ def test_recipe_matches_by_fingerprint_despite_drift(compound_xlsx: Path, shifte
 
 def test_drifted_release_gives_the_same_observations(compound_xlsx: Path,
                                                      shifted_xlsx: Path) -> None:
-    cols = ["row_header", "column_header", "sub_table", "value", "flags"]
+    cols = ["row_header", "column_header", "sub_table", "value", "value_flags"]
     a, b = api.tidy(compound_xlsx)[cols], api.tidy(shifted_xlsx)[cols]
     assert a.equals(b)
 

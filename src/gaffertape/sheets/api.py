@@ -6,6 +6,7 @@ recorded (see :func:`tidy_files`) and the other files carry on.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from gaffertape.errors import UserError
+from gaffertape.sheets.coverage import OBSERVATION, REASONS, cell_accounts
 from gaffertape.sheets.detect import detect
 from gaffertape.sheets.grid import Grid
 from gaffertape.sheets.layout import SheetLayout
@@ -21,14 +23,29 @@ from gaffertape.sheets.recipes import Recipe, apply_recipes, load_recipes
 from gaffertape.sheets.records import name_records, records_grid
 from gaffertape.sheets.tidy import COLUMNS, observation_columns, to_frame
 
+FLAGS = "value_flags"
+"""The output column with each value's marker (``*``, ``[x]``, ``text``...). Not ``flags``,
+which attribute access cannot reach: ``DataFrame.flags`` is a pandas property."""
+OUTPUT_COLUMNS = [FLAGS if name == "flags" else name for name in COLUMNS]
+
 
 @dataclass
 class TidyResult:
-    """The combined observations plus one error line per file that could not be read."""
+    """The combined observations, one error line per file that could not be read, and per file
+    what became of its filled cells (see :mod:`gaffertape.sheets.coverage`)."""
 
     data: pd.DataFrame
     errors: dict[str, str] = field(default_factory=dict)
     files: int = 0
+    cells: dict[str, Counter[str]] = field(default_factory=dict)
+
+    def per_file(self) -> pd.DataFrame:
+        """One row per file: filled cells, observations, and the cells not emitted by reason."""
+        rows = [{"file": name, "cells": sum(counts.values()),
+                 OBSERVATION: counts.get(OBSERVATION, 0),
+                 **{reason: counts.get(reason, 0) for reason in REASONS}}
+                for name, counts in self.cells.items()]
+        return pd.DataFrame(rows, columns=["file", "cells", OBSERVATION, *REASONS])
 
 
 def expand_paths(paths: Iterable[Path | str]) -> list[Path]:
@@ -59,8 +76,19 @@ def layouts(path: Path | str,
 
 def tidy_file(path: Path | str, recipes: list[Recipe] | None = None) -> pd.DataFrame:
     """Long-form observations of one workbook (raises UserError if it cannot be read)."""
-    return to_frame([part for grid, layout in layouts(path, recipes)
-                     for part in observation_columns(grid, layout)])
+    return _tidy_file(path, recipes)[0]
+
+
+def _tidy_file(path: Path | str,
+               recipes: list[Recipe] | None) -> tuple[pd.DataFrame, Counter[str]]:
+    """The observations, and the file's filled cells counted by what became of them."""
+    parts, counts = [], Counter[str]()
+    for grid, layout in layouts(path, recipes):
+        parts += observation_columns(grid, layout)
+        counts += cell_accounts(grid, layout)
+    frame = to_frame(parts)
+    frame.columns = OUTPUT_COLUMNS  # renamed in place: no copy of a million-row frame
+    return frame, counts
 
 
 def tidy_files(paths: Iterable[Path | str], *, recipes: Path | str | None = None,
@@ -69,16 +97,18 @@ def tidy_files(paths: Iterable[Path | str], *, recipes: Path | str | None = None
     loaded = load_recipes(recipes) if recipes else None
     files = expand_paths(paths)
     frames, errors = [], {}
+    cells: dict[str, Counter[str]] = {}
     for path in files:
         try:
-            frames.append(tidy_file(path, loaded))
+            frame, cells[str(path)] = _tidy_file(path, loaded)
+            frames.append(frame)
             status = "ok"
         except UserError as exc:
             errors[str(path)] = exc.one_line()
             status = "error"
         if on_file:
             on_file(path, status)
-    return TidyResult(_concat(frames), errors, len(files))
+    return TidyResult(_concat(frames), errors, len(files), cells)
 
 
 def tidy(*paths: Path | str, recipes: Path | str | None = None) -> pd.DataFrame:
@@ -128,7 +158,9 @@ def pivot_wide(group: pd.DataFrame) -> pd.DataFrame:
 
 def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
     frames = [f for f in frames if not f.empty]
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=COLUMNS)
+    if frames:
+        return pd.concat(frames, ignore_index=True)
+    return pd.DataFrame(columns=OUTPUT_COLUMNS)
 
 
 # names registered in gaffertape._API (``gaffertape.tidy_sheets(...)``)

@@ -15,8 +15,9 @@ import typer
 from gaffertape import ui
 from gaffertape.atomic import write_text_atomic
 from gaffertape.errors import UserError
-from gaffertape.sheets.api import TidyResult, expand_paths, layouts, tidy_files, wide
-from gaffertape.sheets.export import write_frame, write_store, write_wide
+from gaffertape.sheets.api import FLAGS, TidyResult, expand_paths, layouts, tidy_files, wide
+from gaffertape.sheets.coverage import REASONS, not_emitted_text
+from gaffertape.sheets.export import check_destination, write_frame, write_store, write_wide
 from gaffertape.sheets.inspect_html import render, summary_rows
 from gaffertape.sheets.recipes import load_recipes
 
@@ -24,9 +25,10 @@ app = typer.Typer(help="Sheets: messy workbooks -> long-form data with provenanc
                   no_args_is_help=True)
 
 Paths = Annotated[list[Path], typer.Argument(help="Workbooks (.xlsx .xls .ods .csv) or folders.")]
-OutFile = Annotated[Path | None, typer.Option("--out", "-o", help="data.csv or data.parquet")]
+OutFile = Annotated[Path | None, typer.Option("--out", "-o",
+                                              help="data.parquet, data.csv or data.xlsx")]
 OutDir = Annotated[Path, typer.Option("--out", "-o", help="Folder for one file per table.")]
-_WHERE = "use --out data.parquet, --out data.csv or --store"
+_WHERE = "use --out data.parquet, --out data.csv, --out data.xlsx or --store"
 Recipes = Annotated[Path | None, typer.Option("--recipes", "-r", help="TOML recipe file.")]
 
 
@@ -48,15 +50,43 @@ def _run(paths: list[Path], recipes: Path | None) -> TidyResult:
 
 def _finish(result: TidyResult, written: str) -> None:
     data = result.data
+    per_file = result.per_file()
+    if len(per_file):
+        ui.print_summary("Cells per file (filled cells: observations, or why not)", per_file)
+    totals = per_file[list(REASONS)].sum().to_dict() if len(per_file) else {}
     ui.print_summary("Sheets", {
         "files": result.files, "failed": len(result.errors),
         "tables": data.groupby(["source_file", "sheet", "table"]).ngroups if len(data) else 0,
         "observations": len(data),
-        "flagged": int((data["flags"].astype(str) != "").sum()) if len(data) else 0,
+        "flagged": int((data[FLAGS].astype(str) != "").sum()) if len(data) else 0,
+        "cells not emitted": not_emitted_text(totals),
         "written": written,
     })
     if result.errors:
         raise typer.Exit(1)
+
+
+def _write_out(result: TidyResult, out: Path) -> str:
+    """Write the observations to ``out``, unless that would replace earlier output with worse.
+
+    No observations: nothing is written. Some files failed and ``out`` already exists: the
+    earlier file is kept and this run's result goes beside it (``data.partial.parquet``), so a
+    run that failed never replaces good output.
+    """
+    if result.data.empty:
+        kept = f"{out} left as it was" if out.exists() else f"{out} not created"
+        _warn(f"no observations, so nothing written ({kept})")
+        return f"nothing ({kept})"
+    if result.errors and out.exists():
+        partial = out.with_name(f"{out.stem}.partial{out.suffix}")
+        _warn(f"{len(result.errors)} file(s) failed: {out} left as it was; this run's "
+              f"observations are in {partial}")
+        return str(write_frame(result.data, partial))
+    return str(write_frame(result.data, out))
+
+
+def _warn(message: str) -> None:
+    ui.console.print(f"[yellow]warning:[/yellow] {message}", highlight=False, soft_wrap=True)
 
 
 @app.command("tidy")
@@ -69,12 +99,14 @@ def tidy_command(
     """Detect tables and write one long-form dataset (one observation per row)."""
     if out is None and not store:
         raise UserError("say where to write", hint=_WHERE)
+    if out is not None:
+        check_destination(out)  # fail fast, before reading anything
     if recipes:
-        load_recipes(recipes)  # fail fast on a bad recipe file, before reading anything
+        load_recipes(recipes)
     result = _run(paths, recipes)
     written = []
     if out is not None:
-        written.append(str(write_frame(result.data, out)))
+        written.append(_write_out(result, out))
     if store:
         from gaffertape.cli.context import current_workspace
 

@@ -1,4 +1,13 @@
-"""Writing results: CSV or Parquet (atomically), or the workspace store."""
+"""Writing results: CSV, XLSX or Parquet (atomically), or the workspace store.
+
+CSV and XLSX go through the one formula-safe writer, :mod:`gaffertape.export`: cell texts come
+from other people's workbooks, and ``=HYPERLINK(...)`` must stay text when the output is opened
+in a spreadsheet. Parquet is for analysis tools, which never run formulas, so it keeps every
+text exactly as read. Read it back without pyarrow through DuckDB (already a dependency)::
+
+    import duckdb
+    data = duckdb.read_parquet("data.parquet").df()
+"""
 
 from __future__ import annotations
 
@@ -10,22 +19,35 @@ import pandas as pd
 
 from gaffertape.atomic import atomic_write
 from gaffertape.errors import UserError
+from gaffertape.export import export_table
 from gaffertape.store import Store
 
-FORMATS = {".csv", ".parquet"}
+FORMATS = {".csv", ".parquet", ".xlsx"}
+XLSX_MAX_ROWS = 1_048_576 - 1  # one row is the header
+
+
+def check_destination(dest: Path) -> None:
+    """Fail before a long run, not after it, on an output that cannot be written."""
+    suffix = dest.suffix.lower()
+    if suffix not in FORMATS:
+        raise UserError(f"{dest}: unknown output format {suffix!r}",
+                        hint="use .parquet, .csv or .xlsx")
+    if dest.is_dir():
+        raise UserError(f"{dest}: is a folder", hint="give a file name, e.g. data.parquet")
 
 
 def write_frame(data: pd.DataFrame, dest: Path) -> Path:
-    """Write ``data`` as CSV or Parquet, chosen by the destination's suffix."""
+    """Write ``data`` as Parquet, CSV or XLSX, chosen by the destination's suffix."""
+    check_destination(dest)
     suffix = dest.suffix.lower()
-    if suffix not in FORMATS:
-        raise UserError(f"{dest}: unknown output format {suffix!r}", hint="use .csv or .parquet")
-    with atomic_write(dest) as tmp:
-        if suffix == ".csv":
-            data.to_csv(tmp, index=False)
-        else:
+    if suffix == ".parquet":
+        with atomic_write(dest) as tmp:
             write_parquet(data, tmp)
-    return dest
+        return dest
+    if suffix == ".xlsx" and len(data) > XLSX_MAX_ROWS:
+        raise UserError(f"{dest}: {len(data):,} rows do not fit in one Excel sheet "
+                        f"({XLSX_MAX_ROWS:,} at most)", hint="use --out data.parquet or .csv")
+    return export_table(data, dest, sheet_name="observations")
 
 
 def write_parquet(data: pd.DataFrame, dest: Path) -> None:

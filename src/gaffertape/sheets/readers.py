@@ -7,6 +7,7 @@ Every failure becomes a :class:`UserError` naming the file, so a folder run can 
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 from itertools import chain
@@ -16,6 +17,7 @@ import numpy as np
 from python_calamine import CalamineWorkbook
 
 from gaffertape.errors import UserError
+from gaffertape.sheets.bounds import check_workbook
 from gaffertape.sheets.grid import Grid, from_cells, from_rows, rectangular
 from gaffertape.sheets.ods_merges import ods_merges
 
@@ -43,17 +45,58 @@ def read_grids(path: Path | str) -> list[Grid]:
 
 
 def _read_csv(path: Path) -> Grid:
-    raw = path.read_bytes()
-    text = raw.decode("utf-8-sig", errors="replace")
+    text = decode_text(path, path.read_bytes())
     try:
         dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(text[:4096], ",;\t|")
     except csv.Error:
         dialect = csv.excel
-    rows: list[list[object]] = [list(r) for r in csv.reader(io.StringIO(text), dialect)]
+    # a field may be as long as the file (the default limit, 128 KiB, stopped whole folder runs)
+    csv.field_size_limit(max(MAX_BYTES, csv.field_size_limit()))
+    reader = csv.reader(io.StringIO(text, newline=""), dialect)
+    try:
+        rows: list[list[object]] = [list(r) for r in reader]
+    except csv.Error as exc:
+        raise UserError(f"{path} line {reader.line_num}: cannot read as CSV: {exc}",
+                        hint="check the quoting on that line, or re-save the file") from exc
     return from_rows(rows, source=str(path), sheet=path.stem)
 
 
+_BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+         (codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
+         (codecs.BOM_UTF16_BE, "utf-16"))
+
+
+def decode_text(path: Path, raw: bytes) -> str:
+    """The text of a file in whatever encoding it was saved in: its byte-order mark, else UTF-8,
+    else what charset-normalizer finds (Latin-1, Windows-1252, UTF-16 without a BOM, ...).
+
+    Nothing is ever decoded with replacement characters: a file no encoding fits is refused.
+    """
+    encoding = next((name for bom, name in _BOMS if raw.startswith(bom)), None)
+    if encoding is None:
+        try:
+            return raw.decode("utf-8")
+        except UnicodeDecodeError:
+            encoding = _detect_encoding(raw)
+    if encoding is not None:
+        try:
+            return raw.decode(encoding)
+        except (UnicodeDecodeError, LookupError):
+            pass
+    raise UserError(f"{path}: cannot tell its text encoding (not UTF-8, UTF-16 or a legacy "
+                    "code page charset-normalizer recognises)",
+                    hint="save it again as CSV UTF-8")
+
+
+def _detect_encoding(raw: bytes) -> str | None:
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(raw).best()  # it samples the bytes itself, so this is fast on any size
+    return best.encoding if best is not None else None
+
+
 def _read_workbook(path: Path, suffix: str) -> list[Grid]:
+    check_workbook(path, suffix, MAX_CELLS)  # before calamine allocates anything
     try:
         workbook = CalamineWorkbook.from_path(str(path))
         names = workbook.sheet_names

@@ -350,20 +350,28 @@ def sync(
             "scripts": ws.scripts_dir,
         },
     )
-    failed = pd.concat(
-        [
-            f
-            for f in (out["download"], out["codes"], fetch)
-            if not f.empty and "result" in f.columns
-        ],
-        ignore_index=True,
-    )
     _finish(
-        failed[failed["result"] == "failed"] if not failed.empty else failed,
+        failures_per_student({"download": out["download"], "codes": out["codes"], "marks": fetch}),
         "Failures",
         "sync",
         options=opts,
     )
+
+
+def failures_per_student(steps: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """One row per student who failed in any step, the steps' errors joined: a student locked
+    out of three steps is one failure, not three."""
+    failed = [
+        frame.loc[frame["result"] == "failed", ["course", "pi", "error"]].assign(step=step)
+        for step, frame in steps.items()
+        if not frame.empty and "result" in frame.columns
+    ]
+    if not failed or all(f.empty for f in failed):
+        return pd.DataFrame(columns=["course", "pi", "result", "error"])
+    rows = pd.concat(failed, ignore_index=True)
+    rows["error"] = rows["step"] + ": " + rows["error"].fillna("").astype(str)
+    grouped = rows.groupby(["course", "pi"], sort=True)["error"].agg("; ".join).reset_index()
+    return grouped.assign(result="failed")[["course", "pi", "result", "error"]]
 
 
 @app.command()

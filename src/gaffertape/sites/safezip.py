@@ -3,7 +3,12 @@
 * integrity: the central directory parses and every entry's CRC-32 checks (as it is extracted;
   :func:`verify_zip` does the same without extracting);
 * refused entries: absolute paths, drive letters, ``..`` components, symlinks and other
-  non-regular files (they are listed, never written);
+  non-regular files, and any entry the file system will not take (they are listed with the
+  reason, never written); the rest of the zip is still extracted;
+* clashes renamed deterministically: a second entry of the same name, or a file where another
+  entry needs a folder, becomes ``name~2.ext`` (``~3``...), and a name part longer than the
+  file system's 255 bytes is shortened with a hash of the original; each is listed in
+  ``renamed``;
 * bounded: total uncompressed size and per-entry compression ratio, counted on the bytes
   actually written (a lying header cannot get past it);
 * streamed: entries are copied in chunks, so memory stays flat whatever the zip's size;
@@ -12,6 +17,7 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import shutil
@@ -22,14 +28,20 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 CHUNK = 256 * 1024
+NAME_MAX = 255  # bytes in one file or folder name, on every common file system
 
 
 class UnsafeZip(Exception):
     """The zip is corrupt or breaks a bound; nothing was extracted."""
 
 
-class ZipLimitExceeded(UnsafeZip):
-    """The zip breaks a bound (size, ratio, entry count): downloading it again will not help."""
+class ZipContentError(UnsafeZip):
+    """The failure is in what the zip holds, not in its transfer: downloading it again will
+    give the same zip, so it is not retried."""
+
+
+class ZipLimitExceeded(ZipContentError):
+    """The zip breaks a bound (size, ratio, entry count)."""
 
 
 @dataclass
@@ -43,6 +55,9 @@ class ExtractedFile:
 class Extraction:
     files: list[ExtractedFile] = field(default_factory=list)
     rejected: list[str] = field(default_factory=list)
+    """Entries not written, each as ``name (reason)``."""
+    renamed: list[tuple[str, str]] = field(default_factory=list)
+    """(name in the zip, name written) of entries renamed to avoid a clash."""
 
 
 def verify_zip(path: Path) -> None:
@@ -70,6 +85,61 @@ def _safe_name(info: zipfile.ZipInfo) -> str | None:
     return "/".join(p for p in parts if p != ".")
 
 
+def _short_part(part: str) -> str:
+    """A name part cut to :data:`NAME_MAX` bytes, keeping its extension and made unique by a
+    hash of the whole part."""
+    if len(part.encode()) <= NAME_MAX:
+        return part
+    stem, dot, ext = part.rpartition(".")
+    if not dot or len(ext.encode()) > 16:
+        stem, ext = part, ""
+    tag = "~" + hashlib.sha256(part.encode()).hexdigest()[:12] + (f".{ext}" if ext else "")
+    keep = stem.encode()[: NAME_MAX - len(tag.encode())].decode(errors="ignore")
+    return keep + tag
+
+
+def _numbered(name: str, n: int) -> str:
+    """``report.pdf`` -> ``report~2.pdf``."""
+    folder, _, base = name.rpartition("/")
+    stem, dot, ext = base.rpartition(".")
+    base = f"{stem}~{n}.{ext}" if dot and stem else f"{base}~{n}"
+    return f"{folder}/{base}" if folder else base
+
+
+def plan_names(infos: list[zipfile.ZipInfo]) -> tuple[dict[int, str], list[str],
+                                                      list[tuple[str, str]]]:
+    """Where each entry goes: {entry index: safe relative path}, the refused entries, and the
+    renamed ones. Decided from the names alone, before anything is written, so the result is
+    the same whatever order the file system would have failed in."""
+    wanted: dict[int, str] = {}
+    rejected: list[str] = []
+    for index, info in enumerate(infos):
+        name = _safe_name(info)
+        if name is None:
+            rejected.append(f"{info.filename} (unsafe path or not a regular file)")
+            continue
+        wanted[index] = "/".join(_short_part(p) for p in name.split("/"))
+    folders = {n for i, n in wanted.items() if infos[i].is_dir()}
+    for name in wanted.values():
+        folders.update(str(parent) for parent in PurePosixPath(name).parents if str(parent) != ".")
+    taken = set(folders)
+    placed: dict[int, str] = {}
+    renamed: list[tuple[str, str]] = []
+    for index, name in wanted.items():
+        if infos[index].is_dir():
+            placed[index] = name
+            continue
+        final, n = name, 1
+        while final in taken:
+            n += 1
+            final = _numbered(name, n)
+        taken.add(final)
+        placed[index] = final
+        if final != infos[index].filename:
+            renamed.append((infos[index].filename, final))
+    return placed, rejected, renamed
+
+
 def safe_extract(
     zip_path: Path,
     dest: Path,
@@ -89,34 +159,31 @@ def safe_extract(
             infos = zf.infolist()
             if len(infos) > max_files:
                 raise ZipLimitExceeded(f"{len(infos)} entries (limit {max_files})")
-            for info in infos:
-                name = _safe_name(info)
-                if name is None:
-                    result.rejected.append(info.filename)
+            placed, result.rejected, result.renamed = plan_names(infos)
+            for index, name in placed.items():
+                info = infos[index]
+                try:
+                    if info.is_dir():
+                        (tmp / name).mkdir(parents=True, exist_ok=True)
+                        continue
+                    target = tmp / name
+                    if not target.resolve().is_relative_to(tmp.resolve()):
+                        result.rejected.append(f"{info.filename} (outside the folder)")
+                        continue
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    limit = max(info.compress_size, 1) * max_ratio + 1024 * 1024
+                    size, sha256 = _copy_entry(zf, info, target, limit, max_total - total,
+                                               max_ratio, max_total)
+                except (RuntimeError, NotImplementedError) as exc:  # encrypted, odd compression
+                    result.rejected.append(f"{info.filename} ({exc})")
                     continue
-                if info.is_dir():
-                    (tmp / name).mkdir(parents=True, exist_ok=True)
+                except OSError as exc:
+                    if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EIO):
+                        raise  # the disk, not the entry: stop and say so
+                    result.rejected.append(f"{info.filename} ({exc.strerror or exc})")
                     continue
-                target = (tmp / name).resolve()
-                if not target.is_relative_to(tmp.resolve()):
-                    result.rejected.append(info.filename)
-                    continue
-                target.parent.mkdir(parents=True, exist_ok=True)
-                limit = max(info.compress_size, 1) * max_ratio + 1024 * 1024
-                digest, size = hashlib.sha256(), 0
-                with zf.open(info) as src, open(target, "xb") as out:
-                    while chunk := src.read(CHUNK):
-                        size += len(chunk)
-                        total += len(chunk)
-                        if size > limit:
-                            raise ZipLimitExceeded(
-                                f"entry {name!r} expands more than {max_ratio:g}x"
-                            )
-                        if total > max_total:
-                            raise ZipLimitExceeded(f"more than {max_total} bytes uncompressed")
-                        digest.update(chunk)
-                        out.write(chunk)
-                result.files.append(ExtractedFile(name, size, digest.hexdigest()))
+                total += size
+                result.files.append(ExtractedFile(name, size, sha256))
         if dest.exists():
             old = dest.with_name(f".{dest.name}.old")
             shutil.rmtree(old, ignore_errors=True)
@@ -132,3 +199,21 @@ def safe_extract(
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return result
+
+
+def _copy_entry(zf: zipfile.ZipFile, info: zipfile.ZipInfo, target: Path, limit: float,
+                room: int, max_ratio: float, max_total: int) -> tuple[int, str]:
+    """Stream one entry to ``target`` (which must not exist), counting the bytes written
+    against the entry's ratio ``limit`` and the ``room`` left under the total bound; returns
+    (size, SHA-256)."""
+    digest, size = hashlib.sha256(), 0
+    with zf.open(info) as src, open(target, "xb") as out:
+        while chunk := src.read(CHUNK):
+            size += len(chunk)
+            if size > limit:
+                raise ZipLimitExceeded(f"entry {info.filename!r} expands more than {max_ratio:g}x")
+            if size > room:
+                raise ZipLimitExceeded(f"more than {max_total} bytes uncompressed")
+            digest.update(chunk)
+            out.write(chunk)
+    return size, digest.hexdigest()

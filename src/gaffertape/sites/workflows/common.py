@@ -21,7 +21,7 @@ from gaffertape.credentials import get_password
 from gaffertape.errors import UserError
 from gaffertape.sites.engine import SessionExpired, SiteError, SiteLocked, SiteSession
 from gaffertape.sites.profile import Politeness, Profile, load_profile
-from gaffertape.sites.safezip import UnsafeZip, ZipLimitExceeded
+from gaffertape.sites.safezip import UnsafeZip, ZipContentError
 from gaffertape.workspace import Workspace, open_workspace
 
 log = logging.getLogger("gaffertape.sites")
@@ -229,8 +229,8 @@ def redo_unit(session: SiteSession, work: Callable[[], Any]) -> tuple[Any, int]:
         attempt += 1
         try:
             return work(), attempt
-        except (SiteLocked, ZipLimitExceeded):
-            raise
+        except (SiteLocked, ZipContentError):
+            raise  # downloading again would not help
         except (SessionExpired, SiteError, UnsafeZip) as exc:
             if attempt > session.retry.retries:
                 raise

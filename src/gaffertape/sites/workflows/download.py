@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from collections.abc import Iterable
 from functools import partial
 from pathlib import Path
@@ -76,6 +77,7 @@ def download_scripts(
     failed (with ``error``).
     """
     ws = as_workspace(workspace)
+    remove_leftovers(ws)
     with open_sites(ws, sites, politeness, overrides) as site:
         chosen = allocated_students(
             ws, site, course=course, pis=pis, status=status, progress=progress
@@ -105,6 +107,23 @@ def download_scripts(
         if frame.empty:
             return pd.DataFrame(columns=["course", "pi", "result", "files", "bytes", "error"])
         return frame.sort_values(["course", "pi"]).reset_index(drop=True)
+
+
+def remove_leftovers(ws: Workspace) -> list[Path]:
+    """Delete what a run killed mid-way left behind: ``downloads/<course>/.PI.zip.part``
+    files and ``scripts/<course>/.PI.xxxx.part/`` (or ``.PI.old/``) folders of a half-done
+    extraction. Runs at the start of every download, under the workspace's per-site lock, so
+    no other run is using them."""
+    leftovers = [*ws.downloads_dir.glob("*/.*.part"), *ws.scripts_dir.glob("*/.*.part"),
+                 *ws.scripts_dir.glob("*/.*.old")]
+    for path in leftovers:
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+    if leftovers:
+        log.info("removed %d leftover(s) of an interrupted run", len(leftovers))
+    return leftovers
 
 
 def _skipped(item: dict[str, Any], manifest: dict[str, Any]) -> dict[str, Any]:
@@ -258,19 +277,28 @@ def download_student(
         rejected=json.dumps(extraction.rejected) if extraction.rejected else None,
     )
     _write_manifest(ws, manifest, extraction.files)
-    if extraction.rejected:
-        log.warning("%s %s: refused unsafe zip entries %s", course, pi, extraction.rejected)
+    notes = extraction_notes(extraction)
+    if notes:
+        log.warning("%s %s: %s", course, pi, notes)
     return {
         **student_columns(item),
-        "result": "downloaded",
+        "result": "downloaded, entries refused" if extraction.rejected else "downloaded",
         "files": len(extraction.files),
         "bytes": download.size,
-        "error": (
-            f"refused unsafe entries: {', '.join(extraction.rejected)}"
-            if extraction.rejected
-            else None
-        ),
+        "error": notes,
     }
+
+
+def extraction_notes(extraction: Extraction) -> str | None:
+    """What the user must know about an extraction: entries refused, entries renamed."""
+    notes = []
+    if extraction.rejected:
+        notes.append(f"refused {len(extraction.rejected)} zip entries: "
+                     + "; ".join(extraction.rejected))
+    if extraction.renamed:
+        notes.append(f"renamed {len(extraction.renamed)} clashing entries: "
+                     + "; ".join(f"{a} -> {b}" for a, b in extraction.renamed))
+    return ". ".join(notes) or None
 
 
 def _fetch_once(

@@ -26,6 +26,7 @@ from gaffertape.sites.workflows.download import (
     download_scripts,
     download_student,
     record_download_failure,
+    remove_leftovers,
     verified_downloads,
 )
 from gaffertape.sites.workflows.marks import collect_marks, fetch_marks, outdated_marks
@@ -46,6 +47,7 @@ def sync(
     """Allocation, then per student (pipelined on the same workers) the download with its code
     and the marks page; then a pass of each workflow for anything still missing or failed."""
     ws = as_workspace(workspace)
+    remove_leftovers(ws)
     selection = {"course": course, "pis": pis, "status": status}
     with open_sites(ws, sites, politeness, overrides) as site:
         out = {"allocation": get_allocation(ws, course=course, sites=site, progress=progress)}
@@ -71,7 +73,8 @@ def sync(
                 submissions,
                 progress=progress,
             )
-        out["download"] = download_scripts(ws, **selection, sites=site, progress=progress)
+        second = download_scripts(ws, **selection, sites=site, progress=progress)
+        out["download"] = downloads_this_run(out.get("pipeline"), second)
         out["codes"] = collect_codes(ws, **selection, sites=site, progress=progress)
         out["marks"] = collect_marks(ws, **selection, sites=site, progress=progress)
         return out
@@ -85,14 +88,35 @@ def _sync_student(
     item: dict[str, Any],
 ) -> dict[str, Any]:
     """Whichever of download and marks the student needs. A failed download is noted and the
-    marks are still fetched: the second pass of ``sync`` retries the download."""
+    marks are still fetched: the second pass of ``sync`` retries the download. The row is the
+    download's own result row when one was made (what the summary counts)."""
     row = {**student_columns(item), "result": "ok", "error": None}
     if item["_download"]:
         try:
-            download_student(ws, submissions, item)
+            row = download_student(ws, submissions, item)
         except (SiteError, UnsafeZip, OSError) as exc:
             row.update(result="failed", error=f"download: {exc}")
             record_download_failure(ws, item["course"], item["pi"], str(exc))
     if item["_marks"]:
         fetch_marks(ws, marks_session, marks_spec, item)
     return row
+
+
+def downloads_this_run(pipeline: pd.DataFrame | None, second: pd.DataFrame) -> pd.DataFrame:
+    """One row per student saying what happened to their download in this whole run.
+
+    The second pass finds the pipeline's downloads verified on disk and reports them
+    "skipped (verified)"; what happened to them is the pipeline's row (downloaded, entries
+    refused, no submission). A failed pipeline download is replaced by the second pass's
+    retry.
+    """
+    if pipeline is None or pipeline.empty or second.empty:
+        return second
+    done = pipeline[pipeline["result"].isin(_DOWNLOAD_RESULTS)].set_index(["course", "pi"])
+    rows = second.set_index(["course", "pi"])
+    redone = rows.index.isin(done.index) & (rows["result"] == "skipped (verified)").to_numpy()
+    merged = pd.concat([rows[~redone], done.loc[rows.index[redone]]])
+    return merged.reset_index().sort_values(["course", "pi"]).reset_index(drop=True)
+
+
+_DOWNLOAD_RESULTS = ("downloaded", "downloaded, entries refused", "no submission")

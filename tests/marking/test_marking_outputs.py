@@ -18,9 +18,9 @@ from gaffertape.workspace import Workspace
 from .conftest import long_marks
 
 SCRIPTS = {
-    "A1": {"first": [6] * 5, "second": [6, 5, 3, 6, 6], "third": [6, 6, 5, 6, 6]},
-    "A2": {"first": [2] * 5, "second": [1, 1, 0, 1, 1]},
-    "A3": {"first": [4] * 5, "second": [4] * 5},
+    "A0000001": {"first": [6] * 5, "second": [6, 5, 3, 6, 6], "third": [6, 6, 5, 6, 6]},
+    "A0000002": {"first": [2] * 5, "second": [1, 1, 0, 1, 1]},
+    "A0000003": {"first": [4] * 5, "second": [4] * 5},
 }
 
 
@@ -30,23 +30,23 @@ def data() -> Marking:
 
 
 def test_charts_show_every_marker_and_the_grade_boundaries(data: Marking) -> None:
-    _, table = api.report.script_report(*data.script("A1"), data.scheme)
+    _, table = api.report.script_report(*data.script("A0000001"), data.scheme)
     dodged = charts.category_chart(table, "t")
     assert dodged.layout.barmode == "group"
     assert [t.name for t in dodged.data] == ["first marker", "second marker", "third marker"]
     stacked = charts.totals_chart(table, data.scheme, "t")
     assert stacked.layout.barmode == "stack" and len(stacked.data) == 5
     assert sorted(s.x0 for s in stacked.layout.shapes) == [40, 55, 70, 85]
-    two = charts.category_chart(api.report.script_report(*data.script("A3"), data.scheme)[1], "")
+    two = charts.category_chart(api.report.script_report(*data.script("A0000003"), data.scheme)[1], "")
     assert len(two.data) == 2  # no third marker: no third bar
 
 
 def test_static_reports_and_board_pack(data: Marking, tmp_path) -> None:
-    written = api.write_script_reports(data, ["A1"], tmp_path / "scripts", ("png", "svg"))
+    written = api.write_script_reports(data, ["A0000001"], tmp_path / "scripts", ("png", "svg"))
     names = sorted(p.name for p in written)
     assert names == ["categories.png", "categories.svg", "report.html", "totals.png", "totals.svg"]
     assert all(p.stat().st_size > 1000 for p in written)
-    assert (tmp_path / "scripts" / "TM470-25J_A1" / "totals.png").read_bytes()[:4] == b"\x89PNG"
+    assert (tmp_path / "scripts" / "TM470-25J_A0000001" / "totals.png").read_bytes()[:4] == b"\x89PNG"
     html_path, pdf_path = api.write_board(data, tmp_path)
     board = html_path.read_text()
     assert board.count("<section>") == 2 and board.count("Plotly.newPlot(") == 4
@@ -65,7 +65,7 @@ def test_write_reports_from_the_store(tmp_path) -> None:
     store.write_df("marks", long_marks(SCRIPTS))
     summary = api.write_reports(workspace)
     assert summary["scripts"] == 3 and summary["flagged"] == 2 and summary["agreed"] == 1
-    assert summary["needs_third_marker"] == ["A2"]
+    assert summary["needs_third_marker"] == ["A0000002"]
     folder = workspace.reports_dir / "marking"
     assert sorted(p.name for p in folder.iterdir()) == [
         "categories.csv", "markers.csv", "scripts.csv", "third_marking.csv"]
@@ -102,8 +102,8 @@ def test_cli_flags_report_cohort_feedback(tmp_path) -> None:
     base = ["--workspace", str(tmp_path / "ws"), "marking"]
     result = runner.invoke(app, [*base, "flags", "--from", str(marks), "--format", "csv"])
     assert result.exit_code == 0, result.output
-    assert "A2" in result.stdout and "A3" not in result.stdout.split("Marking flags")[0]
-    result = runner.invoke(app, [*base, "report", "A2", "--from", str(marks), "--formats", ""])
+    assert "A0000002" in result.stdout and "A0000003" not in result.stdout.split("Marking flags")[0]
+    result = runner.invoke(app, [*base, "report", "A0000002", "--from", str(marks), "--formats", ""])
     assert result.exit_code == 0, result.output
     assert "totals differ by 16.4 percentage points" in result.stdout
     result = runner.invoke(app, [*base, "cohort", "--from", str(marks), "--xlsx"])
@@ -138,12 +138,12 @@ def test_workspace_config_tweaks_the_rules(tmp_path) -> None:
     workspace.config_path.write_text("[marking.scheme.rules]\nthreshold_pct = 2\n")
     data = api.load(long_marks(SCRIPTS), workspace=Workspace.open(workspace.root))
     assert data.scheme.rules.threshold_pct == 2
-    assert data.flags.set_index("pi").loc["A3"].status == "agreed"  # identical marks
+    assert data.flags.set_index("pi").loc["A0000003"].status == "agreed"  # identical marks
 
 
 def test_cli_rejects_unknown_chart_format(tmp_path) -> None:
     result = CliRunner().invoke(app, ["--workspace", str(tmp_path / "ws"), "marking", "report",
-                                      "A1", "--formats", "gif"])
+                                      "A0000001", "--formats", "gif"])
     assert isinstance(result.exception, api.UserError)
 
 

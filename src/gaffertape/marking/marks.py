@@ -13,8 +13,10 @@ from pathlib import Path
 import pandas as pd
 
 from gaffertape.errors import UserError
+from gaffertape.identity import normalise_pi, valid_pi
 from gaffertape.marking.scheme import MarkScheme
 from gaffertape.store import Store
+from gaffertape.tablefile import read_table
 
 COLUMNS = ["course", "pi", "role", "marker", "category", "mark", "comments"]
 ROLES = ("first", "second", "third")
@@ -24,18 +26,13 @@ KEY = ["course", "pi", "role", "category"]
 def read_marks_file(path: Path | str) -> pd.DataFrame:
     """A marks CSV/XLSX as a DataFrame with a ``where`` column naming each row for errors."""
     path = Path(path)
-    if not path.is_file():
-        raise UserError(f"{path}: no such marks file")
-    suffix = path.suffix.lower()
-    if suffix == ".csv":
-        df = pd.read_csv(path, dtype=str, keep_default_na=False)
-    elif suffix in {".xlsx", ".xlsm"}:
-        df = pd.read_excel(path, dtype=str, keep_default_na=False, engine="calamine")
-    else:
-        raise UserError(f"{path}: unsupported file type {suffix!r}", hint="use .csv or .xlsx")
+    df = read_table(path, what="marks")
     if df.empty:
         raise UserError(f"{path}: no marks in the file", hint="check you picked the right file")
     df["where"] = [f"{path.name} row {i + 2}" for i in range(len(df))]
+    if "pi" in df:  # PIs typed by people are checked where they enter; blanks are reported later
+        df["pi"] = [valid_pi(pi, where=where) if str(pi).strip() else pi
+                    for pi, where in zip(df["pi"], df["where"], strict=True)]
     return df
 
 
@@ -79,6 +76,7 @@ def validate_marks(raw: pd.DataFrame, scheme: MarkScheme) -> pd.DataFrame:
         df[column] = df[column].fillna("").astype(str).str.strip()
     df["role"] = df["role"].str.lower()
     _check_text(df, scheme)
+    df["pi"] = df["pi"].map(normalise_pi)  # a1234567 and A1234567 are one student
     _check_marks(df, scheme)
     _check_duplicates(df)
     _check_complete(df, scheme)

@@ -7,7 +7,6 @@ Every failure becomes a :class:`UserError` naming the file, so a folder run can 
 
 from __future__ import annotations
 
-import codecs
 import csv
 import io
 from itertools import chain
@@ -20,6 +19,7 @@ from gaffertape.errors import UserError
 from gaffertape.sheets.bounds import check_workbook
 from gaffertape.sheets.grid import Grid, from_cells, from_rows, rectangular
 from gaffertape.sheets.ods_merges import ods_merges
+from gaffertape.tablefile import decode_text
 
 WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods", ".xlsb"}
 SUFFIXES = WORKBOOK_SUFFIXES | {".csv"}
@@ -59,40 +59,6 @@ def _read_csv(path: Path) -> Grid:
         raise UserError(f"{path} line {reader.line_num}: cannot read as CSV: {exc}",
                         hint="check the quoting on that line, or re-save the file") from exc
     return from_rows(rows, source=str(path), sheet=path.stem)
-
-
-_BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
-         (codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
-         (codecs.BOM_UTF16_BE, "utf-16"))
-
-
-def decode_text(path: Path, raw: bytes) -> str:
-    """The text of a file in whatever encoding it was saved in: its byte-order mark, else UTF-8,
-    else what charset-normalizer finds (Latin-1, Windows-1252, UTF-16 without a BOM, ...).
-
-    Nothing is ever decoded with replacement characters: a file no encoding fits is refused.
-    """
-    encoding = next((name for bom, name in _BOMS if raw.startswith(bom)), None)
-    if encoding is None:
-        try:
-            return raw.decode("utf-8")
-        except UnicodeDecodeError:
-            encoding = _detect_encoding(raw)
-    if encoding is not None:
-        try:
-            return raw.decode(encoding)
-        except (UnicodeDecodeError, LookupError):
-            pass
-    raise UserError(f"{path}: cannot tell its text encoding (not UTF-8, UTF-16 or a legacy "
-                    "code page charset-normalizer recognises)",
-                    hint="save it again as CSV UTF-8")
-
-
-def _detect_encoding(raw: bytes) -> str | None:
-    from charset_normalizer import from_bytes
-
-    best = from_bytes(raw).best()  # it samples the bytes itself, so this is fast on any size
-    return best.encoding if best is not None else None
 
 
 def _read_workbook(path: Path, suffix: str) -> list[Grid]:

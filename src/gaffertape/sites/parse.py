@@ -11,10 +11,9 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 from lxml import html as lxml_html
 
 from gaffertape.errors import UserError
+from gaffertape.identity import OU_PI_PATTERN, is_pi, normalise_pi, valid_pi
 from gaffertape.sites.engine import Page
 from gaffertape.sites.profile import Allocation, Marks, Submission
-
-PI_RE = re.compile(r"^[A-Z][0-9]{7}$")
 
 
 def clean(text: str | None) -> str:
@@ -63,7 +62,9 @@ def parse_presentations(page: Page, link_xpath: str, param: str) -> list[str]:
     return courses
 
 
-def parse_allocation(page: Page, spec: Allocation, course: str) -> list[dict[str, Any]]:
+def parse_allocation(
+    page: Page, spec: Allocation, course: str, pi_pattern: str = OU_PI_PATTERN
+) -> list[dict[str, Any]]:
     tables = page.xpath(spec.table)
     if not tables:
         raise UserError(
@@ -95,7 +96,9 @@ def parse_allocation(page: Page, spec: Allocation, course: str) -> list[dict[str
                 # a shifted or broken row: take the one cell that fits the column's pattern
                 value = next((t for t in all_texts if pattern.search(t)), value)
             record[field] = value
-        if not PI_RE.match(record.get("pi", "")) and "pi" in patterns:
+        if "pi" in record:
+            record["pi"] = normalise_pi(record["pi"])
+        if not is_pi(record.get("pi", ""), pi_pattern) and "pi" in patterns:
             continue  # not a student row (e.g. a footer)
         hrefs = [a.get("href", "") for c in raw for a in c.xpath(".//a")]
         for field, pattern in spec.links.items():
@@ -239,8 +242,26 @@ _HEADER_ALIASES = {
 }
 
 
-def parse_pasted(text: str, course: str | None) -> list[dict[str, Any]]:
-    """Students from a pasted allocation: an HTML table, TSV/CSV, or text copied from a page."""
+def _pasted_pi(
+    row: list[str], header_map: dict[int, str], pattern: str, row_no: int
+) -> str | None:
+    """The row's PI: from the PI column if there is one (invalid = error), else the first
+    cell that is a PI; None for a row without one (a blank or title line)."""
+    column = next((i for i, key in header_map.items() if key == "pi"), None)
+    if column is None:
+        return next((normalise_pi(c) for c in row if is_pi(c, pattern)), None)
+    if column >= len(row) or not normalise_pi(row[column]):
+        return None
+    return valid_pi(row[column], where=f"pasted allocation row {row_no}", pattern=pattern)
+
+
+def parse_pasted(
+    text: str, course: str | None, pi_pattern: str = OU_PI_PATTERN
+) -> list[dict[str, Any]]:
+    """Students from a pasted allocation: an HTML table, TSV/CSV, or text copied from a page.
+
+    With a PI column, a row whose PI is not valid is an error naming the row (never skipped);
+    without one, the first cell of each row that is a valid PI is taken."""
     if re.search(r"<t[dr][\s>]", text, re.I):
         tree = lxml_html.fromstring(text)
         grid = []
@@ -256,15 +277,15 @@ def parse_pasted(text: str, course: str | None) -> list[dict[str, Any]]:
             grid = [[clean(c) for c in re.split(r"\s{2,}|\s*\|\s*", ln.strip())] for ln in lines]
     header_map: dict[int, str] = {}
     out: list[dict[str, Any]] = []
-    for row in grid:
+    for row_no, row in enumerate(grid, start=1):
         keys = {i: _HEADER_ALIASES.get(_norm(c)) for i, c in enumerate(row)}
         if not header_map and "pi" in keys.values():
             header_map = {i: k for i, k in keys.items() if k}
             continue
-        pi_cells = [i for i, c in enumerate(row) if PI_RE.match(c)]
-        if not pi_cells:
+        pi = _pasted_pi(row, header_map, pi_pattern, row_no)
+        if pi is None:
             continue
-        record: dict[str, Any] = {"pi": row[pi_cells[0]]}
+        record: dict[str, Any] = {"pi": pi}
         for i, key in header_map.items():
             if i < len(row) and key != "pi" and row[i]:
                 record[key] = row[i]

@@ -19,6 +19,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from gaffertape.errors import UserError
+from gaffertape.identity import OU_PI_PATTERN
 
 
 class _Model(BaseModel):
@@ -190,6 +191,7 @@ class Profile(_Model):
     kind: Literal["marks", "submissions", "other"] = "other"
     description: str = ""
     base_url: str | None = None
+    pi_pattern: str = OU_PI_PATTERN  # students' identifiers (see gaffertape.identity)
     login: Login
     detect: Detect = Field(default_factory=Detect)
     politeness: Politeness = Field(default_factory=Politeness)

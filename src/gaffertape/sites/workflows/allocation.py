@@ -41,7 +41,9 @@ def get_allocation(
     """
     ws = as_workspace(workspace)
     if paste is not None:
-        records, source = parse.parse_pasted(_pasted_text(paste), course), "paste"
+        with open_sites(ws, sites, politeness, overrides) as site:
+            pattern = site.profile("marks").pi_pattern
+        records, source = parse.parse_pasted(_pasted_text(paste), course, pattern), "paste"
     else:
         with open_sites(ws, sites, politeness, overrides) as site:
             session = site.session("marks")
@@ -99,7 +101,8 @@ def _scrape(session: SiteSession, course: str | None) -> list[dict[str, Any]]:
     records = []
     hook = session.profile.hook("clean_allocation_row")
     for code in courses:
-        rows = parse.parse_allocation(session.get(spec.url, course=code), spec, code)
+        page = session.get(spec.url, course=code)
+        rows = parse.parse_allocation(page, spec, code, session.profile.pi_pattern)
         records += [hook(r) for r in rows] if hook else rows
     return records
 

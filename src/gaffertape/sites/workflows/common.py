@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -19,6 +18,7 @@ from pydantic import ValidationError
 from gaffertape import ui
 from gaffertape.credentials import get_password
 from gaffertape.errors import UserError
+from gaffertape.identity import normalise_pi, pis_in_text, valid_pi
 from gaffertape.sites.engine import SessionExpired, SiteError, SiteLocked, SiteSession
 from gaffertape.sites.profile import Politeness, Profile, load_profile
 from gaffertape.sites.safezip import UnsafeZip, ZipContentError
@@ -263,7 +263,7 @@ def select_students(
         wanted_low = {s.lower() for s in wanted}
         frame = frame[frame["status"].fillna("").str.lower().isin(wanted_low)]
     if pis:
-        pi_list = [p.strip().upper() for p in pis if p and p.strip()]
+        pi_list = [valid_pi(p, where="--pi") for p in pis if normalise_pi(p)]
         missing = sorted(set(pi_list) - set(frame["pi"]))
         if missing:
             if not course and frame["course"].nunique() > 1:
@@ -287,12 +287,16 @@ def read_pis_file(path: Path) -> list[str]:
     """PIs from a file: one a line, or any CSV/XLSX with a PI-looking cell per row."""
     if not path.is_file():
         raise UserError(f"PIs file {path} not found")
-    if path.suffix.lower() in {".xlsx", ".xlsm"}:
-        frame = pd.read_excel(path, header=None, dtype=str)
-        text = "\n".join(" ".join(map(str, row)) for row in frame.itertuples(index=False))
-    else:
-        text = path.read_text(encoding="utf-8-sig")
-    found = re.findall(r"\b[A-Z][0-9]{7}\b", text.upper())
+    try:
+        if path.suffix.lower() in {".xlsx", ".xlsm"}:
+            frame = pd.read_excel(path, header=None, dtype=str, engine="calamine")
+            text = "\n".join(" ".join(map(str, row)) for row in frame.itertuples(index=False))
+        else:
+            text = path.read_text(encoding="utf-8-sig")
+    except Exception as exc:  # decoding, or calamine's errors (no common base class)
+        raise UserError(f"{path}: cannot read the PIs file: {type(exc).__name__}: {exc}",
+                        hint="save it as UTF-8 text, CSV or XLSX") from exc
+    found = pis_in_text(text)
     if not found:
         raise UserError(f"{path}: no PIs found (expected e.g. A1234567)")
-    return list(dict.fromkeys(found))
+    return found

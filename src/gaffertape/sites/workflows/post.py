@@ -17,12 +17,14 @@ from typing import Any
 import pandas as pd
 
 from gaffertape.errors import UserError
+from gaffertape.identity import normalise_pi, valid_pi
 from gaffertape.sites import parse
 from gaffertape.sites.engine import Page, SessionExpired, SiteError
 from gaffertape.sites.workflows.allocation import ensure_allocation
 from gaffertape.sites.workflows.codes import collect_codes
 from gaffertape.sites.workflows.common import Sites, as_workspace, now, open_sites, run_each
 from gaffertape.sites.workflows.marks import store_marks
+from gaffertape.tablefile import read_table
 from gaffertape.workspace import Workspace
 
 Entries = dict[tuple[str | None, str], dict[str, Any]]
@@ -74,14 +76,7 @@ def post_third_marks(
 def read_third_marks(path: Path) -> Entries:
     """Third marks from CSV/XLSX: wide (pi, [course], one column per category, [comments]) or
     long (pi, [course], category, mark, [comments]). Returns {(course, pi): {marks, comments}}."""
-    if not path.is_file():
-        raise UserError(f"third marks file {path} not found")
-    frame = (
-        pd.read_excel(path, dtype=object, engine="openpyxl")
-        if path.suffix.lower() in {".xlsx", ".xlsm"}
-        else pd.read_csv(path, dtype=object, encoding="utf-8-sig")
-    )
-    frame.columns = [str(c).strip() for c in frame.columns]
+    frame = read_table(path, what="third marks").replace("", None)
     lower = {c.lower(): c for c in frame.columns}
     if "pi" not in lower:
         raise UserError(f"{path}: no `pi` column", hint="see docs/sites.md (post input format)")
@@ -89,9 +84,9 @@ def read_third_marks(path: Path) -> Entries:
     out: Entries = {}
     long_form = "category" in lower and "mark" in lower
     for row_no, row in enumerate(frame.to_dict("records"), start=2):
-        pi = str(row[pi_c] or "").strip().upper()
-        if not pi or pi == "NAN":
+        if not normalise_pi(row[pi_c]):
             continue
+        pi = valid_pi(row[pi_c], where=f"{path} row {row_no}")
         course = str(row[course_c]).strip() if course_c and pd.notna(row[course_c]) else None
         entry = out.setdefault((course, pi), {"marks": {}, "comments": None})
         if comments_c and pd.notna(row.get(comments_c)):
@@ -132,7 +127,7 @@ def _with_courses(
     course_of: dict[str, list[str]] = {}
     for r in students.itertuples(index=False):
         course_of.setdefault(r.pi, []).append(r.course)
-    wanted = {p.strip().upper() for p in pis} if pis else None
+    wanted = {valid_pi(p, where="--pi") for p in pis} if pis else None
     items = []
     for (given_course, pi), entry in entries.items():
         if wanted is not None and pi not in wanted:

@@ -1,0 +1,99 @@
+"""Reading a small table a user hands over (marks, third marks, a list of PIs), whatever it is.
+
+A marker's CSV may be empty, saved in Latin-1 or UTF-16 by Excel, or be a spreadsheet with
+another suffix; every such problem is one :class:`UserError` naming the file and saying what to
+do, never an ``unexpected UnicodeDecodeError`` without a name.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+from pathlib import Path
+
+import pandas as pd
+
+from gaffertape.errors import UserError
+
+TABLE_SUFFIXES = {".csv", ".xlsx", ".xlsm"}
+
+
+_BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+         (codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
+         (codecs.BOM_UTF16_BE, "utf-16"))
+
+
+def decode_text(path: Path, raw: bytes) -> str:
+    """The text of a file in whatever encoding it was saved in: its byte-order mark, else UTF-8,
+    else what charset-normalizer finds (Latin-1, Windows-1252, UTF-16 without a BOM, ...).
+
+    Nothing is ever decoded with replacement characters: a file no encoding fits is refused.
+    """
+    encoding = next((name for bom, name in _BOMS if raw.startswith(bom)), None)
+    if encoding is None:
+        try:
+            return raw.decode("utf-8")
+        except UnicodeDecodeError:
+            encoding = _detect_encoding(raw)
+    if encoding is not None:
+        try:
+            return raw.decode(encoding)
+        except (UnicodeDecodeError, LookupError):
+            pass
+    raise UserError(f"{path}: cannot tell its text encoding (not UTF-8, UTF-16 or a legacy "
+                    "code page charset-normalizer recognises)",
+                    hint="save it again as CSV UTF-8")
+
+
+def _detect_encoding(raw: bytes) -> str | None:
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(raw).best()  # it samples the bytes itself, so this is fast on any size
+    return best.encoding if best is not None else None
+
+
+
+def read_table(path: Path | str, *, what: str = "table") -> pd.DataFrame:
+    """A CSV (any encoding, delimiter sniffed) or XLSX sheet as text cells, header on row 1.
+
+    ``what`` names the file in messages ("marks", "third marks"). Empty cells are ``""``.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if not path.is_file():
+        raise UserError(f"{path}: no such {what} file", hint="check the path")
+    if suffix not in TABLE_SUFFIXES:
+        raise UserError(f"{path}: unsupported file type {suffix!r} for {what}",
+                        hint="use .csv or .xlsx")
+    if path.stat().st_size == 0:
+        raise UserError(f"{path}: the {what} file is empty", hint="check you picked the right file")
+    reader = _read_xlsx if suffix in {".xlsx", ".xlsm"} else _read_csv
+    frame = reader(path, what)
+    frame.columns = [str(c).strip() for c in frame.columns]
+    return frame
+
+
+def _read_xlsx(path: Path, what: str) -> pd.DataFrame:
+    try:
+        return pd.read_excel(path, dtype=str, keep_default_na=False, engine="calamine")
+    except Exception as exc:  # calamine's errors have no common base class worth naming
+        raise UserError(f"{path}: cannot read the {what} file: {type(exc).__name__}: {exc}",
+                        hint="open it in a spreadsheet and save it again as .xlsx or .csv"
+                        ) from exc
+
+
+def _read_csv(path: Path, what: str) -> pd.DataFrame:
+    text = decode_text(path, path.read_bytes())
+    if not text.strip():
+        raise UserError(f"{path}: the {what} file is empty", hint="check you picked the right file")
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], ",;\t|")
+        sep = dialect.delimiter
+    except csv.Error:
+        sep = ","
+    try:
+        return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, sep=sep)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, csv.Error) as exc:
+        raise UserError(f"{path}: cannot read the {what} file as CSV: {exc}",
+                        hint="check the quoting and the number of columns on that line") from exc

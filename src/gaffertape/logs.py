@@ -51,8 +51,11 @@ def configure_logging(log_dir: Path | None, *, debug: bool = False) -> None:
         logger.removeHandler(handler)
     handlers: list[logging.Handler] = []
     if log_dir is not None:
-        log_dir.mkdir(parents=True, exist_ok=True)
-        handlers.append(logging.FileHandler(log_dir / "gaffertape.log", encoding="utf-8"))
+        log_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        log_file = log_dir / "gaffertape.log"
+        log_file.touch(mode=0o600)  # personal data may be named in it: private to the user
+        log_file.chmod(0o600)
+        handlers.append(logging.FileHandler(log_file, encoding="utf-8"))
     if debug:
         handlers.append(logging.StreamHandler())
     for handler in handlers:

@@ -12,7 +12,13 @@
 
 Which workspace is used: the ``--workspace`` option, else ``GAFFERTAPE_WORKSPACE``, else the
 nearest folder upwards from the current one that has a ``gaffertape.toml`` (as git finds its
-repository), else ``~/gaffertape``.
+repository). Only ``gaffertape init`` and the main job create one: a mistyped path must not
+become a new, empty workspace.
+
+Student data is personal data, so the workspace is private to its user: the folder and every
+folder gaffertape makes in it are 0700, and the files it writes there (store, log, config, zips,
+extracted scripts) 0600. A workspace that is read-only (an archived copy, a colleague's folder)
+still answers queries: its store is opened read-only and nothing is recorded.
 """
 
 from __future__ import annotations
@@ -29,6 +35,8 @@ from gaffertape.store import Store
 
 CONFIG_NAME = "gaffertape.toml"
 ENV_VAR = "GAFFERTAPE_WORKSPACE"
+PRIVATE_DIR = 0o700
+PRIVATE_FILE = 0o600
 
 DEFAULT_CONFIG = """\
 # gaffertape workspace configuration.
@@ -76,8 +84,21 @@ class Workspace:
         return self.root / "logs"
 
     @property
+    def writable(self) -> bool:
+        """Can this user change the workspace (its folder and its store)?"""
+        return os.access(self.root, os.W_OK) and (
+            not self.db_path.exists() or os.access(self.db_path, os.W_OK)
+        )
+
+    @property
     def store(self) -> Store:
-        return Store(self.db_path)
+        return Store(self.db_path, readonly=not self.writable)
+
+    def private_dir(self, path: Path) -> Path:
+        """``path`` (inside the workspace) created if missing, readable only by its user."""
+        path.mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=True)
+        path.chmod(PRIVATE_DIR)
+        return path
 
     def section(self, *keys: str) -> dict[str, Any]:
         """A nested config table, e.g. ``ws.section("sites", "marks")``; empty if absent."""
@@ -92,10 +113,15 @@ class Workspace:
         root = Path(root).expanduser().resolve()
         if root.exists() and not root.is_dir():
             raise UserError(f"{root} exists and is not a folder", hint="choose another path")
-        root.mkdir(parents=True, exist_ok=True)
+        root.mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=True)
+        root.chmod(PRIVATE_DIR)
         config_path = root / CONFIG_NAME
         if not config_path.exists():
             write_text_atomic(config_path, DEFAULT_CONFIG)
+        config_path.chmod(PRIVATE_FILE)
+        db_path = root / "gaffertape.db"
+        if not db_path.exists():  # SQLite gives its -wal and -shm files the database's mode
+            db_path.touch(mode=PRIVATE_FILE)
         workspace = cls.open(root)  # opening applies any pending migrations
         for folder in (
             workspace.downloads_dir,
@@ -103,7 +129,7 @@ class Workspace:
             workspace.reports_dir,
             workspace.logs_dir,
         ):
-            folder.mkdir(exist_ok=True)
+            workspace.private_dir(folder)
         return workspace
 
     @classmethod
@@ -112,35 +138,52 @@ class Workspace:
         root = Path(root).expanduser().resolve()
         config_path = root / CONFIG_NAME
         if not config_path.is_file():
+            missing = "is not a gaffertape workspace" if root.is_dir() else "does not exist"
             raise UserError(
-                f"{root} is not a gaffertape workspace (no {CONFIG_NAME})",
-                hint=f"run `gaffertape init {root}` first",
+                f"no workspace at {root}: it {missing} (no {CONFIG_NAME}); nothing was created",
+                hint=f"check the path for a typo, or create it with `gaffertape init {root}`",
             )
         try:
             config = tomllib.loads(config_path.read_text(encoding="utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise UserError(f"{config_path}: invalid TOML: {exc}", hint="fix the file") from exc
         workspace = cls(root=root, config=config)
-        workspace.store.migrate()
+        if workspace.writable:
+            workspace.store.migrate()
         return workspace
 
 
 def default_root(explicit: Path | str | None = None) -> Path:
-    """Resolve which workspace folder to use (see the module docstring for the order)."""
+    """Resolve which workspace folder to use (see the module docstring for the order); the
+    default for ``gaffertape init`` and the main job when none is found is ``~/gaffertape``."""
+    return find_root(explicit) or Path.home() / "gaffertape"
+
+
+def find_root(explicit: Path | str | None = None) -> Path | None:
+    """The folder the user selected (option, environment), else the nearest workspace upwards
+    from the current folder; None when there is none."""
     if explicit:
         return Path(explicit).expanduser().resolve()
     if os.environ.get(ENV_VAR):
         return Path(os.environ[ENV_VAR]).expanduser().resolve()
     here = Path.cwd().resolve()
-    for folder in (here, *here.parents):
-        if (folder / CONFIG_NAME).is_file():
-            return folder
-    return Path.home() / "gaffertape"
+    return next((f for f in (here, *here.parents) if (f / CONFIG_NAME).is_file()), None)
 
 
 def open_workspace(explicit: Path | str | None = None, *, create: bool = False) -> Workspace:
-    """Open the workspace the user selected; with ``create``, make it if missing."""
-    root = default_root(explicit)
-    if create and not (root / CONFIG_NAME).exists():
-        return Workspace.init(root)
+    """Open the workspace the user selected; with ``create`` (init and the main job only),
+    make it if missing. Otherwise a missing workspace is an error saying how to make one."""
+    root = find_root(explicit)
+    if create:
+        root = root or default_root()
+        return Workspace.open(root) if (root / CONFIG_NAME).is_file() else Workspace.init(root)
+    if root is None:
+        raise UserError(
+            f"no gaffertape workspace found (none in {Path.cwd()} or the folders above it, "
+            f"and neither --workspace nor {ENV_VAR} is set)",
+            hint="create one with `gaffertape init FOLDER`, then pass --workspace FOLDER or "
+                 "run gaffertape inside it",
+        )
+    if root.exists() and not root.is_dir():
+        raise UserError(f"{root} exists and is not a folder", hint="choose another path")
     return Workspace.open(root)

@@ -60,8 +60,9 @@ def test_debug_shows_the_traceback(tmp_path: Path) -> None:
 def test_not_a_workspace_says_how_to_fix(tmp_path: Path) -> None:
     (tmp_path / "empty").mkdir()
     result = gaffertape("-w", "empty", "tables", cwd=tmp_path, env={"HOME": str(tmp_path)})
-    # an explicit folder without gaffertape.toml is created on first use
-    assert result.returncode == 0, result.stderr
+    # only `gaffertape init` (and the main job) makes a workspace: nothing is created here
+    assert result.returncode == 2 and "gaffertape init" in result.stderr
+    assert list((tmp_path / "empty").iterdir()) == []
     (tmp_path / "afile").write_text("x")
     result = gaffertape("-w", "afile", "tables", cwd=tmp_path)
     assert result.returncode == 2 and "not a folder" in result.stderr

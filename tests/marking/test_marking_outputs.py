@@ -101,7 +101,7 @@ def test_cli_flags_report_cohort_feedback(tmp_path) -> None:
     marks = tmp_path / "marks.csv"
     long_marks(SCRIPTS).to_csv(marks, index=False)
     runner = CliRunner()
-    base = ["--workspace", str(tmp_path / "ws"), "marking"]
+    base = ["--workspace", str(Workspace.init(tmp_path / "ws").root), "marking"]
     result = runner.invoke(app, [*base, "flags", "--from", str(marks), "--format", "csv"])
     assert result.exit_code == 0, result.output
     assert "A0000002" in result.stdout and "A0000003" not in result.stdout.split("Marking flags")[0]
@@ -122,6 +122,7 @@ def test_cli_bad_input_is_a_user_error(tmp_path) -> None:
     df = long_marks(SCRIPTS)
     df.loc[3, "mark"] = 9
     df.to_csv(marks, index=False)
+    Workspace.init(tmp_path / "ws")
     result = CliRunner().invoke(app, ["--workspace", str(tmp_path / "ws"), "marking", "flags",
                                       "--from", str(marks)])
     assert isinstance(result.exception, api.UserError)
@@ -145,6 +146,7 @@ def test_workspace_config_tweaks_the_rules(tmp_path) -> None:
 
 
 def test_cli_rejects_unknown_chart_format(tmp_path) -> None:
+    Workspace.init(tmp_path / "ws")
     result = CliRunner().invoke(app, ["--workspace", str(tmp_path / "ws"), "marking", "report",
                                       "A0000001", "--formats", "gif"])
     assert isinstance(result.exception, api.UserError)
@@ -154,7 +156,7 @@ def test_cli_scheme_board_and_write_reports(tmp_path) -> None:
     marks = tmp_path / "marks.csv"
     long_marks(SCRIPTS).to_csv(marks, index=False)
     runner = CliRunner()
-    base = ["--workspace", str(tmp_path / "ws"), "marking"]
+    base = ["--workspace", str(Workspace.init(tmp_path / "ws").root), "marking"]
     result = runner.invoke(app, [*base, "scheme"])
     assert result.exit_code == 0, result.output
     assert '"final_rule": "third"' in result.stdout

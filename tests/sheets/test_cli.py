@@ -6,13 +6,14 @@ from typer.testing import CliRunner
 
 from gaffertape.cli import app
 from gaffertape.store import Store
+from gaffertape.workspace import Workspace
 
 runner = CliRunner()
 
 
 def test_tidy_to_parquet_csv_and_store(compound_xlsx: Path, tmp_path: Path) -> None:
     out = tmp_path / "data.parquet"
-    ws = tmp_path / "ws"
+    ws = Workspace.init(tmp_path / "ws").root
     result = runner.invoke(app, ["-w", str(ws), "sheets", "tidy", str(compound_xlsx),
                                  "--out", str(out), "--store"])
     assert result.exit_code == 0, result.output

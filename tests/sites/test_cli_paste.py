@@ -7,13 +7,14 @@ from typer.testing import CliRunner
 
 from gaffertape.cli import app
 from gaffertape.cli.context import state
+from gaffertape.workspace import Workspace
 
 from .conftest import demo_university
 
 
 def test_paste_codes_export_and_rerun_hint(tmp_path: Path) -> None:
     runner = CliRunner()
-    ws = tmp_path / "ws"
+    ws = Workspace.init(tmp_path / "ws").root
     pasted = tmp_path / "alloc.tsv"
     with demo_university(tmp_path, students=6) as demo:
         truth = demo.truth()

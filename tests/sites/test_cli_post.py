@@ -7,13 +7,14 @@ from typer.testing import CliRunner
 
 from gaffertape.cli import app
 from gaffertape.store import Store
+from gaffertape.workspace import Workspace
 
 from .conftest import demo_university
 
 
 def test_post_dry_run_then_post_then_rerun_posts_once(tmp_path: Path) -> None:
     runner = CliRunner()
-    ws = tmp_path / "ws"
+    ws = Workspace.init(tmp_path / "ws").root
     with demo_university(tmp_path, students=20, error_rate=0.1, reset_rate=0.05) as demo:
         truth = demo.truth()
         flagged = [s for s in truth["students"] if s["flag"]["third_marking_required"]][:2]

@@ -31,10 +31,19 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-def current_workspace(*, create: bool = True) -> Workspace:
-    """The workspace this command works in, created on first use, with logging and run record."""
+def current_workspace(*, create: bool = False) -> Workspace:
+    """The workspace this command works in, with logging and a run record.
+
+    Only ``init`` and the main job pass ``create``: any other command on a missing workspace
+    stops with an error saying how to make one. A read-only workspace is opened for reading,
+    without a log file or a run record.
+    """
     if state.workspace is None:
         workspace = open_workspace(state.workspace_option, create=create)
+        if not workspace.writable:
+            configure_logging(None, debug=state.debug)
+            state.workspace = workspace
+            return workspace
         configure_logging(workspace.logs_dir, debug=state.debug)
         command = redact(shlex.join(["gaffertape", *sys.argv[1:]]))
         with workspace.store.connect() as conn:

@@ -28,6 +28,8 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 CHUNK = 256 * 1024
+PRIVATE_DIR = 0o700  # students' scripts are personal data: readable by their user only
+PRIVATE_FILE = 0o600
 NAME_MAX = 255  # bytes in one file or folder name, on every common file system
 
 
@@ -150,7 +152,7 @@ def safe_extract(
 ) -> Extraction:
     """Extract ``zip_path`` into ``dest`` (replaced atomically); see the module docstring."""
     dest = Path(dest)
-    dest.parent.mkdir(parents=True, exist_ok=True)
+    dest.parent.mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent))
     result = Extraction()
     total = 0
@@ -164,13 +166,13 @@ def safe_extract(
                 info = infos[index]
                 try:
                     if info.is_dir():
-                        (tmp / name).mkdir(parents=True, exist_ok=True)
+                        (tmp / name).mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=True)
                         continue
                     target = tmp / name
                     if not target.resolve().is_relative_to(tmp.resolve()):
                         result.rejected.append(f"{info.filename} (outside the folder)")
                         continue
-                    target.parent.mkdir(parents=True, exist_ok=True)
+                    target.parent.mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=True)
                     limit = max(info.compress_size, 1) * max_ratio + 1024 * 1024
                     size, sha256 = _copy_entry(zf, info, target, limit, max_total - total,
                                                max_ratio, max_total)
@@ -201,13 +203,17 @@ def safe_extract(
     return result
 
 
+def _private(path: str, flags: int) -> int:
+    return os.open(path, flags, PRIVATE_FILE)
+
+
 def _copy_entry(zf: zipfile.ZipFile, info: zipfile.ZipInfo, target: Path, limit: float,
                 room: int, max_ratio: float, max_total: int) -> tuple[int, str]:
     """Stream one entry to ``target`` (which must not exist), counting the bytes written
     against the entry's ratio ``limit`` and the ``room`` left under the total bound; returns
     (size, SHA-256)."""
     digest, size = hashlib.sha256(), 0
-    with zf.open(info) as src, open(target, "xb") as out:
+    with zf.open(info) as src, open(target, "xb", opener=_private) as out:
         while chunk := src.read(CHUNK):
             size += len(chunk)
             if size > limit:

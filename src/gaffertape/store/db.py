@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 import sqlite3
 from collections.abc import Iterator, Sequence
@@ -42,18 +43,33 @@ def bundled_migrations() -> list[Migration]:
 
 
 class Store:
-    """The workspace database. Cheap to construct; each ``connect()`` opens a connection."""
+    """The workspace database. Cheap to construct; each ``connect()`` opens a connection.
 
-    def __init__(self, db_path: Path | str) -> None:
+    ``readonly`` (a workspace the user cannot write to) opens it with SQLite's read-only URI,
+    so queries still work; ``immutable`` as well when even its folder is read-only, where
+    SQLite could not create the WAL's shared-memory file.
+    """
+
+    def __init__(self, db_path: Path | str, *, readonly: bool = False) -> None:
         self.db_path = Path(db_path)
+        self.readonly = readonly
+
+    def _open(self) -> sqlite3.Connection:
+        if not self.readonly:
+            return sqlite3.connect(self.db_path, timeout=30, isolation_level=None)
+        folder_writable = os.access(self.db_path.parent, os.W_OK)
+        flags = "mode=ro" if folder_writable else "mode=ro&immutable=1"
+        uri = f"{self.db_path.resolve().as_uri()}?{flags}"
+        return sqlite3.connect(uri, uri=True, timeout=30, isolation_level=None)
 
     @contextlib.contextmanager
     def connect(self) -> Iterator[sqlite3.Connection]:
         """A connection that commits on success and rolls back on error."""
-        conn = sqlite3.connect(self.db_path, timeout=30, isolation_level=None)
+        conn = self._open()
         try:
             conn.row_factory = sqlite3.Row
-            conn.execute("PRAGMA journal_mode=WAL")
+            if not self.readonly:
+                conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA foreign_keys=ON")
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("BEGIN")
@@ -64,12 +80,20 @@ class Store:
                 raise
             conn.execute("COMMIT")
         except sqlite3.DatabaseError as exc:
-            raise UserError(
-                f"{self.db_path}: database error: {exc}",
-                hint="check the workspace is not corrupt; `gaffertape init` makes a fresh one",
-            ) from exc
+            raise UserError(f"{self.db_path}: database error: {exc}", hint=self._hint(exc)) from exc
         finally:
             conn.close()
+
+    def _hint(self, exc: sqlite3.DatabaseError) -> str:
+        text = str(exc).lower()
+        if self.readonly or "readonly" in text or "read-only" in text:
+            return ("the workspace is read-only: queries work, changes need write permission "
+                    f"(chmod u+w {self.db_path.parent} {self.db_path})")
+        if "locked" in text or "busy" in text:
+            return "another gaffertape run is writing to the workspace: wait for it and retry"
+        if "malformed" in text or "not a database" in text:
+            return "the store looks corrupt: restore a backup, or `gaffertape init` a fresh one"
+        return "see the message above; rerun with --debug for details"
 
     def migrate(self) -> list[Migration]:
         """Apply every bundled migration not yet applied; return the ones applied now."""

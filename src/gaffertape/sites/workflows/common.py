@@ -38,10 +38,11 @@ def now() -> str:
 
 
 def as_workspace(workspace: Workspace | str | Path | None) -> Workspace:
-    """Accept what a notebook user passes (a Workspace, a folder, nothing) as a Workspace."""
+    """Accept what a notebook user passes (a Workspace, a folder, nothing) as a Workspace; a
+    folder must already be one (``gaffertape.Workspace.init`` makes it)."""
     if isinstance(workspace, Workspace):
         return workspace
-    return open_workspace(workspace, create=True)
+    return open_workspace(workspace)
 
 
 def student_key(item: dict[str, Any]) -> Key:

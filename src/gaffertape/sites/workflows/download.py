@@ -266,6 +266,7 @@ def download_student(
             "error": None,
         }
     os.replace(download.path, zip_dest)
+    zip_dest.chmod(0o600)  # personal data: private to the user, like everything in the workspace
     manifest.update(
         status="ok",
         zip_path=str(zip_dest.relative_to(ws.root)),
@@ -321,7 +322,7 @@ def _fetch_once(
         return info, None, None
     if info["form"] is None:
         raise SiteError(f"no download form on the submission page of {pi}")
-    part.parent.mkdir(parents=True, exist_ok=True)
+    part.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     result = session.submit(
         page, info["form"], dict(spec.choose), stream_to=part, expect=spec.download_content_type
     )

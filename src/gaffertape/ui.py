@@ -25,6 +25,8 @@ from rich.progress import (
 from rich.table import Table
 from rich.text import Text
 
+from gaffertape.export import neutralise
+
 console = Console(stderr=True)
 stdout = Console()
 
@@ -72,8 +74,8 @@ def print_summary(title: str, summary: Mapping[str, object] | pd.DataFrame) -> N
 
 def print_dataframe(df: pd.DataFrame, *, fmt: str = "table") -> None:
     """Print a DataFrame to stdout as a Rich table, CSV or JSON lines."""
-    if fmt == "csv":
-        stdout.file.write(df.to_csv(index=False))
+    if fmt == "csv":  # often redirected into a file and opened in a spreadsheet
+        stdout.file.write(neutralise(df).to_csv(index=False))
     elif fmt == "json":
         stdout.file.write(df.to_json(orient="records", lines=True, force_ascii=False))
     else:

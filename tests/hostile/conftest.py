@@ -1,0 +1,97 @@
+"""Hostile inputs, generated at test time, and the real CLI to throw them at.
+
+Each input is what a careless or malicious sender could hand a user: a tiny workbook that
+declares a sheet of 17 billion cells, an .ods zip bomb, a CSV with one enormous field or in a
+legacy encoding, a marks file that is empty or corrupt. The CLI runs in a real subprocess (with
+its address space capped, so a regression fails the test instead of the machine), and every
+test checks the three promises: one clear line naming the file, a non-zero exit, and nothing
+good lost or overwritten.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import subprocess
+import sys
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+GAFFERTAPE = str(Path(sys.executable).with_name("gaffertape"))
+MEMORY_CAP = 3 * 1024**3  # bytes of address space a hostile run may take before it is killed
+
+
+@dataclass
+class Run:
+    returncode: int
+    stdout: str
+    stderr: str
+
+    @property
+    def errors(self) -> list[str]:
+        """The ``error:`` lines on stderr (each must be one line naming the file)."""
+        return [line for line in self.stderr.splitlines() if line.startswith("error:")]
+
+
+def _cap_memory() -> None:
+    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_CAP, MEMORY_CAP))
+
+
+def gaffertape(*args: str, cwd: Path, env: dict[str, str] | None = None) -> Run:
+    """The real CLI in a subprocess: wide console, no inherited workspace, memory capped."""
+    full = {k: v for k, v in os.environ.items() if not k.startswith("GAFFERTAPE_")}
+    full.update({"COLUMNS": "250", "HOME": str(cwd), **(env or {})})
+    done = subprocess.run([GAFFERTAPE, *args], cwd=cwd, env=full, capture_output=True, text=True,
+                          timeout=300, preexec_fn=_cap_memory, check=False)
+    return Run(done.returncode, done.stdout, done.stderr)
+
+
+@pytest.fixture(autouse=True)
+def _no_inherited_workspace(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("GAFFERTAPE_WORKSPACE", raising=False)
+
+
+def good_xlsx(path: Path) -> Path:
+    """A small, ordinary table: 2 years x 3 regions, 6 observations."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "Data"
+    sheet.append(["Students by region"])
+    sheet.append([])
+    sheet.append(["Region", 2019, 2020])
+    for region, a, b in [("North", 1, 2), ("South", 3, 4), ("East", 5, 6)]:
+        sheet.append([region, a, b])
+    book.save(path)
+    return path
+
+
+def far_cell_xlsx(path: Path) -> Path:
+    """The 4.8 KB bomb: one value at ``XFD1048576`` makes a 17-billion-cell sheet."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "Far away"
+    sheet["A1"] = "x"
+    sheet["B2"] = 1
+    sheet["XFD1048576"] = 1
+    book.save(path)
+    return path
+
+
+def ods_bomb(path: Path, inflated: int = 64 * 1024**2) -> Path:
+    """An .ods whose content.xml inflates ``inflated`` bytes from well under 1% of that."""
+    head = (b'<?xml version="1.0" encoding="UTF-8"?><office:document-content '
+            b'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+            b'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0">')
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet",
+                         compress_type=zipfile.ZIP_STORED)
+        with archive.open("content.xml", "w", force_zip64=True) as member:
+            member.write(head)
+            block = b" " * (1024 * 1024)
+            for _ in range(inflated // len(block)):
+                member.write(block)
+    return path

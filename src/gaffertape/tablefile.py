@@ -46,11 +46,23 @@ def decode_text(path: Path, raw: bytes) -> str:
                     hint="save it again as CSV UTF-8")
 
 
+PREFERRED_LEGACY = "cp1252"
+"""Windows-1252: what Excel's "CSV" on a Windows PC in the UK (and most of Western Europe)
+saves. A short file often fits several code pages equally well (``Ångström`` is valid
+Windows-1250 too, as ``Ĺngström``); then this one is taken."""
+
+
 def _detect_encoding(raw: bytes) -> str | None:
     from charset_normalizer import from_bytes
 
-    best = from_bytes(raw).best()  # it samples the bytes itself, so this is fast on any size
-    return best.encoding if best is not None else None
+    matches = from_bytes(raw)  # it samples the bytes itself, so this is fast on any size
+    best = matches.best()
+    if best is None:
+        return None
+    if any(m.chaos <= best.chaos and PREFERRED_LEGACY in m.could_be_from_charset
+           for m in matches):
+        return PREFERRED_LEGACY
+    return best.encoding
 
 
 

@@ -47,6 +47,7 @@ def start_app(workspace: Workspace, *, host: str = "127.0.0.1", port: int = 0,
 
     The caller runs ``server.serve_forever()`` (or ``start_background()``).
     """
+    from gaffertape.app.jobs import resume_interrupted
     from gaffertape.app.shell import AppServer, create_app
 
     if not _loopback(host):
@@ -65,6 +66,7 @@ def start_app(workspace: Workspace, *, host: str = "127.0.0.1", port: int = 0,
     except OSError as exc:
         raise UserError(f"cannot listen on {host}:{port}: {exc.strerror or exc}",
                         hint="pick another --port, or 0 for any free port") from exc
+    resume_interrupted(workspace)
     return server, server.url(token)
 
 

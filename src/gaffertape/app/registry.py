@@ -18,7 +18,9 @@ from dataclasses import dataclass
 from typing import Any
 
 # capability -> module whose pages() lists its app pages (mirrors cli.CAPABILITY_GROUPS).
-APP_PAGE_MODULES: dict[str, str] = {}
+APP_PAGE_MODULES: dict[str, str] = {
+    "sites": "gaffertape.app.pages.sites",
+}
 
 
 @dataclass(frozen=True)

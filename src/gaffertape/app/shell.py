@@ -88,8 +88,7 @@ def _frame(pages: list[AppPage], workspace: Workspace) -> html.Div:
 
 def _nav(pages: list[AppPage], current: str) -> list[Any]:
     return [dcc.Link(page.title, href=page.path,
-                     className="nav-link current" if page.path == current else "nav-link",
-                     **({"aria-current": "page"} if page.path == current else {}))
+                     className="nav-link current" if page.path == current else "nav-link")
             for page in pages]
 
 

@@ -63,9 +63,13 @@ def _marks(ws: Workspace, pis: list[str], params: dict[str, Any]) -> pd.DataFram
 
 
 def _post(ws: Workspace, pis: list[str], params: dict[str, Any]) -> pd.DataFrame:
+    from gaffertape.marking.api import write_reports
+
     entries = {(e["course"], e["pi"]): {"marks": e["marks"], "comments": e.get("comments")}
                for e in params["entries"] if e["pi"] in pis}
-    return wf.post_third_marks(ws, entries=entries, progress=False)
+    frame = wf.post_third_marks(ws, entries=entries, progress=False)
+    write_reports(ws)  # final marks and flags follow the posted third marks
+    return frame
 
 
 ACTIONS: dict[str, Action] = {

@@ -11,17 +11,19 @@ there is one app per process (``gaffertape app`` runs one; tests start it as a s
 
 from __future__ import annotations
 
+import inspect
 import logging
 import threading
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl
 
 import dash
 from dash import Input, Output, dcc, html
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from gaffertape.app.context import set_workspace
-from gaffertape.app.registry import AppPage, all_pages
+from gaffertape.app.registry import ROUTES, AppPage, all_pages
 from gaffertape.app.security import install_guard
 from gaffertape.workspace import Workspace
 
@@ -61,14 +63,17 @@ def create_app(workspace: Workspace, token: str) -> dash.Dash:
         meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
     )
     install_guard(app.server, token)
+    for rule, view in ROUTES:
+        app.server.add_url_rule(rule, endpoint=f"{view.__module__}.{view.__name__}", view_func=view)
     app.layout = _frame(pages, workspace)
     by_path = {page.path: page for page in pages}
 
     @app.callback(Output("page", "children"), Output("nav", "children"),
-                  Input("url", "pathname"))
-    def route(pathname: str | None) -> tuple[Any, Any]:
+                  Input("url", "pathname"), Input("url", "search"))
+    def route(pathname: str | None, search: str | None) -> tuple[Any, Any]:
         path = pathname or "/"
-        return _render(by_path.get(path), path, pages, workspace), _nav(pages, path)
+        query = dict(parse_qsl((search or "").lstrip("?")))
+        return _render(by_path.get(path), path, query, pages, workspace), _nav(pages, path)
 
     return app
 
@@ -92,7 +97,8 @@ def _nav(pages: list[AppPage], current: str) -> list[Any]:
             for page in pages]
 
 
-def _render(page: AppPage | None, path: str, pages: list[AppPage], workspace: Workspace) -> Any:
+def _render(page: AppPage | None, path: str, query: dict[str, str], pages: list[AppPage],
+            workspace: Workspace) -> Any:
     if path == "/":
         return _home(pages, workspace)
     if page is None:
@@ -100,12 +106,22 @@ def _render(page: AppPage | None, path: str, pages: list[AppPage], workspace: Wo
                 html.P(["There is no page at ", html.Code(path), ". ",
                         dcc.Link("Go to the start page", href="/"), "."])]
     try:
-        return page.layout()
+        return page.layout(**_accepted(page.layout, query))
     except Exception as exc:  # one broken page must not take the app down
         log.exception("page %s failed", path)
         return [html.H1(page.title),
                 html.P(f"This page could not be shown: {type(exc).__name__}: {exc}",
                        className="page-error", role="alert")]
+
+
+def _accepted(layout: Any, query: dict[str, str]) -> dict[str, str]:
+    """The URL's query parameters that ``layout`` takes (``/script?pi=A1234567`` gives
+    ``layout(pi="A1234567")``); a layout without parameters gets none."""
+    parameters = inspect.signature(layout).parameters.values()
+    if any(p.kind is p.VAR_KEYWORD for p in parameters):
+        return query
+    names = {p.name for p in parameters}
+    return {k: v for k, v in query.items() if k in names}
 
 
 def _home(pages: list[AppPage], workspace: Workspace) -> list[Any]:

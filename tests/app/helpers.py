@@ -15,7 +15,8 @@ JOB_LINE = re.compile(r"Job (\d+), [^:]+: (\w+)")
 
 def open_page(page: Any, app: Any, path: str) -> None:
     """Open ``path`` of the app (the first visit with the token sets the cookie)."""
-    page.goto(app.url_with_token.replace("/?", f"{path}?"))
+    token = app.url_with_token.split("?", 1)[1]
+    page.goto(app.url + path.lstrip("/") + ("&" if "?" in path else "?") + token)
     page.wait_for_selector("#page > *")
 
 

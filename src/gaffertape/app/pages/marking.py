@@ -175,9 +175,8 @@ def _comments(ws: Any, course: str, pi: str) -> Any:
 def _third_mark_form(data: Marking, course: str, pi: str) -> Any:
     rows = [html.Div([
         html.Label([html.Span(f"{category.name} (0 to {category.max:g})"),
-                    dcc.Input(id={"type": "third-mark", "index": index}, type="number", min=0,
-                              max=category.max, step="any", debounce=False,
-                              inputMode="decimal")]),
+                    dcc.Input(id={"type": "third-mark", "index": index}, type="text",
+                              inputMode="decimal", debounce=False, autoComplete="off")]),
         html.Span(id={"type": "third-mark-msg", "index": index}, className="error"),
     ], className="mark-row") for index, category in enumerate(data.scheme.categories)]
     return html.Div([
@@ -199,13 +198,20 @@ def _third_mark_form(data: Marking, course: str, pi: str) -> Any:
 
 
 def _entered(data: Marking, values: list[Any]) -> tuple[dict[str, float], list[str]]:
-    """The marks typed so far, and one message per field (empty when the field is fine)."""
+    """The marks typed so far, and one message per field (empty when the field is fine).
+
+    The fields are text, not number, inputs: a browser's number input reports an out-of-range
+    value as empty, so "9 of 8" would vanish silently instead of being explained."""
     marks, messages = {}, []
     for category, value in zip(data.scheme.categories, values, strict=True):
         if value is None or value == "":
             messages.append("")  # not typed yet: posting stays disabled, no red yet
             continue
-        number = float(value)
+        try:
+            number = float(str(value).strip())
+        except ValueError:
+            messages.append("must be a number, e.g. 5 or 5.5")
+            continue
         if math.isnan(number) or not 0 <= number <= category.max:
             messages.append(f"must be between 0 and {category.max:g}")
             continue

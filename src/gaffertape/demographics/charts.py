@@ -7,6 +7,7 @@ silently. Axes are shared and fixed, so that panels and animation frames compare
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -216,25 +217,45 @@ def _add_player(fig: go.Figure, names: list[str], *, play: bool) -> None:
         }])
 
 
-def pyramid_table(table: pd.DataFrame, comparators: pd.DataFrame, population: str, *,
-                  institution: str = "institution",
-                  percent: bool = False) -> tuple[pd.DataFrame, list[str], list[str]]:
-    """Counts (or % of each institution-year) by institution, year, harmonised band and sex.
+MAX_PYRAMIDS = 6  # the institution and up to five comparators side by side
 
-    Returns the table, the harmonised bands in age order, and one line per merge of bands
-    (which source bands were combined so that only like bands are compared).
+
+@dataclass
+class PyramidData:
+    """Counts by institution, year, harmonised band and sex, and what was merged or skipped."""
+
+    table: pd.DataFrame
+    bands: list[str]  # harmonised, in age order
+    merged: list[str]  # one line per merge: which source bands were combined
+    skipped: list[str]  # comparators without counts crossed by age AND sex
+
+
+def pyramid_table(table: pd.DataFrame, comparators: pd.DataFrame, population: str, *,
+                  institution: str = "institution", institutions: list[str] | None = None,
+                  percent: bool = False) -> PyramidData:
+    """The institution's and its comparators' counts (or % of each institution-year), on the
+    age bands they share.
+
+    Comparators that publish sex and age only separately (HESA) cannot be drawn as a pyramid;
+    they are listed in ``skipped``.
     """
     if population not in POPULATIONS:
         raise UserError(f"population {population!r} is not one of {', '.join(POPULATIONS)}")
+    comparators = _chosen(comparators, institutions)
     ours = table[(table["population"] == population) & table["sex"].isin(["F", "M"])
                  & (table["age_band"] != UNKNOWN)].assign(institution=institution)
     theirs = comparators[(comparators["population"] == population)
                          & comparators["sex"].isin(["F", "M"])
                          & ~comparators["age_band"].isin(["all ages", UNKNOWN])]
-    for name in sorted(set(comparators["institution"]) - set(theirs["institution"])):
-        raise UserError(f"comparator {name!r} has no counts by age band AND sex for "
-                        f"{population!r}", hint="HESA's published tables give sex and age "
-                        "separately; a pyramid needs them crossed (see docs/demographics.md)")
+    skipped = sorted(set(comparators["institution"]) - set(theirs["institution"]))
+    if len(comparators) and theirs.empty:
+        raise UserError(f"no comparator has counts by age band AND sex for {population!r}",
+                        hint="HESA's published tables give sex and age separately; a pyramid "
+                             "needs them crossed (see docs/demographics.md)")
+    if theirs["institution"].nunique() >= MAX_PYRAMIDS:
+        raise UserError(f"{theirs['institution'].nunique()} comparator institutions: too many "
+                        "pyramids to read side by side",
+                        hint=f"choose up to {MAX_PYRAMIDS - 1} with --institution")
     both = pd.concat([ours, theirs[ours.columns.intersection(theirs.columns)]],
                      ignore_index=True)
     schemes = {name: parse_scheme(list(group["age_band"].unique()))
@@ -249,19 +270,33 @@ def pyramid_table(table: pd.DataFrame, comparators: pd.DataFrame, population: st
     years = set.intersection(*(set(g["year"]) for _, g in counted.groupby("institution")))
     if not years:
         raise UserError("the institution and the comparators share no year",
-                        hint="check the comparators' years with `gaffertape demographics load`")
+                        hint="compare datasets that cover the same years")
     counted = counted[counted["year"].isin(years)].copy()
     if percent:
         totals = counted.groupby(["institution", "year"])["count"].transform("sum")
         counted["count"] = counted["count"] / totals.replace(0, np.nan) * 100
     merged = [f"{source}: {', '.join(originals)} → {label}"
               for source, label, originals in common.merged_bands()]
-    return counted.fillna(0), [b.label for b in common.scheme], merged
+    return PyramidData(counted.fillna(0), [b.label for b in common.scheme], merged, skipped)
+
+
+def _chosen(comparators: pd.DataFrame, institutions: list[str] | None) -> pd.DataFrame:
+    if not institutions:
+        return comparators
+    known = set(comparators["institution"])
+    for name in institutions:
+        if name not in known:
+            close = sorted(k for k in known if name.lower() in k.lower())[:5]
+            raise UserError(f"no comparator institution {name!r}",
+                            hint=f"did you mean: {', '.join(close)}" if close else
+                            "list them with `gaffertape sql \"select distinct institution "
+                            "from demographics_comparators\"`")
+    return comparators[comparators["institution"].isin(institutions)]
 
 
 def pyramid_figure(table: pd.DataFrame, comparators: pd.DataFrame, *,
                    population: str = "studying", percent: bool = True, animate: bool = True,
-                   institution: str = "institution",
+                   institution: str = "institution", institutions: list[str] | None = None,
                    quality: pd.DataFrame | None = None) -> go.Figure:
     """Sex by age band, the institution beside each comparator, with a year slider.
 
@@ -269,8 +304,9 @@ def pyramid_figure(table: pd.DataFrame, comparators: pd.DataFrame, *,
     shared by every pyramid, so absolute numbers compare institutions' sizes and percentages
     their shapes.
     """
-    data, bands, merged = pyramid_table(table, comparators, population,
-                                        institution=institution, percent=percent)
+    pyramid = pyramid_table(table, comparators, population, institution=institution,
+                            institutions=institutions, percent=percent)
+    data, bands = pyramid.table, pyramid.bands
     names = list(dict.fromkeys(data["institution"]))
     years = sorted(set(data["year"]))
     fig = make_subplots(rows=1, cols=len(names), shared_yaxes=True, subplot_titles=names,
@@ -291,8 +327,12 @@ def pyramid_figure(table: pd.DataFrame, comparators: pd.DataFrame, *,
         fig.frames = frames
         _add_player(fig, [str(y) for y in years], play=animate)
     note = footnote(table, quality, by_sex=True)
-    if merged:
-        note += "<br>Bands merged to compare like with like: " + "; ".join(merged)
+    if pyramid.merged:
+        note += "<br>Bands merged to compare like with like: " + "; ".join(pyramid.merged)
+    if pyramid.skipped:
+        note += (f"<br>Not drawn (sex and age published only separately): "
+                 f"{', '.join(pyramid.skipped[:5])}"
+                 + (f" and {len(pyramid.skipped) - 5} more" if len(pyramid.skipped) > 5 else ""))
     return _finish(fig, _pyramid_title(population, years[0], percent), note,
                    max(700, 420 * len(names)), 640, player=len(years) > 1)
 

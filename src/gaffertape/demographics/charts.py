@@ -147,14 +147,16 @@ def grid_figure(table: pd.DataFrame, *, rows: int = 5, cols: int = 10, percent: 
                         horizontal_spacing=0.008, vertical_spacing=0.05)
     labels = [short_label(b) for b in data.columns]
     top = float(data.loc[(slice(None), list(populations)), :].to_numpy().max()) * 1.05
+    traces, places = [], []
     for k, year in enumerate(years):
-        row, col = divmod(k, cols)
         for population in populations:
-            fig.add_scatter(x=labels, y=data.loc[(year, population)].to_numpy(), mode="lines",
-                            line={"color": COLOURS[population], "width": 1.6}, name=population,
-                            legendgroup=population, showlegend=k == 0, row=row + 1, col=col + 1,
-                            hovertemplate=f"{year} {population}<br>%{{x}}: %{{y:,.1f}}"
-                                          "<extra></extra>")
+            traces.append(go.Scatter(
+                x=labels, y=data.loc[(year, population)].to_numpy(), mode="lines",
+                line={"color": COLOURS[population], "width": 1.6}, name=population,
+                legendgroup=population, showlegend=k == 0,
+                hovertemplate=f"{year} {population}<br>%{{x}}: %{{y:,.1f}}<extra></extra>"))
+            places.append(divmod(k, cols))
+    fig.add_traces(traces, rows=[r + 1 for r, _ in places], cols=[c + 1 for _, c in places])
     fig.update_yaxes(range=[0, top], showticklabels=False)
     fig.update_yaxes(showticklabels=True, col=1, tickfont={"size": 9})
     fig.update_xaxes(showticklabels=False)
@@ -311,11 +313,15 @@ def pyramid_figure(table: pd.DataFrame, comparators: pd.DataFrame, *,
     years = sorted(set(data["year"]))
     fig = make_subplots(rows=1, cols=len(names), shared_yaxes=True, subplot_titles=names,
                         horizontal_spacing=0.03)
-    frames = [go.Frame(data=_pyramid_traces(data, names, bands, year), name=str(year),
+    wide = data.pivot_table(index=["institution", "year", "age_band"], columns="sex",
+                            values="count", aggfunc="sum").reindex(columns=["M", "F"])
+    first = _pyramid_traces(wide, names, bands, years[0])
+    fig.add_traces(first, rows=[1] * len(first), cols=[i // 2 + 1 for i in range(len(first))])
+    frames = [go.Frame(data=[{"type": "bar", "x": t["x"], "customdata": t["customdata"]}
+                             for t in _pyramid_traces(wide, names, bands, year, bare=True)],
+                       name=str(year),
                        layout={"title": {"text": _pyramid_title(population, year, percent)}})
               for year in years]
-    for i, trace in enumerate(frames[0].data):
-        fig.add_trace(trace, row=1, col=i // 2 + 1)
     top = float(data["count"].max()) * 1.05 or 1.0
     ticks = _symmetric_ticks(top)
     fig.update_xaxes(range=[-top, top], autorange=False, tickvals=ticks,
@@ -350,20 +356,22 @@ def _pyramid_title(population: str, year: int, percent: bool) -> str:
     return f"Population pyramids, {population}, {year} ({unit}; men left, women right)"
 
 
-def _pyramid_traces(data: pd.DataFrame, names: list[str], bands: list[str],
-                    year: int) -> list[go.Bar]:
+def _pyramid_traces(wide: pd.DataFrame, names: list[str], bands: list[str], year: int, *,
+                    bare: bool = False) -> list[dict[str, object]]:
+    """Men (negative) and women bars for each institution; ``bare``: only what frames change."""
     traces = []
     for i, name in enumerate(names):
-        rows = data[(data["institution"] == name) & (data["year"] == year)]
+        rows = wide.loc[(name, year)].reindex(bands).fillna(0)
         for sex, sign in (("M", -1), ("F", 1)):
-            values = rows[rows["sex"] == sex].set_index("age_band")["count"].reindex(bands)
-            values = values.fillna(0)
-            traces.append(go.Bar(
-                y=bands, x=sign * values.to_numpy(), orientation="h",
-                name={"M": "men", "F": "women"}[sex], legendgroup=sex, showlegend=i == 0,
-                marker_color=SEX_COLOURS[sex], customdata=values.to_numpy(),
-                xaxis=f"x{i + 1 if i else ''}", yaxis=f"y{i + 1 if i else ''}",
-                hovertemplate=f"{name}<br>%{{y}}: %{{customdata:,.1f}}<extra>{sex}</extra>"))
+            values = rows[sex].to_numpy()
+            trace: dict[str, object] = {"type": "bar", "x": sign * values, "customdata": values}
+            if not bare:
+                trace |= {"y": bands, "orientation": "h", "legendgroup": sex,
+                          "name": {"M": "men", "F": "women"}[sex], "showlegend": i == 0,
+                          "marker": {"color": SEX_COLOURS[sex]},
+                          "hovertemplate": f"{name}<br>%{{y}}: %{{customdata:,.1f}}"
+                                           f"<extra>{sex}</extra>"}
+            traces.append(trace)
     return traces
 
 

@@ -32,6 +32,20 @@ _API: dict[str, str] = {
     "Marking": "gaffertape.marking.api",
     "cohort_report": "gaffertape.marking.api",
     "write_reports": "gaffertape.marking.api",
+    "load_students": "gaffertape.demographics.api",
+    "load_oulad": "gaffertape.demographics.records",
+    "load_hesa": "gaffertape.demographics.comparators",
+    "generate_students": "gaffertape.demographics.synthetic",
+    "generate_comparators": "gaffertape.demographics.synthetic",
+    "age_distributions": "gaffertape.demographics.api",
+    "data_quality": "gaffertape.demographics.api",
+    "excluded_records": "gaffertape.demographics.api",
+    "demographics_year": "gaffertape.demographics.api",
+    "demographics_grid": "gaffertape.demographics.api",
+    "demographics_animation": "gaffertape.demographics.api",
+    "population_pyramid": "gaffertape.demographics.api",
+    "write_demographics_figure": "gaffertape.demographics.api",
+    "demographics_report": "gaffertape.demographics.api",
 }
 
 

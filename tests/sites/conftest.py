@@ -70,6 +70,8 @@ def overrides_for(demo: DemoUniversity) -> dict[str, dict[str, Any]]:
 
 @pytest.fixture(autouse=True)
 def _password(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in [n for n in os.environ if n.startswith("GAFFERTAPE_PASSWORD_")]:
+        monkeypatch.delenv(name)  # e.g. left by the main job, which sets the demo's own
     monkeypatch.setenv("GAFFERTAPE_PASSWORD", PASSWORD)
     monkeypatch.delenv("GAFFERTAPE_WORKSPACE", raising=False)
 

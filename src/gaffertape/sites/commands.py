@@ -44,6 +44,13 @@ Retries = Annotated[int | None, typer.Option(help="Retries on 5xx/timeouts/reset
 Username = Annotated[str | None, typer.Option("--username", "-u", help="Site username.")]
 BaseUrl = Annotated[str | None, typer.Option("--base-url", help="Site base URL (both sites).")]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")]
+IgnoreLockout = Annotated[
+    bool,
+    typer.Option(
+        "--ignore-lockout",
+        help="Contact the site even though an earlier run recorded that it locked the account.",
+    ),
+]
 
 
 def _common(
@@ -53,9 +60,11 @@ def _common(
     retries: int | None,
     username: str | None,
     base_url: str | None,
+    ignore_lockout: bool = False,
 ) -> dict[str, Any]:
     site = {"username": username, "base_url": base_url}
     return {
+        "ignore_lockout": ignore_lockout,
         "politeness": {
             "delay": delay,
             "concurrency": concurrency,
@@ -141,6 +150,7 @@ def allocation(
     retries: Retries = None,
     username: Username = None,
     base_url: BaseUrl = None,
+    ignore_lockout: IgnoreLockout = False,
     quiet: Quiet = False,
 ) -> None:
     """Scrape the allocation (or read a pasted one) into the `students` table."""
@@ -153,7 +163,7 @@ def allocation(
         course=course,
         paste=pasted,
         progress=not quiet,
-        **_common(delay, concurrency, rate, retries, username, base_url),
+        **_common(delay, concurrency, rate, retries, username, base_url, ignore_lockout),
     )
     if fmt:
         ui.print_dataframe(frame.drop(columns=["marks_url", "third_url"]), fmt=fmt)
@@ -177,6 +187,7 @@ def download(
     retries: Retries = None,
     username: Username = None,
     base_url: BaseUrl = None,
+    ignore_lockout: IgnoreLockout = False,
     quiet: Quiet = False,
 ) -> None:
     """Download, verify and safely unzip scripts into <workspace>/scripts/<course>/<PI>/."""
@@ -189,7 +200,7 @@ def download(
         status=status,
         force=force,
         progress=not quiet,
-        **_common(delay, concurrency, rate, retries, username, base_url),
+        **_common(delay, concurrency, rate, retries, username, base_url, ignore_lockout),
     )
     ui.console.print(f"Scripts are in {ws.scripts_dir}", highlight=False)
     _finish(frame, "Downloads", "download", options=opts)
@@ -212,6 +223,7 @@ def codes(
     retries: Retries = None,
     username: Username = None,
     base_url: BaseUrl = None,
+    ignore_lockout: IgnoreLockout = False,
     quiet: Quiet = False,
 ) -> None:
     """Collect confirmation codes into the `codes` table (and optionally CSV/XLSX)."""
@@ -224,7 +236,7 @@ def codes(
         status=status,
         refresh=refresh,
         progress=not quiet,
-        **_common(delay, concurrency, rate, retries, username, base_url),
+        **_common(delay, concurrency, rate, retries, username, base_url, ignore_lockout),
     )
     if export is not None:
         wf.export_codes(ws, export, frame)
@@ -245,6 +257,7 @@ def marks(
     retries: Retries = None,
     username: Username = None,
     base_url: BaseUrl = None,
+    ignore_lockout: IgnoreLockout = False,
     quiet: Quiet = False,
 ) -> None:
     """Collect every marker's marks into the long-form `marks` table."""
@@ -257,7 +270,7 @@ def marks(
         status=status,
         refresh=refresh,
         progress=not quiet,
-        **_common(delay, concurrency, rate, retries, username, base_url),
+        **_common(delay, concurrency, rate, retries, username, base_url, ignore_lockout),
     )
     fetch = frame.attrs.get("fetch", pd.DataFrame())
     ui.print_summary(
@@ -283,12 +296,17 @@ def post(
     course: Course = None,
     pi: Pis = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would change.")] = False,
+    force: Annotated[
+        bool,
+        typer.Option(help="Post even to students whose third marks the site already accepted."),
+    ] = False,
     delay: Delay = None,
     concurrency: Concurrency = None,
     rate: Rate = None,
     retries: Retries = None,
     username: Username = None,
     base_url: BaseUrl = None,
+    ignore_lockout: IgnoreLockout = False,
     quiet: Quiet = False,
 ) -> None:
     """Post third marks with each student's confirmation code (idempotent, audited)."""
@@ -300,13 +318,16 @@ def post(
         course=course,
         pis=pi,
         dry_run=dry_run,
+        force=force,
         progress=not quiet,
-        **_common(delay, concurrency, rate, retries, username, base_url),
+        **_common(delay, concurrency, rate, retries, username, base_url, ignore_lockout),
     )
     if dry_run and "change" in frame.columns:
         for row in frame.itertuples(index=False):
             if isinstance(row.change, str):
                 ui.console.print(f"{row.pi}: {row.change}", highlight=False)
+    if frame.attrs.get("note"):
+        ui.console.print(f"[yellow]note[/yellow] {frame.attrs['note']}", highlight=False)
     _finish(frame, "Third marks" + (" (dry run)" if dry_run else ""), "post", options=opts)
 
 
@@ -322,6 +343,7 @@ def sync(
     retries: Retries = None,
     username: Username = None,
     base_url: BaseUrl = None,
+    ignore_lockout: IgnoreLockout = False,
     quiet: Quiet = False,
 ) -> None:
     """Allocation + download + codes + marks, resuming where the last run stopped."""
@@ -333,7 +355,7 @@ def sync(
         pis=_pis(pi, pis_file),
         status=status,
         progress=not quiet,
-        **_common(delay, concurrency, rate, retries, username, base_url),
+        **_common(delay, concurrency, rate, retries, username, base_url, ignore_lockout),
     )
     fetch = out["marks"].attrs.get("fetch", pd.DataFrame())
     ui.print_summary(

@@ -32,6 +32,7 @@ def get_allocation(
     sites: Sites | None = None,
     politeness: dict[str, Any] | None = None,
     overrides: dict[str, dict[str, Any]] | None = None,
+    ignore_lockout: bool = False,
     progress: bool = True,
 ) -> pd.DataFrame:
     """Scrape the allocation (every presentation, or ``course``) into the ``students`` table.
@@ -41,9 +42,10 @@ def get_allocation(
     """
     ws = as_workspace(workspace)
     if paste is not None:
-        records, source = parse.parse_pasted(_pasted_text(paste), course), "paste"
+        columns = _profile_columns(ws, overrides)
+        records, source = parse.parse_pasted(_pasted_text(paste), course, columns), "paste"
     else:
-        with open_sites(ws, sites, politeness, overrides) as site:
+        with open_sites(ws, sites, politeness, overrides, ignore_lockout) as site:
             session = site.session("marks")
             records, source = _scrape(session, course), session.profile.name
     frame = pd.DataFrame(records)
@@ -79,6 +81,14 @@ def ensure_allocation(ws: Workspace, sites: Sites, course: str | None, progress:
         get_allocation(ws, course=course, sites=sites, progress=progress)
 
 
+def _profile_columns(
+    ws: Workspace, overrides: dict[str, dict[str, Any]] | None
+) -> dict[str, Any] | None:
+    """The marks profile's allocation columns, so a pasted table reads as the site heads it."""
+    allocation = Sites(ws, overrides=overrides).profile("marks").allocation
+    return allocation.columns if allocation else None
+
+
 def _pasted_text(paste: str | Path) -> str:
     """The pasted table: a path's contents, or the text itself (a one-line string that names an
     existing file is taken as a path)."""
@@ -93,7 +103,7 @@ def _scrape(session: SiteSession, course: str | None) -> list[dict[str, Any]]:
     courses = [course] if course else None
     if courses is None:
         pres = session.profile.need("presentations")
-        courses = parse.parse_presentations(session.get(pres.url), pres.link, pres.param)
+        courses = parse.parse_presentations(session.get(pres.url), pres)
         if not courses:
             raise UserError(f"{session.profile.name}: no presentations found at {pres.url}")
     records = []

@@ -35,6 +35,7 @@ def collect_marks(
     sites: Sites | None = None,
     politeness: dict[str, Any] | None = None,
     overrides: dict[str, dict[str, Any]] | None = None,
+    ignore_lockout: bool = False,
     progress: bool = True,
 ) -> pd.DataFrame:
     """Every marker's marks of the selected students into the long-form ``marks`` table.
@@ -43,7 +44,7 @@ def collect_marks(
     fetched again unless ``refresh``. Returns the marks rows of the selection.
     """
     ws = as_workspace(workspace)
-    with open_sites(ws, sites, politeness, overrides) as site:
+    with open_sites(ws, sites, politeness, overrides, ignore_lockout) as site:
         chosen = allocated_students(
             ws, site, course=course, pis=pis, status=status, progress=progress
         )
@@ -92,7 +93,7 @@ def fetch_marks(
 ) -> list[dict[str, Any]]:
     """One student's marks page, parsed and stored; returns its rows."""
     page = session.get(spec.url, course=item["course"], pi=item["pi"])
-    rows = parse.parse_marks(page, spec)
+    rows = parse.parse_marks(page, spec, session.profile.hook("clean_marks_row"))
     store_marks(ws, item["course"], item["pi"], rows, item.get("status"))
     return rows
 

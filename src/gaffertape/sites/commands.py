@@ -391,14 +391,61 @@ def sync(
 @app.command()
 def profiles(
     check: Annotated[Path | None, typer.Option(help="Validate a profile TOML file.")] = None,
+    live: Annotated[
+        bool,
+        typer.Option(
+            "--live",
+            help="With --check: sign in and try every selector on one page of each kind "
+            "(reads only: forms are never submitted).",
+        ),
+    ] = False,
+    course: Course = None,
+    pi: Annotated[str | None, typer.Option("--pi", help="The student to try pages with.")] = None,
+    username: Username = None,
+    base_url: BaseUrl = None,
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", help="Print: table, csv, json.")
+    ] = "table",
 ) -> None:
-    """List the bundled site profiles, or validate one of your own."""
+    """List the bundled site profiles, or validate one of your own (--check, --live)."""
     if check is not None:
         profile = load_profile(check)
         ui.console.print(f"{check}: valid profile {profile.name!r} ({profile.kind})")
+        if live:
+            _check_live(profile, course, pi, username, base_url, fmt)
         return
     rows = []
     for name in bundled_profiles():
         profile = load_profile(name)
         rows.append({"name": name, "kind": profile.kind, "description": profile.description})
-    ui.print_dataframe(pd.DataFrame(rows))
+    ui.print_dataframe(pd.DataFrame(rows), fmt=fmt)
+
+
+def _check_live(
+    profile: Any,
+    course: str | None,
+    pi: str | None,
+    username: str | None,
+    base_url: str | None,
+    fmt: str,
+) -> None:
+    """Sign in with ``profile`` and report every selector; exit 1 if any did not match."""
+    from gaffertape.credentials import get_password
+    from gaffertape.errors import UserError
+    from gaffertape.sites.engine import SiteSession
+    from gaffertape.sites.livecheck import check_live
+
+    if not username:
+        raise UserError("--live needs --username (and --base-url unless the profile has one)")
+    profile.load_hooks()
+    with SiteSession(
+        profile, base_url=base_url, username=username,
+        password=get_password(profile.name, username),
+    ) as session:
+        report = check_live(session, course=course, pi=pi.upper() if pi else None)
+    ui.print_dataframe(report, fmt=fmt)
+    missed = report[~report["matched"]]
+    ui.print_summary("Live check", {"selectors": len(report), "matched": len(report) - len(missed),
+                                    "not matched": len(missed)})
+    if not missed.empty:
+        raise typer.Exit(1)

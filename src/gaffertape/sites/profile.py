@@ -10,6 +10,8 @@ Profiles are validated by pydantic: a bad one is a :class:`UserError` naming the
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import re
 import tomllib
 from importlib import resources
@@ -391,8 +393,6 @@ def _load_hook_module(spec: str, source: str) -> Any:
         return _hook_cache[spec]
     try:
         if spec.endswith(".py"):
-            import importlib.util
-
             path = Path(spec)
             if not path.is_absolute() and source:
                 path = Path(source).parent / path

@@ -42,8 +42,7 @@ def get_allocation(
     """
     ws = as_workspace(workspace)
     if paste is not None:
-        columns = _profile_columns(ws, overrides)
-        records, source = parse.parse_pasted(_pasted_text(paste), course, columns), "paste"
+        records, source = _pasted(ws, paste, course, overrides), "paste"
     else:
         with open_sites(ws, sites, politeness, overrides, ignore_lockout) as site:
             session = site.session("marks")
@@ -81,12 +80,19 @@ def ensure_allocation(ws: Workspace, sites: Sites, course: str | None, progress:
         get_allocation(ws, course=course, sites=sites, progress=progress)
 
 
-def _profile_columns(
-    ws: Workspace, overrides: dict[str, dict[str, Any]] | None
-) -> dict[str, Any] | None:
-    """The marks profile's allocation columns, so a pasted table reads as the site heads it."""
-    allocation = Sites(ws, overrides=overrides).profile("marks").allocation
-    return allocation.columns if allocation else None
+def _pasted(
+    ws: Workspace,
+    paste: str | Path,
+    course: str | None,
+    overrides: dict[str, dict[str, Any]] | None,
+) -> list[dict[str, Any]]:
+    """A pasted table, read as the site heads it (the marks profile's columns and value maps)
+    and cleaned by its row cleaner, since it is the same table copied by hand."""
+    profile = Sites(ws, overrides=overrides).profile("marks")
+    columns = profile.allocation.columns if profile.allocation else None
+    records = parse.parse_pasted(_pasted_text(paste), course, columns)
+    hook = profile.hook("clean_allocation_row")
+    return [hook(r) for r in records] if hook else records
 
 
 def _pasted_text(paste: str | Path) -> str:

@@ -125,3 +125,40 @@ def test_marker_rows_and_lists_parse() -> None:
         {"role": "first", "marker": "Dr A", "category": "Presentation", "max": 10.0,
          "mark": 7.5, "comments": "Good"},
     ]
+
+
+def test_scheme_from_the_sites_marks_pages(tmp_path: Path, workspace: Workspace,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    from gaffertape.sites.workflows import scheme_from_site, scheme_toml
+
+    monkeypatch.setenv("GAFFERTAPE_PASSWORD", "fenland-password-2")
+    with demo_university(tmp_path, students=6, institution="fenland") as demo:
+        frame = scheme_from_site(workspace, overrides=overrides_for(demo))
+        want = [(c["category"], c["max"]) for c in demo.truth()["scheme"]]
+    assert list(zip(frame["category"], frame["max"], strict=True)) == want
+    assert "[[categories]]" in scheme_toml(frame, "x")
+
+
+def test_marking_flags_points_to_scheme_when_categories_differ(tmp_path: Path) -> None:
+    """Marks whose categories are not the scheme's: the error names --scheme; a scheme made
+    from the site's categories (as `sites scheme --out` writes it) then works."""
+    from gaffertape.sites.workflows import scheme_toml
+
+    categories = ["Aims", "Method", "Results"]
+    rows = [{"course": "C", "pi": "A1234567", "role": role, "marker": name, "category": c,
+             "mark": mark, "comments": ""}
+            for role, name, mark in (("first", "Ann", 7), ("second", "Bo", 2))
+            for c in categories]
+    marks = tmp_path / "marks.csv"
+    pd.DataFrame(rows).to_csv(marks, index=False)
+    command = [sys.executable, "-m", "gaffertape", "marking", "flags", "--from", str(marks)]
+    result = subprocess.run(command, env=cli_env(), capture_output=True, text=True,
+                            cwd=tmp_path)
+    assert result.returncode == 2 and "--scheme" in result.stderr, result.stderr
+    scheme = tmp_path / "scheme.toml"
+    site = pd.DataFrame({"category": categories, "max": [10.0, 10.0, 10.0]})
+    scheme.write_text(scheme_toml(site, "From the site"))
+    result = subprocess.run([*command, "--scheme", str(scheme)], env=cli_env(),
+                            capture_output=True, text=True, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "A1234567" in result.stdout

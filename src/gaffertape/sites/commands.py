@@ -389,6 +389,32 @@ def sync(
 
 
 @app.command()
+def scheme(
+    course: Course = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Write a scheme TOML for `--scheme`.")
+    ] = None,
+    username: Username = None,
+    base_url: BaseUrl = None,
+    ignore_lockout: IgnoreLockout = False,
+) -> None:
+    """Read the mark scheme (category names and maxima) from the site's marks pages."""
+    from gaffertape.atomic import write_text_atomic
+
+    frame = wf.scheme_from_site(
+        current_workspace(),
+        course=course,
+        overrides={"marks": {"username": username, "base_url": base_url}},
+        ignore_lockout=ignore_lockout,
+    )
+    ui.print_dataframe(frame)
+    if out is not None:
+        write_text_atomic(out, wf.scheme_toml(frame, f"From {frame.attrs['source']}"))
+        ui.console.print(f"Wrote {out}: use it with `gaffertape marking flags --scheme {out}` "
+                         "(weights are 1.0: set them first)", highlight=False)
+
+
+@app.command()
 def profiles(
     check: Annotated[Path | None, typer.Option(help="Validate a profile TOML file.")] = None,
     live: Annotated[

@@ -47,9 +47,10 @@ FAST = {
 
 @contextlib.contextmanager
 def demo_university(
-    tmp: Path, students: int = 30, zip_mb: float = 0.02, **faults: Any
+    tmp: Path, students: int = 30, zip_mb: float = 0.02, institution: str = "demo", **faults: Any
 ) -> Iterator[DemoUniversity]:
     config = DemoConfig(
+        institution=institution,
         seed=7,
         students=students,
         zip_mb=zip_mb,
@@ -64,12 +65,16 @@ def demo_university(
 
 
 def overrides_for(demo: DemoUniversity) -> dict[str, dict[str, Any]]:
+    """Site settings for the demo's institution (its bundled profiles, URL and user)."""
     site = {"base_url": demo.base_url, "username": demo.username}
-    return {"marks": dict(site), "submissions": dict(site)}
+    prefix = demo.config.institution
+    return {kind: {**site, "profile": f"{prefix}-{kind}"} for kind in ("marks", "submissions")}
 
 
 @pytest.fixture(autouse=True)
 def _password(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in [n for n in os.environ if n.startswith("GAFFERTAPE_PASSWORD_")]:
+        monkeypatch.delenv(name)  # e.g. left by the main job, which sets the demo's own
     monkeypatch.setenv("GAFFERTAPE_PASSWORD", PASSWORD)
     monkeypatch.delenv("GAFFERTAPE_WORKSPACE", raising=False)
 

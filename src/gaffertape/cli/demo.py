@@ -10,6 +10,7 @@ import typer
 from gaffertape import ui
 from gaffertape.cli.mainjob import run_demo
 from gaffertape.demo import PROFILES, DemoConfig, Faults
+from gaffertape.demo.config import INSTITUTIONS
 from gaffertape.demo.server import serve as serve_demo
 from gaffertape.errors import UserError
 
@@ -30,12 +31,15 @@ def serve(
         "--set", help="Override one fault setting, e.g. --set error_rate=0.2 (repeatable).",
     )] = None,
     truth: Annotated[Path | None, typer.Option(help="Write the ground-truth JSON here.")] = None,
+    institution: Annotated[str, typer.Option(
+        help=f"Which institution to serve: {', '.join(INSTITUTIONS)} (differently laid out).",
+    )] = "demo",
 ) -> None:
     """Serve the demo university until Ctrl-C, printing its URL and demo credentials."""
     try:
         chosen = Faults.profile(faults).with_settings(settings or [])
         config = DemoConfig(seed=seed, students=students, zip_mb=zip_mb, faults=chosen,
-                            truth_path=truth, port=port)
+                            truth_path=truth, port=port, institution=institution)
     except ValueError as exc:
         raise UserError(str(exc), hint="docs/demo-university.md lists the settings") from exc
     serve_demo(config, lambda line: ui.console.print(line, highlight=False))

@@ -26,6 +26,7 @@ import typer
 from gaffertape import ui
 from gaffertape.atomic import write_text_atomic
 from gaffertape.credentials import env_var_for
+from gaffertape.errors import UserError
 from gaffertape.logs import configure_logging
 from gaffertape.marking.api import write_reports
 from gaffertape.sites import workflows as wf
@@ -37,16 +38,26 @@ BEGIN, END = (
 )
 
 
-def configure_demo_sites(ws: Workspace, base_url: str, username: str) -> Workspace:
+PROFILES = {
+    "demo": {"marks": "demo-marks", "submissions": "demo-submissions"},
+    "fenland": {"marks": "fenland-marks", "submissions": "fenland-submissions"},
+}
+"""The bundled site profiles of each demo institution: the job needs nothing else."""
+
+
+def configure_demo_sites(
+    ws: Workspace, base_url: str, username: str, institution: str = "demo"
+) -> Workspace:
     """Point the workspace's [sites.*] tables at the demo (a managed block, rewritten each run)."""
     path = ws.root / CONFIG_NAME
     text = path.read_text(encoding="utf-8")
     text = re.sub(re.escape(BEGIN) + r".*?" + re.escape(END) + r"\n?", "", text, flags=re.S)
-    block = (
-        f'{BEGIN}\n[sites.marks]\nprofile = "demo-marks"\nbase_url = "{base_url}"\n'
-        f'username = "{username}"\n\n[sites.submissions]\nprofile = "demo-submissions"\n'
-        f'base_url = "{base_url}"\nusername = "{username}"\n{END}\n'
+    tables = "\n".join(
+        f'[sites.{kind}]\nprofile = "{profile}"\nbase_url = "{base_url}"\n'
+        f'username = "{username}"\n'
+        for kind, profile in PROFILES[institution].items()
     )
+    block = f"{BEGIN}\n{tables}{END}\n"
     write_text_atomic(path, text.rstrip("\n") + "\n\n" + block)
     return Workspace.open(ws.root)
 
@@ -157,14 +168,27 @@ def run_demo(
     port: Annotated[int, typer.Option(help="Demo port (0 = any free port).")] = 0,
     seed: Annotated[int, typer.Option(help="Demo data seed.")] = 1,
     zip_mb: Annotated[float, typer.Option(help="Mean zip size in MB.")] = 0.3,
+    institution: Annotated[
+        str, typer.Option(help=f"Which demo institution: {', '.join(PROFILES)}.")
+    ] = "demo",
 ) -> None:
     """Run the whole job against the demo university, with faults on.
 
     Starts the demo, logs in, gets the allocation, downloads and unzips every script, collects
     codes and marks, flags the scripts that need a third marker and writes the reports.
     """
+    if institution not in PROFILES:
+        raise UserError(
+            f"unknown institution {institution!r}", hint=f"choose one of {', '.join(PROFILES)}"
+        )
     run_steps(
-        students=students, faults=faults, workspace=workspace, port=port, seed=seed, zip_mb=zip_mb
+        students=students,
+        faults=faults,
+        workspace=workspace,
+        port=port,
+        seed=seed,
+        zip_mb=zip_mb,
+        institution=institution,
     )
 
 
@@ -176,6 +200,7 @@ def run_steps(
     port: int = 0,
     seed: int = 1,
     zip_mb: float = 0.3,
+    institution: str = "demo",
 ) -> JobContext:
     """``run_demo`` for Python callers and tests: runs every step in ``STEPS``."""
     from gaffertape.demo import DemoConfig, DemoUniversity, Faults
@@ -190,14 +215,16 @@ def run_steps(
         faults=Faults.profile(faults),
         truth_path=ws.root / "demo-truth.json",
         port=port,
+        institution=institution,
     )
     with DemoUniversity(config) as demo:
         # The demo's password is public and fake; real sites use the keyring (`gaffertape login`).
-        for site in ("demo-marks", "demo-submissions"):
+        for site in PROFILES[institution].values():
             os.environ[env_var_for(site)] = demo.password
-        ws = configure_demo_sites(ws, demo.base_url, demo.username)
+        ws = configure_demo_sites(ws, demo.base_url, demo.username, institution)
         ui.console.print(
-            f"Demo university at {demo.base_url} (faults: {faults}); workspace {ws.root}",
+            f"Demo university ({institution}) at {demo.base_url} (faults: {faults}); "
+            f"workspace {ws.root}",
             highlight=False,
         )
         with wf.Sites(ws) as sites:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from gaffertape.demo.config import PROFILES, DemoConfig, Faults
+from gaffertape.demo.config import INSTITUTIONS, PROFILES, DemoConfig, Faults
 from gaffertape.demo.server import serve
 
 
@@ -24,11 +24,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                         help="override one fault setting, e.g. --set error_rate=0.2")
     parser.add_argument("--truth", type=Path, help="where to write the ground-truth JSON")
+    parser.add_argument("--institution", choices=INSTITUTIONS, default="demo",
+                        help="which institution to serve (differently laid out)")
     args = parser.parse_args(argv)
     try:
         faults = Faults.profile(args.faults).with_settings(args.set)
         config = DemoConfig(seed=args.seed, students=args.students, zip_mb=args.zip_mb,
-                            faults=faults, truth_path=args.truth, port=args.port)
+                            faults=faults, truth_path=args.truth, port=args.port,
+                            institution=args.institution)
     except ValueError as exc:
         parser.error(str(exc))
     serve(config, print)

@@ -59,6 +59,9 @@ class Response:
 class App:
     """The demo university's state and pages."""
 
+    username, password = USERNAME, PASSWORD
+    cookie = COOKIE
+
     def __init__(self, config: DemoConfig) -> None:
         self.config = config
         self.students = generate(config)
@@ -85,6 +88,10 @@ class App:
         """The counter name of a request's route (unknown paths share one)."""
         known = (request.method, request.path) in self._routes
         return f"{request.method} {request.path}" if known else "unknown"
+
+    def is_download(self, request: Request) -> bool:
+        """Whether the answer is a zip body (truncation faults apply to those only)."""
+        return request.path == "/etma/download"
 
     def handle(self, request: Request) -> Response:
         """Check sign-in where needed, then answer from the route table."""
@@ -175,7 +182,7 @@ class App:
         student = self._student(request, "pres")
         raw = [form.get(f"mark_{i}", "") for i in range(1, len(SCHEME) + 1)]
         code = form.get("confirmation_code", "").strip()
-        reason = _thirdmark_problem(student, raw, code)
+        reason = thirdmark_problem(student, raw, code)
         self.truth.record_post({
             "course": request.query.get("pres"), "pi": request.query.get("pi"), "marks": raw,
             "comments": form.get("comments", ""), "code": code,
@@ -210,7 +217,7 @@ class App:
         })
 
 
-def _thirdmark_problem(student: Student | None, raw: list[str], code: str) -> str | None:
+def thirdmark_problem(student: Student | None, raw: list[str], code: str) -> str | None:
     """Why a third-mark post is refused, or None when it is fine."""
     if student is None or not student.submitted or code != student.code:
         return "Confirmation code does not match the student's submission."

@@ -13,6 +13,9 @@ from pathlib import Path
 from typing import Any
 
 MAX_STUDENTS = 50_000
+INSTITUTIONS = ("demo", "fenland")
+"""``demo``: the first demo university (OSCAR/eTMA-like); ``fenland``: a second institution laid
+out differently in every respect a site profile describes (docs/demo-university.md)."""
 MAX_ZIP_MB = 2_000.0  # the zip has no ZIP64 records, so it must stay under 4 GiB
 
 
@@ -98,9 +101,14 @@ class DemoConfig:
     host: str = "127.0.0.1"
     port: int = 0
     eager_digest_mb: float = 128.0
+    institution: str = "demo"
 
     def __post_init__(self) -> None:
         """Refuse settings the generator cannot honour, before any work is done."""
+        if self.institution not in INSTITUTIONS:
+            raise ValueError(
+                f"unknown institution {self.institution!r}; choose one of {', '.join(INSTITUTIONS)}"
+            )
         if not 1 <= self.students <= MAX_STUDENTS:
             raise ValueError(f"students must be between 1 and {MAX_STUDENTS}, not {self.students}")
         if not 0 < self.zip_mb <= MAX_ZIP_MB:

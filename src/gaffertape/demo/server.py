@@ -19,7 +19,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from urllib.parse import parse_qsl, urlsplit
 
-from gaffertape.demo.app import COOKIE, PASSWORD, USERNAME, App, Request, Response
+from gaffertape.demo import fenland
+from gaffertape.demo.app import App, Request, Response
 from gaffertape.demo.config import DemoConfig
 from gaffertape.demo.faults import Decision, FaultDice
 
@@ -32,8 +33,8 @@ class DemoUniversity:
 
     def __init__(self, config: DemoConfig | None = None) -> None:
         self.config = config or DemoConfig()
-        self.app = App(self.config)
-        self.username, self.password = USERNAME, PASSWORD
+        self.app: App | fenland.FenlandApp = INSTITUTIONS[self.config.institution](self.config)
+        self.username, self.password = self.app.username, self.app.password
         self._server = _Server((self.config.host, self.config.port), _Handler)
         self._server.app = self.app
         self._server.dice = FaultDice(self.config.seed, self.config.faults)
@@ -76,12 +77,16 @@ class DemoUniversity:
         self.stop()
 
 
+INSTITUTIONS = {"demo": App, "fenland": fenland.FenlandApp}
+"""The institutions the demo can serve (``DemoConfig.institution``); see DEMO_INSTITUTIONS."""
+
+
 class _Server(ThreadingHTTPServer):
     """The threading server, carrying the app and the fault dice for its handlers."""
 
     daemon_threads = True
     allow_reuse_address = True
-    app: App
+    app: App | fenland.FenlandApp
     dice: FaultDice
 
     def handle_error(self, request: object, client_address: object) -> None:
@@ -113,7 +118,7 @@ class _Handler(BaseHTTPRequestHandler):
         app, dice = self.server.app, self.server.dice
         app.truth.count("requests", app.route_name(request))
         key = f"{method} {request.target} {request.form.get('pi', '')}"
-        decision = dice.decide(key, download=request.path == "/etma/download")
+        decision = dice.decide(key, download=app.is_download(request))
         time.sleep(decision.delay_s)
         if decision.fault:
             app.truth.count("faults", decision.fault)
@@ -133,7 +138,7 @@ class _Handler(BaseHTTPRequestHandler):
         return Request(
             method=method, path=url.path, target=self.path,
             query=dict(parse_qsl(url.query)), form=dict(parse_qsl(body)),
-            cookie=jar[COOKIE].value if COOKIE in jar else None,
+            cookie=jar[name].value if (name := self.server.app.cookie) in jar else None,
         )
 
     def _send(self, response: Response, decision: Decision) -> None:
@@ -197,7 +202,7 @@ def serve(config: DemoConfig, announce: Callable[[str], None]) -> None:
     """Serve until Ctrl-C, first announcing the URL and the demo's (fake) credentials."""
     demo = DemoUniversity(config).start()
     try:
-        announce(f"Demo university at {demo.base_url}/")
+        announce(f"Demo university ({config.institution}) at {demo.base_url}/")
         announce(f"username: {demo.username}  password: {demo.password}")
         if config.truth_path:
             announce(f"truth file: {config.truth_path}")

@@ -13,6 +13,7 @@ import os
 import tempfile
 import threading
 from collections import Counter
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -27,8 +28,15 @@ FLUSH_INTERVAL_S = 0.5
 class Truth:
     """Collects the truth in memory and keeps ``path`` (if any) up to date."""
 
-    def __init__(self, config: DemoConfig, students: list[Student], username: str) -> None:
+    def __init__(
+        self,
+        config: DemoConfig,
+        students: list[Student],
+        username: str,
+        zip_name: Callable[[Student], str] | None = None,
+    ) -> None:
         self._config = config
+        self._zip_name = zip_name or (lambda s: f"{s.course}_{s.pi}.zip")
         self._students = students
         self._username = username
         self._lock = threading.Lock()
@@ -101,7 +109,10 @@ class Truth:
             "markers": [{"name": n, "bias": b, "noise": s} for n, b, s in MARKERS],
             "faults": self._config.faults.as_dict(),
             "digests": "eager" if self.eager else "on_serve",
-            "students": [_student(s, digests.get(s.pi)) for s in self._students],
+            "institution": self._config.institution,
+            "students": [
+                _student(s, digests.get(s.pi), self._zip_name(s)) for s in self._students
+            ],
             "third_marks": posts,
             "counters": {**counters, "logins": 0, "lockouts": 0, "zips_completed": 0, **events},
         }
@@ -135,7 +146,9 @@ def _digest(student: Student) -> zipstream.Digests:
     return found[0]
 
 
-def _student(student: Student, digests: zipstream.Digests | None) -> dict[str, Any]:
+def _student(
+    student: Student, digests: zipstream.Digests | None, zip_name: str
+) -> dict[str, Any]:
     """One student's truth entry."""
     members = zipstream.entries(student.files, student.evil)
     files = digests.files if digests else {}
@@ -152,7 +165,7 @@ def _student(student: Student, digests: zipstream.Digests | None) -> dict[str, A
             for f in student.files
         ],
         "zip": {
-            "filename": f"{student.course}_{student.pi}.zip",
+            "filename": zip_name,
             "size": zipstream.zip_size(members),
             "sha256": digests.zip if digests else None,
         } if student.submitted else None,

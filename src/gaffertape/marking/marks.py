@@ -99,7 +99,11 @@ def _check_text(df: pd.DataFrame, scheme: MarkScheme) -> None:
     for mask, message in checks:
         row = _first_bad(df, mask)
         if row is not None:
-            raise _fail(row, message(row))
+            error = _fail(row, message(row))
+            if "unknown category" in str(error):
+                error.hint = ("the marks' categories are not the scheme's: pass --scheme FILE "
+                              "(`gaffertape sites scheme --out FILE` reads one from the site)")
+            raise error
 
 
 def _check_marks(df: pd.DataFrame, scheme: MarkScheme) -> None:

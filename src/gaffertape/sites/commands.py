@@ -44,6 +44,13 @@ Retries = Annotated[int | None, typer.Option(help="Retries on 5xx/timeouts/reset
 Username = Annotated[str | None, typer.Option("--username", "-u", help="Site username.")]
 BaseUrl = Annotated[str | None, typer.Option("--base-url", help="Site base URL (both sites).")]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")]
+IgnoreLockout = Annotated[
+    bool,
+    typer.Option(
+        "--ignore-lockout",
+        help="Contact the site even though an earlier run recorded that it locked the account.",
+    ),
+]
 
 
 def _common(
@@ -53,9 +60,11 @@ def _common(
     retries: int | None,
     username: str | None,
     base_url: str | None,
+    ignore_lockout: bool = False,
 ) -> dict[str, Any]:
     site = {"username": username, "base_url": base_url}
     return {
+        "ignore_lockout": ignore_lockout,
         "politeness": {
             "delay": delay,
             "concurrency": concurrency,
@@ -141,6 +150,7 @@ def allocation(
     retries: Retries = None,
     username: Username = None,
     base_url: BaseUrl = None,
+    ignore_lockout: IgnoreLockout = False,
     quiet: Quiet = False,
 ) -> None:
     """Scrape the allocation (or read a pasted one) into the `students` table."""
@@ -153,7 +163,7 @@ def allocation(
         course=course,
         paste=pasted,
         progress=not quiet,
-        **_common(delay, concurrency, rate, retries, username, base_url),
+        **_common(delay, concurrency, rate, retries, username, base_url, ignore_lockout),
     )
     if fmt:
         ui.print_dataframe(frame.drop(columns=["marks_url", "third_url"]), fmt=fmt)
@@ -177,6 +187,7 @@ def download(
     retries: Retries = None,
     username: Username = None,
     base_url: BaseUrl = None,
+    ignore_lockout: IgnoreLockout = False,
     quiet: Quiet = False,
 ) -> None:
     """Download, verify and safely unzip scripts into <workspace>/scripts/<course>/<PI>/."""
@@ -189,7 +200,7 @@ def download(
         status=status,
         force=force,
         progress=not quiet,
-        **_common(delay, concurrency, rate, retries, username, base_url),
+        **_common(delay, concurrency, rate, retries, username, base_url, ignore_lockout),
     )
     ui.console.print(f"Scripts are in {ws.scripts_dir}", highlight=False)
     _finish(frame, "Downloads", "download", options=opts)
@@ -212,6 +223,7 @@ def codes(
     retries: Retries = None,
     username: Username = None,
     base_url: BaseUrl = None,
+    ignore_lockout: IgnoreLockout = False,
     quiet: Quiet = False,
 ) -> None:
     """Collect confirmation codes into the `codes` table (and optionally CSV/XLSX)."""
@@ -224,7 +236,7 @@ def codes(
         status=status,
         refresh=refresh,
         progress=not quiet,
-        **_common(delay, concurrency, rate, retries, username, base_url),
+        **_common(delay, concurrency, rate, retries, username, base_url, ignore_lockout),
     )
     if export is not None:
         wf.export_codes(ws, export, frame)
@@ -245,6 +257,7 @@ def marks(
     retries: Retries = None,
     username: Username = None,
     base_url: BaseUrl = None,
+    ignore_lockout: IgnoreLockout = False,
     quiet: Quiet = False,
 ) -> None:
     """Collect every marker's marks into the long-form `marks` table."""
@@ -257,7 +270,7 @@ def marks(
         status=status,
         refresh=refresh,
         progress=not quiet,
-        **_common(delay, concurrency, rate, retries, username, base_url),
+        **_common(delay, concurrency, rate, retries, username, base_url, ignore_lockout),
     )
     fetch = frame.attrs.get("fetch", pd.DataFrame())
     ui.print_summary(
@@ -283,12 +296,17 @@ def post(
     course: Course = None,
     pi: Pis = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would change.")] = False,
+    force: Annotated[
+        bool,
+        typer.Option(help="Post even to students whose third marks the site already accepted."),
+    ] = False,
     delay: Delay = None,
     concurrency: Concurrency = None,
     rate: Rate = None,
     retries: Retries = None,
     username: Username = None,
     base_url: BaseUrl = None,
+    ignore_lockout: IgnoreLockout = False,
     quiet: Quiet = False,
 ) -> None:
     """Post third marks with each student's confirmation code (idempotent, audited)."""
@@ -300,13 +318,16 @@ def post(
         course=course,
         pis=pi,
         dry_run=dry_run,
+        force=force,
         progress=not quiet,
-        **_common(delay, concurrency, rate, retries, username, base_url),
+        **_common(delay, concurrency, rate, retries, username, base_url, ignore_lockout),
     )
     if dry_run and "change" in frame.columns:
         for row in frame.itertuples(index=False):
             if isinstance(row.change, str):
                 ui.console.print(f"{row.pi}: {row.change}", highlight=False)
+    if frame.attrs.get("note"):
+        ui.console.print(f"[yellow]note[/yellow] {frame.attrs['note']}", highlight=False)
     _finish(frame, "Third marks" + (" (dry run)" if dry_run else ""), "post", options=opts)
 
 
@@ -322,6 +343,7 @@ def sync(
     retries: Retries = None,
     username: Username = None,
     base_url: BaseUrl = None,
+    ignore_lockout: IgnoreLockout = False,
     quiet: Quiet = False,
 ) -> None:
     """Allocation + download + codes + marks, resuming where the last run stopped."""
@@ -333,7 +355,7 @@ def sync(
         pis=_pis(pi, pis_file),
         status=status,
         progress=not quiet,
-        **_common(delay, concurrency, rate, retries, username, base_url),
+        **_common(delay, concurrency, rate, retries, username, base_url, ignore_lockout),
     )
     fetch = out["marks"].attrs.get("fetch", pd.DataFrame())
     ui.print_summary(
@@ -375,16 +397,89 @@ def failures_per_student(steps: dict[str, pd.DataFrame]) -> pd.DataFrame:
 
 
 @app.command()
+def scheme(
+    course: Course = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Write a scheme TOML for `--scheme`.")
+    ] = None,
+    username: Username = None,
+    base_url: BaseUrl = None,
+    ignore_lockout: IgnoreLockout = False,
+) -> None:
+    """Read the mark scheme (category names and maxima) from the site's marks pages."""
+    from gaffertape.atomic import write_text_atomic
+
+    frame = wf.scheme_from_site(
+        current_workspace(),
+        course=course,
+        overrides={"marks": {"username": username, "base_url": base_url}},
+        ignore_lockout=ignore_lockout,
+    )
+    ui.print_dataframe(frame)
+    if out is not None:
+        write_text_atomic(out, wf.scheme_toml(frame, f"From {frame.attrs['source']}"))
+        ui.console.print(f"Wrote {out}: use it with `gaffertape marking flags --scheme {out}` "
+                         "(weights are 1.0: set them first)", highlight=False)
+
+
+@app.command()
 def profiles(
     check: Annotated[Path | None, typer.Option(help="Validate a profile TOML file.")] = None,
+    live: Annotated[
+        bool,
+        typer.Option(
+            "--live",
+            help="With --check: sign in and try every selector on one page of each kind "
+            "(reads only: forms are never submitted).",
+        ),
+    ] = False,
+    course: Course = None,
+    pi: Annotated[str | None, typer.Option("--pi", help="The student to try pages with.")] = None,
+    username: Username = None,
+    base_url: BaseUrl = None,
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", help="Print: table, csv, json.")
+    ] = "table",
 ) -> None:
-    """List the bundled site profiles, or validate one of your own."""
+    """List the bundled site profiles, or validate one of your own (--check, --live)."""
     if check is not None:
         profile = load_profile(check)
         ui.console.print(f"{check}: valid profile {profile.name!r} ({profile.kind})")
+        if live:
+            _check_live(profile, course, pi, username, base_url, fmt)
         return
     rows = []
     for name in bundled_profiles():
         profile = load_profile(name)
         rows.append({"name": name, "kind": profile.kind, "description": profile.description})
-    ui.print_dataframe(pd.DataFrame(rows))
+    ui.print_dataframe(pd.DataFrame(rows), fmt=fmt)
+
+
+def _check_live(
+    profile: Any,
+    course: str | None,
+    pi: str | None,
+    username: str | None,
+    base_url: str | None,
+    fmt: str,
+) -> None:
+    """Sign in with ``profile`` and report every selector; exit 1 if any did not match."""
+    from gaffertape.credentials import get_password
+    from gaffertape.errors import UserError
+    from gaffertape.sites.engine import SiteSession
+    from gaffertape.sites.livecheck import check_live
+
+    if not username:
+        raise UserError("--live needs --username (and --base-url unless the profile has one)")
+    profile.load_hooks()
+    with SiteSession(
+        profile, base_url=base_url, username=username,
+        password=get_password(profile.name, username),
+    ) as session:
+        report = check_live(session, course=course, pi=pi.upper() if pi else None)
+    ui.print_dataframe(report, fmt=fmt)
+    missed = report[~report["matched"]]
+    ui.print_summary("Live check", {"selectors": len(report), "matched": len(report) - len(missed),
+                                    "not matched": len(missed)})
+    if not missed.empty:
+        raise typer.Exit(1)

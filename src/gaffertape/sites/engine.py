@@ -70,6 +70,10 @@ class SiteError(Exception):
     """A request to a site failed after every retry (or could not be retried)."""
 
 
+class NoAnswer(SiteError):
+    """A POST got no answer (reset, timeout, cut): the site may or may not have acted on it."""
+
+
 class SessionExpired(SiteError):
     """The site answered with its login page: log in again and redo the unit of work."""
 
@@ -77,15 +81,43 @@ class SessionExpired(SiteError):
 class SiteLocked(UserError):
     """The account is locked out: stop talking to that site until ``retry_at``."""
 
-    def __init__(self, site: str, seconds: float) -> None:
+    def __init__(self, site: str, seconds: float, retry_at: datetime | None = None) -> None:
         self.site = site
         self.seconds = seconds
-        self.retry_at = datetime.now(UTC) + timedelta(seconds=seconds)
+        self.retry_at = retry_at or datetime.now(UTC) + timedelta(seconds=seconds)
         super().__init__(
             f"{site}: the site says the account is locked; stopped all requests to it",
             hint=f"retry after {self.retry_at.astimezone():%H:%M:%S} (in {seconds:.0f} s) with the "
             "same command; lower --rate or --concurrency if it happens again",
         )
+
+
+class SignInFailed(UserError):
+    """Signing in did not work: the whole site stops at once (retrying is how accounts get
+    locked), with a message saying which step, which page came back and what was missing."""
+
+
+WAIT_REGEX = r"(\d+(?:\.\d+)?)\s*(seconds?|secs?|minutes?|mins?|hours?|hrs?)\b"
+
+
+def wait_seconds(text: str, regex: str | None) -> float | None:
+    """Seconds to wait, from lockout wording such as "Try again in 15 minutes" or "in 2 hours".
+
+    ``regex`` (the profile's ``retry_after_regex``) finds the number (group ``n`` or 1); the unit
+    is its group ``unit`` (or 2), else the word after the number, else seconds.
+    """
+    pattern = re.compile(regex or WAIT_REGEX, re.I)
+    match = pattern.search(text)
+    if not match:
+        return None
+    groups = match.groupdict()
+    number = float(groups.get("n") or match[1])
+    unit = groups.get("unit") or (match[2] if (pattern.groups or 0) >= 2 else None)
+    if unit is None:
+        after = re.match(r"\s*([A-Za-z]+)", text[match.end():])
+        unit = after[1] if after else "s"
+    scale = {"h": 3600, "m": 60}.get(unit.strip().lower()[:1], 1)
+    return number * scale
 
 
 # ---------------------------------------------------------------------------------------------
@@ -247,8 +279,11 @@ class SiteSession:
         password: SecretStr | Callable[[], SecretStr],
         politeness: Politeness | None = None,
         on_request: Callable[[], None] | None = None,
+        on_locked: Callable[[SiteLocked], None] | None = None,
     ) -> None:
         self.profile = profile
+        profile.load_hooks()  # a broken hook module fails before any request
+        self._fix_page = profile.hook("fix_page")
         self.base_url = (base_url or profile.base_url or "").rstrip("/")
         if not self.base_url:
             raise UserError(
@@ -278,7 +313,11 @@ class SiteSession:
         self.requests = 0
         self._count_lock = threading.Lock()
         self.on_request = on_request
+        self.on_locked = on_locked
         self.locked: SiteLocked | None = None
+        self.sign_in_failed: SignInFailed | None = None
+        self.password_submissions = 0
+        self.host = host
 
     # -- plumbing ------------------------------------------------------------------------------
 
@@ -318,6 +357,8 @@ class SiteSession:
         while True:
             if self.locked is not None:
                 raise self.locked
+            if self.sign_in_failed is not None:
+                raise self.sign_in_failed
             remaining = self.throttle.locked_until - time.monotonic()
             if remaining > 0:  # another session to this host was locked out: stay away too
                 self.locked = SiteLocked(self.profile.name, remaining)
@@ -344,6 +385,8 @@ class SiteSession:
                             return None, self._stream(response, stream_to)
                         body = response.read()
                         text = body.decode(response.encoding or "utf-8", errors="replace")
+                        if self._fix_page is not None:
+                            text = self._fix_page(text, str(response.url))
                         page = Page(str(response.url), response.status_code, text)
                         if response.status_code >= 400:
                             raise SiteError(f"HTTP {response.status_code} from {_path(url)}")
@@ -354,9 +397,8 @@ class SiteSession:
                         raise
             if method != "GET" or attempt > self.retry.retries:
                 if method != "GET":
-                    raise SiteError(
-                        f"{method} {_path(url)}: {type(error).__name__}: {error}"
-                    ) from error
+                    kind = SiteError if isinstance(error, SiteError) else NoAnswer
+                    raise kind(f"{method} {_path(url)}: {type(error).__name__}: {error}") from error
                 raise SiteError(
                     f"{method} {_path(url)} failed after {attempt} attempts: "
                     f"{type(error).__name__}: {error}"
@@ -379,7 +421,10 @@ class SiteSession:
             raise httpx.RemoteProtocolError(f"body cut short: {size} of {expected_size} bytes")
         disposition = response.headers.get("content-disposition", "")
         match = re.search(r'filename="?([^";]+)', disposition)
-        return Download(dest, size, digest.hexdigest(), expected_size, match[1] if match else None)
+        from urllib.parse import unquote
+
+        filename = match[1] if match else unquote(urlsplit(str(response.url)).path.rsplit("/")[-1])
+        return Download(dest, size, digest.hexdigest(), expected_size, filename or None)
 
     # -- what pages mean -----------------------------------------------------------------------
 
@@ -389,14 +434,13 @@ class SiteSession:
         if not hit and detect.lockout_text and not detect.lockout_page:
             hit = page.contains(detect.lockout_text)
         if hit:
-            seconds = 300.0
-            if detect.retry_after_regex:
-                match = re.search(detect.retry_after_regex, page.tree.text_content())
-                if match:
-                    seconds = float(match[1])
+            found = wait_seconds(page.tree.text_content(), detect.retry_after_regex)
+            seconds = 300.0 if found is None else found
             self.locked = SiteLocked(self.profile.name, seconds)
             self.throttle.locked_until = time.monotonic() + seconds
             log.warning("%s: account locked; stopping (retry in %.0fs)", self.profile.name, seconds)
+            if self.on_locked is not None:
+                self.on_locked(self.locked)
             raise self.locked
 
     def is_login_page(self, page: Page) -> bool:
@@ -408,57 +452,122 @@ class SiteSession:
     # -- login ---------------------------------------------------------------------------------
 
     def login(self, seen_generation: int | None = None) -> None:
-        """Log in (once, even if many workers notice the expired session together)."""
+        """Sign in (once, even if many workers notice the expired session together).
+
+        A sign-in that ends on the sign-in page again is taken as wrong credentials whatever
+        else the page says: it is tried once more (a stale token can do that), then the whole
+        site stops with :class:`SignInFailed`. Transport failures (5xx, resets) fetch a fresh
+        form and try again a few times. Every password submission is counted.
+        """
         with self._login_lock:
+            if self.sign_in_failed is not None:
+                raise self.sign_in_failed
             if seen_generation is not None and seen_generation != self._generation:
                 return  # someone else logged in meanwhile
-            spec = self.profile.login
-            tries = max(3, self.retry.retries + 1)
-            for attempt in range(1, tries + 1):
-                if attempt > 1:
-                    time.sleep(self.retry.wait(attempt - 1))
-                page, _ = self._send("GET", self.url(spec.url))
-                assert page is not None
-                self.check_lockout(page)
-                forms = page.xpath(spec.form)
-                if not forms:
-                    if not self.is_login_page(page):
-                        self._generation += 1
-                        return  # already logged in: the login URL went straight through
-                    raise SiteError(f"{self.profile.name}: no login form at {spec.url}")
-                form = forms[0]
-                values = form_fields(form)
-                values[spec.username_field] = self.username
-                values[spec.password_field] = self._password_value()
-                action = urljoin(page.url, form.get("action") or page.url)
-                method = (form.get("method") or "post").upper()
+            bounced = 0
+            transport_failures = 0
+            while True:
                 try:
-                    result, _ = self._send(method, action, data=values)
+                    ended_on = self._sign_in_once()
+                except SignInFailed as exc:
+                    self.sign_in_failed = exc
+                    raise
                 except SiteError as exc:  # 5xx, reset, stale token: fetch a fresh form
-                    log.info("%s: login attempt %d failed: %s", self.profile.name, attempt, exc)
+                    transport_failures += 1
+                    log.info("%s: sign-in attempt failed: %s", self.profile.name, exc)
+                    if transport_failures > max(2, self.retry.retries):
+                        raise
+                    time.sleep(self.retry.wait(transport_failures))
                     continue
-                assert result is not None
-                self.check_lockout(result)
-                if spec.failure_text and result.contains(spec.failure_text):
-                    raise UserError(
-                        f"{self.profile.name}: the site rejected the username "
-                        f"{self.username!r} or its password",
-                        hint=f"run `gaffertape login {self.profile.name} "
-                        f"--username {self.username}` to store the right one",
-                    )
-                if self.is_login_page(result):
+                if ended_on is None:
+                    self._generation += 1
+                    log.info("%s: logged in as %s", self.profile.name, self.username)
+                    return
+                bounced += 1
+                if bounced >= 2:
+                    self.sign_in_failed = self._bounced(ended_on)
+                    raise self.sign_in_failed
+                log.info("%s: sign-in ended on the sign-in page; one more try", self.profile.name)
+
+    def _sign_in_once(self) -> Page | None:
+        """Walk the profile's sign-in steps once; the page if it ended on a sign-in page."""
+        spec = self.profile.login
+        page, _ = self._send("GET", self.url(spec.url))
+        assert page is not None
+        self.check_lockout(page)
+        for index, step in enumerate(spec.sequence()):
+            forms = page.xpath(step.form)
+            if not forms:
+                if step.optional:
                     continue
-                self._generation += 1
-                log.info("%s: logged in as %s", self.profile.name, self.username)
-                return
-            raise SiteError(f"{self.profile.name}: could not log in after {tries} attempts")
+                if index == 0 and not self.is_login_page(page):
+                    return None  # already signed in: the sign-in URL went straight through
+                raise self._step_error(step, page, f"no form matching {step.form!r}")
+            page = self._submit_step(step, page, forms[0])
+            self.check_lockout(page)
+            if spec.failure_text and page.contains(spec.failure_text):
+                raise SignInFailed(
+                    f"{self.profile.name}: the site rejected the username {self.username!r} or "
+                    f"its password (at step {step.label!r})",
+                    hint=f"run `gaffertape login {self.profile.name} "
+                    f"--username {self.username}` to store the right one",
+                )
+        return page if self.is_login_page(page) else None
+
+    def _submit_step(self, step: Any, page: Page, form: Any) -> Page:
+        """Fill in one sign-in form (hidden fields carried through) and submit it."""
+        values = form_fields(form)
+        names = {e.get("name") for e in form.xpath(".//input|.//select|.//textarea")}
+        wanted = {step.username_field: self.username} if step.username_field else {}
+        if step.password_field:
+            wanted[step.password_field] = "password"
+        for field_name in wanted:
+            if field_name not in names:
+                found = ", ".join(sorted(n for n in names if n)) or "none"
+                raise self._step_error(
+                    step, page, f"its form has no field {field_name!r} (fields: {found})"
+                )
+        values.update(step.values)
+        if step.username_field:
+            values[step.username_field] = self.username
+        if step.password_field:
+            values[step.password_field] = self._password_value()
+            self.password_submissions += 1
+        action = urljoin(page.url, form.get("action") or page.url)
+        method = (form.get("method") or "get").upper()
+        if method == "GET":
+            from urllib.parse import urlencode
+
+            result, _ = self._send("GET", action.split("?")[0] + "?" + urlencode(values))
+        else:
+            result, _ = self._send(method, action, data=values)
+        assert result is not None
+        return result
+
+    def _step_error(self, step: Any, page: Page, what: str) -> SignInFailed:
+        return SignInFailed(
+            f"{self.profile.name}: sign-in step {step.label!r}: {what}; the site showed "
+            f"{_describe(page)}",
+            hint="check [login] in the profile against that page "
+            f"(`gaffertape sites profiles --check {self.profile.source} --live`)",
+        )
+
+    def _bounced(self, page: Page) -> SignInFailed:
+        return SignInFailed(
+            f"{self.profile.name}: signing in as {self.username!r} ended on the sign-in page "
+            f"again, twice ({_describe(page)}): the username or password is probably wrong; "
+            f"stopped after {self.password_submissions} password submissions so that the "
+            "account is not locked",
+            hint=f"run `gaffertape login {self.profile.name} --username {self.username}` to "
+            "store the right password, then run the command again",
+        )
 
     # -- the public verbs ----------------------------------------------------------------------
 
     def get(self, path: str, **params: str) -> Page:
         """GET a page, logging in (again) whenever the site answers with its login page."""
         url = self.url(path, **params)
-        for _ in range(4):
+        for _ in range(3):
             generation = self._generation
             page, _ = self._send("GET", url)
             assert page is not None
@@ -468,6 +577,21 @@ class SiteSession:
             log.info("%s: session expired or not logged in; logging in", self.profile.name)
             self.login(generation)
         raise SiteError(f"{self.profile.name}: still on the login page after logging in ({path})")
+
+    def fetch_file(self, path: str, dest: Path, *, expect: str) -> Page | Download:
+        """GET a file (a download link), streamed to ``dest`` when its content type contains
+        ``expect``; any other answer comes back as a page. Raises :class:`SessionExpired`
+        (after signing in again) when the answer is the sign-in page."""
+        generation = self._generation
+        page, download = self._send("GET", self.url(path), stream_to=dest, expect=expect)
+        if download is not None:
+            return download
+        assert page is not None
+        self.check_lockout(page)
+        if self.is_login_page(page):
+            self.login(generation)
+            raise SessionExpired(f"{self.profile.name}: session expired during a download")
+        return page
 
     def submit(
         self,
@@ -504,6 +628,12 @@ class SiteSession:
             self.login(generation)
             raise SessionExpired(f"{self.profile.name}: session expired during a form post")
         return result
+
+
+def _describe(page: Page) -> str:
+    """A page in a message: its title and URL."""
+    title = " ".join((page.tree.findtext(".//title") or "").split()) or "no title"
+    return f"{title!r} at {page.url} (HTTP {page.status})"
 
 
 def _path(url: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs, urljoin, urlsplit
 
@@ -13,7 +14,7 @@ from lxml import html as lxml_html
 from gaffertape.errors import UserError
 from gaffertape.identity import OU_PI_PATTERN, is_pi, normalise_pi, valid_pi
 from gaffertape.sites.engine import Page
-from gaffertape.sites.profile import Allocation, Marks, Submission
+from gaffertape.sites.profile import Allocation, Column, Marks, Presentations, Submission
 
 
 def clean(text: str | None) -> str:
@@ -23,6 +24,22 @@ def clean(text: str | None) -> str:
 
 def _norm(header: str) -> str:
     return re.sub(r"[^a-z0-9]", "", header.lower())
+
+
+def find_column(header: list[str], column: Column) -> int | None:
+    """Index of the header cell ``column`` names: by text (ignoring case, spaces and
+    punctuation) or by ``header_regex``; None if there is none."""
+    for i, text in enumerate(header):
+        if column.header_regex is not None:
+            if re.search(column.header_regex, text):
+                return i
+        elif column.header is not None and _norm(text) == _norm(column.header):
+            return i
+    return None
+
+
+def _describe_column(column: Column) -> str:
+    return repr(column.header) if column.header is not None else f"/{column.header_regex}/"
 
 
 def table_rows(table: Any) -> tuple[list[str], list[list[Any]]]:
@@ -53,10 +70,17 @@ def _fit_cells(cells: list[Any], width: int) -> list[Any]:
     return cells + [None] * (width - len(cells))
 
 
-def parse_presentations(page: Page, link_xpath: str, param: str) -> list[str]:
+def parse_presentations(page: Page, spec: Presentations) -> list[str]:
+    """The presentations linked from the page: the course is a query parameter of each link
+    (``param``), or part of its path (``path_regex``, group 1)."""
     courses: list[str] = []
-    for link in page.xpath(link_xpath):
-        values = parse_qs(urlsplit(link.get("href", "")).query).get(param)
+    for link in page.xpath(spec.link):
+        parts = urlsplit(link.get("href", ""))
+        if spec.path_regex:
+            match = re.search(spec.path_regex, parts.path)
+            values = [match[1]] if match else []
+        else:
+            values = parse_qs(parts.query).get(spec.param) or []
         if values and values[0] not in courses:
             courses.append(values[0])
     return courses
@@ -72,16 +96,16 @@ def parse_allocation(
             hint="the page layout changed: update [allocation] table in the profile",
         )
     header, rows = table_rows(tables[0])
-    index = {_norm(h): i for i, h in enumerate(header)}
     columns: dict[str, int] = {}
     for field, column in spec.columns.items():
-        if _norm(column.header) not in index:
+        found = find_column(header, column)
+        if found is None:
             raise UserError(
-                f"allocation table at {page.url} has no column {column.header!r} "
+                f"allocation table at {page.url} has no column {_describe_column(column)} "
                 f"(found: {', '.join(header)})",
                 hint="update [allocation.columns]",
             )
-        columns[field] = index[_norm(column.header)]
+        columns[field] = found
     patterns = {f: re.compile(c.pattern) for f, c in spec.columns.items() if c.pattern}
     out: list[dict[str, Any]] = []
     for raw in rows:
@@ -95,7 +119,7 @@ def parse_allocation(
             if pattern and not pattern.search(value):
                 # a shifted or broken row: take the one cell that fits the column's pattern
                 value = next((t for t in all_texts if pattern.search(t)), value)
-            record[field] = value
+            record[field] = spec.columns[field].values.get(value, value)
         if "pi" in record:
             record["pi"] = normalise_pi(record["pi"])
         if not is_pi(record.get("pi", ""), pi_pattern) and "pi" in patterns:
@@ -109,8 +133,20 @@ def parse_allocation(
     return out
 
 
-def parse_marks(page: Page, spec: Marks) -> list[dict[str, Any]]:
-    """Rows (role, marker, category, max, mark, comments) for every marker section."""
+def parse_marks(
+    page: Page, spec: Marks, clean_row: Callable[[dict], dict] | None = None
+) -> list[dict[str, Any]]:
+    """Rows (role, marker, category, max, mark, comments) for every marker on the page, in
+    either layout the profile declares; ``clean_row`` is the profile's ``clean_marks_row``."""
+    rows = _marks_by_marker_rows(page, spec) if spec.layout == "marker_rows" else (
+        _marks_by_category_rows(page, spec)
+    )
+    return [clean_row(r) for r in rows] if clean_row else rows
+
+
+def _marks_by_category_rows(page: Page, spec: Marks) -> list[dict[str, Any]]:
+    """Per marker: a heading (role, name), then a table with one row per category."""
+    assert spec.heading is not None and spec.heading_regex is not None
     rx = re.compile(spec.heading_regex)
     out: list[dict[str, Any]] = []
     for heading in page.xpath(spec.heading):
@@ -122,12 +158,12 @@ def parse_marks(page: Page, spec: Marks) -> list[dict[str, Any]]:
         tables = heading.xpath(spec.table)
         if not tables:
             continue
-        comments_el = heading.xpath(spec.comments)
+        comments_el = heading.xpath(spec.comments) if spec.comments else []
         comments = comments_el[0].text_content().strip() if comments_el else None
         header, rows = table_rows(tables[0])
-        index = {_norm(h): i for i, h in enumerate(header)}
-        ci, mi = index.get(_norm(spec.category_column)), index.get(_norm(spec.mark_column))
-        xi = index.get(_norm(spec.max_column)) if spec.max_column else None
+        ci = find_column(header, Column(header=spec.category_column))
+        mi = find_column(header, Column(header=spec.mark_column))
+        xi = find_column(header, Column(header=spec.max_column)) if spec.max_column else None
         if ci is None or mi is None:
             raise UserError(
                 f"marks table at {page.url} lacks {spec.category_column!r} or "
@@ -151,6 +187,48 @@ def parse_marks(page: Page, spec: Marks) -> list[dict[str, Any]]:
     return out
 
 
+def _marks_by_marker_rows(page: Page, spec: Marks) -> list[dict[str, Any]]:
+    """One table: a row per marker (role, name, optional comments), a column per category
+    (headers matching ``category_header_regex``, which may carry the maximum)."""
+    tables = page.xpath(spec.table)
+    if not tables:
+        return []
+    header, rows = table_rows(tables[0])
+    ri = find_column(header, Column(header=spec.role_column))
+    ni = find_column(header, Column(header=spec.marker_column))
+    oi = find_column(header, Column(header=spec.comments_column)) if spec.comments_column else None
+    if ri is None or ni is None:
+        raise UserError(
+            f"marks table at {page.url} lacks {spec.role_column!r} or {spec.marker_column!r} "
+            f"(found {header})",
+            hint="update [marks] role_column / marker_column",
+        )
+    rx = re.compile(spec.category_header_regex)
+    categories = [(i, m) for i, h in enumerate(header) if (m := rx.match(h))]
+    out: list[dict[str, Any]] = []
+    for cells in rows:
+        texts = [clean(c.text_content()) for c in cells]
+        if len(texts) <= max(ri, ni):
+            continue
+        role = spec.roles.get(texts[ri], texts[ri].lower())
+        comments = texts[oi] if oi is not None and oi < len(texts) else None
+        for i, match in categories:
+            if i >= len(texts):
+                continue
+            top = match.groupdict().get("max")
+            out.append(
+                {
+                    "role": role,
+                    "marker": texts[ni],
+                    "category": clean(match["category"]),
+                    "max": _number(top) if top else None,
+                    "mark": _number(texts[i]),
+                    "comments": comments,
+                }
+            )
+    return out
+
+
 def _number(text: str) -> float | None:
     try:
         return float(text)
@@ -158,39 +236,86 @@ def _number(text: str) -> float | None:
         return None
 
 
-def parse_submission(page: Page, spec: Submission) -> dict[str, Any]:
-    """Code, listed files and the download form of a student's submission page."""
+def parse_submission(
+    page: Page, spec: Submission, clean_file: Callable[[dict], dict] | None = None
+) -> dict[str, Any]:
+    """Code, listed files and the download (a form, or a link's URL) of a submission page."""
     if spec.no_submission_text and page.contains(spec.no_submission_text):
-        return {"submitted": False, "code": None, "files": [], "form": None}
+        return {"submitted": False, "code": None, "files": [], "form": None, "link": None}
     code = None
     if spec.code:
         found = page.xpath(spec.code)
         code = clean(found[0].text_content()) if found else None
-    files: list[dict[str, Any]] = []
-    if spec.files_table:
-        tables = page.xpath(spec.files_table)
-        if tables:
-            header, rows = table_rows(tables[0])
-            index = {_norm(h): i for i, h in enumerate(header)}
-            fi = index.get(_norm(spec.file_column))
-            si = index.get(_norm(spec.size_column))
-            ti = index.get(_norm(spec.submitted_column))
-            for cells in rows:
-                texts = [clean(c.text_content()) for c in cells]
-                if fi is None or fi >= len(texts):
-                    continue
-                size = (
-                    re.sub(r"[^0-9]", "", texts[si]) if si is not None and si < len(texts) else ""
-                )
-                files.append(
-                    {
-                        "file": texts[fi],
-                        "size": int(size) if size else None,
-                        "submitted": texts[ti] if ti is not None and ti < len(texts) else None,
-                    }
-                )
-    forms = page.xpath(spec.download_form)
-    return {"submitted": True, "code": code, "files": files, "form": forms[0] if forms else None}
+    files = _files_from_table(page, spec) if spec.files_table else _files_from_list(page, spec)
+    if clean_file is not None:
+        files = [clean_file(f) for f in files]
+    form = link = None
+    if spec.download_form:
+        forms = page.xpath(spec.download_form)
+        form = forms[0] if forms else None
+    elif spec.download_link:
+        links = page.xpath(spec.download_link)
+        link = urljoin(page.url, links[0].get("href")) if links and links[0].get("href") else None
+    return {"submitted": True, "code": code, "files": files, "form": form, "link": link}
+
+
+def _size(text: str | None) -> int | None:
+    """Bytes from a size cell ("12,345", "12 345 bytes")."""
+    digits = re.sub(r"[^0-9]", "", text or "")
+    return int(digits) if digits else None
+
+
+def _files_from_table(page: Page, spec: Submission) -> list[dict[str, Any]]:
+    assert spec.files_table is not None
+    tables = page.xpath(spec.files_table)
+    if not tables:
+        return []
+    header, rows = table_rows(tables[0])
+    fi = find_column(header, Column(header=spec.file_column))
+    si = find_column(header, Column(header=spec.size_column))
+    ti = find_column(header, Column(header=spec.submitted_column))
+    files = []
+    for cells in rows:
+        texts = [clean(c.text_content()) for c in cells]
+        if fi is None or fi >= len(texts):
+            continue
+        files.append(
+            {
+                "file": texts[fi],
+                "size": _size(texts[si]) if si is not None and si < len(texts) else None,
+                "submitted": texts[ti] if ti is not None and ti < len(texts) else None,
+            }
+        )
+    return files
+
+
+def _files_from_list(page: Page, spec: Submission) -> list[dict[str, Any]]:
+    """Files from a ``<ul>``/``<ol>``/``<dl>`` listing: one item each, the parts found by the
+    profile's XPaths relative to the item."""
+    if not spec.files_list:
+        return []
+
+    def part(item: Any, xpath: str | None) -> str | None:
+        if xpath is None:
+            return None
+        found = item.xpath(xpath)
+        if not found:
+            return None
+        first = found[0]
+        return clean(first if isinstance(first, str) else first.text_content())
+
+    files = []
+    for item in page.xpath(spec.files_list):
+        name = part(item, spec.file_name)
+        if name:
+            files.append(
+                {
+                    "file": name,
+                    "size": _size(part(item, spec.file_size)),
+                    "submitted": part(item, spec.file_submitted),
+                }
+            )
+    return files
 
 
 def form_mark_fields(form: Any, field_regex: str) -> list[tuple[str, str | None]]:
@@ -255,13 +380,26 @@ def _pasted_pi(
     return valid_pi(row[column], where=f"pasted allocation row {row_no}", pattern=pattern)
 
 
+def _header_key(text: str, columns: dict[str, Column]) -> str | None:
+    """The field a pasted header names: the profile's mapping first, then the usual names."""
+    for field, column in columns.items():
+        if find_column([text], column) == 0:
+            return field
+    return _HEADER_ALIASES.get(_norm(text))
+
+
 def parse_pasted(
-    text: str, course: str | None, pi_pattern: str = OU_PI_PATTERN
+    text: str,
+    course: str | None,
+    columns: dict[str, Column] | None = None,
+    pi_pattern: str = OU_PI_PATTERN,
 ) -> list[dict[str, Any]]:
     """Students from a pasted allocation: an HTML table, TSV/CSV, or text copied from a page.
 
-    With a PI column, a row whose PI is not valid is an error naming the row (never skipped);
-    without one, the first cell of each row that is a valid PI is taken."""
+    Headers are recognised by the usual names, and by the profile's ``[allocation.columns]``
+    (``columns``), so a table copied from the site reads as the site heads it. With a PI
+    column, a row whose PI is not valid is an error naming the row (never skipped); without
+    one, the first cell of each row that is a valid PI is taken."""
     if re.search(r"<t[dr][\s>]", text, re.I):
         tree = lxml_html.fromstring(text)
         grid = []
@@ -278,7 +416,7 @@ def parse_pasted(
     header_map: dict[int, str] = {}
     out: list[dict[str, Any]] = []
     for row_no, row in enumerate(grid, start=1):
-        keys = {i: _HEADER_ALIASES.get(_norm(c)) for i, c in enumerate(row)}
+        keys = {i: _header_key(c, columns or {}) for i, c in enumerate(row)}
         if not header_map and "pi" in keys.values():
             header_map = {i: k for i, k in keys.items() if k}
             continue
@@ -288,7 +426,8 @@ def parse_pasted(
         record: dict[str, Any] = {"pi": pi}
         for i, key in header_map.items():
             if i < len(row) and key != "pi" and row[i]:
-                record[key] = row[i]
+                mapping = (columns or {}).get(key)
+                record[key] = mapping.values.get(row[i], row[i]) if mapping else row[i]
         record.setdefault("course", course)
         if not record["course"]:
             raise UserError(

@@ -23,7 +23,7 @@ from gaffertape.sites.workflows.common import (
     select_students,
 )
 from gaffertape.sites.workflows.download import download_scripts
-from gaffertape.sites.workflows.marks import collect_marks
+from gaffertape.sites.workflows.marks import collect_marks, scheme_from_site, scheme_toml
 from gaffertape.sites.workflows.post import post_third_marks, read_third_marks
 from gaffertape.sites.workflows.sync import sync
 
@@ -38,6 +38,8 @@ __all__ = [
     "post_third_marks",
     "read_pis_file",
     "read_third_marks",
+    "scheme_from_site",
+    "scheme_toml",
     "select_students",
     "sync",
 ]

@@ -32,6 +32,7 @@ def get_allocation(
     sites: Sites | None = None,
     politeness: dict[str, Any] | None = None,
     overrides: dict[str, dict[str, Any]] | None = None,
+    ignore_lockout: bool = False,
     progress: bool = True,
 ) -> pd.DataFrame:
     """Scrape the allocation (every presentation, or ``course``) into the ``students`` table.
@@ -41,11 +42,9 @@ def get_allocation(
     """
     ws = as_workspace(workspace)
     if paste is not None:
-        with open_sites(ws, sites, politeness, overrides) as site:
-            pattern = site.profile("marks").pi_pattern
-        records, source = parse.parse_pasted(_pasted_text(paste), course, pattern), "paste"
+        records, source = _pasted(ws, paste, course, overrides), "paste"
     else:
-        with open_sites(ws, sites, politeness, overrides) as site:
+        with open_sites(ws, sites, politeness, overrides, ignore_lockout) as site:
             session = site.session("marks")
             records, source = _scrape(session, course), session.profile.name
     frame = pd.DataFrame(records)
@@ -81,6 +80,21 @@ def ensure_allocation(ws: Workspace, sites: Sites, course: str | None, progress:
         get_allocation(ws, course=course, sites=sites, progress=progress)
 
 
+def _pasted(
+    ws: Workspace,
+    paste: str | Path,
+    course: str | None,
+    overrides: dict[str, dict[str, Any]] | None,
+) -> list[dict[str, Any]]:
+    """A pasted table, read as the site heads it (the marks profile's columns and value maps)
+    and cleaned by its row cleaner, since it is the same table copied by hand."""
+    profile = Sites(ws, overrides=overrides).profile("marks")
+    columns = profile.allocation.columns if profile.allocation else None
+    records = parse.parse_pasted(_pasted_text(paste), course, columns, profile.pi_pattern)
+    hook = profile.hook("clean_allocation_row")
+    return [hook(r) for r in records] if hook else records
+
+
 def _pasted_text(paste: str | Path) -> str:
     """The pasted table: a path's contents, or the text itself (a one-line string that names an
     existing file is taken as a path)."""
@@ -95,7 +109,7 @@ def _scrape(session: SiteSession, course: str | None) -> list[dict[str, Any]]:
     courses = [course] if course else None
     if courses is None:
         pres = session.profile.need("presentations")
-        courses = parse.parse_presentations(session.get(pres.url), pres.link, pres.param)
+        courses = parse.parse_presentations(session.get(pres.url), pres)
         if not courses:
             raise UserError(f"{session.profile.name}: no presentations found at {pres.url}")
     records = []

@@ -35,6 +35,7 @@ def collect_codes(
     sites: Sites | None = None,
     politeness: dict[str, Any] | None = None,
     overrides: dict[str, dict[str, Any]] | None = None,
+    ignore_lockout: bool = False,
     progress: bool = True,
 ) -> pd.DataFrame:
     """Confirmation codes of the selected students into the ``codes`` table (one page each).
@@ -43,7 +44,7 @@ def collect_codes(
     ``refresh``. Returns course, pi, name, code.
     """
     ws = as_workspace(workspace)
-    with open_sites(ws, sites, politeness, overrides) as site:
+    with open_sites(ws, sites, politeness, overrides, ignore_lockout) as site:
         chosen = allocated_students(
             ws, site, course=course, pis=pis, status=status, progress=progress
         )
@@ -78,7 +79,8 @@ def _fetch_code(
     ws: Workspace, session: SiteSession, spec: Submission, item: dict[str, Any]
 ) -> dict[str, Any]:
     page = session.get(spec.url, course=item["course"], pi=item["pi"])
-    store_submission(ws, item["course"], item["pi"], parse.parse_submission(page, spec))
+    info = parse.parse_submission(page, spec, session.profile.hook("clean_file"))
+    store_submission(ws, item["course"], item["pi"], info)
     return {**student_columns(item), "result": "fetched", "error": None}
 
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
+import re
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -21,7 +23,14 @@ from gaffertape import ui
 from gaffertape.credentials import get_password
 from gaffertape.errors import UserError
 from gaffertape.identity import normalise_pi, pis_in_text, valid_pi
-from gaffertape.sites.engine import SessionExpired, SiteError, SiteLocked, SiteSession
+from gaffertape.locks import site_lock
+from gaffertape.sites.engine import (
+    SessionExpired,
+    SignInFailed,
+    SiteError,
+    SiteLocked,
+    SiteSession,
+)
 from gaffertape.sites.profile import Politeness, Profile, load_profile
 from gaffertape.sites.safezip import UnsafeZip, ZipContentError
 from gaffertape.workspace import Workspace, open_workspace
@@ -29,6 +38,9 @@ from gaffertape.workspace import Workspace, open_workspace
 log = logging.getLogger("gaffertape.sites")
 
 DEFAULT_PROFILES = {"marks": "demo-marks", "submissions": "demo-submissions"}
+LOCK_WAIT_SECONDS = 10.0
+"""How long a run waits for another run on the same site and workspace before saying who
+holds it (``[sites] lock_wait`` in gaffertape.toml overrides it)."""
 
 Key = tuple[str, str]
 """A student in the store: (course, pi)."""
@@ -70,12 +82,18 @@ class Sites:
         *,
         politeness: dict[str, Any] | None = None,
         overrides: dict[str, dict[str, Any]] | None = None,
+        ignore_lockout: bool = False,
+        what: str = "",
     ) -> None:
         self.ws = ws
         self.politeness = {k: v for k, v in (politeness or {}).items() if v is not None}
         self.overrides = overrides or {}
+        self.ignore_lockout = ignore_lockout
+        self.what = what
         self._sessions: dict[str, SiteSession] = {}
         self._lock = threading.Lock()
+        self._site_locks = ExitStack()
+        self._locked_hosts: set[str] = set()
 
     def profile(self, kind: str) -> Profile:
         section = {**self.ws.section("sites", kind), **self.overrides.get(kind, {})}
@@ -89,11 +107,15 @@ class Sites:
                 self._sessions[kind] = self._open(kind)
             return self._sessions[kind]
 
-    def _open(self, kind: str) -> SiteSession:
-        section = {
+    def _section(self, kind: str) -> dict[str, Any]:
+        """The ``[sites.<kind>]`` settings, with the caller's overrides."""
+        return {
             **self.ws.section("sites", kind),
             **{k: v for k, v in self.overrides.get(kind, {}).items() if v is not None},
         }
+
+    def _open(self, kind: str) -> SiteSession:
+        section = self._section(kind)
         profile = self.profile(kind)
         username = section.get("username")
         if not username:
@@ -101,13 +123,33 @@ class Sites:
                 f"no username for the {kind} site",
                 hint=f"set [sites.{kind}] username in {self.ws.config_path} or pass --username",
             )
-        return SiteSession(
+        profile.load_hooks()  # before any request (and before asking for a password)
+        host = host_of(section.get("base_url") or profile.base_url or "")
+        self._hold_site(host)  # normally taken already, on entering
+        if not self.ignore_lockout:
+            refuse_if_locked(self.ws, host, profile.name)
+        session = SiteSession(
             profile,
             base_url=section.get("base_url"),
             username=username,
             password=get_password(profile.name, username),
             politeness=self._politeness(profile, section),
+            on_locked=lambda locked: record_lockout(self.ws, host, locked),
         )
+        if self.ignore_lockout:  # also what this process remembers (a notebook's earlier run)
+            session.throttle.locked_until = 0.0
+        return session
+
+    def _hold_site(self, host: str) -> None:
+        """Take the workspace's lock on ``host`` for the rest of the run (once per host: the
+        marks and submissions systems often share one, and its lockout)."""
+        if host in self._locked_hosts:
+            return
+        wait = float(self.ws.section("sites").get("lock_wait", LOCK_WAIT_SECONDS))
+        what = self.what or _command_line()
+        self._site_locks.enter_context(site_lock(self.ws.root, lock_name(host), wait=wait,
+                                                 what=what))
+        self._locked_hosts.add(host)
 
     def _politeness(self, profile: Profile, section: dict[str, Any]) -> Politeness:
         """Profile defaults, overridden by the workspace (all sites, then this site), then the
@@ -130,12 +172,37 @@ class Sites:
     def requests(self) -> int:
         return sum(s.requests for s in self._sessions.values())
 
+    def password_submissions(self) -> int:
+        return sum(s.password_submissions for s in self._sessions.values())
+
     def close(self) -> None:
         for session in self._sessions.values():
             session.close()
+        self._site_locks.close()
 
     def __enter__(self) -> Sites:
+        """Take the workspace lock on each configured site before the workflow reads anything
+        from the store: a second run then waits for the first to finish, and sees its work."""
+        try:
+            for kind in DEFAULT_PROFILES:
+                host = self._configured_host(kind)
+                if host:
+                    self._hold_site(host)
+        except BaseException:
+            self.close()
+            raise
         return self
+
+    def _configured_host(self, kind: str) -> str | None:
+        """The host the ``kind`` site is configured at, if its profile loads (a broken one is
+        reported when the site is used)."""
+        section = self._section(kind)
+        try:
+            profile = self.profile(kind)
+        except UserError:
+            return None
+        base_url = section.get("base_url") or profile.base_url
+        return host_of(base_url) if base_url else None
 
     def __exit__(self, *exc: object) -> None:
         self.close()
@@ -147,14 +214,76 @@ def open_sites(
     sites: Sites | None,
     politeness: dict[str, Any] | None,
     overrides: dict[str, dict[str, Any]] | None,
+    ignore_lockout: bool = False,
 ) -> Iterator[Sites]:
     """The caller's sessions if given (a workflow called by another shares its logins and
     politeness), else new ones closed when the workflow ends."""
     if sites is not None:
         yield sites
         return
-    with Sites(ws, politeness=politeness, overrides=overrides) as own:
+    with Sites(
+        ws, politeness=politeness, overrides=overrides, ignore_lockout=ignore_lockout
+    ) as own:
         yield own
+
+
+# ---------------------------------------------------------------------------------------------
+# politeness across runs: the site lock and remembered lockouts
+
+
+def _command_line() -> str:
+    """This run in a few words for the lock file ("gaffertape sites download"), for the
+    message another run shows."""
+    words = sys.argv[1:]
+    start = words.index("sites") if "sites" in words else 0
+    return " ".join(["gaffertape", *words[start : start + 2]])
+
+
+def host_of(base_url: str) -> str:
+    """The host[:port] of a site: one account and one lockout per host."""
+    from urllib.parse import urlsplit
+
+    return urlsplit(base_url).netloc.lower() or base_url
+
+
+def lock_name(host: str) -> str:
+    """A file-name-safe name for the workspace lock of ``host``."""
+    return re.sub(r"[^A-Za-z0-9._-]", "_", host)
+
+
+def record_lockout(ws: Workspace, host: str, locked: SiteLocked) -> None:
+    """Remember that ``host`` locked the account until when, for later runs."""
+    with ws.store.connect() as conn:
+        conn.execute(
+            "INSERT OR REPLACE INTO site_lockouts (site, profile, until, seen_at, message)"
+            " VALUES (?,?,?,?,?)",
+            (host, locked.site, locked.retry_at.isoformat(timespec="seconds"), now(),
+             locked.one_line()),
+        )
+
+
+def active_lockout(ws: Workspace, host: str) -> datetime | None:
+    """Until when ``host`` is known to be locked out (None: not known to be)."""
+    rows = ws.store.query_df("SELECT until FROM site_lockouts WHERE site = ?", [host])
+    if rows.empty:
+        return None
+    until = datetime.fromisoformat(rows["until"].iloc[0])
+    return until if until > datetime.now(UTC) else None
+
+
+def refuse_if_locked(ws: Workspace, host: str, profile_name: str) -> None:
+    """Raise :class:`SiteLocked` without any request while a recorded lockout lasts."""
+    until = active_lockout(ws, host)
+    if until is None:
+        return
+    seconds = (until - datetime.now(UTC)).total_seconds()
+    locked = SiteLocked(profile_name, seconds, retry_at=until)
+    locked.hint = (
+        f"an earlier run was locked out of {host}; not contacting it until "
+        f"{until.astimezone():%H:%M:%S} (in {seconds:.0f} s). Wait, or pass --ignore-lockout "
+        "to try anyway"
+    )
+    raise locked
 
 
 # ---------------------------------------------------------------------------------------------
@@ -211,8 +340,12 @@ def run_each(
             return failed(item, CANCELLED)
         if session.locked is not None:
             return failed(item, f"not tried: site locked ({session.locked.one_line()})")
+        if session.sign_in_failed is not None:
+            return failed(item, "not tried: signing in failed")
         try:
             return work(item)
+        except SignInFailed:
+            raise  # the whole site is stopped: one clear error, not one per student
         except SiteLocked as exc:
             return failed(item, f"locked: {exc.one_line()}")
         except (SiteError, UnsafeZip, UserError, OSError) as exc:
@@ -266,7 +399,7 @@ def redo_unit(session: SiteSession, work: Callable[[], Any]) -> tuple[Any, int]:
         attempt += 1
         try:
             return work(), attempt
-        except (SiteLocked, ZipContentError):
+        except (SiteLocked, SignInFailed, ZipContentError):
             raise  # downloading again would not help
         except (SessionExpired, SiteError, UnsafeZip) as exc:
             if attempt > session.retry.retries:

@@ -68,6 +68,7 @@ def download_scripts(
     overrides: dict[str, dict[str, Any]] | None = None,
     max_total_bytes: int = MAX_TOTAL_BYTES,
     max_ratio: float = MAX_RATIO,
+    ignore_lockout: bool = False,
     progress: bool = True,
 ) -> pd.DataFrame:
     """Download, verify and safely extract each selected student's submission zip.
@@ -78,7 +79,7 @@ def download_scripts(
     """
     ws = as_workspace(workspace)
     remove_leftovers(ws)
-    with open_sites(ws, sites, politeness, overrides) as site:
+    with open_sites(ws, sites, politeness, overrides, ignore_lockout) as site:
         chosen = allocated_students(
             ws, site, course=course, pis=pis, status=status, progress=progress
         ).to_dict("records")
@@ -317,15 +318,19 @@ def _fetch_once(
     """
     spec = session.profile.need("submission")
     page = session.get(spec.url, course=course, pi=pi)
-    info = parse.parse_submission(page, spec)
+    info = parse.parse_submission(page, spec, session.profile.hook("clean_file"))
     if not info["submitted"]:
         return info, None, None
-    if info["form"] is None:
-        raise SiteError(f"no download form on the submission page of {pi}")
+    if info["form"] is None and info["link"] is None:
+        raise SiteError(f"no download form or link on the submission page of {pi}")
     part.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    result = session.submit(
-        page, info["form"], dict(spec.choose), stream_to=part, expect=spec.download_content_type
-    )
+    if info["link"] is not None:
+        result = session.fetch_file(info["link"], part, expect=spec.download_content_type)
+    else:
+        result = session.submit(
+            page, info["form"], dict(spec.choose), stream_to=part,
+            expect=spec.download_content_type,
+        )
     if isinstance(result, Page):
         if spec.no_submission_text and result.contains(spec.no_submission_text):
             return {**info, "submitted": False}, None, None

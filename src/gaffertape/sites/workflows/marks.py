@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from gaffertape.errors import UserError
 from gaffertape.sites import parse
 from gaffertape.sites.engine import SiteSession
 from gaffertape.sites.profile import Marks
@@ -35,6 +37,7 @@ def collect_marks(
     sites: Sites | None = None,
     politeness: dict[str, Any] | None = None,
     overrides: dict[str, dict[str, Any]] | None = None,
+    ignore_lockout: bool = False,
     progress: bool = True,
 ) -> pd.DataFrame:
     """Every marker's marks of the selected students into the long-form ``marks`` table.
@@ -43,7 +46,7 @@ def collect_marks(
     fetched again unless ``refresh``. Returns the marks rows of the selection.
     """
     ws = as_workspace(workspace)
-    with open_sites(ws, sites, politeness, overrides) as site:
+    with open_sites(ws, sites, politeness, overrides, ignore_lockout) as site:
         chosen = allocated_students(
             ws, site, course=course, pis=pis, status=status, progress=progress
         )
@@ -92,7 +95,7 @@ def fetch_marks(
 ) -> list[dict[str, Any]]:
     """One student's marks page, parsed and stored; returns its rows."""
     page = session.get(spec.url, course=item["course"], pi=item["pi"])
-    rows = parse.parse_marks(page, spec)
+    rows = parse.parse_marks(page, spec, session.profile.hook("clean_marks_row"))
     store_marks(ws, item["course"], item["pi"], rows, item.get("status"))
     return rows
 
@@ -116,3 +119,54 @@ def store_marks(
             " VALUES (?,?,?,?)",
             (course, pi, status, now()),
         )
+
+
+def scheme_from_site(
+    workspace: Workspace | str | Path | None = None,
+    *,
+    course: str | None = None,
+    sites: Sites | None = None,
+    politeness: dict[str, Any] | None = None,
+    overrides: dict[str, dict[str, Any]] | None = None,
+    ignore_lockout: bool = False,
+    tries: int = 5,
+) -> pd.DataFrame:
+    """The mark scheme's categories and maxima as the site's marks pages show them, in the
+    site's order (``category``, ``max``): read from the first marked student's page (up to
+    ``tries`` pages). Weights are not on the pages; :func:`scheme_toml` writes them as 1.0."""
+    ws = as_workspace(workspace)
+    with open_sites(ws, sites, politeness, overrides, ignore_lockout) as site:
+        chosen = allocated_students(ws, site, course=course, pis=None, status=None,
+                                    progress=False)
+        marked = [s for s in chosen.to_dict("records") if s.get("status") != "No submission"]
+        session = site.session("marks")
+        spec = session.profile.need("marks")
+        for item in marked[:tries]:
+            page = session.get(spec.url, course=item["course"], pi=item["pi"])
+            rows = parse.parse_marks(page, spec, session.profile.hook("clean_marks_row"))
+            if rows:
+                frame = pd.DataFrame(rows)[["category", "max"]].drop_duplicates("category")
+                frame.attrs["source"] = f"{session.profile.name}, {item['course']} {item['pi']}"
+                return frame.reset_index(drop=True)
+    raise UserError(
+        f"no marks found on the first {min(tries, len(marked))} students' marks pages",
+        hint="run `gaffertape sites profiles --check PROFILE --live` to see what matched",
+    )
+
+
+def scheme_toml(frame: pd.DataFrame, name: str) -> str:
+    """A mark-scheme TOML for ``marking --scheme`` from :func:`scheme_from_site`'s categories."""
+    lines = [
+        f"name = {json.dumps(name)}",
+        "# Categories and maxima as the site shows them. The site does not show weights:",
+        "# each is 1.0 here; set them (and bands, rules) before relying on the totals.",
+    ]
+    for row in frame.itertuples(index=False):
+        if row.max is None or pd.isna(row.max):
+            raise UserError(
+                f"the site shows no maximum for {row.category!r}",
+                hint="set [marks] max_column or category_header_regex in the profile",
+            )
+        lines += ["", "[[categories]]", f"name = {json.dumps(row.category)}",
+                  f"max = {row.max:g}", "weight = 1.0"]
+    return "\n".join(lines) + "\n"

@@ -1,9 +1,12 @@
 """Workflow 5, posting third marks: idempotent, verified by reading back, and audited.
 
-For each student: read the marks page; skip if the third marks are already there; otherwise get
-the confirmation code, fill the form (fresh single-use token), submit, and read back. A post
-whose answer was lost is retried only after a read-back shows it did not land, so nothing is
-ever posted twice. Every step is a row in the ``posts`` audit table.
+Idempotence rests first on the workspace's own audit table (``posts``): a student whose third
+marks the site accepted (its success text seen) is never posted again unless ``force``, whether
+or not the site can show third marks back. Then, where the site can show them (the marks page,
+or a read-back page of its own), the page is read: marks already there are not posted, and a
+post is read back and verified. A post whose answer was lost is retried only after a read-back
+shows it did not land; where there is no read-back it is not retried at all (it is reported as
+uncertain). Every step is a row in the ``posts`` audit table.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ import pandas as pd
 from gaffertape.errors import UserError
 from gaffertape.identity import normalise_pi, valid_pi
 from gaffertape.sites import parse
-from gaffertape.sites.engine import Page, SessionExpired, SiteError
+from gaffertape.sites.engine import NoAnswer, Page, SessionExpired, SiteError
 from gaffertape.sites.workflows.allocation import ensure_allocation
 from gaffertape.sites.workflows.codes import collect_codes
 from gaffertape.sites.workflows.common import Sites, as_workspace, now, open_sites, run_each
@@ -38,35 +41,46 @@ def post_third_marks(
     course: str | None = None,
     pis: Iterable[str] | None = None,
     dry_run: bool = False,
+    force: bool = False,
     entries: Entries | None = None,
     sites: Sites | None = None,
     politeness: dict[str, Any] | None = None,
     overrides: dict[str, dict[str, Any]] | None = None,
+    ignore_lockout: bool = False,
     progress: bool = True,
 ) -> pd.DataFrame:
     """Post third marks and comments, each with the student's confirmation code.
 
-    Idempotent: the marks page is read first and a student whose third marks already match is
-    skipped; after a post the page is read back and verified; a failed or uncertain post is only
-    retried after reading back shows it did not land. Every post, skip and dry run goes to the
-    ``posts`` audit table. ``dry_run`` shows what would change and posts nothing.
+    Idempotent: a student whose third marks the site has accepted before (the audit table says
+    so) is skipped unless ``force``; where the site can show third marks, a student whose marks
+    are already there is skipped, and each post is read back and verified; a failed or uncertain
+    post is only retried after reading back shows it did not land. Every post, skip and dry run
+    goes to the ``posts`` audit table. ``dry_run`` shows what would change and posts nothing.
+    ``frame.attrs["note"]`` says when the site cannot show third marks back.
     """
     ws = as_workspace(workspace)
     if entries is None:
         if marks_file is None:
             raise UserError("no third marks given", hint="pass a CSV/XLSX file")
         entries = read_third_marks(Path(marks_file))
-    with open_sites(ws, sites, politeness, overrides) as site:
+    with open_sites(ws, sites, politeness, overrides, ignore_lockout) as site:
         ensure_allocation(ws, site, course, progress)
         items = _with_courses(ws, entries, course, pis)
-        poster = _Poster(ws, site, dry_run=dry_run)
-        return run_each(
+        poster = _Poster(ws, site, dry_run=dry_run, force=force)
+        frame = run_each(
             items,
             poster.post,
             "Posting" if not dry_run else "Checking",
             poster.session,
             progress=progress,
         )
+        if poster.post_spec.readback == "unavailable":
+            frame.attrs["note"] = (
+                f"{poster.session.profile.name} cannot show third marks back (its profile says "
+                "read-back is unavailable): posts are known from the site's success text, and "
+                "the workspace's audit table keeps them from being posted twice"
+            )
+        return frame
 
 
 # ---------------------------------------------------------------------------------------------
@@ -196,29 +210,42 @@ def _form_values(
 class _Poster:
     """Posts one student's third marks at a time (called from the worker threads)."""
 
-    def __init__(self, ws: Workspace, sites: Sites, *, dry_run: bool) -> None:
-        self.ws, self.sites, self.dry_run = ws, sites, dry_run
+    def __init__(self, ws: Workspace, sites: Sites, *, dry_run: bool, force: bool) -> None:
+        self.ws, self.sites, self.dry_run, self.force = ws, sites, dry_run, force
         self.session = sites.session("marks")
         self.marks_spec = self.session.profile.need("marks")
         self.post_spec = self.session.profile.need("post")
         codes = ws.store.query_df("SELECT course, pi, code FROM codes")
         self.codes = {(r.course, r.pi): r.code for r in codes.itertuples(index=False)}
+        self.done = accepted_posts(ws)
 
     def post(self, item: dict[str, Any]) -> dict[str, Any]:
         """Check, post, read back; returns the result row (``result``, ``error``)."""
         if item.get("problem"):
             self._audit(item, "failed", item["problem"])
             return self._row(item, "failed", item["problem"])
-        existing = self._read_back(item)
-        if self._landed(item, existing):
+        earlier = None if self.force else self.done.get((item["course"], item["pi"]))
+        if earlier is not None and _same_marks(earlier, item):  # no request at all
+            message = f"already posted: the site accepted these third marks on {earlier['at']}"
+            self._audit(item, "skipped", message)
+            return self._row(item, "skipped (already there)")
+        existing = self._site_marks(item)
+        if self.post_spec.readback == "marks" and self._landed(item, existing):
             self._audit(
                 item, "skipped", "already posted: the site shows these third marks", verified=True
             )
             return self._row(item, "skipped (already there)")
-        categories = [r["category"] for r in existing if r["role"] == "first"]
+        categories = _categories(existing)
         unknown = [k for k in item["marks"] if _norm(k) not in {_norm(c) for c in categories}]
         if categories and unknown:
             message = f"unknown categories {unknown}; the site has {categories}"
+            self._audit(item, "failed", message)
+            return self._row(item, "failed", message)
+        if earlier is not None:
+            message = (
+                f"different third marks were posted on {earlier['at']} and the site accepted "
+                "them; not posting again (pass --force to post these instead)"
+            )
             self._audit(item, "failed", message)
             return self._row(item, "failed", message)
         code = self._code(item["course"], item["pi"])
@@ -232,6 +259,8 @@ class _Poster:
         error = self._post_until_landed(item, categories, code)
         if error is not None:
             return self._row(item, "failed", error)
+        if self.post_spec.readback == "unavailable":
+            return self._row(item, "posted")
         return self._verify(item, code)
 
     def _post_until_landed(
@@ -240,17 +269,30 @@ class _Poster:
         """Submit the form, retrying a lost answer only once a read-back shows the marks did not
         land. Returns None once posted (or found posted), else why it failed."""
         retry = self.session.retry
+        can_read_back = self.post_spec.readback != "unavailable"
         for attempt in range(1, retry.retries + 2):
             if attempt > 1:
                 time.sleep(retry.wait(attempt - 1))
-                if self._landed(item, self._read_back(item)):
+                if can_read_back and self._landed(item, self._read_back(item)):
                     message = "an earlier uncertain post did land; not posting again"
-                    self._audit(item, "skipped", message, code=code, verified=True)
+                    self._audit(item, "skipped", message, code=code, verified=True, accepted=True)
                     return None
             try:
                 result = self._submit(item, categories, code)
-            except (SiteError, SessionExpired) as exc:
-                message = f"attempt {attempt}: {exc}; will read back before any retry"
+            except NoAnswer as exc:
+                if can_read_back:
+                    message = f"attempt {attempt}: {exc}; will read back before any retry"
+                    self._audit(item, "failed", message, code=code)
+                    continue
+                message = (
+                    f"uncertain: the site's answer was lost ({exc}) and it cannot show third "
+                    "marks back, so it was not posted again; check on the site, then rerun "
+                    "with --force for this student if the marks are not there"
+                )
+                self._audit(item, "failed", message, code=code)
+                return message
+            except (SiteError, SessionExpired) as exc:  # an answer that is not a success
+                message = f"attempt {attempt}: {exc}; not accepted, trying again"
                 self._audit(item, "failed", message, code=code)
                 continue
             refusal = self._refusal(result)
@@ -258,8 +300,12 @@ class _Poster:
                 self._audit(item, "failed", refusal, code=code, verified=False)
                 return refusal
             confirmed = result.contains(self.post_spec.success_text)
+            if not confirmed and not can_read_back:
+                message = "the site did not say the marks were recorded (no success text)"
+                self._audit(item, "failed", message, code=code, accepted=False)
+                return message
             message = "site confirmed" if confirmed else "no confirmation text; reading back"
-            self._audit(item, "posted", message, code=code)
+            self._audit(item, "posted", message, code=code, accepted=confirmed or None)
             return None
         return "could not post after retries"
 
@@ -299,10 +345,18 @@ class _Poster:
             return self._row(item, "posted")
         return self._row(item, "failed", "read back does not match")
 
+    def _site_marks(self, item: dict[str, Any]) -> list[dict[str, Any]]:
+        """The student's marks page (categories, and third marks where the site shows them)."""
+        return self._marks_at(self.marks_spec.url, item)
+
     def _read_back(self, item: dict[str, Any]) -> list[dict[str, Any]]:
-        spec = self.marks_spec
-        page = self.session.get(spec.url, course=item["course"], pi=item["pi"])
-        return parse.parse_marks(page, spec)
+        """What the site shows as posted: the marks page, or the profile's read-back page."""
+        return self._marks_at(self.post_spec.readback_url or self.marks_spec.url, item)
+
+    def _marks_at(self, url: str, item: dict[str, Any]) -> list[dict[str, Any]]:
+        page = self.session.get(url, course=item["course"], pi=item["pi"])
+        clean_row = self.session.profile.hook("clean_marks_row")
+        return parse.parse_marks(page, self.marks_spec, clean_row)
 
     def _landed(self, item: dict[str, Any], existing: list[dict[str, Any]]) -> bool:
         return _matches(existing, item["marks"], item.get("comments"), self.post_spec.role)
@@ -341,13 +395,14 @@ class _Poster:
         *,
         code: str | None = None,
         verified: bool | None = None,
+        accepted: bool | None = None,
     ) -> None:
         """One row of the ``posts`` audit table (course "" for an entry whose course is not
         known)."""
         with self.ws.store.connect() as conn:
             conn.execute(
                 "INSERT INTO posts (course, pi, action, marks, comments, code, verified,"
-                " message, at) VALUES (?,?,?,?,?,?,?,?,?)",
+                " message, at, accepted) VALUES (?,?,?,?,?,?,?,?,?,?)",
                 (
                     item["course"] or "",
                     item["pi"],
@@ -358,5 +413,36 @@ class _Poster:
                     None if verified is None else int(verified),
                     message,
                     now(),
+                    None if accepted is None else int(accepted),
                 ),
             )
+
+
+def accepted_posts(ws: Workspace) -> dict[tuple[str, str], dict[str, Any]]:
+    """The latest post per student that the site accepted (its success text seen, or the marks
+    read back): {(course, pi): {marks, comments, at}}. What makes posting idempotent."""
+    rows = ws.store.query_df(
+        "SELECT course, pi, marks, comments, at FROM posts WHERE accepted = 1"
+        " OR (verified = 1 AND action IN ('verified', 'skipped') AND marks IS NOT NULL)"
+        " ORDER BY id"
+    )
+    return {(r["course"], r["pi"]): r for r in rows.to_dict("records")}
+
+
+def _same_marks(earlier: dict[str, Any], item: dict[str, Any]) -> bool:
+    """Whether an accepted post had the marks (and comments, if given now) of ``item``."""
+    before = {_norm(k): float(v) for k, v in json.loads(earlier["marks"] or "{}").items()}
+    now_marks = {_norm(k): float(v) for k, v in item["marks"].items()}
+    if before != now_marks:
+        return False
+    comments = item.get("comments")
+    return comments is None or _norm(earlier.get("comments") or "") == _norm(comments)
+
+
+def _categories(existing: list[dict[str, Any]]) -> list[str]:
+    """The site's categories, in its order, from the first marker's rows (else any marker's)."""
+    for role in ("first", None):
+        found = [r["category"] for r in existing if role is None or r["role"] == role]
+        if found:
+            return list(dict.fromkeys(found))
+    return []

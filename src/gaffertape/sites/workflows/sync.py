@@ -42,6 +42,7 @@ def sync(
     sites: Sites | None = None,
     politeness: dict[str, Any] | None = None,
     overrides: dict[str, dict[str, Any]] | None = None,
+    ignore_lockout: bool = False,
     progress: bool = True,
 ) -> dict[str, pd.DataFrame]:
     """Allocation, then per student (pipelined on the same workers) the download with its code
@@ -49,7 +50,7 @@ def sync(
     ws = as_workspace(workspace)
     remove_leftovers(ws)
     selection = {"course": course, "pis": pis, "status": status}
-    with open_sites(ws, sites, politeness, overrides) as site:
+    with open_sites(ws, sites, politeness, overrides, ignore_lockout) as site:
         out = {"allocation": get_allocation(ws, course=course, sites=site, progress=progress)}
         chosen = select_students(ws, **selection).to_dict("records")
         verified = verified_downloads(ws, chosen)

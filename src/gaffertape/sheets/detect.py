@@ -14,7 +14,7 @@ import numpy as np
 
 from gaffertape.sheets.grid import Grid
 from gaffertape.sheets.layout import SheetLayout, Table
-from gaffertape.sheets.values import EMPTY, NUMBER, STR, YEAR, Memo
+from gaffertape.sheets.values import EMPTY, NUMBER, STR, TEXT, YEAR, Memo, parse_value
 
 # "Total", "Retail trade, total", "All industries"; not "Total supply" or "All other ..."
 _TOTAL = re.compile(r"^\s*(grand\s+)?totals?\b\s*(\\\d+)?\s*[:(]?\s*$|,\s*total\b"
@@ -60,11 +60,64 @@ def summarise_rows(grid: Grid) -> Rows:
     last = np.where(n_filled > 0, width - 1 - filled[:, ::-1].argmax(axis=1), -1)
     year_rows = (n_numeric >= 2) & (np.count_nonzero(kinds == YEAR, axis=1) == n_numeric)
     last_numeric = width - 1 - numeric[:, ::-1].argmax(axis=1)
-    data = ~year_rows & (n_numeric > 0) & ((n_numeric >= 2) | (last_numeric > first))
+    numbers = (n_numeric > 0) & ((n_numeric >= 2) | (last_numeric > first))
+    data = numbers & ~year_rows
+    _years_inside_data(data, numbers & year_rows)
+    _headings_above_data(grid, kinds, data)
     after = numeric & (np.arange(width) > first[:, None])
     first_value = np.where(after.any(axis=1), after.argmax(axis=1), numeric.argmax(axis=1))
     return Rows(n_filled.tolist(), first.tolist(), last.tolist(), n_numeric.tolist(),
                 data.tolist(), first_value.tolist())
+
+
+def _years_inside_data(data: np.ndarray, year_rows: np.ndarray) -> None:
+    """A row of years heads the columns below it, unless it sits inside a run of data rows (a
+    data row directly above and below): a long table whose values happen to look like years
+    must not be cut into pieces, losing those rows as headers."""
+    for start, end in _runs(year_rows):
+        if start > 0 and end + 1 < len(data) and data[start - 1] and data[end + 1]:
+            data[start:end + 1] = True
+
+
+def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
+    """(first, last) of every run of True in a boolean vector."""
+    edges = np.diff(np.concatenate(([0], mask.view(np.int8), [0])))
+    return list(zip(np.flatnonzero(edges == 1).tolist(),
+                    (np.flatnonzero(edges == -1) - 1).tolist(), strict=True))
+
+
+def _headings_above_data(grid: Grid, kinds: np.ndarray, data: np.ndarray) -> None:
+    """Rows at the top of a data run that are really header rows, though they hold numbers:
+    a row of column numbers (1, 2, 3 ...) and a heading row whose numbers are headings (the
+    percentiles 10, 20, 25 ... next to "Median", "Mean") where the rows below are all numbers."""
+    for start, _end in _runs(data):
+        r = start
+        while r < len(data) and data[r] and (_numbering_row(grid, kinds, r) or (
+                r + 1 < len(data) and data[r + 1] and _text_over_numbers(kinds, r))):
+            data[r] = False
+            r += 1
+
+
+def _numbering_row(grid: Grid, kinds: np.ndarray, r: int) -> bool:
+    """Column numbers: three or more consecutive whole numbers from 0 or 1 ("(1)", "(2)" ...)
+    after the leading cell."""
+    cols = np.flatnonzero(kinds[r] >= NUMBER)
+    cols = cols[cols > np.flatnonzero(kinds[r] != EMPTY)[0]]
+    if len(cols) < 3:
+        return False
+    values = [parse_value(grid.cells[r, c])[0] for c in cols.tolist()]
+    if any(v is None or v != int(v) for v in values):
+        return False
+    numbers = np.abs(np.array(values, dtype=float))
+    return bool(numbers[0] <= 1 and (np.diff(numbers) == 1).all())
+
+
+def _text_over_numbers(kinds: np.ndarray, r: int, depth: int = 5) -> bool:
+    """Two or more text cells over columns that are numbers in (most of) the next rows: a
+    heading row (one such cell is more often a code, "44-45" over "441")."""
+    below = kinds[r + 1:r + 1 + depth]
+    numeric_below = np.count_nonzero(below >= NUMBER, axis=0) * 2 > len(below)
+    return np.count_nonzero(numeric_below & (kinds[r] == TEXT)) >= 2
 
 
 def detect(grid: Grid) -> SheetLayout:

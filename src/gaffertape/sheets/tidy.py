@@ -90,7 +90,27 @@ def column_headers(grid: Grid, table: Table) -> dict[int, str]:
                 label = carry
             if c in paths and label and (not paths[c] or paths[c][-1] != label):
                 paths[c].append(label)
-    return {c: SEP.join(parts) for c, parts in paths.items()}
+    return _told_apart({c: SEP.join(parts) for c, parts in paths.items()})
+
+
+def _told_apart(headers: dict[int, str]) -> dict[int, str]:
+    """Columns whose header paths are the same ("Median", "change", "Mean", "change") are told
+    apart by the nearest column on their left with a header of its own, the way a reader does:
+    "Median | change", "Mean | change"."""
+    counts: dict[str, int] = {}
+    for path in headers.values():
+        counts[path] = counts.get(path, 0) + 1
+    if all(n == 1 or not path for path, n in counts.items()):
+        return headers
+    told: dict[int, str] = {}
+    parent = ""
+    for c, path in sorted(headers.items()):
+        if counts[path] > 1 and path and parent:
+            told[c] = parent + SEP + path
+        else:
+            told[c] = path
+            parent = path.rsplit(SEP, 1)[-1] if counts[path] == 1 else parent
+    return told if len(set(told.values())) > len(set(headers.values())) else headers
 
 
 def _table_observations(grid: Grid, table: Table) -> dict[str, object]:

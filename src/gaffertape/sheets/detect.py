@@ -99,17 +99,18 @@ def _headings_above_data(grid: Grid, kinds: np.ndarray, data: np.ndarray) -> Non
 
 
 def _numbering_row(grid: Grid, kinds: np.ndarray, r: int) -> bool:
-    """Column numbers: three or more consecutive whole numbers from 0 or 1 ("(1)", "(2)" ...)
-    after the leading cell."""
+    """Column numbers: three or more consecutive whole numbers ("(1)", "(2)" ...), perhaps
+    after a leading cell; from 0 or 1 when the row also holds text."""
     cols = np.flatnonzero(kinds[r] >= NUMBER)
-    cols = cols[cols > np.flatnonzero(kinds[r] != EMPTY)[0]]
     if len(cols) < 3:
         return False
     values = [parse_value(grid.cells[r, c])[0] for c in cols.tolist()]
     if any(v is None or v != int(v) for v in values):
         return False
     numbers = np.abs(np.array(values, dtype=float))
-    return bool(numbers[0] <= 1 and (np.diff(numbers) == 1).all())
+    labelled = bool((kinds[r] == TEXT).any())  # "Leave  45 46 47" is data; "(1) (2) (3)" is not
+    return any(len(run) >= 3 and (run[0] <= 1 or not labelled) and (np.diff(run) == 1).all()
+               for run in (numbers, numbers[1:] if cols[0] == np.argmax(kinds[r] != EMPTY) else []))
 
 
 def _text_over_numbers(kinds: np.ndarray, r: int, depth: int = 5) -> bool:
@@ -133,8 +134,23 @@ def detect(grid: Grid) -> SheetLayout:
         floor = table.bottom + 1
     if not tables:
         tables = _text_table(grid, rows)
+    _share_headers(rows, tables)
     _attach_notes(grid, rows, tables)
     return SheetLayout(grid.source, grid.sheet, tables)
+
+
+def _share_headers(rows: Rows, tables: list[Table]) -> None:
+    """Stacked tables with the same columns, where only the first carries the upper header
+    levels (measure names over series codes): the later ones read those levels too, or their
+    columns would be named by the last level alone, and blank cells there would repeat a
+    neighbour's name."""
+    for i, table in enumerate(tables):
+        own = [r for r in table.header_rows if rows.last[r] >= table.data_cols[0]]
+        for earlier in tables[:i]:
+            theirs = [r for r in earlier.header_rows if rows.last[r] >= earlier.data_cols[0]]
+            if earlier.data_cols == table.data_cols and len(theirs) > len(own):
+                table.shared_header_rows = theirs[:len(theirs) - len(own)]
+                break
 
 
 def _text_table(grid: Grid, rows: Rows) -> list[Table]:

@@ -71,10 +71,11 @@ def column_headers(grid: Grid, table: Table) -> dict[int, str]:
     """Header path per data column, e.g. 'All Visits | NSA'."""
     filled, merged_rows = grid.filled_merges, grid.merged_rows
     paths: dict[int, list[str]] = {c: [] for c in table.data_cols}
-    last = table.header_rows[-1] if table.header_rows else -1
+    header_rows = table.shared_header_rows + table.header_rows
+    last = header_rows[-1] if header_rows else -1
     first_data = table.data_cols[0]
     boundaries: set[int] = set()  # columns where a parent (upper) header starts
-    for h in table.header_rows:
+    for h in header_rows:
         spread = h != last and h not in merged_rows  # a sparse upper row spans to the right
         carry = ""
         row = grid.values[h]

@@ -121,6 +121,7 @@ def _table_observations(grid: Grid, table: Table) -> dict[str, object]:
     them once for all tables instead of filling an array per table.
     """
     body, sub_tables, paths = _row_paths(grid, table)
+    paths = _rows_told_apart(sub_tables, paths)
     cols = np.array(table.data_cols, dtype=np.intp)
     block = grid.types[np.ix_(body, cols)]
     row_i, col_i = np.nonzero(block != NONE)
@@ -199,13 +200,37 @@ def _row_paths(grid: Grid, table: Table) -> tuple[np.ndarray, np.ndarray, np.nda
     rows = np.array(sorted(set(table.body_rows).difference(sections)), dtype=np.intp)
     under = np.searchsorted(sections, rows) - 1  # the sub-table row each row is under, or -1
     since = np.array([*sections, -1], dtype=np.intp)[under]  # labels carry down from there
-    columns = [_filled_down(_texts(grid.cells[rows, c], grid.types[rows, c]), rows, since)
-               for c in table.label_cols]
+    columns = []
+    for c in table.label_cols:
+        texts = _texts(grid.cells[rows, c], grid.types[rows, c])
+        columns.append(_filled_down(texts, rows, since))
+        # a new label in this column starts afresh the columns to its right (a new year does
+        # not carry last year's month down onto its own summary rows)
+        since = np.maximum(since, _last_filled_row(texts, rows))
     paths = np.full(len(rows), "", dtype=object)
     for labels in columns:  # non-empty labels joined by SEP, one string operation per row, in C
         paths = np.where(labels == "", paths, np.where(paths == "", labels, paths + SEP + labels))
     titles = object_array([*(_section_label(grid, r) for r in sections), ""])
     return rows, titles[under], paths
+
+
+def _rows_told_apart(sub_tables: np.ndarray, paths: np.ndarray) -> np.ndarray:
+    """Rows with the same label ("% change from year earlier" under "Latest three months" and
+    again under "Year to date") are told apart by the nearest row above with a label of its
+    own, as a reader does: "Latest three months | % change from year earlier"."""
+    keys = sub_tables + "\x1f" + paths
+    _, first, counts = np.unique(keys.astype(str), return_inverse=True, return_counts=True)
+    repeated = counts[first] > 1
+    if not repeated.any():
+        return paths
+    told = paths.copy()
+    parent = ""
+    for i in range(len(paths)):
+        if not repeated[i]:
+            parent = paths[i]
+        elif parent and paths[i] and not paths[i].startswith(parent):
+            told[i] = parent + SEP + paths[i]
+    return told
 
 
 def _indented(grid: Grid, table: Table) -> bool:
@@ -234,10 +259,17 @@ def _texts(cells: np.ndarray, types: np.ndarray) -> np.ndarray:
 
 def _filled_down(texts: np.ndarray, rows: np.ndarray, since: np.ndarray) -> np.ndarray:
     """Each empty text replaced by the last non-empty one above it, looking no further up than
-    row ``since`` (the row's sub-table title, where labels start afresh); '' when there is none."""
+    row ``since`` (the row's sub-table title, or a new label further left, where labels start
+    afresh); '' when there is none."""
     last = np.where(texts != "", np.arange(len(texts)), -1)
     np.maximum.accumulate(last, out=last)
-    return np.where((last >= 0) & (rows[last] > since), texts[last], "")
+    return np.where((last >= 0) & (rows[last] >= since), texts[last], "")
+
+
+def _last_filled_row(texts: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """For each row, the sheet row of the last non-empty text at or above it (-1 if none)."""
+    last = np.where(texts != "", rows, -1)
+    return np.maximum.accumulate(last)
 
 
 def _nested_paths(grid: Grid, table: Table) -> list[tuple[int, str, str]]:
@@ -260,6 +292,7 @@ def _nested_paths(grid: Grid, table: Table) -> list[tuple[int, str, str]]:
             continue
         for c in table.label_cols:
             if row[c] is not None and (label := text(row[c])):
+                carried = {k: v for k, v in carried.items() if k < c}  # start afresh on its right
                 carried[c] = label
         parts = [carried.get(c, "") for c in table.label_cols]
         depth = _indent(grid, r, table)

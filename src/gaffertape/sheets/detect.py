@@ -24,6 +24,7 @@ _NOTE = re.compile(r"^\s*(source|sources|note|notes|see |\*|\d\s|\(\d|\[\d|footn
                    r"x |na |z |- |\.\. |r |p |<http)", re.IGNORECASE)
 MAX_BODY_GAP = 2
 MAX_HEADER_GAP = 5
+MAX_NUMERIC_HEADINGS = 3  # heading rows with numbers at the top of a run of data rows
 
 
 @dataclass
@@ -92,8 +93,9 @@ def _headings_above_data(grid: Grid, kinds: np.ndarray, data: np.ndarray) -> Non
     percentiles 10, 20, 25 ... next to "Median", "Mean") where the rows below are all numbers."""
     for start, _end in _runs(data):
         r = start
-        while r < len(data) and data[r] and (_numbering_row(grid, kinds, r) or (
-                r + 1 < len(data) and data[r + 1] and _text_over_numbers(kinds, r))):
+        while r < min(start + MAX_NUMERIC_HEADINGS, len(data)) and data[r] and (
+                _numbering_row(grid, kinds, r)
+                or (r + 1 < len(data) and data[r + 1] and _text_over_numbers(kinds, r))):
             data[r] = False
             r += 1
 
@@ -114,10 +116,10 @@ def _numbering_row(grid: Grid, kinds: np.ndarray, r: int) -> bool:
 
 
 def _text_over_numbers(kinds: np.ndarray, r: int, depth: int = 5) -> bool:
-    """Two or more text cells over columns that are numbers in (most of) the next rows: a
-    heading row (one such cell is more often a code, "44-45" over "441")."""
+    """Two or more text cells over columns that hold only numbers in the next rows: a heading
+    row (one such cell is more often a code, "44-45" over "441")."""
     below = kinds[r + 1:r + 1 + depth]
-    numeric_below = np.count_nonzero(below >= NUMBER, axis=0) * 2 > len(below)
+    numeric_below = (below >= NUMBER).any(axis=0) & ~(below == TEXT).any(axis=0)
     return np.count_nonzero(numeric_below & (kinds[r] == TEXT)) >= 2
 
 
@@ -202,8 +204,8 @@ def _bridgeable(rows: Rows, end: int, nxt: int) -> bool:
             if blanks > MAX_BODY_GAP:
                 return False
             continue
-        if rows.last[r] >= first_data and not rows.single_text(r):
-            return False
+        if rows.last[r] >= first_data and rows.filled[r] > 1:
+            return False  # a row over the data columns: the next table's header
     return True
 
 

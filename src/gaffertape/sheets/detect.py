@@ -116,11 +116,12 @@ def _numbering_row(grid: Grid, kinds: np.ndarray, r: int) -> bool:
 
 
 def _text_over_numbers(kinds: np.ndarray, r: int, depth: int = 5) -> bool:
-    """Two or more text cells over columns that hold only numbers in the next rows: a heading
-    row (one such cell is more often a code, "44-45" over "441")."""
+    """Text cells (two or more, a fifth of the row at least) over columns that hold only
+    numbers in the next rows: a heading row (one such cell is more often a code, "44-45" over "441")."""
     below = kinds[r + 1:r + 1 + depth]
     numeric_below = (below >= NUMBER).any(axis=0) & ~(below == TEXT).any(axis=0)
-    return np.count_nonzero(numeric_below & (kinds[r] == TEXT)) >= 2
+    headings = np.count_nonzero(numeric_below & (kinds[r] == TEXT))
+    return headings >= 2 and headings * 5 >= np.count_nonzero(kinds[r] != EMPTY)
 
 
 def detect(grid: Grid) -> SheetLayout:
@@ -223,7 +224,8 @@ def _build_table(grid: Grid, rows: Rows, start: int, end: int, floor: int,
     has_data = (grid.kinds[start:end + 1, data_cols] >= NUMBER).any(axis=1)
     single_text = (filled == 1) & (numeric == 0)  # a sub-table title such as 'Full-time'
     sections = ~has_data & ((last < data_cols[0]) | single_text)
-    table.body_rows = (start + np.flatnonzero((filled > 0) & has_data)).tolist()
+    # a lone number with no label (a stray 0 in a spacer row) is not an observation
+    table.body_rows = (start + np.flatnonzero((filled > 1) & has_data)).tolist()
     table.section_rows = (start + np.flatnonzero((filled > 0) & sections)).tolist()
     _header_and_title(grid, rows, table, floor)
     table.total_rows = _total_rows(grid, table)

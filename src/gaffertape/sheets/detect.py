@@ -228,6 +228,7 @@ def _build_table(grid: Grid, rows: Rows, start: int, end: int, floor: int,
     table.body_rows = (start + np.flatnonzero((filled > 1) & has_data)).tolist()
     table.section_rows = (start + np.flatnonzero((filled > 0) & sections)).tolist()
     _header_and_title(grid, rows, table, floor)
+    _tidy_keys(grid, table)
     table.total_rows = _total_rows(grid, table)
     return table
 
@@ -244,17 +245,48 @@ def _columns(grid: Grid, rows: Rows, span: range) -> tuple[list[int], list[int]]
     for c in columns:
         n_numeric = numeric[c]
         sparse = filled[c] <= len(data_rows) / 2 and c == columns[0]
-        if sparse or filled[c] - n_numeric > n_numeric or (
-                n_numeric and (not label_cols or filled[c] < len(data_rows)) and all_years[c]):
+        years = n_numeric and all_years[c] and (
+            not label_cols or filled[c] < len(data_rows) or filled[c] > n_numeric)
+        if sparse or filled[c] - n_numeric > n_numeric or years:
             label_cols.append(c)
         else:
             break
+    if len(columns) > len(label_cols) + 1 and _counts_rows(grid, data_rows, columns[len(label_cols)]):
+        label_cols.append(columns[len(label_cols)])  # item numbers 1, 2, 3 ... name their rows
     first_numeric = min((c for c, n in enumerate(numeric) if n and c not in label_cols),
                         default=None)
     if first_numeric is None:
         return label_cols, []
     # text columns among the numbers (codes, descriptions) are data too: keep them
     return label_cols, [c for c in columns if c >= first_numeric]
+
+
+def _counts_rows(grid: Grid, data_rows: list[int], c: int) -> bool:
+    """A column of whole numbers going up by one on every row: row numbers, not values."""
+    if len(data_rows) < 3 or (grid.kinds[data_rows, c] < NUMBER).any():
+        return False
+    values = [parse_value(v)[0] for v in grid.cells[data_rows, c].tolist()]
+    if any(v is None or v != int(v) for v in values):
+        return False
+    return bool((np.diff(np.array(values, dtype=float)) == 1).all())
+
+
+def _tidy_keys(grid: Grid, table: Table) -> None:
+    """A table under a single header row whose text or year columns sit among its numbers is
+    already tidy (one row per observation): all its dimension columns are its key, not values."""
+    if len(table.header_rows) != 1 or len(table.data_cols) < 2:
+        return
+    kinds = grid.kinds[np.ix_(table.body_rows, table.data_cols)]
+    text = np.count_nonzero(kinds == TEXT, axis=0)
+    numbers = np.count_nonzero(kinds == NUMBER, axis=0)
+    years = np.count_nonzero(kinds == YEAR, axis=0)
+    keys = [c for c, t, n, y in zip(table.data_cols, text.tolist(), numbers.tolist(),
+                                    years.tolist(), strict=True)
+            if t > n + y or (y and not n and y > len(set(grid.cells[table.body_rows, c])))]
+    values = [c for c in table.data_cols if c not in keys]
+    if keys and values:
+        table.label_cols = sorted(table.label_cols + keys)
+        table.data_cols = values
 
 
 def _header_and_title(grid: Grid, rows: Rows, table: Table, floor: int) -> None:

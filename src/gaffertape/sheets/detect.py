@@ -223,7 +223,7 @@ def _build_table(grid: Grid, rows: Rows, start: int, end: int, floor: int,
                              for facts in (rows.filled, rows.last, rows.numeric))
     has_data = (grid.kinds[start:end + 1, data_cols] >= NUMBER).any(axis=1)
     single_text = (filled == 1) & (numeric == 0)  # a sub-table title such as 'Full-time'
-    sections = ~has_data & ((last < data_cols[0]) | single_text)
+    sections = ~has_data & (numeric == 0) & ((last < data_cols[0]) | single_text)
     # a lone number with no label (a stray 0 in a spacer row) is not an observation
     table.body_rows = (start + np.flatnonzero((filled > 1) & has_data)).tolist()
     table.section_rows = (start + np.flatnonzero((filled > 0) & sections)).tolist()
@@ -251,8 +251,10 @@ def _columns(grid: Grid, rows: Rows, span: range) -> tuple[list[int], list[int]]
             label_cols.append(c)
         else:
             break
-    if len(columns) > len(label_cols) + 1 and _counts_rows(grid, data_rows, columns[len(label_cols)]):
-        label_cols.append(columns[len(label_cols)])  # item numbers 1, 2, 3 ... name their rows
+    counter = columns[len(label_cols)] if len(columns) > len(label_cols) + 1 else None
+    if counter is not None and _counts_rows(grid, data_rows, counter):
+        label_cols.append(counter)  # item numbers 1, 2, 3 ... name their rows
+        return label_cols, [c for c in columns if c > counter]
     first_numeric = min((c for c, n in enumerate(numeric) if n and c not in label_cols),
                         default=None)
     if first_numeric is None:
@@ -262,27 +264,31 @@ def _columns(grid: Grid, rows: Rows, span: range) -> tuple[list[int], list[int]]
 
 
 def _counts_rows(grid: Grid, data_rows: list[int], c: int) -> bool:
-    """A column of whole numbers going up by one on every row: row numbers, not values."""
+    """A column of whole numbers going up by one on every row, perhaps starting again from the
+    same first number (0-4 within each day): row numbers, not values."""
     if len(data_rows) < 3 or (grid.kinds[data_rows, c] < NUMBER).any():
         return False
     values = [parse_value(v)[0] for v in grid.cells[data_rows, c].tolist()]
     if any(v is None or v != int(v) for v in values):
         return False
-    return bool((np.diff(np.array(values, dtype=float)) == 1).all())
+    numbers = np.array(values, dtype=float)
+    steps = np.diff(numbers)
+    return bool(((steps == 1) | (numbers[1:] == numbers[0])).all() and (steps == 1).any())
 
 
 def _tidy_keys(grid: Grid, table: Table) -> None:
     """A table under a single header row whose text or year columns sit among its numbers is
     already tidy (one row per observation): all its dimension columns are its key, not values."""
-    if len(table.header_rows) != 1 or len(table.data_cols) < 2:
-        return
+    if len(table.header_rows) != 1 or len(table.data_cols) < 2 or grid.origin:
+        return  # (a rearranged record listing names its rows itself: records.name_records)
     kinds = grid.kinds[np.ix_(table.body_rows, table.data_cols)]
     text = np.count_nonzero(kinds == TEXT, axis=0)
     numbers = np.count_nonzero(kinds == NUMBER, axis=0)
     years = np.count_nonzero(kinds == YEAR, axis=0)
     keys = [c for c, t, n, y in zip(table.data_cols, text.tolist(), numbers.tolist(),
                                     years.tolist(), strict=True)
-            if t > n + y or (y and not n and y > len(set(grid.cells[table.body_rows, c])))]
+            if (t and not n and not y) or (y and not n and not t
+                                           and y > len(set(grid.cells[table.body_rows, c])))]
     values = [c for c in table.data_cols if c not in keys]
     if keys and values:
         table.label_cols = sorted(table.label_cols + keys)

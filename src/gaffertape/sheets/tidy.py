@@ -216,7 +216,7 @@ def _row_paths(grid: Grid, table: Table) -> tuple[np.ndarray, np.ndarray, np.nda
 
 def _rows_told_apart(sub_tables: np.ndarray, paths: np.ndarray) -> np.ndarray:
     """Rows with the same label ("% change from year earlier" under "Latest three months" and
-    again under "Year to date") are told apart by the nearest row above with a label of its
+    again under "Year to date") are told apart by the row right above when its label is its
     own, as a reader does: "Latest three months | % change from year earlier"."""
     keys = sub_tables + "\x1f" + paths
     _, first, counts = np.unique(keys.astype(str), return_inverse=True, return_counts=True)
@@ -224,12 +224,10 @@ def _rows_told_apart(sub_tables: np.ndarray, paths: np.ndarray) -> np.ndarray:
     if not repeated.any():
         return paths
     told = paths.copy()
-    parent = ""
-    for i in range(len(paths)):
-        if not repeated[i]:
-            parent = paths[i]
-        elif parent and paths[i] and not paths[i].startswith(parent):
-            told[i] = parent + SEP + paths[i]
+    for i in np.flatnonzero(repeated[1:] & ~repeated[:-1]).tolist():
+        parent = paths[i]  # the row right above, whose label is its own
+        if parent and paths[i + 1] and sub_tables[i] == sub_tables[i + 1]:
+            told[i + 1] = parent + SEP + paths[i + 1]
     return told
 
 

@@ -20,6 +20,7 @@ from gaffertape.sheets.readers import SUFFIXES, read_grids
 from gaffertape.sheets.recipes import Recipe, apply_recipes, load_recipes
 from gaffertape.sheets.records import name_records, records_grid
 from gaffertape.sheets.tidy import COLUMNS, observation_columns, to_frame
+from gaffertape.sheets.uniqueness import clash_warnings
 
 
 @dataclass
@@ -29,6 +30,8 @@ class TidyResult:
     data: pd.DataFrame
     errors: dict[str, str] = field(default_factory=dict)
     files: int = 0
+    # one line per table whose observations share keys (see sheets.uniqueness)
+    warnings: list[str] = field(default_factory=list)
 
 
 def expand_paths(paths: Iterable[Path | str]) -> list[Path]:
@@ -68,17 +71,18 @@ def tidy_files(paths: Iterable[Path | str], *, recipes: Path | str | None = None
     """One combined dataset from many files; unreadable files are reported in ``errors``."""
     loaded = load_recipes(recipes) if recipes else None
     files = expand_paths(paths)
-    frames, errors = [], {}
+    frames, errors, warnings = [], {}, []
     for path in files:
         try:
             frames.append(tidy_file(path, loaded))
+            warnings.extend(clash_warnings(frames[-1]))
             status = "ok"
         except UserError as exc:
             errors[str(path)] = exc.one_line()
             status = "error"
         if on_file:
             on_file(path, status)
-    return TidyResult(_concat(frames), errors, len(files))
+    return TidyResult(_concat(frames), errors, len(files), warnings)
 
 
 def tidy(*paths: Path | str, recipes: Path | str | None = None) -> pd.DataFrame:

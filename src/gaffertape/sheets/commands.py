@@ -19,6 +19,7 @@ from gaffertape.sheets.api import TidyResult, expand_paths, layouts, tidy_files,
 from gaffertape.sheets.export import write_frame, write_store, write_wide
 from gaffertape.sheets.inspect_html import render, summary_rows
 from gaffertape.sheets.recipes import load_recipes
+from gaffertape.sheets.uniqueness import ambiguous
 
 app = typer.Typer(help="Sheets: messy workbooks -> long-form data with provenance.",
                   no_args_is_help=True)
@@ -43,6 +44,8 @@ def _run(paths: list[Path], recipes: Path | None) -> TidyResult:
         result = tidy_files(files, recipes=recipes, on_file=advance)
     for message in result.errors.values():
         ui.console.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
+    for message in result.warnings:
+        ui.console.print(f"[yellow]warning:[/yellow] {message}", highlight=False, soft_wrap=True)
     return result
 
 
@@ -52,6 +55,7 @@ def _finish(result: TidyResult, written: str) -> None:
         "files": result.files, "failed": len(result.errors),
         "tables": data.groupby(["source_file", "sheet", "table"]).ngroups if len(data) else 0,
         "observations": len(data),
+        "ambiguous": int(ambiguous(data).sum()),
         "flagged": int((data["flags"].astype(str) != "").sum()) if len(data) else 0,
         "written": written,
     })

@@ -216,18 +216,23 @@ def _row_paths(grid: Grid, table: Table) -> tuple[np.ndarray, np.ndarray, np.nda
 
 def _rows_told_apart(sub_tables: np.ndarray, paths: np.ndarray) -> np.ndarray:
     """Rows with the same label ("% change from year earlier" under "Latest three months" and
-    again under "Year to date") are told apart by the row right above when its label is its
-    own, as a reader does: "Latest three months | % change from year earlier"."""
+    again under "Year to date") are told apart by the row right above, as a reader does, when
+    every repeat sits right under a row whose label is its own (otherwise the rows really
+    clash, and the uniqueness guard says so): "Latest three months | % change from year earlier"."""
     keys = sub_tables + "\x1f" + paths
     _, first, counts = np.unique(keys.astype(str), return_inverse=True, return_counts=True)
     repeated = counts[first] > 1
     if not repeated.any():
         return paths
+    # every repeat of a label must sit right under a row whose label is its own and not empty
+    under_own = np.zeros(len(paths), dtype=bool)
+    under_own[1:] = ~repeated[:-1] & (paths[:-1] != "") & (sub_tables[:-1] == sub_tables[1:])
+    all_under_own = np.ones(len(counts), dtype=bool)
+    np.logical_and.at(all_under_own, first[repeated], under_own[repeated])
+    fix = repeated & all_under_own[first] & (paths != "")
     told = paths.copy()
-    for i in np.flatnonzero(repeated[1:] & ~repeated[:-1]).tolist():
-        parent = paths[i]  # the row right above, whose label is its own
-        if parent and paths[i + 1] and sub_tables[i] == sub_tables[i + 1]:
-            told[i + 1] = parent + SEP + paths[i + 1]
+    parents = np.flatnonzero(fix) - 1
+    told[fix] = paths[parents] + SEP + paths[fix]
     return told
 
 

@@ -27,3 +27,17 @@ def clashes_per_table(data: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame(columns=["source_file", "sheet", "table", "ambiguous"])
     counts = data[mask].groupby(["source_file", "sheet", "table"], sort=False).size()
     return counts.rename("ambiguous").reset_index()
+
+
+def clash_warnings(data: pd.DataFrame) -> list[str]:
+    """One line per table whose observations are not all identifiable."""
+    return [f"{row.source_file} (sheet {row.sheet!r}, table {row.table}): {row.ambiguous} "
+            f"observation(s) share a key with another; see `gaffertape sheets inspect` "
+            f"(clashing cells are outlined in red) or add a recipe"
+            for row in clashes_per_table(data).itertuples(index=False)]
+
+
+def clashing_cells(data: pd.DataFrame) -> set[tuple[str, str]]:
+    """(sheet, cell reference) of every ambiguous observation, for the inspector."""
+    mask = ambiguous(data)
+    return set(zip(data.loc[mask, "sheet"], data.loc[mask, "cell"], strict=True))

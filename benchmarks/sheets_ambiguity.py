@@ -4,7 +4,8 @@ An observation is ambiguous when another observation of the same file has the sa
 table title, row header, column header and sub-table (see gaffertape.sheets.uniqueness). No
 annotation is needed, so this runs on your own workbooks as well as on the development set.
 
-Run: python benchmarks/sheets_ambiguity.py [FOLDER_OR_FILES ...]   (default ../shared/data/sheets/files)
+Run: python benchmarks/sheets_ambiguity.py [FOLDER_OR_FILES ...]
+(default: ../shared/data/sheets/files)
 """
 
 from __future__ import annotations

@@ -111,13 +111,15 @@ def _numbering_row(grid: Grid, kinds: np.ndarray, r: int) -> bool:
         return False
     numbers = np.abs(np.array(values, dtype=float))
     labelled = bool((kinds[r] == TEXT).any())  # "Leave  45 46 47" is data; "(1) (2) (3)" is not
+    after_leading = numbers[1:] if cols[0] == np.argmax(kinds[r] != EMPTY) else numbers[:0]
     return any(len(run) >= 3 and (run[0] <= 1 or not labelled) and (np.diff(run) == 1).all()
-               for run in (numbers, numbers[1:] if cols[0] == np.argmax(kinds[r] != EMPTY) else []))
+               for run in (numbers, after_leading))
 
 
 def _text_over_numbers(kinds: np.ndarray, r: int, depth: int = 5) -> bool:
     """Text cells (two or more, a fifth of the row at least) over columns that hold only
-    numbers in the next rows: a heading row (one such cell is more often a code, "44-45" over "441")."""
+    numbers in the next rows: a heading row (one such cell is more often a code, "44-45" over
+    "441")."""
     below = kinds[r + 1:r + 1 + depth]
     numeric_below = (below >= NUMBER).any(axis=0) & ~(below == TEXT).any(axis=0)
     headings = np.count_nonzero(numeric_below & (kinds[r] == TEXT))

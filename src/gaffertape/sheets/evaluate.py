@@ -19,7 +19,6 @@ from gaffertape.sheets.api import tidy_file, wide_row_keys
 from gaffertape.sheets.tidy import SEP
 
 
-
 def _data_folder() -> Path:
     """``shared/data/sheets`` beside the repository (or beside a folder holding it, as for a git
     worktree under ``wt/``)."""

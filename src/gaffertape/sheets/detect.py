@@ -100,6 +100,11 @@ def _headings_above_data(grid: Grid, kinds: np.ndarray, data: np.ndarray) -> Non
             r += 1
 
 
+def is_numbering_row(grid: Grid, r: int) -> bool:
+    """Is sheet row ``r`` a row of column numbers (1, 2, 3 ...)? Such a row names no column."""
+    return _numbering_row(grid, grid.kinds, r)
+
+
 def _numbering_row(grid: Grid, kinds: np.ndarray, r: int) -> bool:
     """Column numbers: three or more consecutive whole numbers ("(1)", "(2)" ...), perhaps
     after a leading cell; from 0 or 1 when the row also holds text."""
@@ -266,8 +271,8 @@ def _columns(grid: Grid, rows: Rows, span: range) -> tuple[list[int], list[int]]
 
 
 def _counts_rows(grid: Grid, data_rows: list[int], c: int) -> bool:
-    """A column of whole numbers going up by one on every row, perhaps starting again from the
-    same first number (0-4 within each day): row numbers, not values."""
+    """A column of whole numbers counting from 0 or 1, up by one on every row, perhaps starting
+    again (0-4 within each day): row numbers, not values."""
     if len(data_rows) < 3 or (grid.kinds[data_rows, c] < NUMBER).any():
         return False
     values = [parse_value(v)[0] for v in grid.cells[data_rows, c].tolist()]
@@ -275,7 +280,8 @@ def _counts_rows(grid: Grid, data_rows: list[int], c: int) -> bool:
         return False
     numbers = np.array(values, dtype=float)
     steps = np.diff(numbers)
-    return bool(((steps == 1) | (numbers[1:] == numbers[0])).all() and (steps == 1).any())
+    return bool(numbers[0] <= 1 and ((steps == 1) | (numbers[1:] == numbers[0])).all()
+                and (steps == 1).any())
 
 
 def _tidy_keys(grid: Grid, table: Table) -> None:

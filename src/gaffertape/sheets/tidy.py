@@ -12,6 +12,7 @@ from datetime import date, datetime, time
 import numpy as np
 import pandas as pd
 
+from gaffertape.sheets.detect import is_numbering_row
 from gaffertape.sheets.grid import Grid, cell_ref
 from gaffertape.sheets.layout import SheetLayout, Table
 from gaffertape.sheets.values import FLOAT, INT, NONE, STR, Memo, object_array, parse_cells
@@ -71,7 +72,8 @@ def column_headers(grid: Grid, table: Table) -> dict[int, str]:
     """Header path per data column, e.g. 'All Visits | NSA'."""
     filled, merged_rows = grid.filled_merges, grid.merged_rows
     paths: dict[int, list[str]] = {c: [] for c in table.data_cols}
-    header_rows = table.shared_header_rows + table.header_rows
+    header_rows = [h for h in table.shared_header_rows + table.header_rows
+                   if not is_numbering_row(grid, h)]
     last = header_rows[-1] if header_rows else -1
     first_data = table.data_cols[0]
     boundaries: set[int] = set()  # columns where a parent (upper) header starts

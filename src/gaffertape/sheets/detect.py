@@ -316,7 +316,7 @@ def _header_and_title(grid: Grid, rows: Rows, table: Table, floor: int) -> None:
         elif rows.last[r] >= table.data_cols[0]:  # anything over the data columns
             candidates.append((r, True))
             blanks = 0
-        elif _label_header(grid, rows, table, r):
+        elif _label_header(grid, rows, table, r, under_header=bool(candidates)):
             candidates.append((r, False))
             blanks = 0
         elif not candidates and rows.last[r] < table.data_cols[0]:
@@ -324,7 +324,8 @@ def _header_and_title(grid: Grid, rows: Rows, table: Table, floor: int) -> None:
         else:
             break
         r -= 1
-    while candidates and not candidates[-1][1] and rows.first[candidates[-1][0]] <= table.left:
+    while candidates and not candidates[-1][1] and rows.first[candidates[-1][0]] <= table.left \
+            and not _stub_heading(rows, candidates):
         candidates.pop()
     if candidates and not candidates[0][1] and table.section_rows and candidates[0][0] == first - 1:
         table.section_rows.insert(0, candidates.pop(0)[0])  # first of several sub-table titles
@@ -346,10 +347,24 @@ def _title(grid: Grid, rows: Rows, table: Table, floor: int) -> None:
     table.title = " ".join(_text(grid, r) for r in table.title_rows)
 
 
-def _label_header(grid: Grid, rows: Rows, table: Table, r: int) -> bool:
-    """A text row over the label columns only: a header of the label column, not a note."""
+def _stub_heading(rows: Rows, candidates: list[tuple[int, bool]]) -> bool:
+    """The top header candidate, over the label columns only, is a stub heading ("Item",
+    "Unit"; or one heading right on top of the column headings, over their empty stub), not a
+    title."""
+    r = candidates[-1][0]
+    fills_a_gap = (len(candidates) > 1 and candidates[-2][0] == r + 1
+                   and rows.first[r + 1] > rows.first[r])  # the stub's own empty slot
+    return rows.filled[r] >= 2 or fills_a_gap
+
+
+def _label_header(grid: Grid, rows: Rows, table: Table, r: int,
+                  under_header: bool = False) -> bool:
+    """A text row over the label columns only: a header of the label column, not a note.
+    Right above the body an ALL-CAPS or colon-ended label starts a block; above the column
+    headings it is the stub's heading ("STATE")."""
     text = _text(grid, r)
-    if rows.numeric[r] or _looks_like_note(grid, r) or _is_section_text(text):
+    if rows.numeric[r] or _looks_like_note(grid, r) or (
+            _is_section_text(text) and not under_header):
         return False
     return rows.first[r] > table.left or len(text) <= 40
 

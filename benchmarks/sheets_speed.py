@@ -26,8 +26,9 @@ import xlrd
 from python_calamine import CalamineWorkbook
 
 from gaffertape.sheets.api import tidy_file
+from gaffertape.sheets.evaluate import DATA
 
-FILES = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "sheets" / "files"
+FILES = DATA / "files"
 BOOKS = (".xlsx", ".xlsm", ".xls", ".ods")
 
 

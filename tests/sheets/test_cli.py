@@ -47,3 +47,25 @@ def test_inspect_and_wide(compound_xlsx: Path, tmp_path: Path) -> None:
     result = runner.invoke(app, ["sheets", "wide", str(compound_xlsx), "--out", str(folder)])
     assert result.exit_code == 0, result.output
     assert len(list((tmp_path / "w").glob("*.csv"))) == 1
+
+
+def test_clashing_keys_are_reported_and_shown(tmp_path: Path) -> None:
+    """Two rows with the same label under the same headers cannot be told apart: the run warns
+    naming file, sheet and table, and the inspector outlines the clashing cells."""
+    path = tmp_path / "clash.csv"
+    path.write_text("Region,Count\nNorth,1\nSouth,2\nNorth,3\n", encoding="utf-8")
+    result = runner.invoke(app, ["sheets", "tidy", str(path), "--out", str(tmp_path / "o.csv")])
+    assert result.exit_code == 0, result.output
+    assert "clash.csv (sheet 'clash', table 0): 2 observation(s) share a key" in " ".join(
+        result.output.split())
+    html = tmp_path / "view.html"
+    result = runner.invoke(app, ["sheets", "inspect", str(path), "--html", str(html)])
+    assert result.exit_code == 0, result.output
+    page = html.read_text(encoding="utf-8")
+    assert page.count('class="data clash"') == 2 and "share a key" in page
+
+
+def test_identifiable_table_gives_no_warning(compound_xlsx: Path, tmp_path: Path) -> None:
+    result = runner.invoke(app, ["sheets", "tidy", str(compound_xlsx), "--out",
+                                 str(tmp_path / "o.csv")])
+    assert result.exit_code == 0 and "share a key" not in result.output

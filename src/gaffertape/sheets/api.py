@@ -22,6 +22,7 @@ from gaffertape.sheets.readers import SUFFIXES, read_grids
 from gaffertape.sheets.recipes import Recipe, apply_recipes, load_recipes
 from gaffertape.sheets.records import name_records, records_grid
 from gaffertape.sheets.tidy import COLUMNS, observation_columns, to_frame
+from gaffertape.sheets.uniqueness import clash_warnings
 
 FLAGS = "value_flags"
 """The output column with each value's marker (``*``, ``[x]``, ``text``...). Not ``flags``,
@@ -38,6 +39,8 @@ class TidyResult:
     errors: dict[str, str] = field(default_factory=dict)
     files: int = 0
     cells: dict[str, Counter[str]] = field(default_factory=dict)
+    # one line per table whose observations share keys (see sheets.uniqueness)
+    warnings: list[str] = field(default_factory=list)
 
     def per_file(self) -> pd.DataFrame:
         """One row per file: filled cells, observations, and the cells not emitted by reason."""
@@ -96,19 +99,20 @@ def tidy_files(paths: Iterable[Path | str], *, recipes: Path | str | None = None
     """One combined dataset from many files; unreadable files are reported in ``errors``."""
     loaded = load_recipes(recipes) if recipes else None
     files = expand_paths(paths)
-    frames, errors = [], {}
+    frames, errors, warnings = [], {}, []
     cells: dict[str, Counter[str]] = {}
     for path in files:
         try:
             frame, cells[str(path)] = _tidy_file(path, loaded)
             frames.append(frame)
+            warnings.extend(clash_warnings(frame))
             status = "ok"
         except UserError as exc:
             errors[str(path)] = exc.one_line()
             status = "error"
         if on_file:
             on_file(path, status)
-    return TidyResult(_concat(frames), errors, len(files), cells)
+    return TidyResult(_concat(frames), errors, len(files), cells, warnings)
 
 
 def tidy(*paths: Path | str, recipes: Path | str | None = None) -> pd.DataFrame:

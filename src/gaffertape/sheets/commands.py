@@ -20,6 +20,7 @@ from gaffertape.sheets.coverage import REASONS, not_emitted_text
 from gaffertape.sheets.export import check_destination, write_frame, write_store, write_wide
 from gaffertape.sheets.inspect_html import render, summary_rows
 from gaffertape.sheets.recipes import load_recipes
+from gaffertape.sheets.uniqueness import ambiguous
 
 app = typer.Typer(help="Sheets: messy workbooks -> long-form data with provenance.",
                   no_args_is_help=True)
@@ -45,6 +46,8 @@ def _run(paths: list[Path], recipes: Path | None) -> TidyResult:
         result = tidy_files(files, recipes=recipes, on_file=advance)
     for message in result.errors.values():
         ui.console.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
+    for message in result.warnings:
+        ui.console.print(f"[yellow]warning:[/yellow] {message}", highlight=False, soft_wrap=True)
     return result
 
 
@@ -58,6 +61,7 @@ def _finish(result: TidyResult, written: str) -> None:
         "files": result.files, "failed": len(result.errors),
         "tables": data.groupby(["source_file", "sheet", "table"]).ngroups if len(data) else 0,
         "observations": len(data),
+        "ambiguous": int(ambiguous(data).sum()),
         "flagged": int((data[FLAGS].astype(str) != "").sum()) if len(data) else 0,
         "cells not emitted": not_emitted_text(totals),
         "written": written,

@@ -14,7 +14,7 @@ import numpy as np
 
 from gaffertape.sheets.grid import Grid
 from gaffertape.sheets.layout import SheetLayout, Table
-from gaffertape.sheets.values import EMPTY, NUMBER, STR, YEAR, Memo
+from gaffertape.sheets.values import EMPTY, NUMBER, STR, TEXT, YEAR, Memo, parse_value
 
 # "Total", "Retail trade, total", "All industries"; not "Total supply" or "All other ..."
 _TOTAL = re.compile(r"^\s*(grand\s+)?totals?\b\s*(\\\d+)?\s*[:(]?\s*$|,\s*total\b"
@@ -24,6 +24,7 @@ _NOTE = re.compile(r"^\s*(source|sources|note|notes|see |\*|\d\s|\(\d|\[\d|footn
                    r"x |na |z |- |\.\. |r |p |<http)", re.IGNORECASE)
 MAX_BODY_GAP = 2
 MAX_HEADER_GAP = 5
+MAX_NUMERIC_HEADINGS = 3  # heading rows with numbers at the top of a run of data rows
 
 
 @dataclass
@@ -60,11 +61,74 @@ def summarise_rows(grid: Grid) -> Rows:
     last = np.where(n_filled > 0, width - 1 - filled[:, ::-1].argmax(axis=1), -1)
     year_rows = (n_numeric >= 2) & (np.count_nonzero(kinds == YEAR, axis=1) == n_numeric)
     last_numeric = width - 1 - numeric[:, ::-1].argmax(axis=1)
-    data = ~year_rows & (n_numeric > 0) & ((n_numeric >= 2) | (last_numeric > first))
+    numbers = (n_numeric > 0) & ((n_numeric >= 2) | (last_numeric > first))
+    data = numbers & ~year_rows
+    _years_inside_data(data, numbers & year_rows)
+    _headings_above_data(grid, kinds, data)
     after = numeric & (np.arange(width) > first[:, None])
     first_value = np.where(after.any(axis=1), after.argmax(axis=1), numeric.argmax(axis=1))
     return Rows(n_filled.tolist(), first.tolist(), last.tolist(), n_numeric.tolist(),
                 data.tolist(), first_value.tolist())
+
+
+def _years_inside_data(data: np.ndarray, year_rows: np.ndarray) -> None:
+    """A row of years heads the columns below it, unless it sits inside a run of data rows (a
+    data row directly above and below): a long table whose values happen to look like years
+    must not be cut into pieces, losing those rows as headers."""
+    for start, end in _runs(year_rows):
+        if start > 0 and end + 1 < len(data) and data[start - 1] and data[end + 1]:
+            data[start:end + 1] = True
+
+
+def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
+    """(first, last) of every run of True in a boolean vector."""
+    edges = np.diff(np.concatenate(([0], mask.view(np.int8), [0])))
+    return list(zip(np.flatnonzero(edges == 1).tolist(),
+                    (np.flatnonzero(edges == -1) - 1).tolist(), strict=True))
+
+
+def _headings_above_data(grid: Grid, kinds: np.ndarray, data: np.ndarray) -> None:
+    """Rows at the top of a data run that are really header rows, though they hold numbers:
+    a row of column numbers (1, 2, 3 ...) and a heading row whose numbers are headings (the
+    percentiles 10, 20, 25 ... next to "Median", "Mean") where the rows below are all numbers."""
+    for start, _end in _runs(data):
+        r = start
+        while r < min(start + MAX_NUMERIC_HEADINGS, len(data)) and data[r] and (
+                _numbering_row(grid, kinds, r)
+                or (r + 1 < len(data) and data[r + 1] and _text_over_numbers(kinds, r))):
+            data[r] = False
+            r += 1
+
+
+def is_numbering_row(grid: Grid, r: int) -> bool:
+    """Is sheet row ``r`` a row of column numbers (1, 2, 3 ...)? Such a row names no column."""
+    return _numbering_row(grid, grid.kinds, r)
+
+
+def _numbering_row(grid: Grid, kinds: np.ndarray, r: int) -> bool:
+    """Column numbers: three or more consecutive whole numbers ("(1)", "(2)" ...), perhaps
+    after a leading cell; from 0 or 1 when the row also holds text."""
+    cols = np.flatnonzero(kinds[r] >= NUMBER)
+    if len(cols) < 3:
+        return False
+    values = [parse_value(grid.cells[r, c])[0] for c in cols.tolist()]
+    if any(v is None or v != int(v) for v in values):
+        return False
+    numbers = np.abs(np.array(values, dtype=float))
+    labelled = bool((kinds[r] == TEXT).any())  # "Leave  45 46 47" is data; "(1) (2) (3)" is not
+    after_leading = numbers[1:] if cols[0] == np.argmax(kinds[r] != EMPTY) else numbers[:0]
+    return any(len(run) >= 3 and (run[0] <= 1 or not labelled) and (np.diff(run) == 1).all()
+               for run in (numbers, after_leading))
+
+
+def _text_over_numbers(kinds: np.ndarray, r: int, depth: int = 5) -> bool:
+    """Text cells (two or more, a fifth of the row at least) over columns that hold only
+    numbers in the next rows: a heading row (one such cell is more often a code, "44-45" over
+    "441")."""
+    below = kinds[r + 1:r + 1 + depth]
+    numeric_below = (below >= NUMBER).any(axis=0) & ~(below == TEXT).any(axis=0)
+    headings = np.count_nonzero(numeric_below & (kinds[r] == TEXT))
+    return headings >= 2 and headings * 5 >= np.count_nonzero(kinds[r] != EMPTY)
 
 
 def detect(grid: Grid) -> SheetLayout:
@@ -80,8 +144,23 @@ def detect(grid: Grid) -> SheetLayout:
         floor = table.bottom + 1
     if not tables:
         tables = _text_table(grid, rows)
+    _share_headers(rows, tables)
     _attach_notes(grid, rows, tables)
     return SheetLayout(grid.source, grid.sheet, tables)
+
+
+def _share_headers(rows: Rows, tables: list[Table]) -> None:
+    """Stacked tables with the same columns, where only the first carries the upper header
+    levels (measure names over series codes): the later ones read those levels too, or their
+    columns would be named by the last level alone, and blank cells there would repeat a
+    neighbour's name."""
+    for i, table in enumerate(tables):
+        own = [r for r in table.header_rows if rows.last[r] >= table.data_cols[0]]
+        for earlier in tables[:i]:
+            theirs = [r for r in earlier.header_rows if rows.last[r] >= earlier.data_cols[0]]
+            if earlier.data_cols == table.data_cols and len(theirs) > len(own):
+                table.shared_header_rows = theirs[:len(theirs) - len(own)]
+                break
 
 
 def _text_table(grid: Grid, rows: Rows) -> list[Table]:
@@ -133,8 +212,8 @@ def _bridgeable(rows: Rows, end: int, nxt: int) -> bool:
             if blanks > MAX_BODY_GAP:
                 return False
             continue
-        if rows.last[r] >= first_data and not rows.single_text(r):
-            return False
+        if rows.last[r] >= first_data and rows.filled[r] > 1:
+            return False  # a row over the data columns: the next table's header
     return True
 
 
@@ -151,10 +230,12 @@ def _build_table(grid: Grid, rows: Rows, start: int, end: int, floor: int,
                              for facts in (rows.filled, rows.last, rows.numeric))
     has_data = (grid.kinds[start:end + 1, data_cols] >= NUMBER).any(axis=1)
     single_text = (filled == 1) & (numeric == 0)  # a sub-table title such as 'Full-time'
-    sections = ~has_data & ((last < data_cols[0]) | single_text)
-    table.body_rows = (start + np.flatnonzero((filled > 0) & has_data)).tolist()
+    sections = ~has_data & (numeric == 0) & ((last < data_cols[0]) | single_text)
+    # a lone number with no label (a stray 0 in a spacer row) is not an observation
+    table.body_rows = (start + np.flatnonzero((filled > 1) & has_data)).tolist()
     table.section_rows = (start + np.flatnonzero((filled > 0) & sections)).tolist()
     _header_and_title(grid, rows, table, floor)
+    _tidy_keys(grid, table)
     table.total_rows = _total_rows(grid, table)
     return table
 
@@ -171,17 +252,55 @@ def _columns(grid: Grid, rows: Rows, span: range) -> tuple[list[int], list[int]]
     for c in columns:
         n_numeric = numeric[c]
         sparse = filled[c] <= len(data_rows) / 2 and c == columns[0]
-        if sparse or filled[c] - n_numeric > n_numeric or (
-                n_numeric and (not label_cols or filled[c] < len(data_rows)) and all_years[c]):
+        years = n_numeric and all_years[c] and (
+            not label_cols or filled[c] < len(data_rows) or filled[c] > n_numeric)
+        if sparse or filled[c] - n_numeric > n_numeric or years:
             label_cols.append(c)
         else:
             break
+    counter = columns[len(label_cols)] if len(columns) > len(label_cols) + 1 else None
+    if counter is not None and _counts_rows(grid, data_rows, counter):
+        label_cols.append(counter)  # item numbers 1, 2, 3 ... name their rows
+        return label_cols, [c for c in columns if c > counter]
     first_numeric = min((c for c, n in enumerate(numeric) if n and c not in label_cols),
                         default=None)
     if first_numeric is None:
         return label_cols, []
     # text columns among the numbers (codes, descriptions) are data too: keep them
     return label_cols, [c for c in columns if c >= first_numeric]
+
+
+def _counts_rows(grid: Grid, data_rows: list[int], c: int) -> bool:
+    """A column of whole numbers counting from 0 or 1, up by one on every row, perhaps starting
+    again (0-4 within each day): row numbers, not values."""
+    if len(data_rows) < 3 or (grid.kinds[data_rows, c] < NUMBER).any():
+        return False
+    values = [parse_value(v)[0] for v in grid.cells[data_rows, c].tolist()]
+    if any(v is None or v != int(v) for v in values):
+        return False
+    numbers = np.array(values, dtype=float)
+    steps = np.diff(numbers)
+    return bool(numbers[0] <= 1 and ((steps == 1) | (numbers[1:] == numbers[0])).all()
+                and (steps == 1).any())
+
+
+def _tidy_keys(grid: Grid, table: Table) -> None:
+    """A table under a single header row whose text or year columns sit among its numbers is
+    already tidy (one row per observation): all its dimension columns are its key, not values."""
+    if len(table.header_rows) != 1 or len(table.data_cols) < 2 or grid.origin:
+        return  # (a rearranged record listing names its rows itself: records.name_records)
+    kinds = grid.kinds[np.ix_(table.body_rows, table.data_cols)]
+    text = np.count_nonzero(kinds == TEXT, axis=0)
+    numbers = np.count_nonzero(kinds == NUMBER, axis=0)
+    years = np.count_nonzero(kinds == YEAR, axis=0)
+    keys = [c for c, t, n, y in zip(table.data_cols, text.tolist(), numbers.tolist(),
+                                    years.tolist(), strict=True)
+            if (t and not n and not y) or (y and not n and not t
+                                           and y > len(set(grid.cells[table.body_rows, c])))]
+    values = [c for c in table.data_cols if c not in keys]
+    if keys and values:
+        table.label_cols = sorted(table.label_cols + keys)
+        table.data_cols = values
 
 
 def _header_and_title(grid: Grid, rows: Rows, table: Table, floor: int) -> None:
@@ -197,7 +316,7 @@ def _header_and_title(grid: Grid, rows: Rows, table: Table, floor: int) -> None:
         elif rows.last[r] >= table.data_cols[0]:  # anything over the data columns
             candidates.append((r, True))
             blanks = 0
-        elif _label_header(grid, rows, table, r):
+        elif _label_header(grid, rows, table, r, under_header=bool(candidates)):
             candidates.append((r, False))
             blanks = 0
         elif not candidates and rows.last[r] < table.data_cols[0]:
@@ -205,7 +324,8 @@ def _header_and_title(grid: Grid, rows: Rows, table: Table, floor: int) -> None:
         else:
             break
         r -= 1
-    while candidates and not candidates[-1][1] and rows.first[candidates[-1][0]] <= table.left:
+    while candidates and not candidates[-1][1] and rows.first[candidates[-1][0]] <= table.left \
+            and not _stub_heading(rows, candidates):
         candidates.pop()
     if candidates and not candidates[0][1] and table.section_rows and candidates[0][0] == first - 1:
         table.section_rows.insert(0, candidates.pop(0)[0])  # first of several sub-table titles
@@ -227,10 +347,24 @@ def _title(grid: Grid, rows: Rows, table: Table, floor: int) -> None:
     table.title = " ".join(_text(grid, r) for r in table.title_rows)
 
 
-def _label_header(grid: Grid, rows: Rows, table: Table, r: int) -> bool:
-    """A text row over the label columns only: a header of the label column, not a note."""
+def _stub_heading(rows: Rows, candidates: list[tuple[int, bool]]) -> bool:
+    """The top header candidate, over the label columns only, is a stub heading ("Item",
+    "Unit"; or one heading right on top of the column headings, over their empty stub), not a
+    title."""
+    r = candidates[-1][0]
+    fills_a_gap = (len(candidates) > 1 and candidates[-2][0] == r + 1
+                   and rows.first[r + 1] > rows.first[r])  # the stub's own empty slot
+    return rows.filled[r] >= 2 or fills_a_gap
+
+
+def _label_header(grid: Grid, rows: Rows, table: Table, r: int,
+                  under_header: bool = False) -> bool:
+    """A text row over the label columns only: a header of the label column, not a note.
+    Right above the body an ALL-CAPS or colon-ended label starts a block; above the column
+    headings it is the stub's heading ("STATE")."""
     text = _text(grid, r)
-    if rows.numeric[r] or _looks_like_note(grid, r) or _is_section_text(text):
+    if rows.numeric[r] or _looks_like_note(grid, r) or (
+            _is_section_text(text) and not under_header):
         return False
     return rows.first[r] > table.left or len(text) <= 40
 

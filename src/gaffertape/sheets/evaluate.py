@@ -18,7 +18,18 @@ import pandas as pd
 from gaffertape.sheets.api import tidy_file, wide_row_keys
 from gaffertape.sheets.tidy import SEP
 
-DATA = Path(__file__).resolve().parents[3] / ".." / "shared" / "data" / "sheets"
+
+def _data_folder() -> Path:
+    """``shared/data/sheets`` beside the repository (or beside a folder holding it, as for a git
+    worktree under ``wt/``)."""
+    repo = Path(__file__).resolve().parents[3]
+    for parent in (repo.parent, *repo.parent.parents):
+        if (parent / "shared" / "data" / "sheets").is_dir():
+            return parent / "shared" / "data" / "sheets"
+    return repo.parent / "shared" / "data" / "sheets"
+
+
+DATA = _data_folder()
 DRIFT_SETS = {"ons_bop_2020q1": ("xls", "xlsx", "ods"), "ons_itis_2018_tables": ("xlsx", "ods")}
 
 
@@ -98,7 +109,7 @@ def _ott_found(index: dict[str, list[tuple[str, str]]], rec: object) -> bool:
 
 def observation_keys(data: pd.DataFrame) -> set[tuple[str, ...]]:
     """Observations without the file name, for comparing formats of one workbook."""
-    cols = ["sheet", "table", "cell", "row_header", "column_header", "sub_table", "flags"]
+    cols = ["sheet", "table", "cell", "row_header", "column_header", "sub_table", "value_flags"]
     values = data["value"].map(lambda v: "" if pd.isna(v) else f"{v:.9g}")
     return set(zip(*(data[c].astype(str) for c in cols), values, strict=True))
 

@@ -20,6 +20,9 @@ class Table:
     note_rows: list[int] = field(default_factory=list)
     label_cols: list[int] = field(default_factory=list)
     data_cols: list[int] = field(default_factory=list)
+    # upper header rows of an earlier table that this one continues (same columns, its own
+    # header only the last level, e.g. series codes): read before this table's own header rows
+    shared_header_rows: list[int] = field(default_factory=list)
     title: str = ""
     notes: str = ""
 

@@ -52,20 +52,30 @@ def header_rows_of(annotations: list[list[str | None]]) -> set[int]:
 
 
 def evaluate_saus(path: Path) -> dict[str, float]:
-    """Header-row-set macro-F1, exact-set rate, and per-role cell F1."""
-    f1s, exact = [], 0
-    counts: dict[str, list[int]] = {role: [0, 0, 0] for role in SAUS_ROLES.values()}
+    """Header-row-set macro-F1, exact-set rate and per-role cell F1, over all sheets and (keys
+    prefixed ``with_header_``) over the sheets that have header rows: a blank "Notes" sheet
+    scores a perfect header set by predicting nothing, which flatters the all-sheets figure."""
+    scores: list[tuple[float, bool, bool]] = []  # (F1, exact, has gold header rows)
+    counts = {scope: {role: [0, 0, 0] for role in SAUS_ROLES.values()}
+              for scope in ("", "with_header_")}
     for grid, gold in load_saus(path):
         layout = detect(grid)
         predicted_rows = {r for t in layout.tables for r in t.header_rows}
         gold_rows = header_rows_of(gold)
-        f1s.append(_f1(len(predicted_rows & gold_rows), len(predicted_rows), len(gold_rows)))
-        exact += predicted_rows == gold_rows
-        _count_roles(cell_roles(grid, layout), gold, counts)
-    figures = {"sheets": float(len(f1s)), "header_macro_f1": sum(f1s) / max(len(f1s), 1),
-               "header_exact": exact / max(len(f1s), 1)}
-    for role, (tp, pred, gold) in counts.items():
-        figures[f"f1_{role}"] = _f1(tp, pred, gold)
+        f1 = _f1(len(predicted_rows & gold_rows), len(predicted_rows), len(gold_rows))
+        scores.append((f1, predicted_rows == gold_rows, bool(gold_rows)))
+        roles = cell_roles(grid, layout)
+        _count_roles(roles, gold, counts[""])
+        if gold_rows:
+            _count_roles(roles, gold, counts["with_header_"])
+    figures: dict[str, float] = {}
+    for scope, keep in (("", lambda s: True), ("with_header_", lambda s: s[2])):
+        chosen = [s for s in scores if keep(s)]
+        figures[f"{scope}sheets"] = float(len(chosen))
+        figures[f"{scope}header_macro_f1"] = sum(s[0] for s in chosen) / max(len(chosen), 1)
+        figures[f"{scope}header_exact"] = sum(s[1] for s in chosen) / max(len(chosen), 1)
+        for role, (tp, pred, gold_n) in counts[scope].items():
+            figures[f"{scope}f1_{role}"] = _f1(tp, pred, gold_n)
     return figures
 
 

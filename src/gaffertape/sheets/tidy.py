@@ -12,6 +12,7 @@ from datetime import date, datetime, time
 import numpy as np
 import pandas as pd
 
+from gaffertape.sheets.detect import is_numbering_row
 from gaffertape.sheets.grid import Grid, cell_ref
 from gaffertape.sheets.layout import SheetLayout, Table
 from gaffertape.sheets.values import FLOAT, INT, NONE, STR, Memo, object_array, parse_cells
@@ -71,10 +72,12 @@ def column_headers(grid: Grid, table: Table) -> dict[int, str]:
     """Header path per data column, e.g. 'All Visits | NSA'."""
     filled, merged_rows = grid.filled_merges, grid.merged_rows
     paths: dict[int, list[str]] = {c: [] for c in table.data_cols}
-    last = table.header_rows[-1] if table.header_rows else -1
+    header_rows = [h for h in table.shared_header_rows + table.header_rows
+                   if not is_numbering_row(grid, h)]
+    last = header_rows[-1] if header_rows else -1
     first_data = table.data_cols[0]
     boundaries: set[int] = set()  # columns where a parent (upper) header starts
-    for h in table.header_rows:
+    for h in header_rows:
         spread = h != last and h not in merged_rows  # a sparse upper row spans to the right
         carry = ""
         row = grid.values[h]
@@ -90,7 +93,27 @@ def column_headers(grid: Grid, table: Table) -> dict[int, str]:
                 label = carry
             if c in paths and label and (not paths[c] or paths[c][-1] != label):
                 paths[c].append(label)
-    return {c: SEP.join(parts) for c, parts in paths.items()}
+    return _told_apart({c: SEP.join(parts) for c, parts in paths.items()})
+
+
+def _told_apart(headers: dict[int, str]) -> dict[int, str]:
+    """Columns whose header paths are the same ("Median", "change", "Mean", "change") are told
+    apart by the nearest column on their left with a header of its own, the way a reader does:
+    "Median | change", "Mean | change"."""
+    counts: dict[str, int] = {}
+    for path in headers.values():
+        counts[path] = counts.get(path, 0) + 1
+    if all(n == 1 or not path for path, n in counts.items()):
+        return headers
+    told: dict[int, str] = {}
+    parent = ""
+    for c, path in sorted(headers.items()):
+        if counts[path] > 1 and path and parent:
+            told[c] = parent + SEP + path
+        else:
+            told[c] = path
+            parent = path.rsplit(SEP, 1)[-1] if counts[path] == 1 else parent
+    return told if len(set(told.values())) > len(set(headers.values())) else headers
 
 
 def _table_observations(grid: Grid, table: Table) -> dict[str, object]:
@@ -100,6 +123,7 @@ def _table_observations(grid: Grid, table: Table) -> dict[str, object]:
     them once for all tables instead of filling an array per table.
     """
     body, sub_tables, paths = _row_paths(grid, table)
+    paths = _rows_told_apart(sub_tables, paths)
     cols = np.array(table.data_cols, dtype=np.intp)
     block = grid.types[np.ix_(body, cols)]
     row_i, col_i = np.nonzero(block != NONE)
@@ -178,13 +202,40 @@ def _row_paths(grid: Grid, table: Table) -> tuple[np.ndarray, np.ndarray, np.nda
     rows = np.array(sorted(set(table.body_rows).difference(sections)), dtype=np.intp)
     under = np.searchsorted(sections, rows) - 1  # the sub-table row each row is under, or -1
     since = np.array([*sections, -1], dtype=np.intp)[under]  # labels carry down from there
-    columns = [_filled_down(_texts(grid.cells[rows, c], grid.types[rows, c]), rows, since)
-               for c in table.label_cols]
+    columns = []
+    for c in table.label_cols:
+        texts = _texts(grid.cells[rows, c], grid.types[rows, c])
+        columns.append(_filled_down(texts, rows, since))
+        # a new label in this column starts afresh the columns to its right (a new year does
+        # not carry last year's month down onto its own summary rows)
+        since = np.maximum(since, _last_filled_row(texts, rows))
     paths = np.full(len(rows), "", dtype=object)
     for labels in columns:  # non-empty labels joined by SEP, one string operation per row, in C
         paths = np.where(labels == "", paths, np.where(paths == "", labels, paths + SEP + labels))
     titles = object_array([*(_section_label(grid, r) for r in sections), ""])
     return rows, titles[under], paths
+
+
+def _rows_told_apart(sub_tables: np.ndarray, paths: np.ndarray) -> np.ndarray:
+    """Rows with the same label ("% change from year earlier" under "Latest three months" and
+    again under "Year to date") are told apart by the row right above, as a reader does, when
+    every repeat sits right under a row whose label is its own (otherwise the rows really
+    clash, and the uniqueness guard says so): "Latest three months | % change from year earlier"."""
+    keys = sub_tables + "\x1f" + paths
+    _, first, counts = np.unique(keys.astype(str), return_inverse=True, return_counts=True)
+    repeated = counts[first] > 1
+    if not repeated.any():
+        return paths
+    # every repeat of a label must sit right under a row whose label is its own and not empty
+    under_own = np.zeros(len(paths), dtype=bool)
+    under_own[1:] = ~repeated[:-1] & (paths[:-1] != "") & (sub_tables[:-1] == sub_tables[1:])
+    all_under_own = np.ones(len(counts), dtype=bool)
+    np.logical_and.at(all_under_own, first[repeated], under_own[repeated])
+    fix = repeated & all_under_own[first] & (paths != "")
+    told = paths.copy()
+    parents = np.flatnonzero(fix) - 1
+    told[fix] = paths[parents] + SEP + paths[fix]
+    return told
 
 
 def _indented(grid: Grid, table: Table) -> bool:
@@ -213,10 +264,17 @@ def _texts(cells: np.ndarray, types: np.ndarray) -> np.ndarray:
 
 def _filled_down(texts: np.ndarray, rows: np.ndarray, since: np.ndarray) -> np.ndarray:
     """Each empty text replaced by the last non-empty one above it, looking no further up than
-    row ``since`` (the row's sub-table title, where labels start afresh); '' when there is none."""
+    row ``since`` (the row's sub-table title, or a new label further left, where labels start
+    afresh); '' when there is none."""
     last = np.where(texts != "", np.arange(len(texts)), -1)
     np.maximum.accumulate(last, out=last)
-    return np.where((last >= 0) & (rows[last] > since), texts[last], "")
+    return np.where((last >= 0) & (rows[last] >= since), texts[last], "")
+
+
+def _last_filled_row(texts: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """For each row, the sheet row of the last non-empty text at or above it (-1 if none)."""
+    last = np.where(texts != "", rows, -1)
+    return np.maximum.accumulate(last)
 
 
 def _nested_paths(grid: Grid, table: Table) -> list[tuple[int, str, str]]:
@@ -239,6 +297,7 @@ def _nested_paths(grid: Grid, table: Table) -> list[tuple[int, str, str]]:
             continue
         for c in table.label_cols:
             if row[c] is not None and (label := text(row[c])):
+                carried = {k: v for k, v in carried.items() if k < c}  # start afresh on its right
                 carried[c] = label
         parts = [carried.get(c, "") for c in table.label_cols]
         depth = _indent(grid, r, table)

@@ -1,0 +1,129 @@
+"""Every observation identifiable: one small workbook per layout, built at test time.
+
+Each layout used to give observations that share a key (sheet, table, title, row header,
+column header, sub-table); each test asserts the keys are unique and what they say.
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+
+from gaffertape.sheets import api
+from gaffertape.sheets.uniqueness import ambiguous
+
+
+def _xlsx(tmp_path: Path, rows: list[list[object]], name: str = "t.xlsx") -> Path:
+    workbook = openpyxl.Workbook()
+    for row in rows:
+        workbook.active.append(row)
+    path = tmp_path / name
+    workbook.save(path)
+    return path
+
+
+def _identifiable(path: Path) -> pd.DataFrame:
+    data = api.tidy_file(path)
+    assert len(data) and not ambiguous(data).any(), data[ambiguous(data)]
+    return data
+
+
+def test_numeric_heading_row(tmp_path: Path) -> None:
+    """Percentiles 10, 20, 30 under 'Percentiles', next to 'Median' and 'Mean' (ASHE)."""
+    rows: list[list[object]] = [["Table 9: hours"], [],
+                                [None, None, None, "Percentiles"],
+                                ["Description", "Median", "Mean", 10, 20, 30]]
+    rows += [[f"Area {i}", 37 + i, 33.1, 15, 23.5 + i, 27.8] for i in range(6)]
+    data = _identifiable(_xlsx(tmp_path, rows))
+    assert {"Median", "Percentiles | 10", "Percentiles | 30"} <= set(data["column_header"])
+    assert len(data) == 6 * 5
+
+
+def test_header_block_over_column_numbers_and_codes(tmp_path: Path) -> None:
+    """Measure names, a row of column numbers, a blank row, series codes, then the data (LFS):
+    one table whose columns carry the measure name and the code."""
+    rows: list[list[object]] = [["A02 Labour Force Survey"],
+                                [None, "Total in employment", "Unemployed", "Inactive"],
+                                [None, 1, 2, 3], [], ["All persons", "MGRZ", "MGSC", "MGSI"], []]
+    rows += [[f"Q{q} 2020", 100 + q, 5 + q, 40 - q] for q in range(1, 5)]
+    data = _identifiable(_xlsx(tmp_path, rows))
+    assert data["table"].eq(0).all()
+    assert "Total in employment | MGRZ" in set(data["column_header"])
+
+
+def test_summary_rows_do_not_inherit_the_month(tmp_path: Path) -> None:
+    """Year and month columns, then 'Latest three months' and '% change' rows (ONS travel)."""
+    rows: list[list[object]] = [["Visits"], [None, None, "All visits"]]
+    rows += [[2015 if m == "Jan" else None, m, v] for m, v in
+             (("Jan", 10), ("Feb", 11), ("Mar", 12))]
+    rows += [[], ["Latest three months", None, 33], ["% change", None, 5], [],
+             ["Year to date", None, 33], ["% change", None, 3]]
+    data = _identifiable(_xlsx(tmp_path, rows))
+    assert set(data["row_header"]) == {
+        "2015 | Jan", "2015 | Feb", "2015 | Mar", "Latest three months",
+        "Latest three months | % change", "Year to date", "Year to date | % change"}
+
+
+def test_stacked_blocks_share_the_upper_header(tmp_path: Path) -> None:
+    rows: list[list[object]] = [["Summary"], [None, "Employed", "Unemployed"],
+                                ["All persons", "MGRZ", "MGSC"]]
+    rows += [[f"Q{q}", 9.5 * q, q + 1] for q in range(1, 4)] + [[], []]
+    rows += [["Male", "MGSE", None]]  # the second block's code row has a blank
+    rows += [[f"Q{q}", 4.5 * q, q + 1] for q in range(1, 4)]
+    data = _identifiable(_xlsx(tmp_path, rows))
+    second = data[data["table"] == 1]
+    assert set(second["column_header"]) == {"Employed | MGSE", "Unemployed"}
+
+
+def test_already_tidy_table_keeps_all_its_dimensions(tmp_path: Path) -> None:
+    path = tmp_path / "tidy.csv"
+    with path.open("w", newline="", encoding="utf-8") as stream:
+        writer = csv.writer(stream)
+        writer.writerow(["", "OBS", "Area", "Month", "Year"])
+        i = 0
+        for year in (2012, 2013):
+            for month in ("Jan", "Feb"):
+                for area in ("Europe", "Other"):
+                    writer.writerow([i, 10.5 + i, area, month, year])
+                    i += 1
+    data = _identifiable(path)
+    assert list(data["column_header"].unique()) == ["OBS"]
+    assert "0 | Europe | Jan | 2012" in set(data["row_header"])
+
+
+def test_years_down_the_side_with_a_change_row(tmp_path: Path) -> None:
+    """Area, then 2015 / 2016 / 'Percent change' in a Year column (US crime)."""
+    rows: list[list[object]] = [["Table 2"], ["Area", "Year", "Population", "Violent crime"]]
+    for area in ("Northeast", "Midwest"):
+        rows += [[area, 2015, 5600, 180], [None, 2016, 5620, 178],
+                 [None, "Percent change", None, -1.2]]
+    data = _identifiable(_xlsx(tmp_path, rows))
+    assert {"Northeast | 2015", "Midwest | Percent change"} <= set(data["row_header"])
+    assert "Year" not in set(data["column_header"])
+
+
+def test_parent_row_does_not_take_a_child_label(tmp_path: Path) -> None:
+    rows: list[list[object]] = [[None, None, "Count"], ["North", "Leeds", 1],
+                                [None, "York", 2], ["South", None, 3], [None, "Bath", 4]]
+    data = _identifiable(_xlsx(tmp_path, rows))
+    assert list(data["row_header"]) == ["North | Leeds", "North | York", "South", "South | Bath"]
+
+
+def test_year_like_values_do_not_cut_a_long_table(tmp_path: Path) -> None:
+    """Issue 8: rows whose values all look like years, inside a long run of data, stay data:
+    no row is lost and the data is one table."""
+    path = tmp_path / "long.csv"
+    n = 20_000
+    with path.open("w", newline="", encoding="utf-8") as stream:
+        writer = csv.writer(stream)
+        writer.writerow(["id", "first", "second"])
+        for i in range(n):
+            year_like = i % 97 == 5 or i % 97 == 6  # some adjacent, too
+            writer.writerow([f"r{i}", 1990 + i % 50 if year_like else i * 3.5,
+                             2001 if year_like else i % 7 + 0.25])
+    data = api.tidy_file(path)
+    assert len(data) == 2 * n
+    assert data["table"].eq(0).all() and data["row_header"].nunique() == n

@@ -29,8 +29,9 @@ def data() -> Marking:
 def test_script_report_names_the_biggest_differences(data: Marking) -> None:
     text, table = api.report.script_report(*data.script("A1"), data.scheme)
     di = table.set_index("category").loc["Design and implementation"]
-    assert (di["first"], di["second"], di["diff_raw"], di["diff_weighted"]) == (6, 3, 3, 7.5)
-    assert di["diff_pct_points"] == 11.71875  # 7.5 / 64 * 100
+    # signed, second minus first: the second marker gave 3 raw marks less
+    assert (di["first"], di["second"], di["diff_raw"], di["diff_weighted"]) == (6, 3, -3, -7.5)
+    assert di["diff_pct_points"] == -11.71875  # -7.5 / 64 * 100
     assert text == (
         "TM470-25J A1. First marker Ann: 48/64 (75.0%), Pass 2 solid. "
         "Second marker Bob: 39/64 (60.9%), Pass 3 solid. "

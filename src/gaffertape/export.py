@@ -95,8 +95,8 @@ def _format_sheet(sheet: object, df: pd.DataFrame) -> None:
     for cell in sheet[1]:  # type: ignore[index]
         cell.font = Font(bold=True)
     for position, column in enumerate(df.columns, start=1):
-        lengths = df[column].astype(str).str.len()
-        longest = max(len(str(column)), int(lengths.max()) if len(lengths) else 0)
+        lengths = [len(str(v)) for v in df[column] if not pd.isna(v)]  # empty cells: 0
+        longest = max([len(str(column)), *lengths])
         width = min(longest + 2, MAX_COLUMN_WIDTH)
         letter = get_column_letter(position)
         sheet.column_dimensions[letter].width = width  # type: ignore[attr-defined]

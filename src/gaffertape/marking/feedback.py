@@ -29,7 +29,7 @@ DEFAULT_TEMPLATES = {
               "[Name what made it excellent, and one way to take it further.]",
     "Pass 2": "{category} ({mark:g}/{max:g}): a good standard, with clear strengths. "
               "[Name what worked well, and the one change that would lift it further.]",
-    "Pass 3": "{category} ({mark:g}/{max:g}): solid foundations to build on. "
+    "Pass 3": "{category} ({mark:g}/{max:g}): good foundations to build on. "
               "[Name the best part, and the next step that would strengthen the rest.]",
     "Pass 4": "{category} ({mark:g}/{max:g}): the essentials are in place. "
               "[Name what is there, and what to add against the marking guide next time.]",

@@ -68,7 +68,7 @@ def test_write_reports_from_the_store(tmp_path) -> None:
     assert summary["needs_third_marker"] == ["A2"]
     folder = workspace.reports_dir / "marking"
     assert sorted(p.name for p in folder.iterdir()) == [
-        "cohort_categories.csv", "cohort_charts.html", "cohort_categories.png",
+        "cohort_categories.csv", "cohort_category_disagreement.png", "cohort_charts.html",
         "cohort_first_vs_second.png", "cohort_marker_distribution.png", "cohort_markers.csv",
         "cohort_scripts.csv", "third_marking.csv"]
     stored = store.query_df("SELECT pi, status, final_pct FROM marking_flags ORDER BY pi")

@@ -8,12 +8,16 @@ capability exports through :func:`export_table` / :func:`export_workbook`, never
 ``to_excel`` directly, so the rule holds everywhere.
 
 CSV is written as UTF-8 with a byte-order mark, so Excel opens accents intact and pandas reads
-it unchanged. XLSX gets a frozen bold header row and column widths that fit the data.
+it unchanged. XLSX gets a frozen bold header row, column widths that fit the data, and
+percentages shown to one decimal place (columns named ``*pct*`` hold percentages, ``share*``
+columns fractions shown as percentages); the stored values keep full precision.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -54,15 +58,32 @@ def export_table(df: pd.DataFrame, dest: Path | str, *, sheet_name: str = "data"
     return dest
 
 
-def export_workbook(tables: dict[str, pd.DataFrame], dest: Path | str) -> Path:
-    """Write several DataFrames as sheets of one XLSX workbook, atomically and formula-safe."""
+def export_workbook(tables: dict[str, pd.DataFrame], dest: Path | str, *,
+                    finish: Callable[[Any], None] | None = None) -> Path:
+    """Write several DataFrames as sheets of one XLSX workbook, atomically and formula-safe.
+
+    ``finish`` gets the openpyxl workbook before it is saved, for extras such as data
+    validation or sheet protection (e.g. the third-marking template).
+    """
     dest = Path(dest)
     with atomic_write(dest) as tmp, pd.ExcelWriter(tmp, engine="openpyxl") as writer:
         for name, df in tables.items():
             sheet = name[:31]
             neutralise(df).to_excel(writer, sheet_name=sheet, index=False)
             _format_sheet(writer.sheets[sheet], df)
+        if finish is not None:
+            finish(writer.book)
     return dest
+
+
+def number_format(column: str) -> str | None:
+    """How a column's numbers are shown: percentages to one decimal place, else as stored."""
+    name = column.lower()
+    if name.startswith("share"):
+        return "0.0%"
+    if "pct" in name:
+        return "0.0"
+    return None
 
 
 def _format_sheet(sheet: object, df: pd.DataFrame) -> None:
@@ -74,7 +95,13 @@ def _format_sheet(sheet: object, df: pd.DataFrame) -> None:
     for cell in sheet[1]:  # type: ignore[index]
         cell.font = Font(bold=True)
     for position, column in enumerate(df.columns, start=1):
-        lengths = df[column].astype(str).str.len()
-        longest = max(len(str(column)), int(lengths.max()) if len(lengths) else 0)
+        lengths = [len(str(v)) for v in df[column] if not pd.isna(v)]  # empty cells: 0
+        longest = max([len(str(column)), *lengths])
         width = min(longest + 2, MAX_COLUMN_WIDTH)
-        sheet.column_dimensions[get_column_letter(position)].width = width  # type: ignore[attr-defined]
+        letter = get_column_letter(position)
+        sheet.column_dimensions[letter].width = width  # type: ignore[attr-defined]
+        shown = number_format(str(column))
+        if shown and pd.api.types.is_numeric_dtype(df[column]):
+            for (cell,) in sheet.iter_rows(min_row=2, min_col=position,  # type: ignore[attr-defined]
+                                           max_col=position):
+                cell.number_format = shown

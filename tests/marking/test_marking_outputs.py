@@ -51,10 +51,10 @@ def test_static_reports_and_board_pack(data: Marking, tmp_path) -> None:
     assert totals.read_bytes()[:4] == b"\x89PNG"
     html_path, pdf_path = api.write_board(data, tmp_path)
     board = html_path.read_text()
-    assert board.count("<section>") == 2 and board.count("Plotly.newPlot(") == 4
-    assert "TM470-25J A3" not in board
+    assert board.count("<section") == 2 and board.count("Plotly.newPlot(") == 4
+    assert "TM470-25J A3:" not in board
     pages = re.findall(rb"/Type\s*/Page[^s]", pdf_path.read_bytes())
-    assert len(pages) == 2  # one page per flagged script
+    assert len(pages) == 3  # the cover, then one page per flagged script
 
 
 def test_write_reports_from_the_store(tmp_path) -> None:
@@ -70,7 +70,9 @@ def test_write_reports_from_the_store(tmp_path) -> None:
     assert summary["needs_third_marker"] == ["A0000002"]
     folder = workspace.reports_dir / "marking"
     assert sorted(p.name for p in folder.iterdir()) == [
-        "categories.csv", "markers.csv", "scripts.csv", "third_marking.csv"]
+        "cohort_categories.csv", "cohort_category_disagreement.png", "cohort_charts.html",
+        "cohort_first_vs_second.png", "cohort_marker_distribution.png", "cohort_markers.csv",
+        "cohort_scripts.csv", "third_marking.csv"]
     stored = store.query_df("SELECT pi, status, final_pct FROM marking_flags ORDER BY pi")
     assert stored["status"].tolist() == ["third marked", "needs third marker", "agreed"]
     api.write_reports(workspace)  # a rerun replaces, never duplicates

@@ -11,9 +11,11 @@ import sys
 from pathlib import Path
 from typing import Annotated, Any
 
+import click
 import typer
 import typer.main
 from pydantic import SecretStr
+from rich.markup import escape
 from typer.core import TyperGroup
 
 from gaffertape import credentials, ui
@@ -46,11 +48,36 @@ class LazyCapabilityGroup(TyperGroup):
 
     def get_command(self, ctx: typer.Context, cmd_name: str) -> Any:
         if cmd_name not in CAPABILITY_GROUPS:
-            return super().get_command(ctx, cmd_name)
+            return escape_help(super().get_command(ctx, cmd_name))
         module = importlib.import_module(CAPABILITY_GROUPS[cmd_name])
         command = typer.main.get_group(module.app)
         command.name = cmd_name
+        return escape_help(command)
+
+    def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        escape_help(self)
+        super().format_help(ctx, formatter)
+
+
+def escape_help(command: click.Command | None) -> click.Command | None:
+    """Escape square brackets in a command's help texts (and its sub-commands') for Rich.
+
+    Typer renders help through Rich markup, which would swallow ``[sites.marks]`` or
+    ``[marking]`` as unknown style tags. Help is written as plain text, so every help string
+    is escaped once, here, for every capability.
+    """
+    if command is None or getattr(command, "_help_escaped", False):
         return command
+    command._help_escaped = True  # type: ignore[attr-defined]
+    for attr in ("help", "short_help", "epilog"):
+        if getattr(command, attr, None):
+            setattr(command, attr, escape(getattr(command, attr)))
+    for param in command.params:
+        if getattr(param, "help", None):
+            param.help = escape(param.help)  # type: ignore[attr-defined]
+    for sub in getattr(command, "commands", {}).values():
+        escape_help(sub)
+    return command
 
 
 app = typer.Typer(
@@ -138,7 +165,7 @@ def main() -> None:
         if state.debug:
             finish_run("failed")
             raise
-        _fail("failed", f"[red]error:[/red] {redact(exc.one_line())}", exc.exit_code)
+        _fail("failed", f"[red]error:[/red] {escape(redact(exc.one_line()))}", exc.exit_code)
     except KeyboardInterrupt:
         _fail("interrupted", "[yellow]interrupted[/yellow]: rerun the same command to resume", 130)
     except Exception as exc:  # last line of defence: no traceback without --debug
@@ -147,7 +174,7 @@ def main() -> None:
             raise
         _fail(
             "failed",
-            f"[red]error:[/red] unexpected {type(exc).__name__}: {redact(str(exc))} "
+            f"[red]error:[/red] unexpected {type(exc).__name__}: {escape(redact(str(exc)))} "
             "(rerun with --debug for the traceback, and please report it)",
             1,
         )

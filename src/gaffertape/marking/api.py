@@ -6,6 +6,8 @@ mark can never leave a stale report behind.
 
 from __future__ import annotations
 
+import contextlib
+import functools
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,7 +20,7 @@ from gaffertape import ui
 from gaffertape.atomic import write_text_atomic
 from gaffertape.chromium import find_chromium
 from gaffertape.errors import UserError
-from gaffertape.export import export_table
+from gaffertape.export import export_table, export_workbook
 from gaffertape.marking import charts, cohort, feedback, pages, report
 from gaffertape.marking.flags import compute_flags, role_table
 from gaffertape.marking.marks import read_marks_file, read_marks_store, validate_marks
@@ -97,87 +99,135 @@ def _script_figures(data: Marking, flag: dict, role: dict) -> tuple[str, pd.Data
     return text, table, figures
 
 
-def write_script_reports(data: Marking, pis: list[str], folder: Path,
+@functools.cache
+def inline_plotlyjs() -> str:
+    """plotly.js as one inline script tag: pages work offline, moved or emailed on their own."""
+    return f"<script>{get_plotlyjs()}</script>"
+
+
+def select_scripts(data: Marking, which: str) -> list[tuple[str, str]]:
+    """(course, pi) of ``which`` scripts: "flagged" or "all", most urgent first."""
+    table = data.flagged if which == "flagged" else data.flags
+    return list(zip(table["course"], table["pi"], strict=True))
+
+
+def write_script_reports(data: Marking, pis: list[str] | list[tuple[str, str]], folder: Path,
                          formats: tuple[str, ...] = ("png",), course: str | None = None
                          ) -> list[Path]:
-    """Per script: ``report.html`` (text, table, interactive charts) plus static chart files.
+    """Per script: a self-contained ``report.html`` (text, table, comments, interactive charts,
+    plotly.js inline) plus static chart files.
 
-    One browser session serves every static chart (see :func:`charts.static_session`).
+    ``pis`` are PIs (with ``course`` if ambiguous) or (course, pi) pairs. One browser tab
+    serves every static chart of the run (:class:`charts.ChartExporter`).
     """
-    js = folder / "plotly.min.js"
-    if not js.exists():
-        write_text_atomic(js, get_plotlyjs())
-    written = []
-    with ui.make_progress() as progress, charts.static_session():
-        task = progress.add_task("Script reports", total=len(pis), status="")
-        for pi in pis:
-            flag, role = data.script(pi, course)
+    scripts = [p if isinstance(p, tuple) else (course, p) for p in pis]
+    written: list[Path] = []
+    with contextlib.ExitStack() as stack:
+        exporter = stack.enter_context(charts.ChartExporter()) if formats else None
+        progress = stack.enter_context(ui.make_progress())
+        task = progress.add_task("Script reports", total=len(scripts), status="")
+        for script_course, pi in scripts:
+            flag, role = data.script(pi, script_course)
             text, table, figs = _script_figures(data, flag, role)
             out = folder / f"{flag['course']}_{pi}"
-            body = pages.script_section(flag, text, table, [
+            body = pages.script_section(flag, role, text, table, [
                 pio.to_html(f, include_plotlyjs=False, full_html=False) for f in figs])
-            head = "<script src='../plotly.min.js'></script>"
-            written.append(write_text_atomic(out / "report.html", pages.page(pi, body, head)))
-            written += charts.export_static(
-                [f for _ in formats for f in figs],
-                [out / f"{name}.{fmt}" for fmt in formats for name in ("categories", "totals")])
+            written.append(write_text_atomic(
+                out / "report.html", pages.page(f"{flag['course']} {pi}", body,
+                                                 inline_plotlyjs())))
+            if exporter:
+                written += exporter.export(
+                    [f for _ in formats for f in figs],
+                    [out / f"{name}.{fmt}" for fmt in formats for name in ("categories", "totals")])
             progress.update(task, advance=1, status=pi)
     return written
 
 
 def write_board(data: Marking, folder: Path, *, pdf: bool = True) -> list[Path]:
-    """The award-board pack: one page per flagged script, as HTML and (optionally) PDF.
+    """The award-board pack: a cover listing every flagged script and its page, then one page
+    per flagged script with a box for the board's decision, as HTML and (``pdf``) PDF.
 
     The HTML carries plotly.js once and every chart as an interactive figure; Chromium prints
     that same page to PDF (one browser start for the whole pack), which is ~20x faster than
     exporting each chart through kaleido first.
     """
     flagged = data.flagged
-    body = [f"<p><b>Award board: {len(flagged)} flagged scripts</b>, generated "
-            f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC from the marks.</p>"]
+    sections = []
     with ui.make_progress() as progress:
         task = progress.add_task("Board pages", total=len(flagged), status="")
         for pi, course in zip(flagged["pi"], flagged["course"], strict=True):
             flag, role = data.script(pi, course)
             text, table, figs = _script_figures(data, flag, role)
-            figs[0].update_layout(width=680, height=300)
-            figs[1].update_layout(width=680, height=200 + 50 * len(figs[1].data[0].y))
-            body.append(pages.script_section(flag, text, table, [
+            figs[0].update_layout(width=680, height=250, margin={"t": 50, "b": 40})
+            figs[1].update_layout(width=680, height=170 + 40 * len(figs[1].data[0].y),
+                                  margin={"t": 60, "b": 90})
+            sections.append(pages.script_section(flag, role, text, table, [
                 pio.to_html(f, include_plotlyjs=False, full_html=False,
-                            config={"displayModeBar": False}) for f in figs]))
+                            config={"displayModeBar": False}) for f in figs], decision=True))
             progress.update(task, advance=1, status=pi)
-    head = f"<script>{get_plotlyjs()}</script>"
-    html_path = write_text_atomic(folder / "board.html",
-                                  pages.page("Award board", "".join(body), head))
-    return [html_path, pages.print_pdf(html_path, folder / "board.pdf")] if pdf else [html_path]
+    return pages.write_board_files(flagged, sections, inline_plotlyjs(), folder, pdf=pdf)
+
+
+COHORT_TABLES = ("scripts", "categories", "markers")
+
+
+def write_cohort(data: Marking, folder: Path, *, xlsx: bool = False,
+                 formats: tuple[str, ...] = ("png",)) -> list[Path]:
+    """The cohort tables and charts, under the one set of names the main job and
+    ``gaffertape marking cohort`` share: ``cohort_<table>.csv`` (and ``cohort.xlsx``),
+    ``cohort_charts.html`` (interactive, self-contained) and ``cohort_<chart>.<fmt>``."""
+    tables = cohort_report(data)
+    written = [export_table(df, folder / f"cohort_{name}.csv") for name, df in tables.items()]
+    if xlsx:
+        written.append(export_workbook(tables, folder / "cohort.xlsx"))
+    figures = charts.cohort_charts(data.flags, data.roles, data.scheme)
+    body = "".join(pio.to_html(f, include_plotlyjs=False, full_html=False) for f in
+                   figures.values())
+    written.append(write_text_atomic(folder / "cohort_charts.html", pages.page(
+        "Cohort: where and why markers differ", body, inline_plotlyjs())))
+    if formats:
+        written += charts.export_static(
+            [f for _ in formats for f in figures.values()],
+            [folder / f"cohort_{name}.{fmt}" for fmt in formats for name in figures])
+    return written
 
 
 def write_feedback(data: Marking, folder: Path) -> pd.DataFrame:
-    """Draft feedback for every script: a table, plus one editable Markdown file per script."""
-    drafts = feedback.feedback_drafts(data.roles, data.scheme)
+    """Draft feedback for every script: a table, plus one editable Markdown file per script
+    (``_PROVISIONAL`` in the name and first line until the script has a final mark)."""
+    drafts = feedback.feedback_drafts(data.roles, data.flags, data.scheme)
     feedback.write_feedback(drafts, folder)
     return drafts
 
 
-def write_reports(workspace: Workspace, *, board: bool = False) -> dict[str, object]:
-    """What the main job calls: flags, cohort tables and the third-marking list, from the store.
+PDF_SKIPPED = ("board.pdf skipped: Chromium was not found (install Debian's chromium package,"
+               " or set BROWSER_PATH, then run `gaffertape marking board`)")
 
-    Writes CSVs under ``reports/marking/`` (and the board pack if ``board``: HTML always, PDF
-    when Chromium is installed), refreshes the ``marking_flags`` store table, and returns a
-    summary dict.
+
+def write_reports(workspace: Workspace, *, board: bool = False) -> dict[str, object]:
+    """What the main job calls: flags, cohort tables and charts, the third-marking list.
+
+    Writes under ``reports/marking/`` (and the board pack if ``board``: HTML always, PDF and
+    static charts when Chromium is installed), refreshes the ``marking_flags`` store table, and
+    returns a summary dict; ``notes`` says what was skipped and how to get it.
     """
     data = load(workspace=workspace)
     folder = workspace.reports_dir / "marking"
-    tables = cohort_report(data)
+    browser = find_chromium() is not None
     third = data.flags[data.flags["status"] == NEEDS_THIRD]
-    files = {f"{name}.csv": df for name, df in tables.items()} | {"third_marking.csv": third}
-    written = [export_table(df, folder / name) for name, df in files.items()]
+    written = write_cohort(data, folder, formats=("png",) if browser else ())
+    written.append(export_table(third, folder / "third_marking.csv"))
     _store_flags(workspace, data.flags)
+    notes, pack = [], []
     if board and not data.flagged.empty:
-        written += write_board(data, folder, pdf=find_chromium() is not None)
+        pack = write_board(data, folder, pdf=browser)
+        written += pack
+        if not browser:
+            notes.append(PDF_SKIPPED)
     return {"scripts": len(data.flags), "flagged": int(data.flags["flagged"].sum()),
             "needs_third_marker": third["pi"].tolist(), "agreed": int(
-                (data.flags["status"] == "agreed").sum()), "files": [str(p) for p in written]}
+                (data.flags["status"] == "agreed").sum()), "files": [str(p) for p in written],
+            "board": [str(p) for p in pack], "notes": notes}
 
 
 def _store_flags(workspace: Workspace, flags: pd.DataFrame) -> None:

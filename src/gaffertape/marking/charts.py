@@ -1,23 +1,27 @@
-"""Charts for one script: one Plotly figure gives interactive HTML and static PNG/SVG/PDF.
+"""Charts: one Plotly figure gives interactive HTML and static PNG/SVG/PDF.
+
+Colours carry meaning and never change it between charts: each marker role has one colour
+(first blue, second orange, third green) and categories use a separate palette that shares no
+colour with the markers, so "blue" always means "first marker".
 
 Static export goes through kaleido with Debian's Chromium (``/usr/bin/chromium``; a browser is
-never downloaded). Inside :func:`static_session` every :func:`export_static` call reuses one
-browser (kaleido otherwise starts one per call), so many small exports stay fast and a
-progress bar can advance per script.
+never downloaded). :class:`ChartExporter` keeps one browser tab open for every chart of a run
+and does not reload it between charts (kaleido's default reload costs ~0.2 s a chart).
 """
 
 from __future__ import annotations
 
-import contextlib
+import asyncio
 import os
-import shutil
-import tempfile
-from collections.abc import Iterator
+import threading
 from pathlib import Path
+from types import TracebackType
+from typing import Any
 
-import kaleido
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
+from kaleido.kaleido import Kaleido
 
 from gaffertape.atomic import atomic_write
 from gaffertape.chromium import require_chromium
@@ -25,11 +29,23 @@ from gaffertape.marking.marks import ROLES
 from gaffertape.marking.scheme import MarkScheme
 
 ROLE_COLOURS = {"first": "#1f77b4", "second": "#ff7f0e", "third": "#2ca02c"}
+CATEGORY_COLOURS = ("#7b5ea7", "#c2467e", "#b8860b", "#7f7f7f", "#1b9e9e", "#8c564b", "#bcbd22")
+FLAGGED_COLOUR, AGREED_COLOUR = "#d62728", "#9e9e9e"
 STATIC_FORMATS = ("png", "svg", "pdf")
+LEGEND_TOP = {"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 1, "xanchor": "right"}
 
 
 def _present_roles(table: pd.DataFrame) -> list[str]:
     return [role for role in ROLES if table[role].notna().any()]
+
+
+def number(value: float) -> str:
+    """A mark as people write it: 6, not 6.0; 5.5 stays 5.5."""
+    return f"{value:g}"
+
+
+def category_colour(position: int) -> str:
+    return CATEGORY_COLOURS[position % len(CATEGORY_COLOURS)]
 
 
 def category_chart(table: pd.DataFrame, title: str) -> go.Figure:
@@ -37,31 +53,38 @@ def category_chart(table: pd.DataFrame, title: str) -> go.Figure:
     fig = go.Figure()
     for role in _present_roles(table):
         fig.add_bar(name=f"{role} marker", x=table["category"].str.replace(" and ", " and<br>"),
-                    y=table[role], cliponaxis=False,
-                    marker_color=ROLE_COLOURS[role], text=table[role], textposition="outside")
+                    y=table[role], cliponaxis=False, marker_color=ROLE_COLOURS[role],
+                    text=[number(v) for v in table[role]], textposition="outside")
     fig.update_layout(barmode="group", title=title, yaxis_title="raw mark",
-                      yaxis_range=[0, float(table["max"].max()) * 1.15],
-                      legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 1,
-                              "xanchor": "right"}, width=900, height=450,
-                      template="plotly_white")
+                      yaxis_range=[0, float(table["max"].max()) * 1.15], legend=LEGEND_TOP,
+                      width=900, height=450, template="plotly_white")
     return fig
 
 
 def totals_chart(table: pd.DataFrame, scheme: MarkScheme, title: str) -> go.Figure:
-    """Stacked bars: each marker's total by category, with grade boundaries as vertical lines."""
+    """Stacked bars: each marker's total by category, the total at the end of each bar, and
+    grade boundaries as dashed vertical lines."""
     roles = _present_roles(table)
+    labels = [f"{r} marker" for r in roles]
     fig = go.Figure()
-    for row in table.itertuples():
+    for position, row in enumerate(table.itertuples()):
         contrib = [getattr(row, role) * row.weight / scheme.max_total * 100 for role in roles]
-        fig.add_bar(name=row.category, y=[f"{r} marker" for r in roles], x=contrib,
-                    orientation="h", hovertemplate="%{x:.1f} percentage points")
+        fig.add_bar(name=row.category, y=labels, x=contrib, orientation="h",
+                    marker_color=category_colour(position),
+                    hovertemplate="%{x:.1f} percentage points")
+    for role, label in zip(roles, labels, strict=True):
+        total = float((table[role] * table["weight"]).sum())
+        fig.add_annotation(x=total / scheme.max_total * 100, y=label, xanchor="left",
+                           showarrow=False, xshift=4, font={"size": 12, "color": "#222"},
+                           text=f"<b>{number(round(total, 2))}/{number(scheme.max_total)}"
+                                f" ({total / scheme.max_total * 100:.1f}%)</b>")
     for band in scheme.bands:
         if band.min > 0:
             fig.add_vline(x=band.min, line_dash="dash", line_color="grey",
                           annotation_text=f"{band.name} {band.min:g}%",
                           annotation_position="top", annotation_font_size=10)
     fig.update_layout(barmode="stack", title=title, xaxis_title="percentage of total",
-                      xaxis_range=[0, 100], yaxis_autorange="reversed",
+                      xaxis_range=[0, 115], yaxis_autorange="reversed",
                       legend={"orientation": "h", "traceorder": "normal",
                               "y": -0.35 - 0.1 * (3 - len(roles))},
                       width=900, height=260 + 60 * len(roles), template="plotly_white",
@@ -69,35 +92,152 @@ def totals_chart(table: pd.DataFrame, scheme: MarkScheme, title: str) -> go.Figu
     return fig
 
 
-def _use_system_chromium() -> None:
-    """Point kaleido at the system Chromium, failing clearly if it is absent."""
-    os.environ["BROWSER_PATH"] = require_chromium("static charts")
+# --- cohort charts ---------------------------------------------------------------------------
 
 
-@contextlib.contextmanager
-def static_session() -> Iterator[None]:
-    """Keep one kaleido browser open for every static export inside the block."""
-    _use_system_chromium()
-    kaleido.start_sync_server(silence_warnings=True)
-    try:
-        yield
-    finally:
-        kaleido.stop_sync_server(silence_warnings=True)
+def marker_distribution(flags: pd.DataFrame) -> go.Figure:
+    """Each marker's total percentages (as first or second marker), lowest median first."""
+    long = pd.concat([flags[[f"{r}_marker", f"{r}_pct"]].set_axis(["marker", "pct"], axis=1)
+                      for r in ("first", "second")]).dropna()
+    order = long.groupby("marker")["pct"].median().sort_values().index
+    fig = go.Figure()
+    for marker in order:
+        fig.add_box(x=long.loc[long["marker"] == marker, "pct"], name=str(marker),
+                    marker_color="#4d4d4d", boxpoints="outliers", orientation="h")
+    fig.update_layout(title="Each marker's marks (first and second marking), lowest median first",
+                      xaxis_title="total %", xaxis_range=[0, 100], showlegend=False,
+                      width=900, height=max(400, 120 + 18 * len(order)),
+                      template="plotly_white")
+    return fig
+
+
+def first_vs_second(flags: pd.DataFrame, scheme: MarkScheme) -> go.Figure:
+    """First against second marks, the agreement band (within the threshold) shaded and the
+    grade boundaries drawn: points outside the band or across a boundary are the flagged ones."""
+    both = flags.dropna(subset=["first_pct", "second_pct"])
+    fig = go.Figure()
+    band = scheme.rules.threshold_pct or 0
+    fig.add_scatter(x=[0, 100, 100, 0], y=[band, 100 + band, 100 - band, -band], fill="toself",
+                    fillcolor="rgba(0,0,0,0.06)", line={"width": 0}, hoverinfo="skip",
+                    name=f"within {band:g} points")
+    fig.add_scatter(x=[0, 100], y=[0, 100], mode="lines", line={"color": "#888", "width": 1},
+                    name="same mark", hoverinfo="skip")
+    for flagged, colour, name in ((False, AGREED_COLOUR, "not flagged"),
+                                  (True, FLAGGED_COLOUR, "flagged")):
+        part = both[both["flagged"] == flagged]
+        fig.add_scatter(x=part["first_pct"], y=part["second_pct"], mode="markers", name=name,
+                        marker={"color": colour, "size": 6, "opacity": 0.75},
+                        text=part["pi"], hovertemplate="%{text}: first %{x:.1f}%, "
+                                                       "second %{y:.1f}%<extra></extra>")
+    for b in scheme.bands:
+        if b.min > 0:
+            fig.add_vline(x=b.min, line_dash="dot", line_color="#bbb",
+                          annotation_text=f"{b.name} {b.min:g}%", annotation_font_size=9)
+            fig.add_hline(y=b.min, line_dash="dot", line_color="#bbb")
+    fig.update_layout(title=f"First against second marks ({len(both)} scripts; shaded: within "
+                            f"{band:g} percentage points)",
+                      xaxis={"title": "first marker %", "range": [0, 100]},
+                      yaxis={"title": "second marker %", "range": [0, 100],
+                             "scaleanchor": "x"},
+                      legend=LEGEND_TOP, width=760, height=760, template="plotly_white")
+    return fig
+
+
+def disagreement_heatmap(roles: pd.DataFrame, scheme: MarkScheme) -> go.Figure:
+    """Per category, the share of scripts at each second-minus-first raw difference: a wide or
+    lopsided row is a category the marking guide leaves open to reading."""
+    both = roles.dropna(subset=["first_pct", "second_pct"])
+    top = int(max(c.max for c in scheme.categories))
+    steps = list(range(-top, top + 1))
+    names = [c.name for c in scheme.categories]
+    shares = []
+    for name in names:
+        diff = (both[f"second:{name}"] - both[f"first:{name}"]).round().astype(int)
+        counts = diff.value_counts(normalize=True)
+        shares.append([float(counts.get(s, 0.0)) * 100 for s in steps])
+    z = np.array(shares)
+    fig = go.Figure(go.Heatmap(
+        z=z, x=steps, y=names, colorscale="Purples", zmin=0, colorbar={"title": "% of scripts"},
+        text=[[f"{v:.0f}" if v >= 0.5 else "" for v in row] for row in z],
+        texttemplate="%{text}", hovertemplate="%{y}: second − first = %{x}: %{z:.1f}%"
+                                              "<extra></extra>"))
+    fig.update_layout(title="Per-category disagreement: second minus first marker, raw marks "
+                            "(% of scripts)", xaxis={"title": "second − first (raw marks)",
+                                                     "dtick": 1},
+                      yaxis={"autorange": "reversed"}, width=900,
+                      height=220 + 45 * len(names), template="plotly_white")
+    return fig
+
+
+def cohort_charts(flags: pd.DataFrame, roles: pd.DataFrame,
+                  scheme: MarkScheme) -> dict[str, go.Figure]:
+    """The three charts a course team reads to see why markers differ, by file name."""
+    return {"marker_distribution": marker_distribution(flags),
+            "first_vs_second": first_vs_second(flags, scheme),
+            "category_disagreement": disagreement_heatmap(roles, scheme)}
+
+
+# --- static export ---------------------------------------------------------------------------
+
+
+class _KeptTabKaleido(Kaleido):
+    """Kaleido that hands its tab back without reloading the page after each chart.
+
+    kaleido reloads the page (plotly.js and all, ~0.2 s) after every chart; each render
+    replaces the page's figure, so reusing the tab gives the same images about 5x faster.
+    If a kaleido release renames this hook, the override is simply unused: slower, still right.
+    """
+
+    async def _return_kaleido_tab(self, tab: Any) -> None:
+        await self.tabs_ready.put(tab)
+
+
+class ChartExporter:
+    """One browser tab for every static chart of a run, driven from ordinary sync code.
+
+    kaleido is asyncio-based; the browser lives on an event loop in a background thread and
+    :meth:`export` hands it one figure at a time, so callers can advance a progress bar per
+    script. Files are written atomically.
+    """
+
+    def __enter__(self) -> ChartExporter:
+        os.environ["BROWSER_PATH"] = require_chromium("static charts")
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
+        self._thread.start()
+        self._kaleido = _KeptTabKaleido(n=1, mathjax=False)
+        self._run(self._kaleido.__aenter__())
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 trace: TracebackType | None) -> None:
+        try:
+            self._run(self._kaleido.__aexit__(kind, error, trace))
+        finally:
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join(timeout=30)
+            self._loop.close()
+
+    def _run(self, coroutine: Any) -> Any:
+        return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result()
+
+    def image(self, fig: go.Figure, fmt: str) -> bytes:
+        """One figure as PNG, SVG or PDF bytes, at the figure's own size."""
+        opts = {"format": fmt, "width": fig.layout.width, "height": fig.layout.height}
+        return self._run(self._kaleido.calc_fig(fig.to_dict(), opts))
+
+    def export(self, figures: list[go.Figure], paths: list[Path]) -> list[Path]:
+        """Write figures as static images, format from each path's suffix."""
+        for fig, path in zip(figures, paths, strict=True):
+            data = self.image(fig, Path(path).suffix[1:])
+            with atomic_write(Path(path)) as part:
+                part.write_bytes(data)
+        return [Path(p) for p in paths]
 
 
 def export_static(figures: list[go.Figure], paths: list[Path]) -> list[Path]:
-    """Write figures as static images, format from each suffix, in one kaleido call."""
+    """Write a few figures as static images in a browser session of their own."""
     if not figures:
         return []
-    _use_system_chromium()
-    with tempfile.TemporaryDirectory(prefix="gaffertape-charts-") as tmp:
-        temps = [Path(tmp) / f"{i}{Path(p).suffix}" for i, p in enumerate(paths)]
-        kaleido.write_fig_from_object_sync([
-            {"fig": fig.to_dict(), "path": str(temp),
-             "opts": {"format": temp.suffix[1:], "width": fig.layout.width,
-                      "height": fig.layout.height}}
-            for fig, temp in zip(figures, temps, strict=True)])
-        for temp, dest in zip(temps, paths, strict=True):
-            with atomic_write(dest) as part:
-                shutil.copyfile(temp, part)
-    return [Path(p) for p in paths]
+    with ChartExporter() as exporter:
+        return exporter.export(figures, paths)

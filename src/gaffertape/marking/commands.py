@@ -7,14 +7,16 @@ from typing import Annotated
 
 import pandas as pd
 import typer
+from rich.text import Text
 
 from gaffertape import ui
 from gaffertape.cli.context import current_workspace
 from gaffertape.errors import UserError
-from gaffertape.export import export_table, export_workbook
+from gaffertape.export import export_table
 from gaffertape.marking import api
 from gaffertape.marking.charts import STATIC_FORMATS
 from gaffertape.marking.report import script_report
+from gaffertape.marking.template import write_template
 
 app = typer.Typer(help="Marking: flags, final marks, reports, cohort, board pack, feedback.",
                   no_args_is_help=True)
@@ -40,76 +42,128 @@ def _out(out: Path | None) -> Path:
     return out or current_workspace().reports_dir / "marking"
 
 
-def _show(df: pd.DataFrame, fmt: str, export: Path | None) -> None:
+WideOpt = Annotated[bool, typer.Option(
+    "--wide", help="Show every column, however wide the terminal (long lines wrap).")]
+PI_COURSE = ("pi", "course")
+
+
+def _formats(formats: str) -> tuple[str, ...]:
+    wanted = tuple(f for f in formats.split(",") if f)
+    bad = set(wanted) - set(STATIC_FORMATS)
+    if bad:
+        raise UserError(f"--formats {sorted(bad)} not supported", hint="use png, svg and/or pdf")
+    return wanted
+
+
+def _show(df: pd.DataFrame, fmt: str, export: Path | None, *, key: tuple[str, ...] = PI_COURSE,
+          wide: bool = False, title: str | None = None) -> None:
     if fmt not in {"table", "csv", "json"}:
         raise UserError(f"--format {fmt!r} is not one of table, csv, json")
     if export:
         export_table(df, export)
-    ui.print_dataframe(df, fmt=fmt)
+    ui.print_dataframe(df, fmt=fmt, key=key, wide=wide, title=title)
+
+
+def flags_view(table: pd.DataFrame) -> pd.DataFrame:
+    """The flags table for people at a terminal, most useful columns first (later ones drop
+    out at narrow widths): PI, course, both marks, the signed difference, the reasons in
+    plain English, then marker names, status, final mark and attention order."""
+    return pd.DataFrame({
+        "pi": table["pi"], "course": table["course"],
+        "first %": table["first_pct"].round(1), "second %": table["second_pct"].round(1),
+        "diff": (table["second_pct"] - table["first_pct"]).round(1),
+        "reasons": table["reasons"], "first marker": table["first_marker"],
+        "second marker": table["second_marker"], "status": table["status"],
+        "final %": table["final_pct"], "attention": table["attention"]})
 
 
 @app.command()
 def flags(source: FromOpt = None, scheme: SchemeOpt = None, fmt: FormatOpt = "table",
-          export: ExportOpt = None,
+          export: ExportOpt = None, wide: WideOpt = False,
           every: Annotated[bool, typer.Option("--all", help="Every script, not just flagged.")]
           = False) -> None:
-    """Scripts whose markers differ significantly, with every reason, most urgent first."""
+    """Scripts whose markers differ significantly, with every reason, most urgent first.
+
+    diff is second minus first marker, in percentage points. --format csv/json and --export
+    give every column of the flags table.
+    """
     data = _load(source, scheme)
     table = data.flags if every else data.flagged
-    columns = ["attention", "pi", "status", "first_pct", "second_pct", "diff_pct", "final_pct",
-               "flag_codes"]  # the terminal view; --format csv/json and --export have them all
-    _show(table if export or fmt != "table" else table[columns].round(1), fmt, export)
+    _show(table if export or fmt != "table" else flags_view(table), fmt, export, wide=wide)
     ui.print_summary("Marking flags", {
         "scripts": len(data.flags), "flagged": len(data.flagged),
         "needs third marker": int((data.flags["status"] == api.NEEDS_THIRD).sum())})
 
 
 @app.command()
-def report(pi: Annotated[str, typer.Argument(help="The student's PI, e.g. A1234567.")],
+def report(pi: Annotated[str | None, typer.Argument(
+               help="The student's PI, e.g. A1234567 (or use --flagged / --all).")] = None,
            source: FromOpt = None, scheme: SchemeOpt = None, out: OutOpt = None,
            course: Annotated[str | None, typer.Option(help="Course, if the PI is on several.")]
            = None,
+           flagged: Annotated[bool, typer.Option("--flagged", help="Every flagged script.")]
+           = False,
+           every: Annotated[bool, typer.Option("--all", help="Every script.")] = False,
            formats: Annotated[str, typer.Option(help="Static chart formats: png,svg,pdf or ''.")]
-           = "png") -> None:
-    """One script: plain-English summary, category differences, charts (HTML + static)."""
-    wanted = tuple(f for f in formats.split(",") if f)
-    bad = set(wanted) - set(STATIC_FORMATS)
-    if bad:
-        raise UserError(f"--formats {sorted(bad)} not supported", hint="use png, svg and/or pdf")
+           = "png", wide: WideOpt = False) -> None:
+    """Script reports: plain-English summary, category differences, markers' comments, charts.
+
+    Each report.html is one self-contained file (it works offline, moved or emailed).
+    """
+    wanted = _formats(formats)
+    if sum([pi is not None, flagged, every]) != 1:
+        raise UserError("say which scripts: a PI, --flagged or --all (one of them)")
     data = _load(source, scheme)
-    flag, role = data.script(pi, course)
-    text, table = script_report(flag, role, data.scheme)
-    ui.stdout.print(text)
-    ui.print_dataframe(table.round(2))
-    written = api.write_script_reports(data, [flag["pi"]], _out(out) / "scripts", wanted,
-                                       course=flag["course"])
-    ui.print_summary("Script report", {"status": flag["status"], "files": len(written),
-                                       "report": written[0]})
+    folder = _out(out) / "scripts"
+    if pi is not None:
+        flag, role = data.script(pi, course)
+        text, table = script_report(flag, role, data.scheme)
+        ui.stdout.print(Text(text))
+        ui.print_dataframe(table.round(2), key=("category",), wide=wide)
+        scripts = [(flag["course"], flag["pi"])]
+    else:
+        scripts = api.select_scripts(data, "flagged" if flagged else "all")
+    written = api.write_script_reports(data, scripts, folder, wanted)
+    reports = [p for p in written if p.name == "report.html"]
+    if pi is None:
+        _show(pd.DataFrame({"course": [c for c, _ in scripts], "pi": [p for _, p in scripts],
+                            "report": [str(p) for p in reports]}), "table", None,
+              key=("pi", "course", "report"), wide=wide)
+    ui.print_summary("Script reports", {"scripts": len(scripts), "files": len(written),
+                                        "folder": folder})
 
 
 @app.command("cohort")
 def cohort_command(source: FromOpt = None, scheme: SchemeOpt = None, out: OutOpt = None,
-                   xlsx: Annotated[bool, typer.Option(help="Also one XLSX workbook.")] = False
-                   ) -> None:
-    """Cohort: scripts by attention, per-category disagreement and reliability, marker bias."""
+                   xlsx: Annotated[bool, typer.Option(help="Also one XLSX workbook.")] = False,
+                   formats: Annotated[str, typer.Option(
+                       help="Static chart formats: png,svg,pdf or '' for none.")] = "png",
+                   wide: WideOpt = False) -> None:
+    """Cohort: per-category disagreement and reliability, marker bias, and charts.
+
+    Tables go to stdout (so `> file` captures them); the files are cohort_<table>.csv,
+    cohort_charts.html and cohort_<chart>.<format>, the same names the main job writes.
+    """
+    wanted = _formats(formats)
     data = _load(source, scheme)
-    tables = api.cohort_report(data)
     folder = _out(out)
-    for name, df in tables.items():
-        export_table(df, folder / f"cohort_{name}.csv")
-    if xlsx:
-        export_workbook(tables, folder / "cohort.xlsx")
-    ui.print_summary("Per-category disagreement", tables["categories"].round(2))
-    ui.print_summary("Marker bias vs partners (percentage points; 10 largest, all in the CSV)",
-                     tables["markers"].iloc[:10, :6].round(2))
+    written = api.write_cohort(data, folder, xlsx=xlsx, formats=wanted)
+    tables = api.cohort_report(data)
+    ui.print_dataframe(tables["categories"].round(2), key=("category",), wide=wide,
+                       title="Per-category disagreement (raw marks; least reliable first)")
+    ui.print_dataframe(tables["markers"].round(2), key=("marker",), wide=wide,
+                       title="Marker bias vs partners (percentage points; largest first)")
     ui.print_summary("Cohort", {"scripts": len(data.flags), "flagged": len(data.flagged),
-                                "written to": folder})
+                                "files": len(written), "written to": folder,
+                                "charts": folder / "cohort_charts.html"})
 
 
 @app.command()
 def board(source: FromOpt = None, scheme: SchemeOpt = None, out: OutOpt = None,
           pdf: Annotated[bool, typer.Option(help="Also print the pack to PDF.")] = True) -> None:
-    """Award-board pack: one page per flagged script (HTML, and PDF via headless Chromium)."""
+    """Award-board pack: a cover listing every flagged script and its page, then one page per
+    flagged script with a box for the board's decision (HTML, and PDF via headless Chromium).
+    """
     data = _load(source, scheme)
     if data.flagged.empty:
         ui.console.print("No flagged scripts: nothing for the award board.")
@@ -119,16 +173,47 @@ def board(source: FromOpt = None, scheme: SchemeOpt = None, out: OutOpt = None,
                                           **{p.suffix[1:]: p for p in written}})
 
 
+@app.command("template")
+def template_command(
+        source: FromOpt = None, scheme: SchemeOpt = None,
+        dest: Annotated[Path | None, typer.Option(
+            "--out", help="Workbook to write; default: <workspace>/reports/marking/"
+                          "third_marks.xlsx.")] = None,
+        flagged: Annotated[bool, typer.Option(
+            "--flagged/--all", help="Flagged scripts only (default), or every script.")]
+        = True) -> None:
+    """A fill-in workbook for third marks, in the format `gaffertape sites post` reads.
+
+    One row per script; the first and second marks are shown read-only (a note on each mark
+    cell and the 'earlier marks' sheet); a mark above a category's maximum is refused.
+    """
+    data = _load(source, scheme)
+    table = data.flagged if flagged else data.flags
+    if table.empty:
+        raise UserError("no flagged scripts: nothing to third-mark", hint="--all for every script")
+    dest = dest or _out(None) / "third_marks.xlsx"
+    write_template(table, data.roles, data.scheme, dest)
+    ui.print_summary("Third-marking workbook", {
+        "scripts": len(table), "workbook": dest,
+        "when filled in": f"gaffertape sites post {dest} --dry-run, then without --dry-run"})
+
+
 @app.command("feedback")
 def feedback_command(source: FromOpt = None, scheme: SchemeOpt = None, out: OutOpt = None,
                      export: ExportOpt = None) -> None:
-    """Draft feedback per script and category from templates, as editable Markdown files."""
+    """Draft feedback per script: overall mark and grade, each category, markers' comments.
+
+    Scripts without a final mark yet get drafts marked PROVISIONAL (file name and first line).
+    """
     data = _load(source, scheme)
     folder = _out(out) / "feedback"
     drafts = api.write_feedback(data, folder)
     if export:
         export_table(drafts, export)
-    ui.print_summary("Feedback drafts", {"scripts": drafts["pi"].nunique(), "folder": folder})
+    scripts = drafts.drop_duplicates(["course", "pi"])
+    ui.print_summary("Feedback drafts", {
+        "scripts": len(scripts), "provisional (no final mark yet)": int(
+            scripts["provisional"].sum()), "folder": folder})
 
 
 @app.command("write-reports")
@@ -137,8 +222,11 @@ def write_reports_command(
         = False) -> None:
     """Everything the main job needs, from the store: flags, cohort, third-marking list."""
     summary = api.write_reports(current_workspace(), board=board_pack)
+    for note in summary.pop("notes"):
+        ui.console.print(Text(note))
     summary["needs_third_marker"] = len(summary["needs_third_marker"])
     summary["files"] = len(summary["files"])
+    summary["board"] = ", ".join(summary["board"]) or "not asked for (--board)"
     ui.print_summary("Marking reports", summary)
 
 

@@ -17,13 +17,14 @@ TOP_CATEGORIES = 2
 
 
 def category_table(roles_row: dict, scheme: MarkScheme) -> pd.DataFrame:
-    """Per category: max, weight, each marker's mark and the first-second differences."""
+    """Per category: max, weight, each marker's mark and the differences, signed second minus
+    first (negative: the second marker gave less), in raw marks, weighted marks and points."""
     rows = []
     for cat in scheme.categories:
         row = {"category": cat.name, "max": cat.max, "weight": cat.weight}
         for role in ROLES:
             row[role] = roles_row[f"{role}:{cat.name}"]
-        raw = abs(row["first"] - row["second"])
+        raw = row["second"] - row["first"]
         row["diff_raw"] = raw
         row["diff_weighted"] = raw * cat.weight
         row["diff_pct_points"] = round(raw * cat.weight / scheme.max_total * 100, 9)
@@ -44,7 +45,11 @@ def _n(value: float, noun: str) -> str:
 
 
 def _differences_line(table: pd.DataFrame) -> str:
-    differ = table[table["diff_raw"] > 0].sort_values(
+    sizes = table[["category", "first", "second", "diff_raw", "diff_weighted",
+                   "diff_pct_points"]].copy()
+    sizes[["diff_raw", "diff_weighted", "diff_pct_points"]] = sizes[
+        ["diff_raw", "diff_weighted", "diff_pct_points"]].abs()
+    differ = sizes[sizes["diff_raw"] > 0].sort_values(
         ["diff_weighted", "diff_raw"], ascending=False, kind="stable").head(TOP_CATEGORIES)
     if differ.empty:
         return "The markers gave identical marks in every category."

@@ -115,6 +115,10 @@ def read_third_marks(path: Path) -> Entries:
                     entry["marks"][column] = _mark(path, row[column], row_no, column)
     if not out:
         raise UserError(f"{path}: no rows with a PI")
+    # a row left blank (e.g. in `gaffertape marking template`'s workbook) is not to be posted
+    out = {key: entry for key, entry in out.items() if entry["marks"]}
+    if not out:
+        raise UserError(f"{path}: no marks filled in", hint="type the third marks, then rerun")
     return out
 
 

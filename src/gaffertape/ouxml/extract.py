@@ -22,12 +22,11 @@ from lxml import etree
 # Structure levels, outermost first; InternalSection is 2.0's unnumbered section.
 STRUCTURE = ("Unit", "Session", "Section", "InternalSection", "SubSection", "SubSubSection")
 _WORD = re.compile(r"\w+(?:[-'’.,]\w+)*")  # 1.1.1, 4,000, don't: one word
-_SPACE = re.compile(r"\s+")
 
 
 def clean(text: str | None) -> str:
     """Collapse whitespace (OU-XML is pretty-printed, so text carries indentation)."""
-    return _SPACE.sub(" ", text or "").strip()
+    return " ".join(text.split()) if text else ""
 
 
 def text_of(element: Any) -> str:
@@ -120,19 +119,23 @@ class _Extractor:
                              "xpath": self.xpath(element), "node": self.enclosing_node(element)})
 
     def structure(self) -> None:
+        nodes = self.rows["nodes"]
         for element in self.root.iter(*STRUCTURE):
             title = _first_text(element, "Title", "Heading", "UnitTitle")
-            ordinal = len(self.rows["nodes"])
-            self.node_of[element] = ordinal
-            self.rows["nodes"].append({
-                "ordinal": ordinal,
+            own = _own_text(element)
+            self.node_of[element] = len(nodes)
+            nodes.append({
+                "ordinal": len(nodes),
                 "parent": self.enclosing_node(element),
                 "kind": element.tag,
                 "title": title,
-                "word_count": word_count(text_of(element)),
+                "word_count": word_count(own),  # own words; sub-nodes' are added below
                 "xpath": self.xpath(element),
             })
-            self.index(element.tag.lower(), title, _own_text(element), element)
+            self.index(element.tag.lower(), title, own, element)
+        for node in reversed(nodes):  # children come after parents in document order
+            if node["parent"] is not None:
+                nodes[node["parent"]]["word_count"] += node["word_count"]
 
     def components(self) -> None:
         for el in self.root.iter("LearningOutcome"):
@@ -201,8 +204,9 @@ def extract(tree: etree._ElementTree, source: str, data: bytes) -> Extracted:
     extractor = _Extractor(tree, source, data)
     extractor.structure()
     extractor.components()
-    units = root.findall(".//Unit")
-    body_words = sum(word_count(text_of(u)) for u in units) if units else word_count(text_of(root))
+    nodes = extractor.rows["nodes"]
+    tops = [n["word_count"] for n in nodes if n["parent"] is None]
+    body_words = sum(tops) if nodes else word_count(text_of(root))
     stem = source.rsplit("/", 1)[-1].rsplit(".", 1)[0]
     return Extracted(
         source=source,

@@ -54,20 +54,26 @@ def search(
         raise UserError(f"unknown kind {', '.join(unknown)}", hint=f"use one of {', '.join(KINDS)}")
     where, params = ["ouxml_fts MATCH ?"], [fts_query(query, raw=raw)]
     if kinds:
-        where.append(f"f.kind IN ({', '.join('?' for _ in kinds)})")
+        where.append(f"kind IN ({', '.join('?' for _ in kinds)})")
         params += kinds
     if course:
-        where.append("f.course = ?")
+        where.append("course = ?")
         params.append(course)
+    # FTS5 sorts by ``rank`` itself, so the LIMIT stops the scan and snippets are made only for
+    # the rows returned; the join to documents and sections happens on those few rows.
     sql = f"""
-        SELECT -bm25(ouxml_fts, 10.0, 1.0) AS score, f.kind, f.course, f.title,
-               snippet(ouxml_fts, 1, ?, ?, '…', 16) AS snippet, d.source,
-               n.title AS section, f.xpath, d.doc_id
-        FROM ouxml_fts f
-        JOIN ouxml_documents d ON d.doc_id = f.doc_id
-        LEFT JOIN ouxml_nodes n ON n.node_id = f.node_id
-        WHERE {' AND '.join(where)}
-        ORDER BY bm25(ouxml_fts, 10.0, 1.0) LIMIT ?"""
+        WITH hits AS (
+            SELECT -rank AS score, kind, course, title,
+                   snippet(ouxml_fts, 1, ?, ?, '…', 16) AS snippet, xpath, doc_id, node_id
+            FROM ouxml_fts
+            WHERE {' AND '.join(where)} AND rank MATCH 'bm25(10.0, 1.0)'
+            ORDER BY rank LIMIT ?)
+        SELECT h.score, h.kind, h.course, h.title, h.snippet, d.source, n.title AS section,
+               h.xpath, d.doc_id
+        FROM hits h
+        JOIN ouxml_documents d ON d.doc_id = h.doc_id
+        LEFT JOIN ouxml_nodes n ON n.node_id = h.node_id
+        ORDER BY h.score DESC"""
     try:
         with store.connect() as conn:
             rows = conn.execute(sql, [*mark, *params, limit]).fetchall()

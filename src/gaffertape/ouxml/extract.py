@@ -63,21 +63,30 @@ def _first_text(element: Any, *tags: str) -> str:
     return ""
 
 
-def _own_text(element: Any) -> str:
-    """Text of a structure node without the text of the structure nodes inside it."""
-    parts: list[str] = []
+# Components indexed on their own: kept out of their section's search text (so a hit is not
+# reported twice) but still counted in its words.
+_SEPARATELY_INDEXED = {"Activity", "SAQ", "Exercise", "Figure", "MediaContent", "LearningOutcomes",
+                       "Glossary", "References", "Reference"}
 
-    def walk(el: Any) -> None:
+
+def _own_text(element: Any) -> tuple[str, int]:
+    """A structure node's own search text, and its own word count (structure nodes inside it
+    excluded from both; separately indexed components excluded from the text only)."""
+    text: list[str] = []
+    counted: list[str] = []
+
+    def walk(el: Any, into: list[str]) -> None:
         if el.text:
-            parts.append(el.text)
+            into.append(el.text)
         for child in el:
             if isinstance(child.tag, str) and child.tag not in STRUCTURE:
-                walk(child)
+                walk(child, counted if child.tag in _SEPARATELY_INDEXED else into)
             if child.tail:
-                parts.append(child.tail)
+                into.append(child.tail)
 
-    walk(element)
-    return clean(" ".join(parts))
+    walk(element, text)
+    own = clean(" ".join(text))
+    return own, word_count(own) + word_count(" ".join(counted))
 
 
 def image_file(image: Any) -> str:
@@ -122,14 +131,14 @@ class _Extractor:
         nodes = self.rows["nodes"]
         for element in self.root.iter(*STRUCTURE):
             title = _first_text(element, "Title", "Heading", "UnitTitle")
-            own = _own_text(element)
+            own, words = _own_text(element)
             self.node_of[element] = len(nodes)
             nodes.append({
                 "ordinal": len(nodes),
                 "parent": self.enclosing_node(element),
                 "kind": element.tag,
                 "title": title,
-                "word_count": word_count(own),  # own words; sub-nodes' are added below
+                "word_count": words,  # own words; sub-nodes' are added below
                 "xpath": self.xpath(element),
             })
             self.index(element.tag.lower(), title, own, element)

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import re
 import sqlite3
+import threading
 import unicodedata
+from pathlib import Path
 
 import pandas as pd
 
@@ -25,6 +27,27 @@ TOPIC_KINDS = ("outcome", "session", "section", "internalsection", "subsection",
                "saq", "figure", "glossary", "media")
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 COLUMNS = ["score", "kind", "course", "title", "snippet", "source", "section", "xpath", "doc_id"]
+
+
+_readers = threading.local()
+
+
+def reader(store: Store) -> sqlite3.Connection:
+    """A long-lived read-only connection for searches, one per thread and database.
+
+    Opening a connection per query would start every search with a cold page cache; a kept
+    connection with memory-mapped I/O answers from memory. WAL mode means it still sees each
+    ingest as soon as it commits (every query is its own read transaction).
+    """
+    cache: dict[Path, sqlite3.Connection] = _readers.__dict__.setdefault("connections", {})
+    path = Path(store.db_path).resolve()
+    conn = cache.get(path)
+    if conn is None:
+        conn = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True, check_same_thread=True)
+        conn.execute("PRAGMA mmap_size = 268435456")
+        conn.execute("PRAGMA cache_size = -65536")
+        cache[path] = conn
+    return conn
 
 
 def fts_query(text: str, *, raw: bool = False) -> str:
@@ -75,13 +98,13 @@ def search(
         LEFT JOIN ouxml_nodes n ON n.node_id = h.node_id
         ORDER BY h.score DESC"""
     try:
-        with store.connect() as conn:
-            rows = conn.execute(sql, [*mark, *params, limit]).fetchall()
-    except UserError as exc:
-        if raw and isinstance(exc.__cause__, sqlite3.OperationalError):
-            raise UserError(f"cannot search for {query!r}: {exc.__cause__}",
+        rows = reader(store).execute(sql, [*mark, *params, limit]).fetchall()
+    except sqlite3.OperationalError as exc:
+        if raw:
+            raise UserError(f"cannot search for {query!r}: {exc}",
                             hint="check the FTS5 query syntax, or drop --raw") from None
-        raise
+        raise UserError(f"{store.db_path}: cannot search: {exc}",
+                        hint="run `gaffertape ouxml ingest` first") from None
     return pd.DataFrame([tuple(r) for r in rows], columns=COLUMNS)
 
 

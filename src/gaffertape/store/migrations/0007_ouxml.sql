@@ -97,3 +97,12 @@ CREATE VIRTUAL TABLE ouxml_fts USING fts5 (
     kind UNINDEXED, course UNINDEXED, doc_id UNINDEXED, node_id UNINDEXED, xpath UNINDEXED,
     tokenize = 'porter unicode61 remove_diacritics 2'
 );
+-- The link checker's latest answer per URL (a rerun replaces it).
+CREATE TABLE ouxml_link_checks (
+    url        TEXT PRIMARY KEY,
+    result     TEXT NOT NULL,            -- ok, redirected, broken, error, skipped
+    status     INTEGER,                  -- final HTTP status
+    final_url  TEXT,
+    error      TEXT,
+    checked_at TEXT NOT NULL
+);

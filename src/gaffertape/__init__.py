@@ -32,6 +32,18 @@ _API: dict[str, str] = {
     "Marking": "gaffertape.marking.api",
     "cohort_report": "gaffertape.marking.api",
     "write_reports": "gaffertape.marking.api",
+    "ingest_ouxml": "gaffertape.ouxml.api",
+    "search_ouxml": "gaffertape.ouxml.api",
+    "ouxml_glossary": "gaffertape.ouxml.api",
+    "ouxml_outcomes": "gaffertape.ouxml.api",
+    "ouxml_images": "gaffertape.ouxml.api",
+    "ouxml_links": "gaffertape.ouxml.api",
+    "ouxml_topic": "gaffertape.ouxml.api",
+    "ouxml_audit": "gaffertape.ouxml.api",
+    "check_ouxml_links": "gaffertape.ouxml.api",
+    "ouxml_mindmap": "gaffertape.ouxml.api",
+    "convert_to_ouxml": "gaffertape.ouxml.api",
+    "ouxml_to_file": "gaffertape.ouxml.api",
 }
 
 

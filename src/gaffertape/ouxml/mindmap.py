@@ -192,3 +192,18 @@ def to_html(root: MindNode) -> str:
 
 
 WRITERS = {".html": lambda r: to_html(r).encode("utf-8"), ".mm": to_freemind, ".opml": to_opml}
+
+
+def write(root: MindNode, outs: list[Path]) -> list[Path]:
+    """Write the map to each file, the format chosen by its suffix (.html, .mm, .opml)."""
+    from gaffertape.atomic import atomic_write
+
+    for out in outs:
+        writer = WRITERS.get(out.suffix.lower())
+        if writer is None:
+            raise UserError(f"{out}: unknown mind-map format {out.suffix or '(none)'}",
+                            hint="use .html, .mm (FreeMind) or .opml")
+    for out in outs:
+        with atomic_write(out) as tmp:
+            tmp.write_bytes(WRITERS[out.suffix.lower()](root))
+    return outs

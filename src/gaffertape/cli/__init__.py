@@ -29,6 +29,7 @@ CAPABILITY_GROUPS = {
     "marking": "gaffertape.marking.commands",
     "sheets": "gaffertape.sheets.commands",
     "ouxml": "gaffertape.ouxml.commands",
+    "app": "gaffertape.app.commands",
 }
 
 

@@ -216,13 +216,15 @@ def links(store: Store, query: str | None = None, *, kind: str | None = None,
     return store.query_df(sql, params)
 
 
-def topic(store: Store, query: str, *, per_kind: int = 8, raw: bool = False) -> pd.DataFrame:
+def topic(store: Store, query: str, *, per_kind: int = 8, raw: bool = False,
+          mark: tuple[str, str] = ("[", "]")) -> pd.DataFrame:
     """Topic mode: the best-matching components of each kind from every course, in one frame.
 
     A sketch of an ad hoc course: outcomes, sections, activities, figures, glossary terms and
     media about one topic, each with its course, document and XPath (feed it to a mind map).
     """
-    frames = [search(store, query, kind=kind, limit=per_kind, raw=raw) for kind in TOPIC_KINDS]
+    frames = [search(store, query, kind=kind, limit=per_kind, raw=raw, mark=mark)
+              for kind in TOPIC_KINDS]
     found = [f for f in frames if not f.empty]
     if not found:
         return pd.DataFrame(columns=COLUMNS)

@@ -192,7 +192,13 @@ class _Extractor:
                 target = "#".join(p for p in parts if p)
             else:
                 kind, target = "crossref", el.get("idref", "")
-            if target:
+            if not target:
+                continue
+            if kind == "crossref":  # "see Figure 1": kept as a link, not worth a search hit
+                self.rows["links"].append({"kind": kind, "target": target.strip(),
+                                           "text": text_of(el), "xpath": self.xpath(el),
+                                           "node": self.enclosing_node(el)})
+            else:
                 self.add("links", "link", el, kind=kind, target=target.strip(),
                          text=text_of(el), search_title=text_of(el), search_body=target)
 

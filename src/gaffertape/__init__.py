@@ -46,6 +46,18 @@ _API: dict[str, str] = {
     "population_pyramid": "gaffertape.demographics.api",
     "write_demographics_figure": "gaffertape.demographics.api",
     "demographics_report": "gaffertape.demographics.api",
+    "ingest_ouxml": "gaffertape.ouxml.api",
+    "search_ouxml": "gaffertape.ouxml.api",
+    "ouxml_glossary": "gaffertape.ouxml.api",
+    "ouxml_outcomes": "gaffertape.ouxml.api",
+    "ouxml_images": "gaffertape.ouxml.api",
+    "ouxml_links": "gaffertape.ouxml.api",
+    "ouxml_topic": "gaffertape.ouxml.api",
+    "ouxml_audit": "gaffertape.ouxml.api",
+    "check_ouxml_links": "gaffertape.ouxml.api",
+    "ouxml_mindmap": "gaffertape.ouxml.api",
+    "convert_to_ouxml": "gaffertape.ouxml.api",
+    "ouxml_to_file": "gaffertape.ouxml.api",
 }
 
 

@@ -31,6 +31,7 @@ CAPABILITY_GROUPS = {
     "marking": "gaffertape.marking.commands",
     "sheets": "gaffertape.sheets.commands",
     "demographics": "gaffertape.demographics.commands",
+    "ouxml": "gaffertape.ouxml.commands",
     "app": "gaffertape.app.commands",
 }
 

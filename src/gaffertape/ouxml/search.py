@@ -1,0 +1,239 @@
+"""Search the ingested documents: ranked full-text, meta-glossary, outcomes, images, links, topics.
+
+Full-text search is SQLite FTS5 with BM25 ranking (a hit in a title or term counts ten times a
+hit in body text) and snippets. People type words, not FTS syntax, so a query is turned into
+quoted terms that must all match (``raw=True`` passes FTS5 syntax through: ``OR``, ``NEAR``,
+``prefix*``, ``"exact phrase"``).
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import threading
+import unicodedata
+from pathlib import Path
+
+import pandas as pd
+
+from gaffertape.errors import UserError
+from gaffertape.store import Store
+
+KINDS = ("unit", "session", "section", "internalsection", "subsection", "subsubsection",
+         "outcome", "glossary", "figure", "media", "link", "activity", "saq", "exercise",
+         "reference")
+# What a topic gathers: the components an ad hoc course is sketched from.
+TOPIC_KINDS = ("outcome", "session", "section", "internalsection", "subsection", "activity",
+               "saq", "figure", "glossary", "media")
+_TOKEN = re.compile(r"\w+", re.UNICODE)
+COLUMNS = ["score", "kind", "course", "title", "snippet", "source", "section", "xpath", "doc_id"]
+
+
+_readers = threading.local()
+
+
+def reader(store: Store) -> sqlite3.Connection:
+    """A long-lived read-only connection for searches, one per thread and database.
+
+    Opening a connection per query would start every search with a cold page cache; a kept
+    connection with memory-mapped I/O answers from memory. WAL mode means it still sees each
+    ingest as soon as it commits (every query is its own read transaction).
+    """
+    cache: dict[Path, sqlite3.Connection] = _readers.__dict__.setdefault("connections", {})
+    path = Path(store.db_path).resolve()
+    conn = cache.get(path)
+    if conn is None:
+        conn = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True, check_same_thread=True)
+        conn.execute("PRAGMA mmap_size = 268435456")
+        conn.execute("PRAGMA cache_size = -65536")
+        cache[path] = conn
+    return conn
+
+
+def fts_query(text: str, *, raw: bool = False) -> str:
+    """A safe FTS5 query: every word quoted (so ``-``, ``:`` or ``AND`` are just words)."""
+    if raw:
+        return text
+    words = _TOKEN.findall(text)
+    if not words:
+        raise UserError(f"nothing to search for in {text!r}", hint="give at least one word")
+    return " ".join(f'"{w}"' for w in words)
+
+
+def search(
+    store: Store,
+    query: str,
+    *,
+    kind: str | list[str] | None = None,
+    course: str | None = None,
+    limit: int = 20,
+    raw: bool = False,
+    mark: tuple[str, str] = ("[", "]"),
+) -> pd.DataFrame:
+    """Ranked components matching ``query``: best first, with a snippet and where it came from."""
+    kinds = [kind] if isinstance(kind, str) else list(kind or [])
+    unknown = sorted(set(kinds) - set(KINDS))
+    if unknown:
+        raise UserError(f"unknown kind {', '.join(unknown)}", hint=f"use one of {', '.join(KINDS)}")
+    where, params = ["ouxml_fts MATCH ?"], [fts_query(query, raw=raw)]
+    if kinds:
+        where.append(f"kind IN ({', '.join('?' for _ in kinds)})")
+        params += kinds
+    if course:
+        where.append("course = ?")
+        params.append(course)
+    # FTS5 sorts by ``rank`` itself, so the LIMIT stops the scan and snippets are made only for
+    # the rows returned; the join to documents and sections happens on those few rows.
+    sql = f"""
+        WITH hits AS (
+            SELECT -rank AS score, kind, course, title,
+                   snippet(ouxml_fts, 1, ?, ?, '…', 16) AS snippet, xpath, doc_id, node_id
+            FROM ouxml_fts
+            WHERE {' AND '.join(where)} AND rank MATCH 'bm25(10.0, 1.0)'
+            ORDER BY rank LIMIT ?)
+        SELECT h.score, h.kind, h.course, h.title, h.snippet, d.source, n.title AS section,
+               h.xpath, d.doc_id
+        FROM hits h
+        JOIN ouxml_documents d ON d.doc_id = h.doc_id
+        LEFT JOIN ouxml_nodes n ON n.node_id = h.node_id
+        ORDER BY h.score DESC"""
+    try:
+        rows = reader(store).execute(sql, [*mark, *params, limit]).fetchall()
+    except sqlite3.OperationalError as exc:
+        if raw:
+            raise UserError(f"cannot search for {query!r}: {exc}",
+                            hint="check the FTS5 query syntax, or drop --raw") from None
+        raise UserError(f"{store.db_path}: cannot search: {exc}",
+                        hint="run `gaffertape ouxml ingest` first") from None
+    return pd.DataFrame([tuple(r) for r in rows], columns=COLUMNS)
+
+
+# ---------------------------------------------------------------------------------------------
+# meta-glossary
+
+
+def term_key(term: str) -> str:
+    """The key that groups spellings of one term: case, punctuation, accents, simple plurals.
+
+    ``Buffer``, ``buffers`` and ``Buffer.`` share a key; so do ``e-mail`` and ``email``,
+    ``Policies`` and ``policy``.
+    """
+    text = unicodedata.normalize("NFKD", term).encode("ascii", "ignore").decode().lower()
+    words = re.findall(r"[a-z0-9]+", text.replace("-", "").replace("'", ""))
+    return " ".join(_singular(w) for w in words)
+
+
+def _singular(word: str) -> str:
+    if len(word) <= 3 or word.endswith(("ss", "us", "is")):
+        return word
+    if word.endswith("ies"):
+        return word[:-3] + "y"
+    if word.endswith(("ches", "shes", "xes", "sses", "zes")):
+        return word[:-2]
+    if word.endswith("s"):
+        return word[:-1]
+    return word
+
+
+def glossary(store: Store, term: str | None = None, *, course: str | None = None) -> pd.DataFrame:
+    """The meta-glossary: one row per definition, terms merged across documents.
+
+    ``term`` is the merged headword (the most common spelling), ``variants`` every spelling
+    seen, ``documents`` how many documents define it; each definition sits beside its course,
+    source and XPath so definitions of one term can be read side by side.
+    """
+    items = store.query_df(
+        "SELECT g.term AS spelling, g.definition, d.course_code AS course, d.source, g.xpath "
+        "FROM ouxml_glossary g JOIN ouxml_documents d USING (doc_id)"
+        + (" WHERE d.course_code = ?" if course else ""), [course] if course else [])
+    columns = ["term", "variants", "documents", "definition", "course", "source", "xpath"]
+    if items.empty:
+        return pd.DataFrame(columns=columns)
+    items["key"] = items.spelling.map(term_key)
+    if term:
+        items = items[items.key == term_key(term)]
+    merged = []
+    for _key, group in items.groupby("key", sort=False):
+        spellings = group.spelling.str.strip().str.rstrip(".:;,")
+        headword = spellings.value_counts().index[0]
+        variants = "; ".join(sorted(set(group.spelling.str.strip())))
+        for row in group.itertuples(index=False):
+            merged.append((headword, variants, group.source.nunique(), row.definition, row.course,
+                           row.source, row.xpath))
+    out = pd.DataFrame(merged, columns=columns)
+    return out.sort_values(["term", "course", "source"], key=lambda s: s.str.lower()
+                           ).reset_index(drop=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# component finders
+
+
+def outcomes(store: Store, query: str, *, course: str | None = None, limit: int = 50
+             ) -> pd.DataFrame:
+    """Learning outcomes matching ``query`` across courses (which units teach this topic?)."""
+    return search(store, query, kind="outcome", course=course, limit=limit)
+
+
+def images(store: Store, query: str | None = None, *, course: str | None = None,
+           limit: int = 50) -> pd.DataFrame:
+    """Figures whose caption, alt text, description or file name match ``query`` (all if None)."""
+    base = ("SELECT d.course_code AS course, f.image_file, f.caption, f.alt, f.description, "
+            "d.source, f.xpath FROM ouxml_figures f JOIN ouxml_documents d USING (doc_id)")
+    if not query:
+        sql = base + (" WHERE d.course_code = ?" if course else "") + " ORDER BY d.source, f.id"
+        return store.query_df(sql, [course] if course else [])
+    hits = search(store, query, kind="figure", course=course, limit=limit)
+    if hits.empty:
+        return pd.DataFrame(columns=["score", "course", "image_file", "caption", "alt",
+                                     "description", "snippet", "source", "xpath"])
+    figures = store.query_df(base + " WHERE f.xpath IN (SELECT value FROM json_each(?))",
+                             [pd.Series(hits.xpath).to_json(orient="values")])
+    merged = hits[["score", "snippet", "source", "xpath"]].merge(
+        figures, on=["source", "xpath"], how="left")
+    return merged[["score", "course", "image_file", "caption", "alt", "description", "snippet",
+                   "source", "xpath"]]
+
+
+def links(store: Store, query: str | None = None, *, kind: str | None = None,
+          course: str | None = None) -> pd.DataFrame:
+    """Links (``external`` a/@href, ``olink``, ``crossref``), filtered by text in URL or label."""
+    where, params = [], []
+    if kind:
+        if kind not in ("external", "olink", "crossref"):
+            raise UserError(f"unknown link kind {kind!r}", hint="use external, olink or crossref")
+        where.append("l.kind = ?")
+        params.append(kind)
+    if course:
+        where.append("d.course_code = ?")
+        params.append(course)
+    if query:
+        where.append("(l.target LIKE ? OR l.text LIKE ?)")
+        params += [f"%{query}%"] * 2
+    sql = ("SELECT d.course_code AS course, l.kind, l.target, l.text, d.source, l.xpath "
+           "FROM ouxml_links l JOIN ouxml_documents d USING (doc_id)"
+           + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY d.source, l.id")
+    return store.query_df(sql, params)
+
+
+def topic(store: Store, query: str, *, per_kind: int = 8, raw: bool = False,
+          mark: tuple[str, str] = ("[", "]")) -> pd.DataFrame:
+    """Topic mode: the best-matching components of each kind from every course, in one frame.
+
+    A sketch of an ad hoc course: outcomes, sections, activities, figures, glossary terms and
+    media about one topic, each with its course, document and XPath (feed it to a mind map).
+    """
+    frames = [search(store, query, kind=kind, limit=per_kind, raw=raw, mark=mark)
+              for kind in TOPIC_KINDS]
+    found = [f for f in frames if not f.empty]
+    if not found:
+        return pd.DataFrame(columns=COLUMNS)
+    return pd.concat(found, ignore_index=True)
+
+
+def courses(store: Store) -> list[str]:
+    try:
+        return store.query_df("SELECT DISTINCT course_code FROM ouxml_documents ORDER BY 1"
+                              ).course_code.tolist()
+    except (UserError, sqlite3.Error):
+        return []

@@ -32,6 +32,7 @@ _API: dict[str, str] = {
     "Marking": "gaffertape.marking.api",
     "cohort_report": "gaffertape.marking.api",
     "write_reports": "gaffertape.marking.api",
+    "sql": "gaffertape.sql",
 }
 
 

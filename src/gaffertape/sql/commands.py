@@ -57,6 +57,8 @@ def run(
         write_store(workspace.db_path, query, yes=yes)
         return
     runner = open_engine(workspace, engine, master)
+    for warning in runner.catalog.warnings:
+        ui.console.print(f"[yellow]warning:[/yellow] {warning}", highlight=False)
     try:
         started = time.perf_counter()
         result = runner.query(query)

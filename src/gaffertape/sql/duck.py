@@ -28,9 +28,9 @@ from gaffertape.sql.catalog import (
     Catalog,
     Column,
     DataFile,
-    view_tables,
     open_store_readonly,
     read_store_table,
+    view_tables,
 )
 from gaffertape.sql.guard import check_read_only, sql_error
 
@@ -90,8 +90,26 @@ class DuckEngine:
         self.prepare(self.all_names() if names is None else names)
         try:
             return self.conn.sql(query)
+        except duckdb.CatalogException as exc:
+            return self._retry_with_every_name(query, exc)
         except duckdb.Error as exc:
             raise sql_error(exc, query) from exc
+
+    def _retry_with_every_name(
+        self, query: str, exc: duckdb.CatalogException
+    ) -> duckdb.DuckDBPyRelation:
+        """An unknown name: bind again with every name defined (empty), for DuckDB's "did you
+        mean" to suggest ours; if that binds, a name was missed, so read everything and run."""
+        self.prepare(self.all_names(), fill=False)
+        try:
+            self.conn.sql(query)  # binds a SELECT without running it
+        except duckdb.Error as again:
+            raise sql_error(again, query) from exc
+        self.prepare(self.all_names())
+        try:
+            return self.conn.sql(query)
+        except duckdb.Error as failed:
+            raise sql_error(failed, query) from exc
 
     # -- what exists ------------------------------------------------------------------------
 
@@ -102,7 +120,11 @@ class DuckEngine:
 
     def columns(self) -> dict[str, list[str]]:
         """Every queryable name (``students``, ``store.runs``, ``data.grades``) -> its columns."""
-        self.prepare(self.all_names(), fill=False)
+        for name in sorted(self.all_names()):
+            try:
+                self.prepare([name], fill=False)
+            except UserError as exc:  # a broken data file must not hide every other name
+                self.catalog.warnings.append(exc.one_line())
         rows = self.conn.execute(
             "SELECT table_schema, table_name, column_name FROM information_schema.columns"
             " WHERE table_catalog = current_database() ORDER BY table_schema, table_name,"
@@ -169,9 +191,9 @@ class DuckEngine:
         try:
             for rows in read_store_table(store, table, columns):
                 chunk = chunk_frame(rows, columns)
-                self.conn.register("_gaffertape_chunk", chunk)
-                self.conn.execute(f"INSERT INTO store.{quote(table)} SELECT * FROM _gaffertape_chunk")
-                self.conn.unregister("_gaffertape_chunk")
+                self.conn.register("_chunk", chunk)
+                self.conn.execute(f"INSERT INTO store.{quote(table)} SELECT * FROM _chunk")
+                self.conn.unregister("_chunk")
         except (sqlite3.Error, duckdb.Error) as exc:
             raise UserError(f"{self.catalog.db_path}: reading table {table}: {exc}") from exc
 

@@ -37,10 +37,10 @@ def seed_store(db_path: Path) -> None:
                          (course, pi, f"file{f}.pdf", 10 * f, NOW))
         for role, marker in (("first", "Ann"), ("second", "Bob")):
             for c, category in enumerate(CATEGORIES):
+                mark = (n + c * 3) % 9 - 0.5 * (role == "second")
                 conn.execute("INSERT INTO marks VALUES (?, ?, ?, ?, ?, ?, ?)",
                              (course, pi, role, marker, category,
-                              None if (n, c) == (5, 1) else (n + c * 3) % 9 - 0.5 * (role == "second"),
-                              f"{marker} on {pi}"))
+                              None if (n, c) == (5, 1) else mark, f"{marker} on {pi}"))
         if n % 4 == 0:
             for category in CATEGORIES:
                 conn.execute("INSERT INTO marks VALUES (?, ?, 'third', 'Cat', ?, ?, 'third')",

@@ -20,7 +20,9 @@ import pytest
 from gaffertape.workspace import Workspace
 
 
-def gaffertape(workspace: Workspace, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+def gaffertape(
+    workspace: Workspace, *args: str, stdin: str = ""
+) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "COLUMNS": "200"}
     env.pop("GAFFERTAPE_WORKSPACE", None)
     return subprocess.run(
@@ -156,7 +158,9 @@ def test_write_with_yes_changes_the_store_in_sqlite_sql(sql_workspace: Workspace
 
 
 @pytest.mark.parametrize("statement", [
-    "attach 'elsewhere.db' as e", "delete from no_such_table", "delete from marks; delete from students",
+    "attach 'elsewhere.db' as e",
+    "delete from no_such_table",
+    "delete from marks; delete from students",
 ])
 def test_a_failed_write_changes_nothing(sql_workspace: Workspace, statement: str) -> None:
     before = user_data(sql_workspace.db_path)

@@ -21,7 +21,7 @@ from __future__ import annotations
 import contextlib
 import re
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -79,6 +79,16 @@ _UNSAFE_NAME = re.compile(r"[^a-z0-9_]+")
 
 
 @dataclass(frozen=True)
+class Step:
+    """One thing an engine creates: ``store``/``data`` (name), ``view`` (name, its SQL) or
+    ``alias`` (bare name, ``store.x`` or ``data.x``)."""
+
+    kind: str
+    name: str
+    target: str = ""
+
+
+@dataclass(frozen=True)
 class Column:
     name: str
     type: str  # portable type: BIGINT, DOUBLE, VARCHAR or BLOB
@@ -132,6 +142,36 @@ class Catalog:
         for name in self.data_files:
             names.setdefault(name, f"data.{name}")
         return names
+
+    def plan(self, names: Iterable[tuple[str, str]]) -> list[Step]:
+        """What to create, dependencies first, for a query naming ``(schema, name)`` pairs.
+
+        Both engines follow the same plan, so they expose the same names: a store table, a data
+        file, a documented view over store tables, or a bare alias of ``store.x`` / ``data.x``.
+        Names the catalog does not know are left for the engine to report.
+        """
+        bare = self.bare_names()
+        steps: list[Step] = []
+        for schema, name in names:
+            if schema in ("", "main") and name in bare:
+                target = bare[name]
+                if target == "view":
+                    steps += [Step("store", t) for t in sorted(view_tables(self.views[name][1]))]
+                    steps.append(Step("view", name, self.views[name][1]))
+                else:
+                    inner_schema, inner = target.split(".", 1)
+                    steps.append(Step(inner_schema, inner))
+                    steps.append(Step("alias", name, target))
+            elif schema == "store" and name in self.store_tables:
+                steps.append(Step("store", name))
+            elif schema == "data" and name in self.data_files:
+                steps.append(Step("data", name))
+        return list(dict.fromkeys(steps))
+
+    def every_name(self) -> set[tuple[str, str]]:
+        names = {("", name) for name in self.bare_names()}
+        names |= {("store", t) for t in self.store_tables}
+        return names | {("data", f) for f in self.data_files}
 
     def describe(self) -> list[tuple[str, str, str]]:
         """(name, kind, description) for every name, documented views first."""

@@ -20,18 +20,17 @@ from collections.abc import Iterable
 
 import duckdb
 import pandas as pd
-import sqlglot
-from sqlglot import exp
 
 from gaffertape.errors import UserError
 from gaffertape.sql.catalog import (
     Catalog,
     Column,
     DataFile,
+    Step,
     open_store_readonly,
     read_store_table,
-    view_tables,
 )
+from gaffertape.sql.dialect import referenced_names
 from gaffertape.sql.guard import check_read_only, sql_error
 
 PANDAS_DTYPES = {"BIGINT": "Int64", "DOUBLE": "Float64", "VARCHAR": "string", "BLOB": object}
@@ -40,19 +39,6 @@ READERS = {"csv": "read_csv", "parquet": "read_parquet", "json": "read_json_auto
 
 def quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
-
-
-def referenced_names(query: str) -> set[tuple[str, str]] | None:
-    """(schema, name) of every table a query names; None when the query cannot be parsed here.
-
-    sqlglot only parses: unlike binding it with DuckDB, nothing runs and no file is touched.
-    """
-    try:
-        tree = sqlglot.parse_one(query, read="duckdb")
-    except sqlglot.errors.SqlglotError:
-        return None
-    return {(table.db.lower(), table.name.lower()) for table in tree.find_all(exp.Table)
-            if table.name}
 
 
 class DuckEngine:
@@ -87,7 +73,7 @@ class DuckEngine:
         check_read_only(query)
         self.refresh_if_store_changed()
         names = referenced_names(query)
-        self.prepare(self.all_names() if names is None else names)
+        self.prepare(self.catalog.every_name() if names is None else names)
         try:
             return self.conn.sql(query)
         except duckdb.CatalogException as exc:
@@ -100,12 +86,12 @@ class DuckEngine:
     ) -> duckdb.DuckDBPyRelation:
         """An unknown name: bind again with every name defined (empty), for DuckDB's "did you
         mean" to suggest ours; if that binds, a name was missed, so read everything and run."""
-        self.prepare(self.all_names(), fill=False)
+        self.prepare(self.catalog.every_name(), fill=False)
         try:
             self.conn.sql(query)  # binds a SELECT without running it
         except duckdb.Error as again:
             raise sql_error(again, query) from exc
-        self.prepare(self.all_names())
+        self.prepare(self.catalog.every_name())
         try:
             return self.conn.sql(query)
         except duckdb.Error as failed:
@@ -113,14 +99,9 @@ class DuckEngine:
 
     # -- what exists ------------------------------------------------------------------------
 
-    def all_names(self) -> set[tuple[str, str]]:
-        names = {("", name) for name in self.catalog.bare_names()}
-        names |= {("store", t) for t in self.catalog.store_tables}
-        return names | {("data", f) for f in self.catalog.data_files}
-
     def columns(self) -> dict[str, list[str]]:
         """Every queryable name (``students``, ``store.runs``, ``data.grades``) -> its columns."""
-        for name in sorted(self.all_names()):
+        for name in sorted(self.catalog.every_name()):
             try:
                 self.prepare([name], fill=False)
             except UserError as exc:  # a broken data file must not hide every other name
@@ -140,25 +121,14 @@ class DuckEngine:
 
     def prepare(self, names: Iterable[tuple[str, str]], *, fill: bool = True) -> None:
         """Create what the names need, and (with ``fill``) read the store tables behind them."""
-        bare = self.catalog.bare_names()
-        for schema, name in names:
-            if schema in ("", "main") and name in bare:
-                self._create_bare(name, bare[name], fill)
-            elif schema == "store" and name in self.catalog.store_tables:
-                self._create_store_table(name, fill)
-            elif schema == "data" and name in self.catalog.data_files:
-                self._create_data_view(self.catalog.data_files[name])
-
-    def _create_bare(self, name: str, target: str, fill: bool) -> None:
-        if target == "view":
-            for table in view_tables(self.catalog.views[name][1]):
-                self._create_store_table(table, fill)
-            sql = self.catalog.views[name][1]
-        else:
-            schema, inner = target.split(".", 1)
-            self.prepare([(schema, inner)], fill=fill)
-            sql = f"SELECT * FROM {schema}.{quote(inner)}"
-        self._create_once(f"main.{name}", f"CREATE VIEW main.{quote(name)} AS {sql}")
+        for step in self.catalog.plan(names):
+            if step.kind == "store":
+                self._create_store_table(step.name, fill)
+            elif step.kind == "data":
+                self._create_data_view(self.catalog.data_files[step.name])
+            else:
+                self._create_once(step.name, f"CREATE VIEW main.{quote(step.name)} AS"
+                                             f" {view_sql(step)}")
 
     def _create_store_table(self, table: str, fill: bool) -> None:
         columns = self.catalog.store_tables[table]
@@ -219,6 +189,14 @@ class DuckEngine:
             self.conn.close()
         if self._store is not None:
             self._store.close()
+
+
+def view_sql(step: Step) -> str:
+    """A view's SELECT: a documented view's own SQL, or everything from an alias's target."""
+    if step.kind == "view":
+        return step.target
+    schema, inner = step.target.split(".", 1)
+    return f"SELECT * FROM {schema}.{quote(inner)}"
 
 
 def chunk_frame(rows: list[tuple[object, ...]], columns: list[Column]) -> pd.DataFrame:

@@ -17,7 +17,7 @@ from gaffertape.errors import UserError
 READ_ONLY_STATEMENTS = {duckdb.StatementType.SELECT, duckdb.StatementType.EXPLAIN}
 
 _LINE_MARKER = re.compile(r"^LINE (\d+): (.*)$")
-_NAMED = re.compile(r'"([^"]+)"|with name (\w+)')
+_NAMED = re.compile(r'["`]([^"`]+)["`]|with name (\w+)')
 
 
 def check_read_only(query: str) -> str:

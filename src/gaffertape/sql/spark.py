@@ -79,8 +79,7 @@ class SparkEngine:
                 warnings.simplefilter("ignore")
                 return frame.toPandas()
         except Exception as exc:  # pyspark's AnalysisException, ParseException, ...
-            message = getattr(exc, "getMessage", lambda: str(exc))()
-            raise sql_error(RuntimeError(_first_line(message)), query) from exc
+            raise sql_error(RuntimeError(_first_line(str(exc))), query) from exc
 
     def columns(self) -> dict[str, list[str]]:
         self.prepare(self.catalog.every_name())

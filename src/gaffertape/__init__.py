@@ -58,6 +58,7 @@ _API: dict[str, str] = {
     "ouxml_mindmap": "gaffertape.ouxml.api",
     "convert_to_ouxml": "gaffertape.ouxml.api",
     "ouxml_to_file": "gaffertape.ouxml.api",
+    "sql": "gaffertape.sql",
 }
 
 

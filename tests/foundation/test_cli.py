@@ -47,7 +47,8 @@ def test_user_error_is_one_line_without_traceback(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     lines = [line for line in result.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1 and lines[0].startswith("error: SQL error: no such table")
+    assert len(lines) == 1 and lines[0].startswith("error: SQL error: ")
+    assert "no_such_table does not exist" in lines[0]
 
 
 def test_debug_shows_the_traceback(tmp_path: Path) -> None:

@@ -128,13 +128,33 @@ def init(
 
 @app.command()
 def sql(
-    query: Annotated[str, typer.Argument(help="A SQL query against the workspace store.")],
-    fmt: Annotated[str, typer.Option("--format", "-f", help="table, csv or json.")] = "table",
+    query: Annotated[
+        str | None,
+        typer.Argument(help="One query; leave out for a prompt (or pipe the query on stdin)."),
+    ] = None,
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", help="table, csv, json or parquet (with --out).")
+    ] = "table",
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Write to .csv, .xlsx, .json or .parquet.")
+    ] = None,
+    engine: Annotated[str, typer.Option(help="duckdb (in-process) or spark.")] = "duckdb",
+    master: Annotated[
+        str | None, typer.Option(help="Spark master: local[1] (default) or spark://host:7077.")
+    ] = None,
+    write: Annotated[
+        bool, typer.Option("--write", help="Change the store: one statement in SQLite's SQL.")
+    ] = False,
+    yes: Annotated[bool, typer.Option("--yes", help="With --write: do not ask.")] = False,
 ) -> None:
-    """Query the workspace store with SQL, e.g. `gaffertape sql "select * from runs"`."""
-    if fmt not in {"table", "csv", "json"}:
-        raise UserError(f"--format {fmt!r} is not one of table, csv, json")
-    ui.print_dataframe(current_workspace().store.query_df(query), fmt=fmt)
+    """Query the workspace read-only with SQL: views, store tables and files in data/.
+
+    e.g. `gaffertape sql "select status, count(*) from flags group by all"`; see docs/sql.md.
+    """
+    from gaffertape.sql.commands import run
+
+    run(current_workspace(), query, fmt=fmt, out=out, engine=engine, master=master,
+        write=write, yes=yes)
 
 
 @app.command()

@@ -1,0 +1,71 @@
+"""The Python API: ``gaffertape.sql(query) -> DataFrame``, the same engine as the CLI."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from gaffertape.errors import UserError
+from gaffertape.sql.catalog import Catalog
+from gaffertape.workspace import Workspace, open_workspace
+
+if TYPE_CHECKING:
+    from gaffertape.sql.duck import DuckEngine
+    from gaffertape.sql.spark import SparkEngine
+
+ENGINES = ("duckdb", "spark")
+
+
+def data_dir(workspace: Workspace) -> Path:
+    """The workspace's data folder: drop CSV, Parquet or JSON files here to query them."""
+    return workspace.root / "data"
+
+
+def catalog(workspace: Workspace) -> Catalog:
+    return Catalog.scan(workspace.db_path, data_dir(workspace))
+
+
+def open_engine(
+    workspace: Workspace, engine: str = "duckdb", master: str | None = None
+) -> DuckEngine | SparkEngine:
+    """An engine over the workspace; DuckDB in-process, or Spark at ``master``."""
+    if engine == "duckdb":
+        if master:
+            raise UserError("--master is for --engine spark", hint="drop --master")
+        from gaffertape.sql.duck import DuckEngine
+
+        return DuckEngine(catalog(workspace))
+    if engine == "spark":
+        from gaffertape.sql.spark import SparkEngine
+
+        return SparkEngine(catalog(workspace), master=master or "local[1]")
+    raise UserError(f"unknown engine {engine!r}", hint=f"use one of {', '.join(ENGINES)}")
+
+
+def sql(
+    query: str,
+    *,
+    workspace: Workspace | Path | str | None = None,
+    engine: str = "duckdb",
+    master: str | None = None,
+) -> pd.DataFrame:
+    """Run one read-only SQL query over the workspace and return the result.
+
+    ``workspace`` defaults as on the command line (``GAFFERTAPE_WORKSPACE``, else the nearest
+    folder with a ``gaffertape.toml``). Names: see ``views()`` and docs/sql.md.
+    """
+    ws = workspace if isinstance(workspace, Workspace) else open_workspace(workspace)
+    runner = open_engine(ws, engine, master)
+    try:
+        return runner.query(query)
+    finally:
+        runner.close()
+
+
+def views(workspace: Workspace | Path | str | None = None) -> pd.DataFrame:
+    """Every name a query can use: documented views, store tables and data files."""
+    ws = workspace if isinstance(workspace, Workspace) else open_workspace(workspace)
+    rows = catalog(ws).describe()
+    return pd.DataFrame(rows, columns=["name", "kind", "description"])

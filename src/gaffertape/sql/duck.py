@@ -1,0 +1,216 @@
+"""The DuckDB engine: an in-process, locked-down DuckDB over the catalog.
+
+The store is read without DuckDB's sqlite extension (it downloads at run time, so it is not
+available): Python's sqlite3 reads each table the query needs, read-only and in chunks, into a
+DuckDB table of the same name in schema ``store``. Only the tables a query names (directly or
+through a documented view) are read, so ``select count(*) from marks`` never pays for a
+million sheet observations. Data files are DuckDB views over ``read_csv`` / ``read_parquet`` /
+``read_json``, which stream the file at query time.
+
+DuckDB itself is locked down before any user SQL runs: no file access except to the data folder
+(``allowed_directories``), no extension downloads, and the configuration is locked so a query
+cannot undo it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+from collections.abc import Iterable
+
+import duckdb
+import pandas as pd
+
+from gaffertape.errors import UserError
+from gaffertape.sql.catalog import (
+    Catalog,
+    Column,
+    DataFile,
+    Step,
+    open_store_readonly,
+    read_store_table,
+)
+from gaffertape.sql.dialect import referenced_names
+from gaffertape.sql.guard import check_read_only, sql_error
+
+PANDAS_DTYPES = {"BIGINT": "Int64", "DOUBLE": "Float64", "VARCHAR": "string", "BLOB": object}
+READERS = {"csv": "read_csv", "parquet": "read_parquet", "json": "read_json_auto"}
+
+
+def quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+class DuckEngine:
+    """One DuckDB connection over one workspace's catalog; create it once, query it often."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        self.catalog = catalog
+        self.conn = duckdb.connect(
+            config={"autoinstall_known_extensions": False, "autoload_known_extensions": False}
+        )
+        data_dir = str(catalog.data_dir.resolve()) + "/"
+        self.conn.execute(f"SET allowed_directories = [{_literal(data_dir)}]")
+        self.conn.execute("SET enable_external_access = false")
+        self.conn.execute("SET lock_configuration = true")
+        self.conn.execute("CREATE SCHEMA store; CREATE SCHEMA data")
+        self._created: set[str] = set()
+        self._filled: set[str] = set()
+        self._store: sqlite3.Connection | None = None
+        self._store_version: int | None = None
+
+    # -- queries ----------------------------------------------------------------------------
+
+    def query(self, query: str) -> pd.DataFrame:
+        """Run one read-only query and return its result."""
+        return self._run(query).df()
+
+    def relation(self, query: str) -> duckdb.DuckDBPyRelation:
+        """The query's result as a DuckDB relation (for streaming it into a file)."""
+        return self._run(query)
+
+    def _run(self, query: str) -> duckdb.DuckDBPyRelation:
+        check_read_only(query)
+        self.refresh_if_store_changed()
+        names = referenced_names(query)
+        self.prepare(self.catalog.every_name() if names is None else names)
+        try:
+            return self.conn.sql(query)
+        except duckdb.CatalogException as exc:
+            return self._retry_with_every_name(query, exc)
+        except duckdb.Error as exc:
+            raise sql_error(exc, query) from exc
+
+    def _retry_with_every_name(
+        self, query: str, exc: duckdb.CatalogException
+    ) -> duckdb.DuckDBPyRelation:
+        """An unknown name: bind again with every name defined (empty), for DuckDB's "did you
+        mean" to suggest ours; if that binds, a name was missed, so read everything and run."""
+        self.prepare(self.catalog.every_name(), fill=False)
+        try:
+            self.conn.sql(query)  # binds a SELECT without running it
+        except duckdb.Error as again:
+            raise sql_error(again, query) from exc
+        self.prepare(self.catalog.every_name())
+        try:
+            return self.conn.sql(query)
+        except duckdb.Error as failed:
+            raise sql_error(failed, query) from exc
+
+    # -- what exists ------------------------------------------------------------------------
+
+    def columns(self) -> dict[str, list[str]]:
+        """Every queryable name (``students``, ``store.runs``, ``data.grades``) -> its columns."""
+        for name in sorted(self.catalog.every_name()):
+            try:
+                self.prepare([name], fill=False)
+            except UserError as exc:  # a broken data file must not hide every other name
+                self.catalog.warnings.append(exc.one_line())
+        rows = self.conn.execute(
+            "SELECT table_schema, table_name, column_name FROM information_schema.columns"
+            " WHERE table_catalog = current_database() ORDER BY table_schema, table_name,"
+            " ordinal_position"
+        ).fetchall()
+        found: dict[str, list[str]] = {}
+        for schema, table, column in rows:
+            name = table if schema == "main" else f"{schema}.{table}"
+            found.setdefault(name, []).append(column)
+        return found
+
+    # -- building the catalog in DuckDB, on demand ----------------------------------------
+
+    def prepare(self, names: Iterable[tuple[str, str]], *, fill: bool = True) -> None:
+        """Create what the names need, and (with ``fill``) read the store tables behind them."""
+        for step in self.catalog.plan(names):
+            if step.kind == "store":
+                self._create_store_table(step.name, fill)
+            elif step.kind == "data":
+                self._create_data_view(self.catalog.data_files[step.name])
+            else:
+                self._create_once(step.name, f"CREATE VIEW main.{quote(step.name)} AS"
+                                             f" {view_sql(step)}")
+
+    def _create_store_table(self, table: str, fill: bool) -> None:
+        columns = self.catalog.store_tables[table]
+        definition = ", ".join(f"{quote(c.name)} {c.type}" for c in columns)
+        self._create_once(f"store.{table}", f"CREATE TABLE store.{quote(table)} ({definition})")
+        if fill and table not in self._filled:
+            self._fill(table, columns)
+            self._filled.add(table)
+
+    def _create_data_view(self, data_file: DataFile) -> None:
+        reader = READERS[data_file.kind]
+        sql = f"SELECT * FROM {reader}({_literal(str(data_file.path.resolve()))})"
+        try:
+            self._create_once(f"data.{data_file.name}",
+                              f"CREATE VIEW data.{quote(data_file.name)} AS {sql}")
+        except duckdb.Error as exc:
+            first_line = str(exc).splitlines()[0]
+            raise UserError(f"data/{data_file.path.name}: cannot be read as "
+                            f"{data_file.kind.upper()}: {first_line}",
+                            hint="fix or remove the file") from exc
+
+    def _create_once(self, key: str, statement: str) -> None:
+        if key not in self._created:
+            self.conn.execute(statement)
+            self._created.add(key)
+
+    def _fill(self, table: str, columns: list[Column]) -> None:
+        """Copy one store table into DuckDB, one chunk (a typed DataFrame) at a time."""
+        store = self._store_connection()
+        try:
+            for rows in read_store_table(store, table, columns):
+                chunk = chunk_frame(rows, columns)
+                self.conn.register("_chunk", chunk)
+                self.conn.execute(f"INSERT INTO store.{quote(table)} SELECT * FROM _chunk")
+                self.conn.unregister("_chunk")
+        except (sqlite3.Error, duckdb.Error) as exc:
+            raise UserError(f"{self.catalog.db_path}: reading table {table}: {exc}") from exc
+
+    # -- keeping up with the store --------------------------------------------------------
+
+    def _store_connection(self) -> sqlite3.Connection:
+        if self._store is None:
+            self._store = open_store_readonly(self.catalog.db_path)
+            self._store_version = _data_version(self._store)
+        return self._store
+
+    def refresh_if_store_changed(self) -> None:
+        """Forget what was read if another process wrote to the store since (SQLite tells us)."""
+        if self._store is None or _data_version(self._store) == self._store_version:
+            return
+        for table in self._filled:
+            self.conn.execute(f"DELETE FROM store.{quote(table)}")
+        self._filled.clear()
+        self._store_version = _data_version(self._store)
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):
+            self.conn.close()
+        if self._store is not None:
+            self._store.close()
+
+
+def view_sql(step: Step) -> str:
+    """A view's SELECT: a documented view's own SQL, or everything from an alias's target."""
+    if step.kind == "view":
+        return step.target
+    schema, inner = step.target.split(".", 1)
+    return f"SELECT * FROM {schema}.{quote(inner)}"
+
+
+def chunk_frame(rows: list[tuple[object, ...]], columns: list[Column]) -> pd.DataFrame:
+    """Rows as a DataFrame with one explicit dtype per column, so DuckDB never has to guess."""
+    values = list(zip(*rows, strict=True)) if rows else [() for _ in columns]
+    return pd.DataFrame({
+        c.name: pd.array(list(v), dtype=PANDAS_DTYPES[c.type])
+        for c, v in zip(columns, values, strict=True)
+    })
+
+
+def _data_version(conn: sqlite3.Connection) -> int:
+    return conn.execute("PRAGMA data_version").fetchone()[0]
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"

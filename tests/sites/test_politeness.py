@@ -178,11 +178,13 @@ def test_two_processes_on_one_workspace(tmp_path: Path) -> None:
     ws = Workspace.init(tmp_path / "ws")
     config = ws.root / "gaffertape.toml"
     base = config.read_text()
-    with demo_university(tmp_path, students=12, zip_mb=0.1, bandwidth_bps=150_000) as demo:
+    # slow enough (about 20 s) that the first run still holds the lock when the second starts,
+    # even on a loaded machine
+    with demo_university(tmp_path, students=8, zip_mb=0.1, bandwidth_bps=40_000) as demo:
         config.write_text(base + "\n[sites]\nlock_wait = 0.5\n")
         command = [sys.executable, "-m", "gaffertape", "--workspace", str(ws.root), "sites",
                    "download", "--base-url", demo.base_url, "--username", demo.username,
-                   "--quiet", "--concurrency", "2"]
+                   "--quiet", "--concurrency", "1"]
         first = subprocess.Popen(command, env=cli_env(), stdout=subprocess.PIPE,
                                  stderr=subprocess.PIPE, text=True)
         name = lock_name(demo.base_url.split("://")[1])

@@ -122,6 +122,33 @@ def test_repeat_post_without_read_back_sends_nothing(
     assert sorted(p["pi"] for p in posts) == sorted([*need, need[0]])
 
 
+def test_read_back_from_a_page_of_its_own(tmp_path: Path, workspace: Workspace) -> None:
+    """`readback = "page"`: marks already there are found on that page and not posted again
+    (even with the audit forgotten), and a post is verified from it."""
+    marks = _profile_copy(tmp_path, "demo-marks", {
+        r'^role = "third"$': 'role = "third"\nreadback = "page"\n'
+                             'readback_url = "/oscar/marks?pres={course}&pi={pi}"'})
+    with demo_university(tmp_path, students=20) as demo:
+        ov = overrides_for(demo)
+        ov["marks"]["profile"] = str(marks)
+        truth = demo.truth()
+        pi = next(s["pi"] for s in truth["students"] if s["flag"]["third_marking_required"])
+        sheet = tmp_path / "third.csv"
+        pd.DataFrame([{"pi": pi, **{c["category"]: 3 for c in truth["scheme"]}}]).to_csv(
+            sheet, index=False)
+        first = wf.post_third_marks(workspace, sheet, politeness=FAST, overrides=ov,
+                                    progress=False)
+        assert list(first["result"]) == ["posted"]
+        with workspace.store.connect() as conn:
+            conn.execute("DELETE FROM posts")  # the audit lost: the page still tells
+        again = wf.post_third_marks(workspace, sheet, politeness=FAST, overrides=ov,
+                                    progress=False)
+        assert list(again["result"]) == ["skipped (already there)"]
+        assert len(demo.truth()["third_marks"]) == 1
+    audit = workspace.store.query_df("SELECT action, verified FROM posts")
+    assert list(audit["action"]) == ["skipped"] and audit["verified"].iloc[0] == 1
+
+
 def test_lockout_is_remembered_across_runs(tmp_path: Path, workspace: Workspace) -> None:
     rude = {"delay": 0.0, "rate": 500.0, "global_rate": 500.0, "concurrency": 4, "backoff": 0.01}
     with demo_university(

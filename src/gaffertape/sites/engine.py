@@ -34,7 +34,7 @@ from lxml import html as lxml_html
 from pydantic import SecretStr
 
 from gaffertape.errors import UserError
-from gaffertape.sites.profile import Politeness, Profile
+from gaffertape.sites.profile import LoginStep, Politeness, Profile
 
 log = logging.getLogger("gaffertape.sites")
 
@@ -514,7 +514,7 @@ class SiteSession:
                 )
         return page if self.is_login_page(page) else None
 
-    def _submit_step(self, step: Any, page: Page, form: Any) -> Page:
+    def _submit_step(self, step: LoginStep, page: Page, form: Any) -> Page:
         """Fill in one sign-in form (hidden fields carried through) and submit it."""
         values = form_fields(form)
         names = {e.get("name") for e in form.xpath(".//input|.//select|.//textarea")}
@@ -544,7 +544,7 @@ class SiteSession:
         assert result is not None
         return result
 
-    def _step_error(self, step: Any, page: Page, what: str) -> SignInFailed:
+    def _step_error(self, step: LoginStep, page: Page, what: str) -> SignInFailed:
         return SignInFailed(
             f"{self.profile.name}: sign-in step {step.label!r}: {what}; the site showed "
             f"{_describe(page)}",

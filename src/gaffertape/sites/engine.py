@@ -66,8 +66,18 @@ def keep_memory_flat() -> None:
 USER_AGENT = "gaffertape/0.1 (polite; +https://example.invalid/gaffertape)"
 
 
-class SiteError(Exception):
-    """A request to a site failed after every retry (or could not be retried)."""
+class SiteError(UserError):
+    """A request to a site failed after every retry (or could not be retried).
+
+    A :class:`UserError`: a site that answers differently from its profile is something the user
+    can look into, never an "unexpected error, please report it"."""
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(
+            message,
+            hint=hint or "the site may be down, or answering differently from its profile: "
+            "`gaffertape sites profiles --check PROFILE --live` shows what matches",
+        )
 
 
 class NoAnswer(SiteError):

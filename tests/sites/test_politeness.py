@@ -82,6 +82,26 @@ def test_sign_in_error_names_the_step_and_the_missing_field(
     assert "'Sign in' at" in message and "unexpected" not in message
 
 
+def test_sign_in_that_changes_nothing_stops_too(tmp_path: Path, workspace: Workspace) -> None:
+    """Signing in succeeds but the pages keep coming back as the sign-in page (a lost cookie):
+    a few password submissions at most, then one clear error."""
+    hooks = tmp_path / "lost_cookie.py"
+    hooks.write_text(
+        "def fix_page(html, url):\n"
+        "    if 'allocation' in url:  # as if the session cookie were never sent\n"
+        "        return html.replace('<body', '<body><p>Your session has expired</p>', 1)\n"
+        "    return html\n"
+    )
+    marks = _profile_copy(tmp_path, "demo-marks", {r"^\[post\]$": f'[hooks]\nmodule = "{hooks}"'
+                                                   '\n\n[post]'})
+    with demo_university(tmp_path, students=10) as demo:
+        ov = overrides_for(demo)
+        ov["marks"]["profile"] = str(marks)
+        with pytest.raises(SignInFailed, match="answered with its sign-in page again"):
+            wf.get_allocation(workspace, politeness=FAST, overrides=ov, progress=False)
+        assert _requests(demo, "POST /sso/login") <= 3
+
+
 def test_repeat_post_without_read_back_sends_nothing(
     tmp_path: Path, workspace: Workspace
 ) -> None:

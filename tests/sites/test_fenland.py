@@ -167,3 +167,30 @@ def test_main_job_against_fenland(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     assert ctx.summary["third marking required"] == len(expected)
     config = (tmp_path / "ws" / "gaffertape.toml").read_text()
     assert 'profile = "fenland-marks"' in config and "fenland-password" not in config
+
+
+def test_cli_post_says_once_that_there_is_no_read_back(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from gaffertape.cli import app
+
+    ws = Workspace.init(tmp_path / "ws")
+    with demo_university(tmp_path, students=20, institution="fenland") as demo:
+        (ws.root / "gaffertape.toml").write_text("".join(
+            f'[sites.{kind}]\nprofile = "fenland-{kind}"\nbase_url = "{demo.base_url}"\n'
+            f'username = "{demo.username}"\n\n' for kind in ("marks", "submissions")))
+        truth = demo.truth()
+        need = [s["pi"] for s in truth["students"] if s["flag"]["third_marking_required"]][:2]
+        sheet = tmp_path / "third.csv"
+        pd.DataFrame([{"pi": pi, **{c["category"]: 4 for c in truth["scheme"]}} for pi in need]
+                     ).to_csv(sheet, index=False)
+        runner = CliRunner()
+        command = ["--workspace", str(ws.root), "sites", "post", str(sheet), "--quiet"]
+        env = {"GAFFERTAPE_PASSWORD": demo.password, "COLUMNS": "200"}
+        first = runner.invoke(app, command, env=env)
+        second = runner.invoke(app, command, env=env)
+        posts = demo.truth()["third_marks"]
+    assert first.exit_code == 0 and second.exit_code == 0, first.output + second.output
+    assert first.output.count("cannot show third marks back") == 1
+    assert "posted" in first.output and "skipped (already there)" in second.output
+    assert sorted(p["pi"] for p in posts) == sorted(need)

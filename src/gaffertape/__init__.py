@@ -24,6 +24,7 @@ _API: dict[str, str] = {
     "export_codes": "gaffertape.sites.workflows",
     "sync": "gaffertape.sites.workflows",
     "load_profile": "gaffertape.sites.profile",
+    "scheme_from_site": "gaffertape.sites.workflows",
     "tidy_sheets": "gaffertape.sheets.api",
     "tidy_sheet_files": "gaffertape.sheets.api",
     "wide_sheets": "gaffertape.sheets.api",

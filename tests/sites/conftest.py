@@ -88,3 +88,47 @@ def cli_env(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("GAFFERTAPE_")}
     env.update({"GAFFERTAPE_PASSWORD": PASSWORD, "COLUMNS": "200", **extra})
     return env
+
+
+# ---------------------------------------------------------------------------------------------
+# checks against a demo's truth file (either institution)
+
+
+def _sha(path: Path) -> str:
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def assert_scripts_match_truth(ws: Workspace, students: dict[str, dict]) -> None:
+    """Every submitted file extracted, byte for byte (where the truth has its digest); no folder
+    for a student without a submission."""
+    for pi, s in students.items():
+        folder = ws.scripts_dir / s["course"] / pi
+        if not s["submitted"]:
+            assert not folder.exists()
+            continue
+        names = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
+        assert names == sorted(f["name"] for f in s["files"]), pi
+        for f in s["files"]:
+            if f["sha256"]:
+                assert _sha(folder / f["name"]) == f["sha256"], (pi, f["name"])
+
+
+def assert_codes_and_marks_match_truth(
+    codes: Any, marks: Any, students: dict[str, dict]
+) -> None:
+    """Every confirmation code, and every first and second marker's marks and comments."""
+    import pandas as pd
+
+    by_pi = codes.set_index("pi")["code"]
+    for pi, s in students.items():
+        assert (None if pd.isna(by_pi[pi]) else by_pi[pi]) == s["confirmation_code"]
+        for role in ("first", "second") if s["submitted"] else ():
+            got = marks[(marks.pi == pi) & (marks.role == role)]
+            want = s["marks"][role]
+            assert set(got["marker"]) == {want["marker"]}
+            assert dict(zip(got["category"], got["mark"], strict=True)) == {
+                k: float(v) for k, v in want["marks"].items()
+            }
+            assert got["comments"].iloc[0] == want["comments"]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 import pandas as pd
@@ -11,11 +10,14 @@ import pytest
 from gaffertape.sites import workflows as wf
 from gaffertape.workspace import Workspace
 
-from .conftest import ALL_FAULTS, FAST, demo_university, overrides_for
-
-
-def _sha(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+from .conftest import (
+    ALL_FAULTS,
+    FAST,
+    assert_codes_and_marks_match_truth,
+    assert_scripts_match_truth,
+    demo_university,
+    overrides_for,
+)
 
 
 def _requests(truth: dict) -> int:
@@ -41,50 +43,17 @@ def test_sync_with_every_fault_then_resume_then_post(tmp_path: Path, workspace: 
         assert (out["download"]["result"] != "failed").all(), out["download"]
         evil = [pi for pi, s in students.items() if s["evil_entries"]]
         assert evil, "the fault settings should have produced an evil zip"
-        for pi, s in students.items():
-            folder = workspace.scripts_dir / s["course"] / pi
-            if not s["submitted"]:
-                assert not folder.exists()
-                continue
-            names = sorted(
-                p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()
-            )
-            assert names == sorted(f["name"] for f in s["files"]), pi
-            for f in s["files"]:
-                if f["sha256"]:
-                    assert _sha(folder / f["name"]) == f["sha256"], (pi, f["name"])
+        assert_scripts_match_truth(workspace, students)
         assert not list(workspace.root.parent.glob("evil*"))
         assert not any(p.is_symlink() for p in workspace.scripts_dir.rglob("*"))
         rejected = workspace.store.query_df("SELECT pi FROM downloads WHERE rejected IS NOT NULL")
         assert set(rejected["pi"]) == set(evil)
 
-        # codes
-        codes = out["codes"].set_index("pi")["code"]
-        for pi, s in students.items():
-            assert (None if pd.isna(codes[pi]) else codes[pi]) == s["confirmation_code"]
-
-        # marks, long form, as the truth has them
+        # codes, and marks in long form, as the truth has them
         marks = out["marks"]
-        assert set(marks.columns) >= {
-            "course",
-            "pi",
-            "role",
-            "marker",
-            "category",
-            "mark",
-            "comments",
-        }
-        for pi, s in students.items():
-            if not s["submitted"]:
-                continue
-            for role in ("first", "second"):
-                got = marks[(marks.pi == pi) & (marks.role == role)]
-                want = s["marks"][role]
-                assert set(got["marker"]) == {want["marker"]}
-                assert dict(zip(got["category"], got["mark"], strict=True)) == {
-                    k: float(v) for k, v in want["marks"].items()
-                }
-                assert got["comments"].iloc[0] == want["comments"]
+        assert set(marks.columns) >= {"course", "pi", "role", "marker", "category", "mark",
+                                      "comments"}
+        assert_codes_and_marks_match_truth(out["codes"], marks, students)
 
         # a second run with nothing changed: at most one request per student
         before = _requests(demo.truth())

@@ -8,7 +8,6 @@ truth file, with faults on.
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 import pandas as pd
@@ -19,13 +18,16 @@ from gaffertape.sites import workflows as wf
 from gaffertape.sites.engine import SignInFailed
 from gaffertape.workspace import Workspace
 
-from .conftest import ALL_FAULTS, FAST, demo_university, overrides_for
+from .conftest import (
+    ALL_FAULTS,
+    FAST,
+    assert_codes_and_marks_match_truth,
+    assert_scripts_match_truth,
+    demo_university,
+    overrides_for,
+)
 
 PASSWORD_POST = "POST /idp/authenticate"
-
-
-def _sha(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def test_whole_flow_against_fenland_with_faults(
@@ -51,35 +53,15 @@ def test_whole_flow_against_fenland_with_faults(
 
         # every file verified byte for byte; unsafe entries refused
         assert (out["download"]["result"] != "failed").all(), out["download"]
-        for pi, s in students.items():
-            folder = workspace.scripts_dir / s["course"] / pi
-            if not s["submitted"]:
-                assert not folder.exists()
-                continue
-            names = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*")
-                           if p.is_file())
-            assert names == sorted(f["name"] for f in s["files"]), pi
-            for f in s["files"]:
-                assert f["sha256"] and _sha(folder / f["name"]) == f["sha256"], (pi, f["name"])
+        assert all(f["sha256"] for s in students.values() for f in s["files"])
+        assert_scripts_match_truth(workspace, students)
         listed = workspace.store.query_df("SELECT pi, file, size FROM submitted_files")
         for row in listed.itertuples(index=False):
             sizes = {f["name"]: f["size"] for f in students[row.pi]["files"]}
             assert sizes[row.file] == row.size
 
         # every code, every mark (marker rows, category columns with their maxima)
-        codes = out["codes"].set_index("pi")["code"]
-        for pi, s in students.items():
-            assert (None if pd.isna(codes[pi]) else codes[pi]) == s["confirmation_code"]
-        marks = out["marks"]
-        for pi, s in students.items():
-            for role in ("first", "second") if s["submitted"] else ():
-                got = marks[(marks.pi == pi) & (marks.role == role)]
-                want = s["marks"][role]
-                assert set(got["marker"]) == {want["marker"]}
-                assert dict(zip(got["category"], got["mark"], strict=True)) == {
-                    k: float(v) for k, v in want["marks"].items()
-                }
-                assert got["comments"].iloc[0] == want["comments"]
+        assert_codes_and_marks_match_truth(out["codes"], out["marks"], students)
 
         # a second sync with nothing changed: at most one request per student
         before = sum(demo.truth()["counters"]["requests"].values())
@@ -185,3 +167,30 @@ def test_main_job_against_fenland(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     assert ctx.summary["third marking required"] == len(expected)
     config = (tmp_path / "ws" / "gaffertape.toml").read_text()
     assert 'profile = "fenland-marks"' in config and "fenland-password" not in config
+
+
+def test_cli_post_says_once_that_there_is_no_read_back(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from gaffertape.cli import app
+
+    ws = Workspace.init(tmp_path / "ws")
+    with demo_university(tmp_path, students=20, institution="fenland") as demo:
+        (ws.root / "gaffertape.toml").write_text("".join(
+            f'[sites.{kind}]\nprofile = "fenland-{kind}"\nbase_url = "{demo.base_url}"\n'
+            f'username = "{demo.username}"\n\n' for kind in ("marks", "submissions")))
+        truth = demo.truth()
+        need = [s["pi"] for s in truth["students"] if s["flag"]["third_marking_required"]][:2]
+        sheet = tmp_path / "third.csv"
+        pd.DataFrame([{"pi": pi, **{c["category"]: 4 for c in truth["scheme"]}} for pi in need]
+                     ).to_csv(sheet, index=False)
+        runner = CliRunner()
+        command = ["--workspace", str(ws.root), "sites", "post", str(sheet), "--quiet"]
+        env = {"GAFFERTAPE_PASSWORD": demo.password, "COLUMNS": "200"}
+        first = runner.invoke(app, command, env=env)
+        second = runner.invoke(app, command, env=env)
+        posts = demo.truth()["third_marks"]
+    assert first.exit_code == 0 and second.exit_code == 0, first.output + second.output
+    assert first.output.count("cannot show third marks back") == 1
+    assert "posted" in first.output and "skipped (already there)" in second.output
+    assert sorted(p["pi"] for p in posts) == sorted(need)

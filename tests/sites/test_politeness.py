@@ -82,6 +82,26 @@ def test_sign_in_error_names_the_step_and_the_missing_field(
     assert "'Sign in' at" in message and "unexpected" not in message
 
 
+def test_sign_in_that_changes_nothing_stops_too(tmp_path: Path, workspace: Workspace) -> None:
+    """Signing in succeeds but the pages keep coming back as the sign-in page (a lost cookie):
+    a few password submissions at most, then one clear error."""
+    hooks = tmp_path / "lost_cookie.py"
+    hooks.write_text(
+        "def fix_page(html, url):\n"
+        "    if 'allocation' in url:  # as if the session cookie were never sent\n"
+        "        return html.replace('<body', '<body><p>Your session has expired</p>', 1)\n"
+        "    return html\n"
+    )
+    marks = _profile_copy(tmp_path, "demo-marks", {r"^\[post\]$": f'[hooks]\nmodule = "{hooks}"'
+                                                   '\n\n[post]'})
+    with demo_university(tmp_path, students=10) as demo:
+        ov = overrides_for(demo)
+        ov["marks"]["profile"] = str(marks)
+        with pytest.raises(SignInFailed, match="answered with its sign-in page again"):
+            wf.get_allocation(workspace, politeness=FAST, overrides=ov, progress=False)
+        assert _requests(demo, "POST /sso/login") <= 3
+
+
 def test_repeat_post_without_read_back_sends_nothing(
     tmp_path: Path, workspace: Workspace
 ) -> None:
@@ -120,6 +140,33 @@ def test_repeat_post_without_read_back_sends_nothing(
         assert list(forced["result"]) == ["posted"]
         posts = [p for p in demo.truth()["third_marks"] if p["accepted"]]
     assert sorted(p["pi"] for p in posts) == sorted([*need, need[0]])
+
+
+def test_read_back_from_a_page_of_its_own(tmp_path: Path, workspace: Workspace) -> None:
+    """`readback = "page"`: marks already there are found on that page and not posted again
+    (even with the audit forgotten), and a post is verified from it."""
+    marks = _profile_copy(tmp_path, "demo-marks", {
+        r'^role = "third"$': 'role = "third"\nreadback = "page"\n'
+                             'readback_url = "/oscar/marks?pres={course}&pi={pi}"'})
+    with demo_university(tmp_path, students=20) as demo:
+        ov = overrides_for(demo)
+        ov["marks"]["profile"] = str(marks)
+        truth = demo.truth()
+        pi = next(s["pi"] for s in truth["students"] if s["flag"]["third_marking_required"])
+        sheet = tmp_path / "third.csv"
+        pd.DataFrame([{"pi": pi, **{c["category"]: 3 for c in truth["scheme"]}}]).to_csv(
+            sheet, index=False)
+        first = wf.post_third_marks(workspace, sheet, politeness=FAST, overrides=ov,
+                                    progress=False)
+        assert list(first["result"]) == ["posted"]
+        with workspace.store.connect() as conn:
+            conn.execute("DELETE FROM posts")  # the audit lost: the page still tells
+        again = wf.post_third_marks(workspace, sheet, politeness=FAST, overrides=ov,
+                                    progress=False)
+        assert list(again["result"]) == ["skipped (already there)"]
+        assert len(demo.truth()["third_marks"]) == 1
+    audit = workspace.store.query_df("SELECT action, verified FROM posts")
+    assert list(audit["action"]) == ["skipped"] and audit["verified"].iloc[0] == 1
 
 
 def test_lockout_is_remembered_across_runs(tmp_path: Path, workspace: Workspace) -> None:
@@ -178,11 +225,13 @@ def test_two_processes_on_one_workspace(tmp_path: Path) -> None:
     ws = Workspace.init(tmp_path / "ws")
     config = ws.root / "gaffertape.toml"
     base = config.read_text()
-    with demo_university(tmp_path, students=12, zip_mb=0.1, bandwidth_bps=150_000) as demo:
+    # slow enough (about 20 s) that the first run still holds the lock when the second starts,
+    # even on a loaded machine
+    with demo_university(tmp_path, students=8, zip_mb=0.1, bandwidth_bps=40_000) as demo:
         config.write_text(base + "\n[sites]\nlock_wait = 0.5\n")
         command = [sys.executable, "-m", "gaffertape", "--workspace", str(ws.root), "sites",
                    "download", "--base-url", demo.base_url, "--username", demo.username,
-                   "--quiet", "--concurrency", "2"]
+                   "--quiet", "--concurrency", "1"]
         first = subprocess.Popen(command, env=cli_env(), stdout=subprocess.PIPE,
                                  stderr=subprocess.PIPE, text=True)
         name = lock_name(demo.base_url.split("://")[1])

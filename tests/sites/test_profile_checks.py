@@ -162,3 +162,21 @@ def test_marking_flags_points_to_scheme_when_categories_differ(tmp_path: Path) -
                             capture_output=True, text=True, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "A1234567" in result.stdout
+
+
+def test_a_site_answering_differently_is_a_one_line_error(tmp_path: Path) -> None:
+    """A page the profile points at that is not there: a clear error, never "unexpected"."""
+    marks = tmp_path / "marks.toml"
+    marks.write_text((PROFILES / "demo-marks.toml").read_text().replace(
+        'url = "/oscar/allocation?pres={course}"', 'url = "/oscar/allocations?pres={course}"'))
+    ws = Workspace.init(tmp_path / "ws")
+    with demo_university(tmp_path, students=5) as demo:
+        (ws.root / "gaffertape.toml").write_text(
+            f'[sites.marks]\nprofile = "{marks}"\nbase_url = "{demo.base_url}"\n'
+            f'username = "{demo.username}"\n')
+        command = [sys.executable, "-m", "gaffertape", "--workspace", str(ws.root), "sites",
+                   "allocation", "--quiet"]
+        result = subprocess.run(command, env=cli_env(), capture_output=True, text=True)
+    assert result.returncode == 2, result.stderr
+    assert "HTTP 404" in result.stderr and "--live" in result.stderr
+    assert "unexpected" not in result.stderr and "report it" not in result.stderr

@@ -237,6 +237,7 @@ def run_steps(
                 ui.console.rule(title)
                 step(ctx)
             ctx.summary["requests by gaffertape"] = sites.requests()
+            ctx.summary["password submissions"] = sites.password_submissions()
         demo.flush_truth()
     ctx.summary["time"] = f"{time.monotonic() - started:.1f} s"
     ui.print_summary("Demo run", ctx.summary)

@@ -56,20 +56,39 @@ class Response:
         return (data,), len(data)
 
 
-class App:
-    """The demo university's state and pages."""
+class Institution:
+    """What every demo institution holds: its students (from the seed), sign-in state, the
+    third marks it has accepted, and its truth. Subclasses add the routes and pages."""
 
-    username, password = USERNAME, PASSWORD
-    cookie = COOKIE
+    username, password, cookie = USERNAME, PASSWORD, COOKIE
 
-    def __init__(self, config: DemoConfig) -> None:
+    def __init__(self, config: DemoConfig, zip_name: Callable[[Student], str] | None = None
+                 ) -> None:
         self.config = config
         self.students = generate(config)
         self.by_pi = {s.pi: s for s in self.students}
         self.sessions = Sessions(config.faults)
-        self.truth = Truth(config, self.students, USERNAME)
+        self.truth = Truth(config, self.students, self.username, zip_name=zip_name)
         self._third: dict[str, MarkSet] = {}
         self._lock = threading.Lock()
+
+    def accept_third(self, student: Student, marks: list[str], comments: str, marker: str
+                     ) -> None:
+        """Keep an accepted third mark (a re-post overwrites)."""
+        with self._lock:
+            self._third[student.pi] = MarkSet(marker, tuple(float(m) for m in marks), comments)
+
+    def third_marked(self) -> set[str]:
+        """PIs whose third marks have been accepted."""
+        with self._lock:
+            return set(self._third)
+
+
+class App(Institution):
+    """The demo university's state and pages."""
+
+    def __init__(self, config: DemoConfig) -> None:
+        super().__init__(config)
         self._routes: dict[tuple[str, str], Callable[[Request], Response]] = {
             ("GET", "/"): lambda _: Response(html=pages.landing()),
             ("GET", "/sso/login"): self.login_form,
@@ -146,10 +165,8 @@ class App:
         pres = request.query.get("pres", "")
         if pres not in self.config.courses:
             return _message(HTTPStatus.NOT_FOUND, "Unknown presentation", f"No {pres} here.")
-        with self._lock:
-            done = set(self._third)
         cohort = [s for s in self.students if s.course == pres]
-        return Response(html=pages.allocation(pres, cohort, done))
+        return Response(html=pages.allocation(pres, cohort, self.third_marked()))
 
     def _student(self, request: Request, course_field: str) -> Student | None:
         """The student named by ``pi`` if they belong to the given course."""
@@ -190,9 +207,7 @@ class App:
         })
         if reason is not None or student is None:
             return _message(HTTPStatus.OK, "Third mark not saved", reason or "")
-        mark_set = MarkSet(THIRD_MARKER, tuple(float(m) for m in raw), form.get("comments", ""))
-        with self._lock:
-            self._third[student.pi] = mark_set
+        self.accept_third(student, raw, form.get("comments", ""), THIRD_MARKER)
         return _message(HTTPStatus.OK, "Saved", f"Third mark recorded for {student.pi}.")
 
     def etma_student(self, request: Request) -> Response:

@@ -24,18 +24,15 @@ from __future__ import annotations
 
 import math
 import re
-import threading
 from collections.abc import Callable
 from html import escape
 from http import HTTPStatus
 from urllib.parse import quote
 
-from gaffertape.demo import zipstream
-from gaffertape.demo.app import Request, Response, thirdmark_problem
+from gaffertape.demo import pages, zipstream
+from gaffertape.demo.app import Institution, Request, Response, thirdmark_problem
 from gaffertape.demo.config import DemoConfig
-from gaffertape.demo.data import SCHEME, MarkSet, Student, generate
-from gaffertape.demo.sessions import Sessions
-from gaffertape.demo.truth import Truth
+from gaffertape.demo.data import SCHEME, Student
 
 USERNAME = "fen.marker"
 PASSWORD = "fenland-password-2"
@@ -53,21 +50,14 @@ STUDENT = r"/module/(?P<course>[^/]+)/student/(?P<pi>[A-Z][0-9]{7})"
 Handler = Callable[[Request, dict[str, str]], Response]
 
 
-class FenlandApp:
+class FenlandApp(Institution):
     """Fenland University's module portal and identity provider, request in, response out."""
 
-    username, password = USERNAME, PASSWORD
-    cookie = COOKIE
+    username, password, cookie = USERNAME, PASSWORD, COOKIE
 
     def __init__(self, config: DemoConfig) -> None:
-        self.config = config
-        self.students = generate(config)
-        self.by_pi = {s.pi: s for s in self.students}
-        self.sessions = Sessions(config.faults)
-        self.truth = Truth(config, self.students, USERNAME, zip_name=zip_name)
-        self._third: dict[str, MarkSet] = {}
+        super().__init__(config, zip_name=zip_name)
         self._flows: dict[str, dict[str, str]] = {}
-        self._lock = threading.Lock()
         routes: list[tuple[str, str, Handler]] = [
             ("GET", r"/", lambda r, m: _page(HTTPStatus.OK, "Fenland University", _LANDING)),
             ("GET", r"/idp/start", self.identify_form),
@@ -206,8 +196,7 @@ class FenlandApp:
         course = params["course"]
         if course not in self.config.courses:
             return _page(HTTPStatus.NOT_FOUND, "Unknown module", "<p>No such module.</p>")
-        with self._lock:
-            done = set(self._third)
+        done = self.third_marked()
         rows = "\n".join(_cohort_row(s, s.pi in done) for s in self.students
                          if s.course == course)
         return _page(HTTPStatus.OK, f"Cohort {course}", (
@@ -266,9 +255,7 @@ class FenlandApp:
             text = ("Receipt number not recognised." if "code" in (reason or "")
                     else f"Scores must be numbers within each maximum. ({reason})")
             return _page(HTTPStatus.OK, "Not saved", f"<p class=\"error\">{escape(text)}</p>")
-        with self._lock:
-            self._third[student.pi] = MarkSet(
-                THIRD_MARKER, tuple(float(m) for m in raw), form.get("feedback", ""))
+        self.accept_third(student, raw, form.get("feedback", ""), THIRD_MARKER)
         return _page(HTTPStatus.OK, "Saved", "<p>Moderation saved. Thank you.</p>")
 
     def submission(self, request: Request, params: dict[str, str]) -> Response:
@@ -319,19 +306,7 @@ def _cohort_row(student: Student, third_done: bool) -> str:
     if student.needs_third:
         links += f" | <a href=\"{base}/moderate\">moderate</a>"
     cells = [escape(f"{surname}, {given}"), student.pi, student.tutor_group, stage, links]
-    variant = student.malformed
-    if variant == "font_pi":
-        cells[1] = f"<font face=\"Courier\"> {student.pi} </font>"
-    elif variant == "whitespace":
-        cells[:2] = [f"\n {cells[0]}&nbsp; ", f"\t{cells[1]}\n"]
-    elif variant == "stray_tags":
-        cells[:2] = [f"<span>{cells[0]}</span><br>", f"<b></b>{cells[1]}<!-- x -->"]
-    elif variant == "missing_cell":
-        cells.pop()
-    elif variant == "unclosed":
-        return "<tr>" + "".join(f"\n<td>{cell}" for cell in cells)
-    extra = "<td></td>" if variant == "extra_cell" else ""
-    return "<tr>" + "".join(f"<td>{cell}</td>" for cell in cells) + extra + "</tr>"
+    return pages.table_row(cells, student.malformed, pi_at=1)
 
 
 def _safe_return(target: str) -> str:

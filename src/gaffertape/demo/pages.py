@@ -103,9 +103,15 @@ def _allocation_row(pres: str, student: Student, third_done: bool) -> str:
         student.pi, escape(student.name), student.tutor_group, status(student, third_done),
         f"<a href=\"/oscar/marks?{query}\">View</a>", third,
     ]
-    variant = student.malformed
+    return table_row(cells, student.malformed, pi_at=0)
+
+
+def table_row(cells: list[str], variant: str | None, pi_at: int) -> str:
+    """A table row, clean or in a malformed variant (the ``malformed`` fault; all recoverable:
+    the PI, at ``pi_at``, can always be found)."""
+    cells = list(cells)
     if variant == "font_pi":
-        cells[0] = f"<font face=\"Courier\" size=\"2\">  {student.pi} </font>"
+        cells[pi_at] = f"<font face=\"Courier\" size=\"2\">  {cells[pi_at]} </font>"
     elif variant == "whitespace":
         cells[:3] = [f"\n\t {cells[0]} \n", f"  {cells[1]}&nbsp; ", f"\n{cells[2]}"]
     elif variant == "stray_tags":

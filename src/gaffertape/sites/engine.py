@@ -34,7 +34,7 @@ from lxml import html as lxml_html
 from pydantic import SecretStr
 
 from gaffertape.errors import UserError
-from gaffertape.sites.profile import Politeness, Profile
+from gaffertape.sites.profile import LoginStep, Politeness, Profile
 
 log = logging.getLogger("gaffertape.sites")
 
@@ -66,8 +66,18 @@ def keep_memory_flat() -> None:
 USER_AGENT = "gaffertape/0.1 (polite; +https://example.invalid/gaffertape)"
 
 
-class SiteError(Exception):
-    """A request to a site failed after every retry (or could not be retried)."""
+class SiteError(UserError):
+    """A request to a site failed after every retry (or could not be retried).
+
+    A :class:`UserError`: a site that answers differently from its profile is something the user
+    can look into, never an "unexpected error, please report it"."""
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(
+            message,
+            hint=hint or "the site may be down, or answering differently from its profile: "
+            "`gaffertape sites profiles --check PROFILE --live` shows what matches",
+        )
 
 
 class NoAnswer(SiteError):
@@ -317,6 +327,7 @@ class SiteSession:
         self.locked: SiteLocked | None = None
         self.sign_in_failed: SignInFailed | None = None
         self.password_submissions = 0
+        self._fruitless_sign_ins = 0  # sign-ins since the site last answered with a real page
         self.host = host
 
     # -- plumbing ------------------------------------------------------------------------------
@@ -464,6 +475,16 @@ class SiteSession:
                 raise self.sign_in_failed
             if seen_generation is not None and seen_generation != self._generation:
                 return  # someone else logged in meanwhile
+            if self._fruitless_sign_ins >= 2:  # signing in "works" but changes nothing
+                self.sign_in_failed = SignInFailed(
+                    f"{self.profile.name}: signing in as {self.username!r} worked, but the site "
+                    "answered with its sign-in page again right after, twice: it may not keep "
+                    "its session cookie, or the profile's [detect] login_page/login_text "
+                    f"matches ordinary pages; stopped after {self.password_submissions} "
+                    "password submissions",
+                    hint="check [detect] with `gaffertape sites profiles --check PROFILE --live`",
+                )
+                raise self.sign_in_failed
             bounced = 0
             transport_failures = 0
             while True:
@@ -481,6 +502,7 @@ class SiteSession:
                     continue
                 if ended_on is None:
                     self._generation += 1
+                    self._fruitless_sign_ins += 1
                     log.info("%s: logged in as %s", self.profile.name, self.username)
                     return
                 bounced += 1
@@ -514,7 +536,7 @@ class SiteSession:
                 )
         return page if self.is_login_page(page) else None
 
-    def _submit_step(self, step: Any, page: Page, form: Any) -> Page:
+    def _submit_step(self, step: LoginStep, page: Page, form: Any) -> Page:
         """Fill in one sign-in form (hidden fields carried through) and submit it."""
         values = form_fields(form)
         names = {e.get("name") for e in form.xpath(".//input|.//select|.//textarea")}
@@ -544,7 +566,7 @@ class SiteSession:
         assert result is not None
         return result
 
-    def _step_error(self, step: Any, page: Page, what: str) -> SignInFailed:
+    def _step_error(self, step: LoginStep, page: Page, what: str) -> SignInFailed:
         return SignInFailed(
             f"{self.profile.name}: sign-in step {step.label!r}: {what}; the site showed "
             f"{_describe(page)}",
@@ -573,6 +595,7 @@ class SiteSession:
             assert page is not None
             self.check_lockout(page)
             if not self.is_login_page(page):
+                self._fruitless_sign_ins = 0
                 return page
             log.info("%s: session expired or not logged in; logging in", self.profile.name)
             self.login(generation)
@@ -585,12 +608,14 @@ class SiteSession:
         generation = self._generation
         page, download = self._send("GET", self.url(path), stream_to=dest, expect=expect)
         if download is not None:
+            self._fruitless_sign_ins = 0
             return download
         assert page is not None
         self.check_lockout(page)
         if self.is_login_page(page):
             self.login(generation)
             raise SessionExpired(f"{self.profile.name}: session expired during a download")
+        self._fruitless_sign_ins = 0
         return page
 
     def submit(
@@ -621,12 +646,14 @@ class SiteSession:
                 method, action, data=data, stream_to=stream_to, expect=expect
             )
         if download is not None:
+            self._fruitless_sign_ins = 0
             return download
         assert result is not None
         self.check_lockout(result)
         if self.is_login_page(result):
             self.login(generation)
             raise SessionExpired(f"{self.profile.name}: session expired during a form post")
+        self._fruitless_sign_ins = 0
         return result
 
 

@@ -234,7 +234,11 @@ class _Poster:
             self._audit(item, "skipped", message)
             return self._row(item, "skipped (already there)")
         existing = self._site_marks(item)
-        if self.post_spec.readback == "marks" and self._landed(item, existing):
+        readback = self.post_spec.readback
+        shown = existing if readback == "marks" else (
+            self._read_back(item) if readback == "page" else []
+        )
+        if shown and self._landed(item, shown):
             self._audit(
                 item, "skipped", "already posted: the site shows these third marks", verified=True
             )

@@ -21,6 +21,7 @@ from typing import Any
 APP_PAGE_MODULES: dict[str, str] = {
     "sites": "gaffertape.app.pages.sites",
     "marking": "gaffertape.app.pages.marking",
+    "demographics": "gaffertape.demographics.app_pages",
 }
 
 

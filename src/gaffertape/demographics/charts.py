@@ -346,7 +346,10 @@ def pyramid_figure(table: pd.DataFrame, comparators: pd.DataFrame, *,
 def _symmetric_ticks(top: float) -> list[float]:
     """Tick values either side of zero, labelled without sign (men are not negative)."""
     step = 10 ** np.floor(np.log10(top))
-    step = step * 2 if top / step < 4 else (step * 5 if top / step > 8 else step)
+    if top / step < 2:
+        step /= 5
+    elif top / step < 4:
+        step /= 2
     right = list(np.arange(0, top, step))
     return [-t for t in reversed(right[1:])] + right
 
@@ -396,3 +399,23 @@ def write_figure(fig: go.Figure, dest: Path | str,
     static = [dest.with_suffix(f".{f}") for f in formats if f != "html"]
     written += export_static([fig] * len(static), static)
     return written
+
+
+def population_figure(table: pd.DataFrame, population: str, year: int, *,
+                      percent: bool = False, quality: pd.DataFrame | None = None) -> go.Figure:
+    """One population in one year: age bands, stacked by sex (unknown sex shown as such)."""
+    rows = table[(table["population"] == population) & (table["year"] == year)
+                 & (table["age_band"] != UNKNOWN)]
+    if rows.empty:
+        raise UserError(f"no {population!r} data for {year}")
+    bands = band_order(rows)
+    total = float(rows["count"].sum()) or 1.0
+    fig = go.Figure()
+    for sex, name in (("F", "women"), ("M", "men"), ("other", "other"), (UNKNOWN, "sex unknown")):
+        values = rows[rows["sex"] == sex].set_index("age_band")["count"].reindex(bands).fillna(0)
+        if percent:
+            values = values / total * 100
+        fig.add_bar(x=[short_label(b) for b in bands], y=values.to_numpy(), name=name,
+                    marker_color=SEX_COLOURS.get(sex, "#bbbbbb"))
+    fig.update_layout(barmode="stack", yaxis_title=_value_title(percent), xaxis_title="age")
+    return _finish(fig, f"{population.capitalize()}, {year}", footnote(table, quality), 760, 460)

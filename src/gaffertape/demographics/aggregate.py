@@ -88,20 +88,25 @@ WITH span AS (
            coalesce($last_year, greatest(max(year_joined), max(year_left))) AS last_year
     FROM usable
 ),
-spells AS (  -- one row per record and year of study
-    SELECT u.*, unnest(range(u.year_joined,
-                             least(coalesce(u.year_left, s.last_year), s.last_year) + 1)) AS year
-    FROM usable u, span s
+cohorts AS (  -- records alike in every field that matters, counted once: millions -> thousands
+    SELECT birth_year, age_band, sex, year_joined, year_left, graduated,
+           least(coalesce(year_left, s.last_year), s.last_year) AS year_end, count(*) AS n
+    FROM usable, span s
+    GROUP BY ALL
 ),
 events AS (
-    SELECT 'joined' AS population, year_joined AS year, * EXCLUDE (year) FROM spells
-        WHERE year = year_joined
-    UNION ALL SELECT 'studying', year, * EXCLUDE (year) FROM spells
-    UNION ALL SELECT 'graduated', year_left, * FROM usable WHERE graduated AND year_left IS NOT NULL
+    SELECT 'joined' AS population, year_joined AS year, birth_year, age_band, sex, n
+        FROM cohorts WHERE year_joined <= year_end
+    UNION ALL
+    SELECT 'studying', unnest(range(year_joined, year_end + 1)), birth_year, age_band, sex, n
+        FROM cohorts
+    UNION ALL
+    SELECT 'graduated', year_left, birth_year, age_band, sex, n
+        FROM cohorts WHERE graduated AND year_left IS NOT NULL
 ),
 counted AS (
     SELECT e.population, e.year, coalesce(a.band, l.band, 'unknown') AS band, e.sex,
-           count(*) AS n
+           sum(e.n) AS n
     FROM events e
     LEFT JOIN age_bands a ON a.age = e.year - e.birth_year
     LEFT JOIN label_bands l ON l.label = e.age_band

@@ -50,9 +50,9 @@ def footnote(table: pd.DataFrame, quality: pd.DataFrame | None, *, by_sex: bool 
     parts = []
     if quality is not None and len(quality):
         q = quality.set_index(["field", "status"])["count"]
-        parts.append(_not_ok(q, "age", "age"))
+        parts.append(_not_ok(q, "age"))
         if by_sex:
-            parts.append(_not_ok(q, "sex", "sex"))
+            parts.append(_not_ok(q, "sex"))
         bad_years = int(q.get("year", pd.Series(dtype=int)).drop("ok", errors="ignore").sum())
         parts.append(f"{bad_years:,} excluded for missing/invalid years")
     if by_sex:
@@ -61,12 +61,12 @@ def footnote(table: pd.DataFrame, quality: pd.DataFrame | None, *, by_sex: bool 
     return "Records not shown: " + "; ".join(p for p in parts if p) + "." if parts else ""
 
 
-def _not_ok(q: pd.Series, field: str, word: str) -> str:
+def _not_ok(q: pd.Series, field: str) -> str:
     if field not in q.index.get_level_values(0):
         return ""
     counts = q[field].drop("ok", errors="ignore")
     detail = ", ".join(f"{k} {int(v):,}" for k, v in counts.items() if v)
-    return f"{int(counts.sum()):,} of unknown {word}" + (f" ({detail})" if detail else "")
+    return f"{int(counts.sum()):,} of unknown {field}" + (f" ({detail})" if detail else "")
 
 
 def _finish(fig: go.Figure, title: str, note: str, width: int, height: int, *,

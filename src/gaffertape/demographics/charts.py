@@ -134,7 +134,8 @@ def grid_figure(table: pd.DataFrame, *, rows: int = 5, cols: int = 10, percent: 
                 quality: pd.DataFrame | None = None) -> go.Figure:
     """Small multiples, one panel per year, every panel on the same axes.
 
-    With more years than panels, evenly spaced years are shown (first and last included).
+    With more years than panels, evenly spaced years are shown (first and last included);
+    with fewer, the grid shrinks to fit them.
     """
     data = shares(table, percent)
     unknown = set(populations) - set(POPULATIONS)
@@ -142,6 +143,9 @@ def grid_figure(table: pd.DataFrame, *, rows: int = 5, cols: int = 10, percent: 
         raise UserError(f"unknown population(s): {', '.join(sorted(unknown))}",
                         hint=f"choose from {', '.join(POPULATIONS)}")
     years = _panel_years(sorted(set(data.index.get_level_values("year"))), rows * cols)
+    if len(years) < rows * cols:  # a short series: no rows of empty panels
+        cols = min(cols, len(years))
+        rows = -(-len(years) // cols)
     fig = make_subplots(rows=rows, cols=cols, shared_xaxes=True, shared_yaxes=True,
                         subplot_titles=[str(y) for y in years],
                         horizontal_spacing=0.008, vertical_spacing=0.05)

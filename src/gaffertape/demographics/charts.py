@@ -329,7 +329,7 @@ def pyramid_figure(table: pd.DataFrame, comparators: pd.DataFrame, *,
     top = float(data["count"].max()) * 1.05 or 1.0
     ticks = _symmetric_ticks(top)
     fig.update_xaxes(range=[-top, top], autorange=False, tickvals=ticks,
-                     ticktext=[f"{abs(t):,.0f}" for t in ticks],
+                     ticktext=[f"{abs(t):,g}" for t in ticks],
                      title_text="% of the institution's year" if percent else "records")
     fig.update_yaxes(categoryorder="array", categoryarray=bands)
     fig.update_layout(barmode="overlay", bargap=0.05)
@@ -351,9 +351,9 @@ def _symmetric_ticks(top: float) -> list[float]:
     """Tick values either side of zero, labelled without sign (men are not negative)."""
     step = 10 ** np.floor(np.log10(top))
     if top / step < 2:
-        step /= 5
-    elif top / step < 4:
         step /= 2
+    elif top / step >= 5:
+        step *= 2
     right = list(np.arange(0, top, step))
     return [-t for t in reversed(right[1:])] + right
 

@@ -107,3 +107,28 @@ def test_page_in_the_shell_in_chromium(app_url: str, tmp_path: Path) -> None:
         artifacts.mkdir(exist_ok=True)
         page.screenshot(path=str(artifacts / "demographics-page.png"), full_page=True)
         browser.close()
+
+
+@pytest.mark.browser
+def test_animation_plays_in_chromium(tmp_path: Path) -> None:
+    if not CHROMIUM.exists():
+        pytest.skip(f"no browser at {CHROMIUM}")
+    from playwright.sync_api import sync_playwright
+
+    from gaffertape.demographics.aggregate import distributions
+    from gaffertape.demographics.charts import animation_figure, write_figure
+
+    table = distributions(generate_students(2_000, seed=6, years=6))
+    (html_file,) = write_figure(animation_figure(table), tmp_path / "animation", ("html",))
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        page = browser.new_page()
+        page.set_default_timeout(30_000)
+        page.goto(html_file.as_uri())
+        title = page.locator(".gtitle")
+        assert title.text_content().endswith("1971")
+        page.get_by_text("▶ play").click()
+        page.wait_for_function("document.querySelector('.gtitle').textContent.endsWith('1976')")
+        browser.close()

@@ -41,7 +41,7 @@ def shares(table: pd.DataFrame, percent: bool) -> pd.DataFrame:
     frame = wide.unstack("age_band").reindex(columns=band_order(known)).fillna(0)
     if percent:
         totals = frame.sum(axis=1).replace(0, np.nan)
-        frame = frame.div(totals, axis=0).mul(100).fillna(0)
+        frame = frame.div(totals, axis=0).mul(100)  # an empty population stays NaN: not drawn
     return frame
 
 
@@ -120,7 +120,7 @@ def _year_bars(data: pd.DataFrame, year: int, percent: bool) -> go.Figure:
                     name=population, marker_color=COLOURS[population], row=1, col=i,
                     hovertemplate="%{x}: %{y:,.1f}<extra>" + population + "</extra>")
     fig.update_yaxes(title_text=_value_title(percent), col=1)
-    fig.update_yaxes(range=[0, float(data.to_numpy().max()) * 1.05], autorange=False)
+    fig.update_yaxes(range=[0, float(np.nanmax(data.to_numpy())) * 1.05], autorange=False)
     return fig
 
 
@@ -148,9 +148,9 @@ def grid_figure(table: pd.DataFrame, *, rows: int = 5, cols: int = 10, percent: 
         rows = -(-len(years) // cols)
     fig = make_subplots(rows=rows, cols=cols, shared_xaxes=True, shared_yaxes=True,
                         subplot_titles=[str(y) for y in years],
-                        horizontal_spacing=0.008, vertical_spacing=0.05)
+                        horizontal_spacing=0.008 if cols > 5 else 0.04, vertical_spacing=0.05)
     labels = [short_label(b) for b in data.columns]
-    top = float(data.loc[(slice(None), list(populations)), :].to_numpy().max()) * 1.05
+    top = float(np.nanmax(data.loc[(slice(None), list(populations)), :].to_numpy())) * 1.05
     traces, places = [], []
     for k, year in enumerate(years):
         for population in populations:
@@ -164,7 +164,9 @@ def grid_figure(table: pd.DataFrame, *, rows: int = 5, cols: int = 10, percent: 
     fig.update_yaxes(range=[0, top], showticklabels=False)
     fig.update_yaxes(showticklabels=True, col=1, tickfont={"size": 9})
     fig.update_xaxes(showticklabels=False)
-    fig.update_xaxes(showticklabels=True, row=rows, tickangle=-90, tickfont={"size": 7})
+    small = cols > 5
+    fig.update_xaxes(showticklabels=True, row=rows, tickangle=-90 if small else 0,
+                     tickfont={"size": 7 if small else 11})
     fig.update_annotations(font_size=10)
     mode = "percentage of each population's known-age records" if percent else "records"
     title = (f"Age distributions by year, {years[0]}-{years[-1]} "

@@ -116,3 +116,17 @@ def test_html_and_static_files_from_the_same_figure(tmp_path: Path, table: pd.Da
     assert png.read_bytes().startswith(b"\x89PNG")
     assert b"<svg" in svg.read_bytes()[:500]
     assert pdf.read_bytes().startswith(b"%PDF")
+
+
+def test_report_cannot_be_scripted_through_names() -> None:
+    from gaffertape.demographics.report import build_report
+
+    records = generate_students(2_000, seed=1, years=5)
+    comparators = generate_comparators(2_000, seed=1, years=5)
+    evil = "</script><script>alert(1)</script>"
+    comparators["institution"] = comparators["institution"].replace(
+        {"Synthetic Evening College": evil})
+    page = build_report(distributions(records), quality(records), comparators,
+                        institution="<b>x</b>" + evil)
+    assert "<script>alert" not in page and "<b>x</b>" not in page
+    assert "SYNTHETIC" not in page  # only datasets flagged synthetic get the banner

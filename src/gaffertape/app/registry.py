@@ -23,6 +23,7 @@ APP_PAGE_MODULES: dict[str, str] = {
     "marking": "gaffertape.app.pages.marking",
     "sheets": "gaffertape.app.pages.sheets",
     "ouxml": "gaffertape.ouxml.app_pages",
+    "demographics": "gaffertape.demographics.app_pages",
 }
 
 

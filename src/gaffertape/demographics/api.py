@@ -56,11 +56,9 @@ def save_dataset(workspace: Workspace, name: str, records: pd.DataFrame, *, sour
 def dataset(workspace: Workspace, name: str | None = None) -> Dataset:
     """A saved records dataset (the most recently loaded one by default)."""
     found = saved.datasets(workspace.store, "records")
-    if name is None:
-        if found.empty:
-            saved.read_distributions(workspace.store, "")  # raises the helpful error
+    if name is None and len(found):
         name = str(found["name"].iloc[0])
-    saved.read_distributions(workspace.store, name)
+    saved.require_dataset(workspace.store, name or "", "records")
     row = found[found["name"] == name].iloc[0]
     return Dataset(name, saved.read_distributions(workspace.store, name),
                    saved.read_quality(workspace.store, name), bool(row["synthetic"]),

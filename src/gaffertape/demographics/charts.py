@@ -41,7 +41,7 @@ def shares(table: pd.DataFrame, percent: bool) -> pd.DataFrame:
     frame = wide.unstack("age_band").reindex(columns=band_order(known)).fillna(0)
     if percent:
         totals = frame.sum(axis=1).replace(0, np.nan)
-        frame = frame.div(totals, axis=0).mul(100).fillna(0)
+        frame = frame.div(totals, axis=0).mul(100)  # an empty population stays NaN: not drawn
     return frame
 
 
@@ -50,9 +50,9 @@ def footnote(table: pd.DataFrame, quality: pd.DataFrame | None, *, by_sex: bool 
     parts = []
     if quality is not None and len(quality):
         q = quality.set_index(["field", "status"])["count"]
-        parts.append(_not_ok(q, "age", "age"))
+        parts.append(_not_ok(q, "age"))
         if by_sex:
-            parts.append(_not_ok(q, "sex", "sex"))
+            parts.append(_not_ok(q, "sex"))
         bad_years = int(q.get("year", pd.Series(dtype=int)).drop("ok", errors="ignore").sum())
         parts.append(f"{bad_years:,} excluded for missing/invalid years")
     if by_sex:
@@ -61,12 +61,12 @@ def footnote(table: pd.DataFrame, quality: pd.DataFrame | None, *, by_sex: bool 
     return "Records not shown: " + "; ".join(p for p in parts if p) + "." if parts else ""
 
 
-def _not_ok(q: pd.Series, field: str, word: str) -> str:
+def _not_ok(q: pd.Series, field: str) -> str:
     if field not in q.index.get_level_values(0):
         return ""
     counts = q[field].drop("ok", errors="ignore")
     detail = ", ".join(f"{k} {int(v):,}" for k, v in counts.items() if v)
-    return f"{int(counts.sum()):,} of unknown {word}" + (f" ({detail})" if detail else "")
+    return f"{int(counts.sum()):,} of unknown {field}" + (f" ({detail})" if detail else "")
 
 
 def _finish(fig: go.Figure, title: str, note: str, width: int, height: int, *,
@@ -120,7 +120,7 @@ def _year_bars(data: pd.DataFrame, year: int, percent: bool) -> go.Figure:
                     name=population, marker_color=COLOURS[population], row=1, col=i,
                     hovertemplate="%{x}: %{y:,.1f}<extra>" + population + "</extra>")
     fig.update_yaxes(title_text=_value_title(percent), col=1)
-    fig.update_yaxes(range=[0, float(data.to_numpy().max()) * 1.05], autorange=False)
+    fig.update_yaxes(range=[0, float(np.nanmax(data.to_numpy())) * 1.05], autorange=False)
     return fig
 
 
@@ -134,7 +134,8 @@ def grid_figure(table: pd.DataFrame, *, rows: int = 5, cols: int = 10, percent: 
                 quality: pd.DataFrame | None = None) -> go.Figure:
     """Small multiples, one panel per year, every panel on the same axes.
 
-    With more years than panels, evenly spaced years are shown (first and last included).
+    With more years than panels, evenly spaced years are shown (first and last included);
+    with fewer, the grid shrinks to fit them.
     """
     data = shares(table, percent)
     unknown = set(populations) - set(POPULATIONS)
@@ -142,11 +143,14 @@ def grid_figure(table: pd.DataFrame, *, rows: int = 5, cols: int = 10, percent: 
         raise UserError(f"unknown population(s): {', '.join(sorted(unknown))}",
                         hint=f"choose from {', '.join(POPULATIONS)}")
     years = _panel_years(sorted(set(data.index.get_level_values("year"))), rows * cols)
+    if len(years) < rows * cols:  # a short series: no rows of empty panels
+        cols = min(cols, len(years))
+        rows = -(-len(years) // cols)
     fig = make_subplots(rows=rows, cols=cols, shared_xaxes=True, shared_yaxes=True,
                         subplot_titles=[str(y) for y in years],
-                        horizontal_spacing=0.008, vertical_spacing=0.05)
+                        horizontal_spacing=0.008 if cols > 5 else 0.04, vertical_spacing=0.05)
     labels = [short_label(b) for b in data.columns]
-    top = float(data.loc[(slice(None), list(populations)), :].to_numpy().max()) * 1.05
+    top = float(np.nanmax(data.loc[(slice(None), list(populations)), :].to_numpy())) * 1.05
     traces, places = [], []
     for k, year in enumerate(years):
         for population in populations:
@@ -160,7 +164,9 @@ def grid_figure(table: pd.DataFrame, *, rows: int = 5, cols: int = 10, percent: 
     fig.update_yaxes(range=[0, top], showticklabels=False)
     fig.update_yaxes(showticklabels=True, col=1, tickfont={"size": 9})
     fig.update_xaxes(showticklabels=False)
-    fig.update_xaxes(showticklabels=True, row=rows, tickangle=-90, tickfont={"size": 7})
+    small = cols > 5
+    fig.update_xaxes(showticklabels=True, row=rows, tickangle=-90 if small else 0,
+                     tickfont={"size": 7 if small else 11})
     fig.update_annotations(font_size=10)
     mode = "percentage of each population's known-age records" if percent else "records"
     title = (f"Age distributions by year, {years[0]}-{years[-1]} "
@@ -325,7 +331,7 @@ def pyramid_figure(table: pd.DataFrame, comparators: pd.DataFrame, *,
     top = float(data["count"].max()) * 1.05 or 1.0
     ticks = _symmetric_ticks(top)
     fig.update_xaxes(range=[-top, top], autorange=False, tickvals=ticks,
-                     ticktext=[f"{abs(t):,.0f}" for t in ticks],
+                     ticktext=[f"{abs(t):,g}" for t in ticks],
                      title_text="% of the institution's year" if percent else "records")
     fig.update_yaxes(categoryorder="array", categoryarray=bands)
     fig.update_layout(barmode="overlay", bargap=0.05)
@@ -346,7 +352,10 @@ def pyramid_figure(table: pd.DataFrame, comparators: pd.DataFrame, *,
 def _symmetric_ticks(top: float) -> list[float]:
     """Tick values either side of zero, labelled without sign (men are not negative)."""
     step = 10 ** np.floor(np.log10(top))
-    step = step * 2 if top / step < 4 else (step * 5 if top / step > 8 else step)
+    if top / step < 2:
+        step /= 2
+    elif top / step >= 5:
+        step *= 2
     right = list(np.arange(0, top, step))
     return [-t for t in reversed(right[1:])] + right
 
@@ -396,3 +405,23 @@ def write_figure(fig: go.Figure, dest: Path | str,
     static = [dest.with_suffix(f".{f}") for f in formats if f != "html"]
     written += export_static([fig] * len(static), static)
     return written
+
+
+def population_figure(table: pd.DataFrame, population: str, year: int, *,
+                      percent: bool = False, quality: pd.DataFrame | None = None) -> go.Figure:
+    """One population in one year: age bands, stacked by sex (unknown sex shown as such)."""
+    rows = table[(table["population"] == population) & (table["year"] == year)
+                 & (table["age_band"] != UNKNOWN)]
+    if rows.empty:
+        raise UserError(f"no {population!r} data for {year}")
+    bands = band_order(rows)
+    total = float(rows["count"].sum()) or 1.0
+    fig = go.Figure()
+    for sex, name in (("F", "women"), ("M", "men"), ("other", "other"), (UNKNOWN, "sex unknown")):
+        values = rows[rows["sex"] == sex].set_index("age_band")["count"].reindex(bands).fillna(0)
+        if percent:
+            values = values / total * 100
+        fig.add_bar(x=[short_label(b) for b in bands], y=values.to_numpy(), name=name,
+                    marker_color=SEX_COLOURS.get(sex, "#bbbbbb"))
+    fig.update_layout(barmode="stack", yaxis_title=_value_title(percent), xaxis_title="age")
+    return _finish(fig, f"{population.capitalize()}, {year}", footnote(table, quality), 760, 460)

@@ -15,7 +15,7 @@ import typer
 from gaffertape import ui
 from gaffertape.cli.context import current_workspace
 from gaffertape.demographics import api
-from gaffertape.demographics.aggregate import POPULATIONS, excluded
+from gaffertape.demographics.aggregate import POPULATIONS, band_order, excluded
 from gaffertape.demographics.charts import FORMATS
 from gaffertape.demographics.comparators import load_hesa
 from gaffertape.demographics.records import FIELDS, load_oulad
@@ -23,6 +23,7 @@ from gaffertape.demographics.store import save_comparators
 from gaffertape.demographics.synthetic import LABEL, generate_comparators, generate_students
 from gaffertape.errors import UserError
 from gaffertape.marking.charts import static_session
+from gaffertape.workspace import Workspace
 
 app = typer.Typer(help="Demographics: how the student body changed, in grids, animations and "
                        "pyramids.", no_args_is_help=True)
@@ -83,7 +84,7 @@ def load_command(
     _summarise(name, records, table)
 
 
-def _load_comparators(workspace: object, paths: list[Path], name: str, year: int | None,
+def _load_comparators(workspace: Workspace, paths: list[Path], name: str, year: int | None,
                       population: str | None) -> None:
     frames, failed = [], 0
     with ui.make_progress() as progress:
@@ -99,8 +100,7 @@ def _load_comparators(workspace: object, paths: list[Path], name: str, year: int
             progress.update(task, advance=1, status=f"{path.name}: {status}")
     if frames:
         table = pd.concat(frames, ignore_index=True)
-        save_comparators(workspace.store, name, table,  # type: ignore[attr-defined]
-                         source="; ".join(map(str, paths)))
+        save_comparators(workspace.store, name, table, source="; ".join(map(str, paths)))
         ui.print_summary(f"Comparators {name!r}", {
             "files": len(paths), "failed": failed, "rows": len(table),
             "institutions": table["institution"].nunique(),
@@ -117,7 +117,7 @@ def _summarise(name: str, records: pd.DataFrame, table: pd.DataFrame) -> None:
     years = table["year"]
     ui.print_summary(f"Dataset {name!r}", {
         **summary, "years": f"{years.min()}-{years.max()}",
-        "age bands": ", ".join(dict.fromkeys(table["age_band"]))})
+        "age bands": ", ".join(band_order(table))})
 
 
 @app.command("generate")

@@ -70,7 +70,7 @@ def build_report(table: pd.DataFrame, quality: pd.DataFrame, comparators: pd.Dat
     """The report as one HTML string."""
     if table.empty:
         raise UserError(f"{institution}: no distributions to report on")
-    sections = [f"<h1>How {html.escape(institution)}'s students have changed</h1>"]
+    sections = [f"<h1>How the student body has changed: {html.escape(institution)}</h1>"]
     if synthetic:
         sections.append('<p class="synthetic">SYNTHETIC DATA: made up by gaffertape\'s '
                         "generator to demonstrate the charts. No real student is in it.</p>")

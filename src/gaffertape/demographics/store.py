@@ -74,7 +74,8 @@ def datasets(store: Store, kind: str | None = None) -> pd.DataFrame:
                           "ORDER BY loaded_at DESC, name", params)
 
 
-def _require(store: Store, name: str, kind: str) -> None:
+def require_dataset(store: Store, name: str, kind: str) -> None:
+    """A one-line error naming the datasets there are, if ``name`` is not one of them."""
     found = datasets(store, kind)
     if name not in set(found["name"]):
         names = ", ".join(found["name"]) or "none yet"
@@ -83,20 +84,20 @@ def _require(store: Store, name: str, kind: str) -> None:
 
 
 def read_distributions(store: Store, name: str) -> pd.DataFrame:
-    _require(store, name, "records")
+    require_dataset(store, name, "records")
     return store.query_df(
         "SELECT year, population, age_band, sex, count FROM demographics_distributions "
         "WHERE dataset = ? ORDER BY year", (name,))
 
 
 def read_quality(store: Store, name: str) -> pd.DataFrame:
-    _require(store, name, "records")
+    require_dataset(store, name, "records")
     return store.query_df("SELECT field, status, count FROM demographics_quality "
                           "WHERE dataset = ?", (name,))
 
 
 def read_records(store: Store, name: str) -> pd.DataFrame:
-    _require(store, name, "records")
+    require_dataset(store, name, "records")
     with store.connect() as conn:
         records = pd.read_sql_query(
             f"SELECT {', '.join(COLUMNS)} FROM demographics_students WHERE dataset = ?",
@@ -111,7 +112,7 @@ def read_comparators(store: Store, names: list[str] | None = None) -> pd.DataFra
     """Counts of the named comparator datasets (all of them by default)."""
     if names:
         for name in names:
-            _require(store, name, "comparators")
+            require_dataset(store, name, "comparators")
     table = store.query_df("SELECT dataset, institution, year, population, age_band, sex, count "
                            "FROM demographics_comparators")
     return table[table["dataset"].isin(names)] if names else table

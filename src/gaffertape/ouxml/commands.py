@@ -16,7 +16,7 @@ from gaffertape import ui
 from gaffertape.errors import UserError
 from gaffertape.export import export_table, export_workbook
 from gaffertape.ouxml import api, audit, search
-from gaffertape.ouxml.ingest import iter_sources
+from gaffertape.ouxml.ingest import count_sources
 from gaffertape.store import Store
 from gaffertape.workspace import Workspace
 
@@ -55,7 +55,7 @@ def ingest_command(
     from gaffertape.ouxml.ingest import ingest
 
     store = _store()
-    total = sum(1 for _ in iter_sources(paths))
+    total = count_sources(paths)
     if total == 0:
         raise UserError("no .xml documents found", hint="pass OU-XML files, folders or zips")
     with ui.make_progress() as progress:

@@ -139,7 +139,7 @@ class _Builder:
 
     def heading(self, level: int, inline: Token) -> None:
         text = inline.content.strip()
-        if text.lower() in ("glossary", "glossary items"):
+        if text.lower().rstrip(":") == "glossary":  # the section's heading, exactly
             self.in_glossary = level
             return
         if self.in_glossary is not None and level <= self.in_glossary:

@@ -112,7 +112,7 @@ def layout() -> list[Any]:
             style={"height": "60vh", "width": "100%"},
             className="ag-theme-quartz",
         ),
-        dcc.Store(id="alloc-seen", data={"job": job_id, "seq": -1, "final": False}),
+        dcc.Store(id="alloc-seen", data={"job": job_id, "seq": 0, "final": False}),
     ]
 
 
@@ -165,8 +165,8 @@ def tick(_: Any, job_id: int | None, seen: dict) -> tuple:
     percent, line, cancel_off, retry_off = panel_state(ws, job_id)
     if job_id is None:
         return percent, line, cancel_off, retry_off, no_update, no_update, no_update
-    if seen.get("job") != job_id:
-        seen = {"job": job_id, "seq": -1, "final": False}
+    if seen.get("job") != job_id:  # rows not yet worked (seq 0) keep their look: less to send
+        seen = {"job": job_id, "seq": 0, "final": False}
     changed = job_rows(ws, job_id, after_seq=seen["seq"])
     transaction: Any = no_update
     rows: Any = no_update

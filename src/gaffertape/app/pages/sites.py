@@ -83,7 +83,7 @@ def layout() -> list[Any]:
             html.Div([
                 html.Label("Search", htmlFor="alloc-search"),
                 dcc.Input(id="alloc-search", type="search", debounce=False,
-                          placeholder="PI, name, group, status…"),
+                          placeholder="PI, name, group, status…", style={"width": "18em"}),
             ], className="group"),
             html.Div([
                 html.Button("Refresh allocation", id="alloc-act-allocation", n_clicks=0,

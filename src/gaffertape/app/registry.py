@@ -21,6 +21,7 @@ from typing import Any
 APP_PAGE_MODULES: dict[str, str] = {
     "sites": "gaffertape.app.pages.sites",
     "marking": "gaffertape.app.pages.marking",
+    "sheets": "gaffertape.app.pages.sheets",
     "ouxml": "gaffertape.ouxml.app_pages",
 }
 

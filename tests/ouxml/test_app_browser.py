@@ -68,6 +68,11 @@ def test_pages_in_chromium(served: str, page: Any, tmp_path: Path) -> None:
     page.wait_for_selector("ol.hits li")
     assert page.locator("ol.hits mark").count() >= 3  # snippets highlight the matches
     assert "TST202" in page.inner_text("#ouxml-results")
+    page.fill("#ouxml-kind", "outcome")
+    page.keyboard.press("Enter")
+    page.wait_for_function("document.querySelectorAll('ol.hits > li').length === 1")
+    page.click("#ouxml-topic")  # topic mode: the best of each kind, every course
+    page.wait_for_selector("text=glossary · TST202")
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "ouxml-search.png"), full_page=True)
 

@@ -48,7 +48,7 @@ def _choices(input_id: str, values: list[str]) -> Any:
 def _picker(input_id: str, label: str, values: list[str], placeholder: str) -> list[Any]:
     return [html.Label(label, htmlFor=input_id),
             dcc.Input(id=input_id, type="text", list=f"{input_id}-choices", debounce=True,
-                      placeholder=placeholder, autoComplete="off"),
+                      placeholder=placeholder, autoComplete="off", style={"width": "11em"}),
             _choices(input_id, values)]
 
 
@@ -86,7 +86,7 @@ def search_layout() -> Any:
         html.Div([
             html.Label("Words", htmlFor="ouxml-q"),
             dcc.Input(id="ouxml-q", type="search", debounce=True, placeholder="e.g. packet "
-                      "switching", style={"minWidth": "22em"}),
+                      "switching", style={"width": "22em"}),
             *_picker("ouxml-kind", "Kind", list(search.KINDS), "all kinds"),
             *_picker("ouxml-course", "Course", search.courses(store), "all courses"),
             html.Button("Gather as a topic", id="ouxml-topic", className="secondary",
@@ -128,8 +128,10 @@ def search_results(store: Store, query: str | None, kinds: list[str] | str | Non
             html.Div(_highlight(row.snippet)),
             _source(row),
         ], className="hit"))
-    return html.Div([html.P(f"{len(found)} result(s)", className="muted"),
-                     html.Ol(items, className="hits")])
+    summary = (f"Topic {query!r}: the best {len(found)} components of each kind from every "
+               "course (kind and course filters do not apply)" if topic_mode
+               else f"{len(found)} result(s)")
+    return html.Div([html.P(summary, className="muted"), html.Ol(items, className="hits")])
 
 
 @callback(Output("ouxml-results", "children"), Input("ouxml-q", "value"),

@@ -41,7 +41,7 @@ def test_every_route_needs_the_token_and_the_token_opens_the_app(tmp_path, start
             assert any("_dash-component-suites" in r for r in resources)
             dash_routes = ["/", "/allocation", "/script", "/no-such-page", "/_dash-layout",
                            "/_dash-dependencies", "/_reload-hash", "/_favicon.ico",
-                           "/assets/style.css", "/download/cohort/board.html",
+                           "/assets/style.css", "/files/TM470-25J/A1234567/report.pdf",
                            *resources]
             for route in dash_routes:
                 assert keyed.get(route).status_code in {200, 404}, route
@@ -139,13 +139,19 @@ def test_reload_mid_job_keeps_it_restart_resumes_it_and_cancel_stops_another(
         check_downloads_against_truth(setup.ws, setup.truth(), grid_rows(page))
 
 
-def test_fetch_codes_for_everyone(tmp_path, start_app, page):
-    with demo_workspace(tmp_path, students=20) as setup:
+def test_refresh_the_allocation_then_fetch_codes_for_everyone(tmp_path, start_app, page):
+    with demo_workspace(tmp_path, students=20, allocation=False) as setup:
         app = start_app(setup)
         open_page(page, app, "/allocation")
+        assert grid_rows(page) == []  # a fresh workspace: no allocation yet
+        page.click("#alloc-act-allocation")
+        job_id, _, _ = _wait_for_job_to_show(page)
+        assert wait_for_job(page, job_id)[0] == "done"
+        page.wait_for_function("() => dash_ag_grid.getApi('alloc-grid').getDisplayedRowCount()"
+                               " === 20")
         select_all(page)
         page.click("#alloc-act-codes")
-        job_id, _, _ = _wait_for_job_to_show(page)
+        job_id, _, _ = _wait_for_job_to_show(page, after=job_id)
         state, line = wait_for_job(page, job_id)
         assert state == "done", line
         page.wait_for_function(

@@ -90,7 +90,7 @@ def test_keyboard_reaches_the_navigation_and_the_allocation_actions(marked_app, 
     open_page(page, app, "/allocation")
     page.wait_for_selector("#alloc-grid .ag-row")
     focused = []
-    for _ in range(12):
+    for _ in range(24):  # every capability's pages are in the navigation before these
         page.keyboard.press("Tab")
         focused.append(page.evaluate(
             "document.activeElement.id || document.activeElement.innerText"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 
 import pytest
 from dash.development.base_component import Component
@@ -26,9 +27,10 @@ class _Encoder(json.JSONEncoder):
 
 
 @pytest.fixture
-def app_ws(ingested: Workspace) -> Workspace:
+def app_ws(ingested: Workspace) -> Iterator[Workspace]:
     context.set_workspace(ingested)
-    return ingested
+    yield ingested
+    context._workspace = None  # as before the shell starts: other tests see no workspace
 
 
 def test_pages_are_registered() -> None:

@@ -88,3 +88,15 @@ def test_cli_errors_are_one_line_and_leave_good_output(tmp_path: Path) -> None:
     lines = [line for line in convert.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and f"{bad}:2: not a valid notebook" in lines[0]
     assert good.read_text(encoding="utf-8") == "earlier good output"
+
+
+def test_table_output_keeps_brackets_and_snippet_marks(docs: Path, tmp_path: Path) -> None:
+    """Course text with [brackets] and the snippet marks are shown, not eaten as Rich markup."""
+    (docs / "tst101.xml").write_text((docs / "tst101.xml").read_text(encoding="utf-8").replace(
+        "A router forwards packets.", "A router [bold]forwards[/bold] packets."),
+        encoding="utf-8")
+    ws = tmp_path / "ws"
+    _run(ws, "ingest", str(docs))
+    shown = runner.invoke(app, ["-w", str(ws), "ouxml", "search", "forwards", "--kind",
+                                "session"], env={"COLUMNS": "200"}).stdout
+    assert "[bold][forwards][/bold]" in shown

@@ -53,8 +53,16 @@ Buffers hold data.
 Colon fences work too.
 :::
 
-```{activity} Activity 1 Buffers
+````{activity} Activity 1 Buffers
 Name a buffer you have used.
+
+```{answer}
+Your printer's memory.
+```
+````
+
+```{saq} SAQ 1
+What does a router do?
 ```
 
 ### Buffer sizes
@@ -117,6 +125,9 @@ def test_markdown_converts_to_valid_ouxml(tmp_path: Path) -> None:
     assert root.findtext(".//SubSection/Title") == "Buffer sizes"
     assert [b.findtext("Heading") for b in root.iter("Box")] == ["Remember", "Tip"]
     assert root.findtext(".//Activity/Heading") == "Activity 1 Buffers"
+    assert root.findtext(".//Activity/Question/Paragraph") == "Name a buffer you have used."
+    assert root.findtext(".//Activity/Answer/Paragraph") == "Your printer's memory."
+    assert root.findtext(".//SAQ/Heading") == "SAQ 1"
     assert [f.findtext("Caption") for f in root.iter("Figure")] == [
         "Figure 1 A home router", "Packets waiting in a buffer"]
     assert root.find(".//ListItem/BulletedSubsidiaryList/SubListItem").text == "a nested point"
@@ -125,7 +136,7 @@ def test_markdown_converts_to_valid_ouxml(tmp_path: Path) -> None:
     # the generated document is also a good ingest input
     extracted = extract(tree, "sample.xml", c.serialise(tree))
     assert extracted.count("glossary") == 2 and extracted.count("figures") == 2
-    assert extracted.count("activities") == 1
+    assert extracted.count("activities") == 2
 
 
 def test_round_trip_keeps_headings_text_lists_code_figures_glossary() -> None:
@@ -145,6 +156,7 @@ def test_round_trip_keeps_headings_text_lists_code_figures_glossary() -> None:
     assert glossary == [("Buffer", "memory that holds data in transit"),
                         ("Router", "a device that forwards packets")]
     assert c.ouxml_to_markdown(again) == back  # a fixed point after one trip
+    assert again.getroot().findtext(".//Activity/Answer/Paragraph") == "Your printer's memory."
 
 
 def test_notebook_cells_outputs_and_images(tmp_path: Path) -> None:

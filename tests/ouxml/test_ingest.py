@@ -5,7 +5,7 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 
-from gaffertape.ouxml.ingest import ingest
+from gaffertape.ouxml.ingest import count_sources, ingest
 from gaffertape.workspace import Workspace
 
 from .samples import DOC_12
@@ -90,6 +90,7 @@ def test_zip_of_documents(workspace: Workspace, docs: Path, tmp_path: Path) -> N
         for file in docs.iterdir():
             zf.write(file, f"unit/{file.name}")
         zf.writestr("../escape.xml", "<Item/>")  # refused by the safe extractor, never written
+    assert count_sources([archive, docs]) == 4  # the refused member is not counted
     result = ingest(workspace.store, [archive])
     assert sorted(result.documents) == [f"{archive}/unit/tst101.xml", f"{archive}/unit/tst202.xml"]
     assert not (tmp_path / "escape.xml").exists()

@@ -75,3 +75,38 @@ def test_oversized_file_is_refused_before_reading(tmp_path: Path) -> None:
         handle.truncate(MAX_BYTES + 1)
     with pytest.raises(UserError, match="over the 50 MB limit"):
         parse_file(big)
+
+
+def test_mutated_documents_fail_only_with_user_errors() -> None:
+    """300 seeded random corruptions of a real-shaped document (bytes flipped, cut short,
+    duplicated): each parses and extracts, or fails with a one-line file:line error."""
+    import random
+
+    from gaffertape.ouxml.extract import extract
+
+    from .samples import DOC_12
+
+    original = DOC_12.encode("utf-8")
+    rng = random.Random(13)
+    outcomes = {"parsed": 0, "refused": 0}
+    for _ in range(300):
+        data = bytearray(original)
+        for _ in range(rng.randint(1, 8)):
+            action = rng.choice(("flip", "cut", "dup"))
+            at = rng.randrange(len(data))
+            if action == "flip":
+                data[at] = rng.randrange(256)
+            elif action == "cut":
+                del data[at:]
+                data += b"x" if not data else b""
+            else:
+                data[at:at] = data[at:at + rng.randint(1, 40)]
+        try:
+            tree = parse_bytes(bytes(data), "m.xml")
+        except UserError as exc:
+            assert exc.one_line().startswith("m.xml:") and "\n" not in exc.one_line()
+            outcomes["refused"] += 1
+        else:
+            extract(tree, "m.xml", bytes(data))
+            outcomes["parsed"] += 1
+    assert outcomes["parsed"] > 0 and outcomes["refused"] > 0

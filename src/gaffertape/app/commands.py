@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -12,6 +12,9 @@ from gaffertape.app.security import new_token
 from gaffertape.cli.context import current_workspace
 from gaffertape.errors import UserError
 from gaffertape.workspace import Workspace
+
+if TYPE_CHECKING:
+    from gaffertape.app.shell import AppServer
 
 app = typer.Typer(help="The browser app: allocation, jobs, scripts, cohort, sheets.")
 
@@ -30,11 +33,18 @@ def serve(
              "each run). Prefer the environment variable: options show up in `ps`.")] = None,
 ) -> None:
     """Start the app on the workspace and print its URL (with the access token) to open."""
-    server, url = start_app(current_workspace(), host=host, port=port, token=token)
-    ui.console.print(f"gaffertape app on workspace {current_workspace().root}\n"
+    serve_app(current_workspace(), host=host, port=port, token=token)
+
+
+def serve_app(workspace: Workspace, *, host: str = "127.0.0.1", port: int = 0,
+              token: str | None = None) -> None:
+    """Start the app, print its URL (stdout, for scripts; with a note on stderr), serve until
+    Ctrl-C. ``gaffertape demo run --app`` calls this after the main job."""
+    server, url = start_app(workspace, host=host, port=port, token=token)
+    ui.console.print(f"gaffertape app on workspace {workspace.root}\n"
                      f"Open this URL (it carries your access token; keep it private):\n  {url}\n"
                      "Press Ctrl-C to stop.", highlight=False, soft_wrap=True)
-    print(url, flush=True)  # stdout: the data, for scripts that start the app
+    print(url, flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:
@@ -42,7 +52,7 @@ def serve(
 
 
 def start_app(workspace: Workspace, *, host: str = "127.0.0.1", port: int = 0,
-              token: str | None = None) -> tuple[object, str]:
+              token: str | None = None) -> tuple[AppServer, str]:
     """Build the app, bind it and resume interrupted jobs; returns (server, URL with token).
 
     The caller runs ``server.serve_forever()`` (or ``start_background()``).

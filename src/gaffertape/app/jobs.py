@@ -134,11 +134,17 @@ def retry_failed(ws: Workspace, job_id: int) -> int:
 
 
 def resume_interrupted(ws: Workspace) -> list[int]:
-    """Restart the jobs a stopped app left queued or running (called when the app starts)."""
+    """Restart the jobs a stopped app left queued or running (called when the app starts).
+
+    A job whose site lock is still held is left alone: another app on the same workspace is
+    running it (the lock dies with its holder, so a crashed app never holds one).
+    """
     jobs = ws.store.query_df(
-        "SELECT id FROM app_jobs WHERE state IN ('queued', 'running') ORDER BY id")
+        "SELECT id, sites FROM app_jobs WHERE state IN ('queued', 'running') ORDER BY id")
     resumed = []
-    for job_id in jobs["id"].tolist():
+    for job_id, sites in zip(jobs["id"].tolist(), jobs["sites"], strict=True):
+        if any(lock_holder(ws.root, site) for site in sites.split(",")):
+            continue
         with ws.store.connect() as conn:
             conn.execute("UPDATE app_jobs SET pid = ?, message = 'resumed after a restart'"
                          " WHERE id = ?", (os.getpid(), job_id))

@@ -11,6 +11,7 @@ This module (with tests and benchmarks) is the only code outside ``cli/demo.py``
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
@@ -175,25 +176,28 @@ def run_demo(
     institution: Annotated[
         str, typer.Option(help=f"Which demo institution: {', '.join(PROFILES)}.")
     ] = "demo",
+    app: Annotated[bool, typer.Option(
+        "--app", help="Then keep the demo running and serve the browser app on the workspace.",
+    )] = False,
 ) -> None:
     """Run the whole job against the demo university, with faults on.
 
     Starts the demo, logs in, gets the allocation, downloads and unzips every script, collects
-    codes and marks, flags the scripts that need a third marker and writes the reports.
+    codes and marks, flags the scripts that need a third marker and writes the reports. With
+    ``--app``, the demo keeps running and the app starts on the workspace (its URL is printed).
     """
     if institution not in PROFILES:
         raise UserError(
             f"unknown institution {institution!r}", hint=f"choose one of {', '.join(PROFILES)}"
         )
-    run_steps(
-        students=students,
-        faults=faults,
-        workspace=workspace,
-        port=port,
-        seed=seed,
-        zip_mb=zip_mb,
-        institution=institution,
-    )
+    with contextlib.ExitStack() as keep:
+        ctx = run_steps(students=students, faults=faults, workspace=workspace, port=port,
+                        seed=seed, zip_mb=zip_mb, institution=institution,
+                        keep_demo=keep if app else None)
+        if app:
+            from gaffertape.app.commands import serve_app
+
+            serve_app(ctx.ws)
 
 
 def run_steps(
@@ -205,8 +209,10 @@ def run_steps(
     seed: int = 1,
     zip_mb: float = 0.3,
     institution: str = "demo",
+    keep_demo: contextlib.ExitStack | None = None,
 ) -> JobContext:
-    """``run_demo`` for Python callers and tests: runs every step in ``STEPS``."""
+    """``run_demo`` for Python callers and tests: runs every step in ``STEPS``. The demo stops
+    at the end unless ``keep_demo`` is given: then it runs until that stack closes."""
     from gaffertape.demo import DemoConfig, DemoUniversity, Faults
 
     started = time.monotonic()
@@ -221,7 +227,8 @@ def run_steps(
         port=port,
         institution=institution,
     )
-    with DemoUniversity(config) as demo:
+    with contextlib.ExitStack() as own:
+        demo = (keep_demo or own).enter_context(DemoUniversity(config))
         # The demo's password is public and fake; real sites use the keyring (`gaffertape login`).
         for site in PROFILES[institution].values():
             os.environ[env_var_for(site)] = demo.password

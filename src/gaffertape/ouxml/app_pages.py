@@ -21,7 +21,6 @@ from gaffertape.ouxml import audit, mindmap, search
 from gaffertape.store import Store
 
 MARK = ("\x02", "\x03")  # snippet highlight markers, turned into <mark> elements
-KIND_OPTIONS = [{"label": k, "value": k} for k in search.KINDS]
 
 
 def pages() -> list[AppPage]:
@@ -40,8 +39,17 @@ def _store() -> Store:
     return current_workspace().store
 
 
-def _courses(store: Store) -> list[dict[str, str]]:
-    return [{"label": c, "value": c} for c in search.courses(store)]
+def _choices(input_id: str, values: list[str]) -> Any:
+    """Suggestions for a text input: a native <datalist> (accessible; Dash's dropdown widgets
+    fail axe's rules in this Dash version)."""
+    return html.Datalist([html.Option(value=v) for v in values], id=f"{input_id}-choices")
+
+
+def _picker(input_id: str, label: str, values: list[str], placeholder: str) -> list[Any]:
+    return [html.Label(label, htmlFor=input_id),
+            dcc.Input(id=input_id, type="text", list=f"{input_id}-choices", debounce=True,
+                      placeholder=placeholder, autoComplete="off", style={"width": "11em"}),
+            _choices(input_id, values)]
 
 
 def _alert(message: str) -> Any:
@@ -78,18 +86,14 @@ def search_layout() -> Any:
         html.Div([
             html.Label("Words", htmlFor="ouxml-q"),
             dcc.Input(id="ouxml-q", type="search", debounce=True, placeholder="e.g. packet "
-                      "switching", style={"minWidth": "22em"}),
-            html.Label("Kinds", htmlFor="ouxml-kinds"),
-            dcc.Dropdown(id="ouxml-kinds", options=KIND_OPTIONS, multi=True,
-                         placeholder="all kinds", style={"minWidth": "16em"}),
-            html.Label("Course", htmlFor="ouxml-course"),
-            dcc.Dropdown(id="ouxml-course", options=_courses(store), placeholder="all courses",
-                         style={"minWidth": "10em"}),
-            dcc.Checklist(id="ouxml-topic", options=[{"label": " topic mode (best of each kind "
-                                                      "from every course)", "value": "topic"}],
-                          value=[]),
+                      "switching", style={"width": "22em"}),
+            *_picker("ouxml-kind", "Kind", list(search.KINDS), "all kinds"),
+            *_picker("ouxml-course", "Course", search.courses(store), "all courses"),
+            html.Button("Gather as a topic", id="ouxml-topic", className="secondary",
+                        title="the best matches of each kind from every course"),
         ], className="toolbar"),
-        html.Div(id="ouxml-results", role="region", **{"aria-live": "polite"}),
+        html.Div(id="ouxml-results", role="region", **{"aria-live": "polite",
+                                                        "aria-label": "results"}),
     ])
 
 
@@ -100,7 +104,7 @@ def _highlight(snippet: str) -> list[Any]:
     return parts
 
 
-def search_results(store: Store, query: str | None, kinds: list[str] | None,
+def search_results(store: Store, query: str | None, kinds: list[str] | str | None,
                    course: str | None, topic_mode: bool = False) -> Any:
     """The results area for a query: ranked hits with highlighted snippets and provenance."""
     if not search.courses(store):
@@ -124,16 +128,22 @@ def search_results(store: Store, query: str | None, kinds: list[str] | None,
             html.Div(_highlight(row.snippet)),
             _source(row),
         ], className="hit"))
-    return html.Div([html.P(f"{len(found)} result(s)", className="muted"),
-                     html.Ol(items, className="hits")])
+    summary = (f"Topic {query!r}: the best {len(found)} components of each kind from every "
+               "course (kind and course filters do not apply)" if topic_mode
+               else f"{len(found)} result(s)")
+    return html.Div([html.P(summary, className="muted"), html.Ol(items, className="hits")])
 
 
 @callback(Output("ouxml-results", "children"), Input("ouxml-q", "value"),
-          Input("ouxml-kinds", "value"), Input("ouxml-course", "value"),
-          Input("ouxml-topic", "value"))
-def _on_search(query: str | None, kinds: list[str] | None, course: str | None,
-               topic_mode: list[str] | None) -> Any:
-    return search_results(_store(), query, kinds, course, bool(topic_mode))
+          Input("ouxml-kind", "value"), Input("ouxml-course", "value"),
+          Input("ouxml-topic", "n_clicks"))
+def _on_search(query: str | None, kind: str | None, course: str | None,
+               _topic: int | None) -> Any:
+    from dash import ctx
+
+    topic_mode = ctx.triggered_id == "ouxml-topic"
+    return search_results(_store(), query, (kind or "").strip() or None,
+                          (course or "").strip() or None, topic_mode)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -231,9 +241,7 @@ def mindmap_layout() -> Any:
     return html.Div([
         html.H1("Mind map"),
         html.Div([
-            html.Label("Course", htmlFor="ouxml-map-course"),
-            dcc.Dropdown(id="ouxml-map-course", options=_courses(store),
-                         placeholder="choose a course", style={"minWidth": "12em"}),
+            *_picker("ouxml-map-course", "Course", search.courses(store), "choose a course"),
             html.Span("or", className="muted"),
             html.Label("Topic", htmlFor="ouxml-map-topic"),
             dcc.Input(id="ouxml-map-topic", type="search", debounce=True,
@@ -252,8 +260,8 @@ def mindmap_layout() -> Any:
 def build_map(store: Store, course: str | None, topic: str | None) -> mindmap.MindNode | None:
     if topic and topic.strip():
         return mindmap.topic_map(store, topic.strip())
-    if course:
-        return mindmap.course_map(store, course)
+    if course and course.strip():
+        return mindmap.course_map(store, course.strip())
     return None
 
 

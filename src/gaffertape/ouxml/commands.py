@@ -11,12 +11,13 @@ from typing import Annotated
 
 import pandas as pd
 import typer
+from rich.markup import escape
 
 from gaffertape import ui
 from gaffertape.errors import UserError
 from gaffertape.export import export_table, export_workbook
 from gaffertape.ouxml import api, audit, search
-from gaffertape.ouxml.ingest import iter_sources
+from gaffertape.ouxml.ingest import count_sources
 from gaffertape.store import Store
 from gaffertape.workspace import Workspace
 
@@ -38,12 +39,18 @@ def _store() -> Store:
     return _workspace().store
 
 
-def _show(df: pd.DataFrame, fmt: str, out: Path | None = None) -> None:
+def _show(df: pd.DataFrame, fmt: str, out: Path | None = None,
+          table_columns: list[str] | None = None) -> None:
+    """Data to stdout (and ``out``). A terminal table shows ``table_columns`` only, with text
+    escaped so Rich does not read ``[brackets]`` in course text (or snippets) as markup."""
     if fmt not in ("table", "csv", "json"):
         raise UserError(f"--format {fmt!r} is not one of table, csv, json")
     if out is not None:
         export_table(df, out)
         ui.console.print(f"wrote {out}")
+    if fmt == "table":
+        shown = df[table_columns] if table_columns else df
+        df = shown.map(lambda v: escape(v) if isinstance(v, str) else v)
     ui.print_dataframe(df, fmt=fmt)
 
 
@@ -55,7 +62,7 @@ def ingest_command(
     from gaffertape.ouxml.ingest import ingest
 
     store = _store()
-    total = sum(1 for _ in iter_sources(paths))
+    total = count_sources(paths)
     if total == 0:
         raise UserError("no .xml documents found", hint="pass OU-XML files, folders or zips")
     with ui.make_progress() as progress:
@@ -91,7 +98,8 @@ def search_command(
     store = _store()
     found = (search.topic(store, query, raw=raw) if topic else
              search.search(store, query, kind=kind, course=course, limit=limit, raw=raw))
-    _show(found.drop(columns=["doc_id"]), fmt, out)
+    found = found.drop(columns=["doc_id"]).assign(score=found.score.round(2))
+    _show(found, fmt, out, table_columns=["score", "kind", "course", "title", "snippet"])
     ui.console.print(f"{len(found)} result(s) for {query!r}")
 
 
@@ -102,7 +110,7 @@ def glossary_command(
 ) -> None:
     """The meta-glossary: terms merged across documents, definitions side by side."""
     merged = search.glossary(_store(), term, course=course)
-    _show(merged, fmt, out)
+    _show(merged, fmt, out, table_columns=["term", "definition", "course", "variants"])
     ui.console.print(f"{merged.term.nunique() if len(merged) else 0} term(s), "
                      f"{len(merged)} definition(s)")
 
@@ -114,7 +122,8 @@ def images_command(
     course: Course = None, fmt: Format = "table", out: Out = None,
 ) -> None:
     """Find figures to reuse."""
-    _show(search.images(_store(), query, course=course), fmt, out)
+    _show(search.images(_store(), query, course=course), fmt, out,
+          table_columns=["course", "image_file", "caption", "alt"])
 
 
 @app.command("links")
@@ -134,7 +143,8 @@ def links_command(
     """List links, or check external ones and report broken and redirected."""
     store = _store()
     if not check:
-        _show(search.links(store, query, kind=kind, course=course), fmt, out)
+        _show(search.links(store, query, kind=kind, course=course), fmt, out,
+              table_columns=["course", "kind", "target", "text"])
         return
     urls = store.query_df("SELECT COUNT(DISTINCT target) AS n FROM ouxml_links l JOIN "
                           "ouxml_documents d USING (doc_id) WHERE l.kind = 'external'"
@@ -146,7 +156,7 @@ def links_command(
             store, course=course, concurrency=concurrency, per_host=per_host, delay=delay,
             on_checked=lambda c: progress.update(task, advance=1, status=f"{c.result} {c.url}"))
     problems = report[report.result.isin(["broken", "error", "redirected"])]
-    _show(problems, fmt, out)
+    _show(problems, fmt, out, table_columns=["result", "status", "url", "final_url", "course"])
     ui.print_summary("Link check", report.drop_duplicates("url").result.value_counts().to_dict())
 
 

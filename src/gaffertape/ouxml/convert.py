@@ -41,7 +41,12 @@ from gaffertape.ouxml.extract import clean, image_file, text_of
 LEVELS = ("Session", "Section", "SubSection", "SubSubSection")
 BOXES = {"note", "tip", "hint", "important", "warning", "caution", "attention", "danger",
          "error", "seealso", "admonition", "box"}
-ACTIVITIES = {"activity", "exercise", "ou-activity"}
+# MyST directive -> OU-XML element of the ActivityStructure type (Heading, Question, Answer,
+# Discussion); nested {answer} / {solution} / {discussion} directives fill the last two.
+ACTIVITY_ELEMENTS = {"activity": "Activity", "ou-activity": "Activity", "exercise": "Exercise",
+                     "saq": "SAQ"}
+ACTIVITIES = set(ACTIVITY_ELEMENTS)
+RESPONSES = {"answer": "Answer", "solution": "Answer", "discussion": "Discussion"}
 _DIRECTIVE = re.compile(r"^\{([\w-]+)\}\s*(.*)$")
 _GLOSS_ITEM = re.compile(r"^\**(?P<term>[^:*]+?)\**\s*[:—–]\s*(?P<definition>.+)$", re.S)
 
@@ -134,7 +139,7 @@ class _Builder:
 
     def heading(self, level: int, inline: Token) -> None:
         text = inline.content.strip()
-        if text.lower() in ("glossary", "glossary items"):
+        if text.lower().rstrip(":") == "glossary":  # the section's heading, exactly
             self.in_glossary = level
             return
         if self.in_glossary is not None and level <= self.in_glossary:
@@ -246,12 +251,7 @@ class _Builder:
         elif name in ("code-cell", "code", "code-block", "sourcecode"):
             _program_listing(target, body)
         elif name in ACTIVITIES:
-            activity = etree.SubElement(target, "Activity")
-            etree.SubElement(activity, "Heading").text = argument or name.capitalize()
-            question = etree.SubElement(activity, "Question")
-            _Builder(self.unit, ctx, self.title).blocks(_parse(body), question)
-            if not len(question):
-                etree.SubElement(question, "Paragraph")
+            self.activity(target, name, argument, body, ctx)
         else:  # an admonition (or a directive OU-XML has no element for): a Box
             box = etree.SubElement(target, "Box")
             heading = argument or ("" if name == "admonition" else name.capitalize())
@@ -260,6 +260,32 @@ class _Builder:
             _Builder(self.unit, ctx, self.title).blocks(_parse(body), box)
             if len(box) == (1 if heading else 0):
                 etree.SubElement(box, "Paragraph")
+
+    def activity(self, target: Any, name: str, argument: str, body: str, ctx: _Context) -> None:
+        activity = etree.SubElement(target, ACTIVITY_ELEMENTS[name])
+        default = "SAQ" if name == "saq" else name.capitalize()
+        etree.SubElement(activity, "Heading").text = argument or default
+        question = etree.SubElement(activity, "Question")
+        tokens = _parse(body)
+        responses = {}
+        for tok in tokens:
+            match = _DIRECTIVE.match(tok.info.strip()) if tok.type in ("fence", "colon_fence") \
+                else None
+            if match and match[1].lower() in RESPONSES and tok.level == 0:
+                responses[RESPONSES[match[1].lower()]] = _directive_body(tok.content)[1]
+        kept = [t for t in tokens if not (t.type in ("fence", "colon_fence") and t.level == 0 and
+                                          (m := _DIRECTIVE.match(t.info.strip())) and
+                                          m[1].lower() in RESPONSES)]
+        builder = _Builder(self.unit, ctx, self.title)
+        builder.blocks(kept, question)
+        if not len(question):
+            etree.SubElement(question, "Paragraph")
+        for element_name in ("Answer", "Discussion"):  # the schema's order
+            if element_name in responses:
+                response = etree.SubElement(activity, element_name)
+                builder.blocks(_parse(responses[element_name]), response)
+                if not len(response):
+                    etree.SubElement(response, "Paragraph")
 
     def glossary_directive(self, tok: Token, body: str) -> None:
         """MyST ``{glossary}``: a term on its own line, its definition indented beneath."""
@@ -621,8 +647,10 @@ class _MarkdownWriter:
                 element.find("Alternative"))
             caption = text_of(element.find("Caption")).replace('"', "'")
             self.out.append(f'![{alt}]({image_file(image)} "{caption}")')
-        elif tag in ("Box", "Activity", "SAQ", "Exercise"):
-            self.directive(element, "activity" if tag != "Box" else "note")
+        elif tag == "Box":
+            self.directive(element, "note")
+        elif tag in ("Activity", "SAQ", "Exercise"):
+            self.directive(element, tag.lower())
         elif tag == "Quote":
             inner = _MarkdownWriter()
             for child in element:
@@ -649,10 +677,18 @@ class _MarkdownWriter:
         heading = element.find("Heading")
         inner = _MarkdownWriter()
         for child in element:
-            if child is not heading:
+            if child is heading:
+                continue
+            if child.tag in ("Answer", "Discussion"):
+                inner.directive(child, child.tag.lower())
+            elif child.tag == "Question":
+                for part in child:
+                    inner.write(part, 3)
+            else:
                 inner.write(child, 3)
         body = "\n\n".join(inner.out)
-        fence = "````" if "```" in body else "```"
+        longest = max((len(m) for m in re.findall(r"^`{3,}", body, re.M)), default=2)
+        fence = "`" * max(3, longest + 1)
         label = f" {text_of(heading)}" if heading is not None else ""
         self.out.append(f"{fence}{{{name}}}{label}\n{body}\n{fence}")
 

@@ -59,6 +59,32 @@ def iter_sources(paths: list[Path]) -> Iterator[tuple[str, Path]]:
             raise UserError(f"{path}: no such file or folder")
 
 
+def count_sources(paths: list[Path]) -> int:
+    """How many documents :func:`iter_sources` will yield, without extracting any zip (for a
+    progress bar). Unreadable zips count as one: their error is reported when ingested."""
+    import zipfile
+
+    def in_zip(path: Path) -> int:
+        try:
+            with zipfile.ZipFile(path) as zf:
+                return sum(1 for n in zf.namelist() if n.lower().endswith(".xml")
+                           and "__MACOSX" not in n and ".." not in n.split("/")
+                           and not n.startswith("/"))
+        except (zipfile.BadZipFile, OSError):
+            return 1
+
+    total = 0
+    for path in map(Path, paths):
+        if path.is_dir():
+            for file in path.rglob("*"):
+                suffix = file.suffix.lower()
+                total += (file.is_file() and suffix == ".xml") + (
+                    in_zip(file) if file.is_file() and suffix == ".zip" else 0)
+        else:
+            total += in_zip(path) if path.suffix.lower() == ".zip" else 1
+    return total
+
+
 def _zip_sources(zip_path: Path) -> Iterator[tuple[str, Path]]:
     from gaffertape.sites.safezip import UnsafeZip, safe_extract
 

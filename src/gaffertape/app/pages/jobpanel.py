@@ -12,7 +12,7 @@ from dash import dcc, html
 
 from gaffertape.app.jobs import progress
 
-TICK_MS = 400
+TICK_MS = 500
 
 
 def job_panel(prefix: str, job_id: int | None) -> html.Section:

@@ -7,7 +7,6 @@ code, marking flag) and the current job's per-row status. Actions run as backgro
 
 from __future__ import annotations
 
-import json
 from typing import Any
 from urllib.parse import urlencode
 
@@ -15,7 +14,7 @@ import dash_ag_grid as dag
 from dash import Input, Output, State, callback, ctx, dcc, html, no_update
 
 from gaffertape.app.context import current_workspace
-from gaffertape.app.jobs import ACTIONS, cancel_job, get_job, job_rows, latest_job, retry_failed
+from gaffertape.app.jobs import ACTIONS, cancel_job, get_job, latest_job, retry_failed
 from gaffertape.app.jobs import start_job as start
 from gaffertape.app.pages.jobpanel import job_panel, panel_state
 from gaffertape.app.registry import AppPage
@@ -26,7 +25,7 @@ SELECT s.course, s.pi, s.name, s.tutor_group, s.status,
        CASE d.status WHEN 'ok' THEN 'downloaded' WHEN 'no_submission' THEN 'no submission'
                      WHEN 'failed' THEN 'failed' ELSE 'not yet' END AS download,
        d.n_files AS files, c.code, f.status AS flag, f.reasons,
-       j.state AS job_state, COALESCE(j.error, j.result) AS job_detail
+       j.state AS job_state, COALESCE(j.error, j.result) AS job_detail, j.seq AS job_seq
 FROM students s
 LEFT JOIN downloads d USING (course, pi)
 LEFT JOIN codes c USING (course, pi)
@@ -54,15 +53,14 @@ def pages() -> list[AppPage]:
     return [AppPage("/allocation", "Allocation", layout, order=10)]
 
 
-def allocation_rows(ws: Any, job_id: int | None, keys: list[tuple[str, str]] | None = None,
+def allocation_rows(ws: Any, job_id: int | None, *, changed_after: int | None = None,
                     ) -> list[dict[str, Any]]:
-    """Grid rows: every student, or just ``keys``; PI links to the script page."""
+    """Grid rows: every student, or only those the job changed after seq ``changed_after``
+    (one indexed query, so a poll while a job runs stays cheap); PI links to the script page."""
     sql, params = ROW_SQL, [job_id]
-    if keys is not None:
-        if not keys:
-            return []
-        sql += " WHERE (s.course || '|' || s.pi) IN (SELECT value FROM json_each(?))"
-        params.append(json.dumps([f"{c}|{p}" for c, p in keys]))
+    if changed_after is not None:
+        sql += " WHERE j.seq > ?"
+        params.append(changed_after)
     frame = ws.store.query_df(sql + " ORDER BY s.course, s.pi", params)
     frame["id"] = frame["course"] + "|" + frame["pi"]
     frame["pi"] = [f"[{pi}](/script?{urlencode({'course': c, 'pi': pi})})"
@@ -83,7 +81,7 @@ def layout() -> list[Any]:
             html.Div([
                 html.Label("Search", htmlFor="alloc-search"),
                 dcc.Input(id="alloc-search", type="search", debounce=False,
-                          placeholder="PI, name, group, status…"),
+                          placeholder="PI, name, group, status…", style={"width": "18em"}),
             ], className="group"),
             html.Div([
                 html.Button("Refresh allocation", id="alloc-act-allocation", n_clicks=0,
@@ -112,7 +110,7 @@ def layout() -> list[Any]:
             style={"height": "60vh", "width": "100%"},
             className="ag-theme-quartz",
         ),
-        dcc.Store(id="alloc-seen", data={"job": job_id, "seq": -1, "final": False}),
+        dcc.Store(id="alloc-seen", data={"job": job_id, "seq": 0, "final": False}),
     ]
 
 
@@ -165,19 +163,20 @@ def tick(_: Any, job_id: int | None, seen: dict) -> tuple:
     percent, line, cancel_off, retry_off = panel_state(ws, job_id)
     if job_id is None:
         return percent, line, cancel_off, retry_off, no_update, no_update, no_update
-    if seen.get("job") != job_id:
-        seen = {"job": job_id, "seq": -1, "final": False}
-    changed = job_rows(ws, job_id, after_seq=seen["seq"])
-    transaction: Any = no_update
-    rows: Any = no_update
+    if seen.get("job") != job_id:  # rows not yet worked (seq 0) keep their look: less to send
+        seen = {"job": job_id, "seq": 0, "final": False}
     job = get_job(ws, job_id)
     finished = job["state"] not in {"queued", "running"}
+    transaction: Any = no_update
+    rows: Any = no_update
+    seq = seen["seq"]
     if job["action"] == "allocation":
         if finished and not seen["final"]:
             rows = allocation_rows(ws, job_id)  # new students: the whole table again
-    elif not changed.empty:
-        keys = list(zip(changed["course"], changed["pi"], strict=True))
-        transaction = {"update": allocation_rows(ws, job_id, keys)}
-    seen = {"job": job_id, "seq": int(changed["seq"].max()) if not changed.empty
-            else seen["seq"], "final": finished}
+    else:
+        changed = allocation_rows(ws, job_id, changed_after=seq)
+        if changed:
+            transaction = {"update": changed}
+            seq = max(int(row["job_seq"]) for row in changed)
+    seen = {"job": job_id, "seq": seq, "final": finished}
     return percent, line, cancel_off, retry_off, transaction, rows, seen

@@ -32,7 +32,7 @@ from gaffertape.chromium import require_chromium
 from gaffertape.marking import api, pages
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from marking_speed import generate_marks  # noqa: E402  (the shared seeded generator)
+from marking_speed import generate_marks  # the shared seeded generator
 
 
 def baseline_reports(data: api.Marking, scripts: list[tuple[str, str]], folder: Path) -> None:

@@ -367,3 +367,21 @@ def test_main_job_and_cohort_command_write_the_same_names(marks_csv, tmp_path,
     assert cli_names == {"cohort_scripts.csv", "cohort_categories.csv", "cohort_markers.csv",
                          "cohort_charts.html"}
     assert api.COHORT_TABLES == ("scripts", "categories", "markers")
+
+
+def test_main_job_without_chromium_says_the_pdf_was_skipped(tmp_path, monkeypatch,
+                                                             capsys) -> None:
+    from gaffertape.cli import mainjob
+    from gaffertape.sites.engine import HostThrottle
+
+    monkeypatch.delenv("GAFFERTAPE_PASSWORD", raising=False)
+    monkeypatch.setattr(api, "find_chromium", lambda: None)
+    monkeypatch.setattr(ui, "console", Console(width=200, stderr=True))
+    HostThrottle.reset()
+    ctx = mainjob.run_steps(students=10, faults="none", workspace=tmp_path / "ws", zip_mb=0.01)
+    HostThrottle.reset()
+    err = " ".join(capsys.readouterr().err.split())
+    assert "board.pdf skipped: Chromium was not found" in err
+    assert "gaffertape marking board" in err  # how to get it
+    assert "award-board pack" in err and "board.html" in ctx.results["board"]
+    assert not (tmp_path / "ws" / "reports" / "marking" / "board.pdf").exists()

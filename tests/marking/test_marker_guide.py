@@ -104,5 +104,5 @@ def test_terminal_flags_screenshot(data: Marking, browser, tmp_path: Path,
         assert pi in text
     page_path = tmp_path / "terminal.html"
     page_path.write_text(terminal.export_html(inline_styles=True), encoding="utf-8")
-    page = _open(browser, page_path, width=760)
+    page = _open(browser, page_path, width=820)
     page.locator("pre").first.screenshot(path=ARTIFACTS / "terminal_flags_80.png")

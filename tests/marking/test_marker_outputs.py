@@ -348,7 +348,7 @@ def test_cohort_charts_show_band_boundaries_and_disagreement(data: Marking) -> N
     figures = charts.cohort_charts(data.flags, data.roles, data.scheme)
     assert list(figures) == ["marker_distribution", "first_vs_second", "category_disagreement"]
     box = figures["marker_distribution"]
-    assert {t.name for t in box.data} == {"Ann Smith", "Bob Jones"}
+    assert {t.name for t in box.data} == {"Ann Smith (4)", "Bob Jones (4)"}
     scatter = figures["first_vs_second"]
     band = scatter.data[0]
     assert list(band.y) == [15, 115, 85, -15]  # the 15-point band either side of y = x

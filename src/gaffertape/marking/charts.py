@@ -106,6 +106,7 @@ def totals_chart(table: pd.DataFrame, scheme: MarkScheme, title: str) -> go.Figu
         total = float((table[role] * table["weight"]).sum())
         notes.append({"x": total / scheme.max_total * 100, "y": label, "xanchor": "left",
                       "showarrow": False, "xshift": 4, "font": {"size": 12, "color": "#222"},
+                      "bgcolor": "rgba(255,255,255,0.85)",
                       "text": f"<b>{number(round(total, 2))}/{number(scheme.max_total)}"
                               f" ({total / scheme.max_total * 100:.1f}%)</b>"})
     return go.Figure({"data": bars, "layout": white({
@@ -126,10 +127,13 @@ def marker_distribution(flags: pd.DataFrame) -> go.Figure:
     order = long.groupby("marker")["pct"].median().sort_values().index
     fig = go.Figure()
     for marker in order:
-        fig.add_box(x=long.loc[long["marker"] == marker, "pct"], name=str(marker),
-                    marker_color="#4d4d4d", boxpoints="outliers", orientation="h")
-    fig.update_layout(title="Each marker's marks (first and second marking), lowest median first",
+        marks = long.loc[long["marker"] == marker, "pct"]
+        fig.add_box(x=marks, name=f"{marker} ({len(marks)})", marker_color="#4d4d4d",
+                    boxpoints="outliers", orientation="h")
+    fig.update_layout(title="Each marker's marks (first and second marking; number of scripts"
+                            " in brackets), lowest median at the top",
                       xaxis_title="total %", xaxis_range=[0, 100], showlegend=False,
+                      yaxis_autorange="reversed",
                       width=900, height=max(400, 120 + 18 * len(order)),
                       template="plotly_white")
     return fig
@@ -142,6 +146,7 @@ def first_vs_second(flags: pd.DataFrame, scheme: MarkScheme) -> go.Figure:
     fig = go.Figure()
     band = scheme.rules.threshold_pct or 0
     fig.add_scatter(x=[0, 100, 100, 0], y=[band, 100 + band, 100 - band, -band], fill="toself",
+                    mode="lines",
                     fillcolor="rgba(0,0,0,0.06)", line={"width": 0}, hoverinfo="skip",
                     name=f"within {band:g} points")
     fig.add_scatter(x=[0, 100], y=[0, 100], mode="lines", line={"color": "#888", "width": 1},

@@ -15,6 +15,7 @@ from gaffertape.errors import UserError
 from gaffertape.export import export_table
 from gaffertape.marking import api
 from gaffertape.marking.charts import STATIC_FORMATS
+from gaffertape.marking.pages import signed
 from gaffertape.marking.report import script_report
 from gaffertape.marking.template import write_template
 
@@ -71,7 +72,7 @@ def flags_view(table: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({
         "pi": table["pi"], "course": table["course"],
         "first %": table["first_pct"].round(1), "second %": table["second_pct"].round(1),
-        "diff": (table["second_pct"] - table["first_pct"]).round(1),
+        "diff": [signed(d) for d in table["second_pct"] - table["first_pct"]],
         "reasons": table["reasons"], "first marker": table["first_marker"],
         "second marker": table["second_marker"], "status": table["status"],
         "final %": table["final_pct"], "attention": table["attention"]})

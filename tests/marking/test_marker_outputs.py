@@ -262,9 +262,11 @@ def test_report_is_self_contained_and_draws_offline(data: Marking, tmp_path: Pat
 def test_report_flagged_and_all(marks_csv, tmp_path, monkeypatch) -> None:
     base = ["-w", str(tmp_path / "ws"), "marking", "report", "--from", str(marks_csv),
             "--formats", ""]
-    out, _ = _run([*base, "--flagged"], 120, monkeypatch)
+    out, _ = _run([*base, "--flagged"], 80, monkeypatch)
     folder = tmp_path / "ws" / "reports" / "marking" / "scripts"
-    assert len(list(folder.glob("*/report.html"))) == 3 and "M0227347" not in out
+    reports = list(folder.glob("*/report.html"))
+    assert len(reports) == 3 and "M0227347" not in out
+    assert all(str(path) in out for path in reports)  # whole, even wider than the terminal
     _run([*base, "--all"], 120, monkeypatch)
     assert len(list(folder.glob("*/report.html"))) == 4
     result = CliRunner().invoke(app, [*base])

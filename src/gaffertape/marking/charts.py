@@ -113,8 +113,9 @@ def totals_chart(table: pd.DataFrame, scheme: MarkScheme, title: str) -> go.Figu
         "barmode": "stack", "title": {"text": title}, "shapes": shapes, "annotations": notes,
         "xaxis": {"title": {"text": "percentage of total"}, "range": [0, 115]},
         "yaxis": {"autorange": "reversed"},
-        "legend": {"orientation": "h", "traceorder": "normal", "y": -0.35 - 0.1 * (3 - len(roles))},
-        "width": 900, "height": 260 + 60 * len(roles), "margin": {"t": 90, "b": 120}})})
+        "legend": {"orientation": "h", "traceorder": "normal", "yref": "container", "y": 0,
+                   "yanchor": "bottom"},  # under the axis title at any height
+        "width": 900, "height": 260 + 60 * len(roles), "margin": {"t": 90, "b": 125}})})
 
 
 # --- cohort charts ---------------------------------------------------------------------------

@@ -387,3 +387,36 @@ def test_main_job_without_chromium_says_the_pdf_was_skipped(tmp_path, monkeypatc
     assert "gaffertape marking board" in err  # how to get it
     assert "award-board pack" in err and "board.html" in ctx.results["board"]
     assert not (tmp_path / "ws" / "reports" / "marking" / "board.pdf").exists()
+
+
+def test_template_filled_in_is_posted_by_sites_post(tmp_path, monkeypatch) -> None:
+    """End to end against the demo university: fetch marks, write the workbook, fill in one
+    script (leave the rest blank), post: exactly that script's third marks land."""
+    from gaffertape.demo import DemoConfig, DemoUniversity, Faults
+    from gaffertape.sites.engine import HostThrottle
+
+    monkeypatch.delenv("GAFFERTAPE_WORKSPACE", raising=False)
+    config = DemoConfig(seed=7, students=16, zip_mb=0.01, faults=Faults.profile("none"),
+                        truth_path=tmp_path / "truth.json", port=0)
+    ws, runner = tmp_path / "ws", CliRunner()
+    HostThrottle.reset()
+    with DemoUniversity(config) as demo:
+        monkeypatch.setenv("GAFFERTAPE_PASSWORD", demo.password)
+        site = ["--base-url", demo.base_url, "--username", demo.username, "--quiet"]
+        result = runner.invoke(app, ["-w", str(ws), "sites", "marks", *site])
+        assert result.exit_code == 0, result.output
+        result = runner.invoke(app, ["-w", str(ws), "marking", "template"])
+        assert result.exit_code == 0, result.output
+        workbook = ws / "reports" / "marking" / "third_marks.xlsx"
+        book = openpyxl.load_workbook(workbook)
+        sheet = book["third marks"]
+        assert sheet.max_row >= 3, "the demo flags at least two scripts"
+        for column in range(3, 3 + len(CATS)):
+            sheet.cell(row=2, column=column, value=5)
+        sheet.cell(row=2, column=3 + len(CATS), value="Agreed at 5s")
+        book.save(workbook)
+        result = runner.invoke(app, ["-w", str(ws), "sites", "post", str(workbook), *site])
+        assert result.exit_code == 0, result.output
+        posted = [p for p in demo.truth()["third_marks"] if p["accepted"]]
+    HostThrottle.reset()
+    assert [p["pi"] for p in posted] == [sheet["A2"].value]  # the blank rows were not posted

@@ -10,6 +10,7 @@ import typer
 from rich.text import Text
 
 from gaffertape import ui
+from gaffertape.chromium import find_chromium
 from gaffertape.cli.context import current_workspace
 from gaffertape.errors import UserError
 from gaffertape.export import export_table
@@ -146,6 +147,11 @@ def cohort_command(source: FromOpt = None, scheme: SchemeOpt = None, out: OutOpt
     cohort_charts.html and cohort_<chart>.<format>, the same names the main job writes.
     """
     wanted = _formats(formats)
+    if wanted and find_chromium() is None:
+        ui.console.print(Text("Static cohort charts skipped: Chromium was not found (install "
+                              "Debian's chromium package or set BROWSER_PATH); the interactive "
+                              "charts are in cohort_charts.html."))
+        wanted = ()
     data = _load(source, scheme)
     folder = _out(out)
     written = api.write_cohort(data, folder, xlsx=xlsx, formats=wanted)

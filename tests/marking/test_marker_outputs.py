@@ -420,3 +420,15 @@ def test_template_filled_in_is_posted_by_sites_post(tmp_path, monkeypatch) -> No
         posted = [p for p in demo.truth()["third_marks"] if p["accepted"]]
     HostThrottle.reset()
     assert [p["pi"] for p in posted] == [sheet["A2"].value]  # the blank rows were not posted
+
+
+def test_cohort_without_chromium_skips_static_charts_with_a_note(marks_csv, tmp_path,
+                                                                  monkeypatch) -> None:
+    from gaffertape.marking import commands
+
+    monkeypatch.setattr(commands, "find_chromium", lambda: None)
+    out, err = _run(["-w", str(tmp_path / "ws"), "marking", "cohort", "--from", str(marks_csv),
+                     "--out", str(tmp_path / "c")], 120, monkeypatch)
+    assert "Static cohort charts skipped" in " ".join(err.split())
+    assert (tmp_path / "c" / "cohort_charts.html").is_file()
+    assert not list((tmp_path / "c").glob("*.png"))

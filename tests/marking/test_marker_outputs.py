@@ -105,6 +105,7 @@ def test_cohort_tables_go_to_stdout_with_full_names(marks_csv, tmp_path, monkeyp
     out, err = _run(["-w", str(tmp_path / "ws"), "marking", "cohort", "--from", str(marks_csv),
                      "--formats", ""], 80, monkeypatch)
     assert "Per-category disagreement" in out and "Marker bias" in out
+    assert "alpha_interval" in out and "mean_diff_pct" in out  # what matters most, at 80
     for name in [*CATS, "Ann Smith", "Bob Jones"]:
         assert name in out, name
     assert "Per-category" not in err and "Cohort" in err  # messages and summary on stderr

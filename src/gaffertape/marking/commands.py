@@ -135,6 +135,17 @@ def report(pi: Annotated[str | None, typer.Argument(
                                         "folder": folder})
 
 
+#: What a course team reads first at a narrow terminal; the other columns follow as they fit.
+TERMINAL_FIRST = {"categories": ["category", "alpha_interval", "mean_diff", "mean_abs_diff",
+                                 "share_differ_2plus"],
+                  "markers": ["marker", "mean_diff_pct", "share_flagged", "scripts"]}
+
+
+def _first(df: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """``df`` with ``columns`` moved to the front (the terminal drops later columns first)."""
+    return df[[*columns, *(c for c in df.columns if c not in columns)]]
+
+
 @app.command("cohort")
 def cohort_command(source: FromOpt = None, scheme: SchemeOpt = None, out: OutOpt = None,
                    xlsx: Annotated[bool, typer.Option(help="Also one XLSX workbook.")] = False,
@@ -156,9 +167,11 @@ def cohort_command(source: FromOpt = None, scheme: SchemeOpt = None, out: OutOpt
     folder = _out(out)
     written = api.write_cohort(data, folder, xlsx=xlsx, formats=wanted)
     tables = api.cohort_report(data)
-    ui.print_dataframe(tables["categories"].round(2), key=("category",), wide=wide,
+    ui.print_dataframe(_first(tables["categories"].round(2), TERMINAL_FIRST["categories"]),
+                       key=("category",), wide=wide,
                        title="Per-category disagreement (raw marks; least reliable first)")
-    ui.print_dataframe(tables["markers"].round(2), key=("marker",), wide=wide,
+    ui.print_dataframe(_first(tables["markers"].round(2), TERMINAL_FIRST["markers"]),
+                       key=("marker",), wide=wide,
                        title="Marker bias vs partners (percentage points; largest first)")
     ui.print_summary("Cohort", {"scripts": len(data.flags), "flagged": len(data.flagged),
                                 "files": len(written), "written to": folder,

@@ -428,8 +428,8 @@ def test_cohort_without_chromium_skips_static_charts_with_a_note(marks_csv, tmp_
     from gaffertape.marking import commands
 
     monkeypatch.setattr(commands, "find_chromium", lambda: None)
-    out, err = _run(["-w", str(tmp_path / "ws"), "marking", "cohort", "--from", str(marks_csv),
-                     "--out", str(tmp_path / "c")], 120, monkeypatch)
+    _, err = _run(["-w", str(tmp_path / "ws"), "marking", "cohort", "--from", str(marks_csv),
+                   "--out", str(tmp_path / "c")], 120, monkeypatch)
     assert "Static cohort charts skipped" in " ".join(err.split())
     assert (tmp_path / "c" / "cohort_charts.html").is_file()
     assert not list((tmp_path / "c").glob("*.png"))

@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 import pandas as pd
 from rich.console import Console
 from rich.markup import escape
+from rich.measure import Measurement
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -116,9 +117,10 @@ def print_table(df: pd.DataFrame, *, key: Sequence[str] = (), wide: bool = False
     """
     out = to or stdout
     table, hidden = render_table(df, key=key, width=None if wide else out.width, title=title)
-    if wide:  # as wide as the table needs: the terminal wraps long lines, nothing is cut
-        needed = table.__rich_measure__(out, out.options.update(width=10_000)).maximum
-        out = Console(file=out.file, width=max(out.width, needed), color_system=out.color_system)
+    span = Measurement.get(out, out.options.update(width=10_000), table)
+    needed = span.maximum if wide else span.minimum  # key columns alone can outgrow the width
+    if needed > out.width:  # then the terminal wraps the long lines, and nothing is cut
+        out = Console(file=out.file, width=needed, color_system=out.color_system)
     out.print(table)
     if hidden:
         noun = "column" if len(hidden) == 1 else "columns"

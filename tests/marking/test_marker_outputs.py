@@ -105,6 +105,7 @@ def test_cohort_tables_go_to_stdout_with_full_names(marks_csv, tmp_path, monkeyp
     out, err = _run(["-w", str(tmp_path / "ws"), "marking", "cohort", "--from", str(marks_csv),
                      "--formats", ""], 80, monkeypatch)
     assert "Per-category disagreement" in out and "Marker bias" in out
+    assert "alpha_interval" in out and "mean_diff_pct" in out  # what matters most, at 80
     for name in [*CATS, "Ann Smith", "Bob Jones"]:
         assert name in out, name
     assert "Per-category" not in err and "Cohort" in err  # messages and summary on stderr
@@ -262,9 +263,11 @@ def test_report_is_self_contained_and_draws_offline(data: Marking, tmp_path: Pat
 def test_report_flagged_and_all(marks_csv, tmp_path, monkeypatch) -> None:
     base = ["-w", str(tmp_path / "ws"), "marking", "report", "--from", str(marks_csv),
             "--formats", ""]
-    out, _ = _run([*base, "--flagged"], 120, monkeypatch)
+    out, _ = _run([*base, "--flagged"], 80, monkeypatch)
     folder = tmp_path / "ws" / "reports" / "marking" / "scripts"
-    assert len(list(folder.glob("*/report.html"))) == 3 and "M0227347" not in out
+    reports = list(folder.glob("*/report.html"))
+    assert len(reports) == 3 and "M0227347" not in out
+    assert all(str(path) in out for path in reports)  # whole, even wider than the terminal
     _run([*base, "--all"], 120, monkeypatch)
     assert len(list(folder.glob("*/report.html"))) == 4
     result = CliRunner().invoke(app, [*base])
@@ -348,7 +351,7 @@ def test_cohort_charts_show_band_boundaries_and_disagreement(data: Marking) -> N
     figures = charts.cohort_charts(data.flags, data.roles, data.scheme)
     assert list(figures) == ["marker_distribution", "first_vs_second", "category_disagreement"]
     box = figures["marker_distribution"]
-    assert {t.name for t in box.data} == {"Ann Smith", "Bob Jones"}
+    assert {t.name for t in box.data} == {"Ann Smith (4)", "Bob Jones (4)"}
     scatter = figures["first_vs_second"]
     band = scatter.data[0]
     assert list(band.y) == [15, 115, 85, -15]  # the 15-point band either side of y = x
@@ -367,3 +370,66 @@ def test_main_job_and_cohort_command_write_the_same_names(marks_csv, tmp_path,
     assert cli_names == {"cohort_scripts.csv", "cohort_categories.csv", "cohort_markers.csv",
                          "cohort_charts.html"}
     assert api.COHORT_TABLES == ("scripts", "categories", "markers")
+
+
+def test_main_job_without_chromium_says_the_pdf_was_skipped(tmp_path, monkeypatch,
+                                                             capsys) -> None:
+    from gaffertape.cli import mainjob
+    from gaffertape.sites.engine import HostThrottle
+
+    monkeypatch.delenv("GAFFERTAPE_PASSWORD", raising=False)
+    monkeypatch.setattr(api, "find_chromium", lambda: None)
+    monkeypatch.setattr(ui, "console", Console(width=200, stderr=True))
+    HostThrottle.reset()
+    ctx = mainjob.run_steps(students=10, faults="none", workspace=tmp_path / "ws", zip_mb=0.01)
+    HostThrottle.reset()
+    err = " ".join(capsys.readouterr().err.split())
+    assert "board.pdf skipped: Chromium was not found" in err
+    assert "gaffertape marking board" in err  # how to get it
+    assert "award-board pack" in err and "board.html" in ctx.results["board"]
+    assert not (tmp_path / "ws" / "reports" / "marking" / "board.pdf").exists()
+
+
+def test_template_filled_in_is_posted_by_sites_post(tmp_path, monkeypatch) -> None:
+    """End to end against the demo university: fetch marks, write the workbook, fill in one
+    script (leave the rest blank), post: exactly that script's third marks land."""
+    from gaffertape.demo import DemoConfig, DemoUniversity, Faults
+    from gaffertape.sites.engine import HostThrottle
+
+    monkeypatch.delenv("GAFFERTAPE_WORKSPACE", raising=False)
+    config = DemoConfig(seed=7, students=16, zip_mb=0.01, faults=Faults.profile("none"),
+                        truth_path=tmp_path / "truth.json", port=0)
+    ws, runner = tmp_path / "ws", CliRunner()
+    HostThrottle.reset()
+    with DemoUniversity(config) as demo:
+        monkeypatch.setenv("GAFFERTAPE_PASSWORD", demo.password)
+        site = ["--base-url", demo.base_url, "--username", demo.username, "--quiet"]
+        result = runner.invoke(app, ["-w", str(ws), "sites", "marks", *site])
+        assert result.exit_code == 0, result.output
+        result = runner.invoke(app, ["-w", str(ws), "marking", "template"])
+        assert result.exit_code == 0, result.output
+        workbook = ws / "reports" / "marking" / "third_marks.xlsx"
+        book = openpyxl.load_workbook(workbook)
+        sheet = book["third marks"]
+        assert sheet.max_row >= 3, "the demo flags at least two scripts"
+        for column in range(3, 3 + len(CATS)):
+            sheet.cell(row=2, column=column, value=5)
+        sheet.cell(row=2, column=3 + len(CATS), value="Agreed at 5s")
+        book.save(workbook)
+        result = runner.invoke(app, ["-w", str(ws), "sites", "post", str(workbook), *site])
+        assert result.exit_code == 0, result.output
+        posted = [p for p in demo.truth()["third_marks"] if p["accepted"]]
+    HostThrottle.reset()
+    assert [p["pi"] for p in posted] == [sheet["A2"].value]  # the blank rows were not posted
+
+
+def test_cohort_without_chromium_skips_static_charts_with_a_note(marks_csv, tmp_path,
+                                                                  monkeypatch) -> None:
+    from gaffertape.marking import commands
+
+    monkeypatch.setattr(commands, "find_chromium", lambda: None)
+    _, err = _run(["-w", str(tmp_path / "ws"), "marking", "cohort", "--from", str(marks_csv),
+                   "--out", str(tmp_path / "c")], 120, monkeypatch)
+    assert "Static cohort charts skipped" in " ".join(err.split())
+    assert (tmp_path / "c" / "cohort_charts.html").is_file()
+    assert not list((tmp_path / "c").glob("*.png"))

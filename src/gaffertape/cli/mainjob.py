@@ -142,8 +142,7 @@ def _marking(ctx: JobContext) -> None:
         ui.console.print(note, highlight=False, markup=False)
     ctx.summary["scripts needing a third marker"] = len(summary["needs_third_marker"])
     ctx.summary["marking reports"] = ctx.ws.reports_dir / "marking"
-    ctx.results["board"] = ", ".join(summary["board"]) or "no flagged scripts"
-    ctx.results["board notes"] = summary["notes"]
+    ctx.results["board"] = "; ".join([*summary["board"], *summary["notes"]]) or "no flagged scripts"
     ctx.results["third_marking"] = ctx.ws.store.query_df(
         "SELECT course, pi, round(first_pct, 1) AS first_pct, round(second_pct, 1) AS second_pct,"
         " reasons FROM marking_flags WHERE status = 'needs third marker' ORDER BY pi"
@@ -259,7 +258,6 @@ def run_steps(
             "codes": ws.reports_dir / "codes.xlsx",
             "marking reports": ws.reports_dir / "marking",
             "award-board pack": ctx.results.get("board", "not written"),
-            **{"note": note for note in ctx.results.get("board notes", [])},
             "store": ws.db_path,
             "log": ws.logs_dir / "gaffertape.log",
             "try": f'gaffertape -w {ws.root} sql "select status, count(*) from students '

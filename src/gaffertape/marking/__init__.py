@@ -10,11 +10,14 @@ from gaffertape.marking.api import (
     export_table,
     load,
     write_board,
+    write_cohort,
     write_feedback,
     write_reports,
     write_script_reports,
 )
 from gaffertape.marking.scheme import MarkScheme, load_scheme
+from gaffertape.marking.template import write_template
 
 __all__ = ["MarkScheme", "Marking", "cohort_report", "export_table", "load", "load_scheme",
-           "write_board", "write_feedback", "write_reports", "write_script_reports"]
+           "write_board", "write_cohort", "write_feedback", "write_reports", "write_script_reports",
+           "write_template"]

@@ -159,8 +159,8 @@ def write_board(data: Marking, folder: Path, *, pdf: bool = True) -> list[Path]:
             flag, role = data.script(pi, course)
             text, table, figs = _script_figures(data, flag, role)
             figs[0].update_layout(width=680, height=250, margin={"t": 50, "b": 40})
-            figs[1].update_layout(width=680, height=170 + 40 * len(figs[1].data[0].y),
-                                  margin={"t": 60, "b": 90})
+            figs[1].update_layout(width=680, height=205 + 40 * len(figs[1].data[0].y),
+                                  margin={"t": 60, "b": 125})
             sections.append(pages.script_section(flag, role, text, table, [
                 pio.to_html(f, include_plotlyjs=False, full_html=False,
                             config={"displayModeBar": False}) for f in figs], decision=True))

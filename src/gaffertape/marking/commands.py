@@ -10,11 +10,13 @@ import typer
 from rich.text import Text
 
 from gaffertape import ui
+from gaffertape.chromium import find_chromium
 from gaffertape.cli.context import current_workspace
 from gaffertape.errors import UserError
 from gaffertape.export import export_table
 from gaffertape.marking import api
 from gaffertape.marking.charts import STATIC_FORMATS
+from gaffertape.marking.pages import signed
 from gaffertape.marking.report import script_report
 from gaffertape.marking.template import write_template
 
@@ -71,7 +73,7 @@ def flags_view(table: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({
         "pi": table["pi"], "course": table["course"],
         "first %": table["first_pct"].round(1), "second %": table["second_pct"].round(1),
-        "diff": (table["second_pct"] - table["first_pct"]).round(1),
+        "diff": [signed(d) for d in table["second_pct"] - table["first_pct"]],
         "reasons": table["reasons"], "first marker": table["first_marker"],
         "second marker": table["second_marker"], "status": table["status"],
         "final %": table["final_pct"], "attention": table["attention"]})
@@ -133,6 +135,17 @@ def report(pi: Annotated[str | None, typer.Argument(
                                         "folder": folder})
 
 
+#: What a course team reads first at a narrow terminal; the other columns follow as they fit.
+TERMINAL_FIRST = {"categories": ["category", "alpha_interval", "mean_diff", "mean_abs_diff",
+                                 "share_differ_2plus"],
+                  "markers": ["marker", "mean_diff_pct", "share_flagged", "scripts"]}
+
+
+def _first(df: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """``df`` with ``columns`` moved to the front (the terminal drops later columns first)."""
+    return df[[*columns, *(c for c in df.columns if c not in columns)]]
+
+
 @app.command("cohort")
 def cohort_command(source: FromOpt = None, scheme: SchemeOpt = None, out: OutOpt = None,
                    xlsx: Annotated[bool, typer.Option(help="Also one XLSX workbook.")] = False,
@@ -145,13 +158,20 @@ def cohort_command(source: FromOpt = None, scheme: SchemeOpt = None, out: OutOpt
     cohort_charts.html and cohort_<chart>.<format>, the same names the main job writes.
     """
     wanted = _formats(formats)
+    if wanted and find_chromium() is None:
+        ui.console.print(Text("Static cohort charts skipped: Chromium was not found (install "
+                              "Debian's chromium package or set BROWSER_PATH); the interactive "
+                              "charts are in cohort_charts.html."))
+        wanted = ()
     data = _load(source, scheme)
     folder = _out(out)
     written = api.write_cohort(data, folder, xlsx=xlsx, formats=wanted)
     tables = api.cohort_report(data)
-    ui.print_dataframe(tables["categories"].round(2), key=("category",), wide=wide,
+    ui.print_dataframe(_first(tables["categories"].round(2), TERMINAL_FIRST["categories"]),
+                       key=("category",), wide=wide,
                        title="Per-category disagreement (raw marks; least reliable first)")
-    ui.print_dataframe(tables["markers"].round(2), key=("marker",), wide=wide,
+    ui.print_dataframe(_first(tables["markers"].round(2), TERMINAL_FIRST["markers"]),
+                       key=("marker",), wide=wide,
                        title="Marker bias vs partners (percentage points; largest first)")
     ui.print_summary("Cohort", {"scripts": len(data.flags), "flagged": len(data.flagged),
                                 "files": len(written), "written to": folder,

@@ -48,6 +48,9 @@ td:first-child, th:first-child, td.text, th.text { text-align: left; }
                          font: 9pt sans-serif; color: #555; } }
 """
 
+#: Cover rows that fit an A4 page (two lines each), for the first guess at page numbers.
+COVER_ROWS_PER_PAGE = 25
+
 TABLE_COLUMNS = {"category": "category", "max": "max", "weight": "weight", "first": "first",
                  "second": "second", "third": "third",
                  "diff_raw": "2nd − 1st (raw)", "diff_weighted": "2nd − 1st (weighted)",
@@ -186,7 +189,8 @@ def write_board_files(flagged: pd.DataFrame, sections: list[str], head: str, fol
     html_path = folder / "board.html"
     if not pdf:  # no PDF to read page numbers from: leave the page column empty
         return [write_text_atomic(html_path, board_html(flagged, sections, {}, head))]
-    guess = {key: n for n, key in enumerate(keys, start=2)}  # a one-page cover, one per script
+    cover_pages = 1 + (len(keys) - 1) // COVER_ROWS_PER_PAGE  # a first guess, checked below
+    guess = {key: n for n, key in enumerate(keys, start=cover_pages + 1)}
     for _ in range(3):  # the cover's own length can move pages, so settle in a few passes
         write_text_atomic(html_path, board_html(flagged, sections, guess, head))
         printed = pages_in_pdf(print_pdf(html_path, folder / "board.pdf"), keys)

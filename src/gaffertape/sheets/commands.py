@@ -41,13 +41,14 @@ def _run(paths: list[Path], recipes: Path | None) -> TidyResult:
         task = progress.add_task("Reading", total=len(files), status="")
 
         def advance(path: Path, status: str) -> None:
-            progress.update(task, advance=1, status=f"{path.name}: {status}")
+            progress.update(task, advance=1, status=ui.plain(f"{path.name}: {status}"))
 
         result = tidy_files(files, recipes=recipes, on_file=advance)
     for message in result.errors.values():
-        ui.console.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
+        ui.console.print(f"[red]error:[/red] {ui.plain(message)}", highlight=False, soft_wrap=True)
     for message in result.warnings:
-        ui.console.print(f"[yellow]warning:[/yellow] {message}", highlight=False, soft_wrap=True)
+        ui.console.print(f"[yellow]warning:[/yellow] {ui.plain(message)}", highlight=False,
+                         soft_wrap=True)
     return result
 
 

@@ -103,12 +103,13 @@ def _finish(
         else frame.iloc[0:0]
     )
     for row in warnings.itertuples(index=False):
-        ui.console.print(f"[yellow]warning[/yellow] {row.pi}: {row.error}", highlight=False)
+        ui.console.print(f"[yellow]warning[/yellow] {ui.plain(row.pi)}: {ui.plain(row.error)}",
+                         highlight=False)
     if not failed.empty:
         ui.print_summary("Failed", failed[["course", "pi", "error"]])
         rerun = _rerun(command, options or {}, sorted(set(failed["pi"])))
         ui.console.print(
-            f"[red]{len(failed)} failed.[/red] Rerun just those with:\n  {rerun}",
+            f"[red]{len(failed)} failed.[/red] Rerun just those with:\n  {ui.plain(rerun)}",
             highlight=False,
             soft_wrap=True,
         )

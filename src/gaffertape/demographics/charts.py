@@ -16,10 +16,10 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from gaffertape.atomic import write_text_atomic
+from gaffertape.charts import STATIC_FORMATS, export_static
 from gaffertape.demographics.aggregate import POPULATIONS, band_order
 from gaffertape.demographics.bands import UNKNOWN, harmonise, parse_scheme
 from gaffertape.errors import UserError
-from gaffertape.marking.charts import STATIC_FORMATS, export_static
 
 COLOURS = {"joined": "#1f77b4", "studying": "#2ca02c", "graduated": "#d62728",
            "graduates to date": "#9467bd"}

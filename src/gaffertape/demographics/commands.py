@@ -22,7 +22,6 @@ from gaffertape.demographics.records import FIELDS, load_oulad
 from gaffertape.demographics.store import save_comparators
 from gaffertape.demographics.synthetic import LABEL, generate_comparators, generate_students
 from gaffertape.errors import UserError
-from gaffertape.marking.charts import static_session
 from gaffertape.workspace import Workspace
 
 app = typer.Typer(help="Demographics: how the student body changed, in grids, animations and "
@@ -151,11 +150,7 @@ def _formats(text: str) -> tuple[str, ...]:
 
 def _write(fig: object, dest: Path, formats: tuple[str, ...], what: str) -> None:
     with ui.console.status(f"Writing the {what} ({', '.join(formats)})"):
-        if set(formats) - {"html"}:
-            with static_session():
-                written = api.write_demographics_figure(fig, dest, formats)
-        else:
-            written = api.write_demographics_figure(fig, dest, formats)
+        written = api.write_demographics_figure(fig, dest, formats)
     ui.print_summary(what.capitalize(), {"written": ", ".join(map(str, written))})
 
 

@@ -18,6 +18,7 @@ from plotly.offline import get_plotlyjs
 
 from gaffertape import ui
 from gaffertape.atomic import write_text_atomic
+from gaffertape.charts import ChartExporter, export_static
 from gaffertape.chromium import find_chromium
 from gaffertape.errors import UserError
 from gaffertape.export import export_table, export_workbook
@@ -118,12 +119,12 @@ def write_script_reports(data: Marking, pis: list[str] | list[tuple[str, str]], 
     plotly.js inline) plus static chart files.
 
     ``pis`` are PIs (with ``course`` if ambiguous) or (course, pi) pairs. One browser tab
-    serves every static chart of the run (:class:`charts.ChartExporter`).
+    serves every static chart of the run (:class:`gaffertape.charts.ChartExporter`).
     """
     scripts = [p if isinstance(p, tuple) else (course, p) for p in pis]
     written: list[Path] = []
     with contextlib.ExitStack() as stack:
-        exporter = stack.enter_context(charts.ChartExporter()) if formats else None
+        exporter = stack.enter_context(ChartExporter()) if formats else None
         progress = stack.enter_context(ui.make_progress())
         task = progress.add_task("Script reports", total=len(scripts), status="")
         for script_course, pi in scripts:
@@ -186,7 +187,7 @@ def write_cohort(data: Marking, folder: Path, *, xlsx: bool = False,
     written.append(write_text_atomic(folder / "cohort_charts.html", pages.page(
         "Cohort: where and why markers differ", body, inline_plotlyjs())))
     if formats:
-        written += charts.export_static(
+        written += export_static(
             [f for _ in formats for f in figures.values()],
             [folder / f"cohort_{name}.{fmt}" for fmt in formats for name in figures])
     return written

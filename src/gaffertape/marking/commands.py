@@ -10,12 +10,12 @@ import typer
 from rich.text import Text
 
 from gaffertape import ui
+from gaffertape.charts import STATIC_FORMATS
 from gaffertape.chromium import find_chromium
 from gaffertape.cli.context import current_workspace
 from gaffertape.errors import UserError
 from gaffertape.export import export_table
 from gaffertape.marking import api
-from gaffertape.marking.charts import STATIC_FORMATS
 from gaffertape.marking.pages import signed
 from gaffertape.marking.report import script_report
 from gaffertape.marking.template import write_template

@@ -98,7 +98,7 @@ def _ott_found(index: dict[str, list[tuple[str, str]]], rec: object) -> bool:
 
 def observation_keys(data: pd.DataFrame) -> set[tuple[str, ...]]:
     """Observations without the file name, for comparing formats of one workbook."""
-    cols = ["sheet", "table", "cell", "row_header", "column_header", "sub_table", "flags"]
+    cols = ["sheet", "table", "cell", "row_header", "column_header", "sub_table", "value_flags"]
     values = data["value"].map(lambda v: "" if pd.isna(v) else f"{v:.9g}")
     return set(zip(*(data[c].astype(str) for c in cols), values, strict=True))
 

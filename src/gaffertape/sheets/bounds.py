@@ -35,11 +35,14 @@ RATIO_SLACK = 1024 * 1024
 """Small members may compress better than the ratio: this much is always allowed."""
 
 _DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"')
-_ROW = re.compile(rb'<(?:\w+:)?row\s[^>]*?\br="(\d+)"')
-# a cell with content (not self-closing), by how many letters its column has
-_COLUMN = {n: re.compile(rb'<(?:\w+:)?c\s+r="([A-Z]{%d})\d+"[^>/]*>' % n) for n in (1, 2, 3)}
+# ` r="C12"` on a cell, ` r="12"` on a row: the widest column letters and the longest row numbers
+_LETTERS = {n: re.compile(rb' r="[A-Z]{%d}\d' % n) for n in (3, 2, 1)}
+_DIGITS = {n: re.compile(rb' r="[A-Z]{0,3}\d{%d}"' % n) for n in (7, 6, 5, 4, 3, 2, 1)}
+_COLUMN_BOUNDS = ((3, 16_384), (2, 26 * 27), (1, 26))
+_ROW_BOUNDS = ((7, 1_048_576), (6, 999_999), (5, 99_999), (4, 9_999), (3, 999), (2, 99), (1, 9))
+# a cell with content: its tag is not self-closing
+_VALUE_CELL = re.compile(rb' r="([A-Z]{1,3})(\d{1,7})"[^>/]*>')
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
-_MAX_COLUMNS = {1: 26, 2: 26 * 27, 3: 16384}
 _TAIL = 64  # bytes of the previous chunk kept, so a tag cut by a chunk boundary is still seen
 
 
@@ -60,8 +63,12 @@ def check_workbook(path: Path, suffix: str, max_cells: int) -> None:
                     continue
                 extent = _Extent() if info.filename in sheets else None
                 _stream_member(path, archive, info, extent)
-                if extent is not None:
-                    extent.check(path, sheets[info.filename], max_cells)
+                if extent is None:
+                    continue
+                if extent.cells > max_cells:  # maybe only formatted, empty rows: look closer
+                    extent = _Extent(exact=True)
+                    _stream_member(path, archive, info, extent)
+                extent.check(path, sheets[info.filename], max_cells)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError) as exc:
         raise UserError(f"{path}: cannot read: corrupt zip: {exc}",
                         hint="the file may be damaged: open and re-save it") from exc
@@ -95,13 +102,26 @@ def _bomb(path: Path, info: zipfile.ZipInfo, size: int) -> UserError:
 
 @dataclass
 class _Extent:
-    """The declared and the furthest filled row and column of one worksheet's XML."""
+    """The declared and the furthest filled row and column of one worksheet's XML.
 
+    The quick pass only bounds them, from how long the longest references are (does any
+    ``r="..."`` have a 3-letter column, a 6-digit row?): a handful of searches that stop at the
+    first hit, whatever the sheet's size. Only a sheet whose bound is over the limit gets the
+    ``exact`` pass, which reads the reference of every cell that has content (rows that are
+    only formatted do not count, as calamine skips them too). References are found by their
+    ``r`` attribute wherever it sits in the tag, so attribute order cannot hide a cell.
+    """
+
+    exact: bool = False
     declared_rows: int = 0
     declared_cols: int = 0
     declared_ref: str = ""
     rows: int = 0
     columns: int = 0
+
+    @property
+    def cells(self) -> int:
+        return self.rows * self.columns
 
     def scan(self, data: bytes) -> None:
         if not self.declared_ref and (dim := _DIMENSION.search(data)):
@@ -110,17 +130,20 @@ class _Extent:
             if last_col:
                 self.declared_rows = int(last_row) - int(first_row) + 1
                 self.declared_cols = column_number(last_col) - column_number(first_col) + 1
-        rows = _ROW.findall(data)
-        if rows:
-            self.rows = max(self.rows, *map(int, rows))
-        # the widest column letters first: a long column name is rare, so this stays cheap
-        for letters in (3, 2, 1):
-            if _MAX_COLUMNS[letters] <= self.columns:
-                break
-            found = _COLUMN[letters].findall(data)
-            if found:
-                self.columns = max(self.columns, column_number(max(found)))
-                break
+        if self.exact:
+            self._scan_cells(data)
+            return
+        self.columns = max(self.columns, next(
+            (bound for letters, bound in _COLUMN_BOUNDS if _LETTERS[letters].search(data)), 0))
+        self.rows = max(self.rows, next(
+            (bound for digits, bound in _ROW_BOUNDS if _DIGITS[digits].search(data)), 0))
+
+    def _scan_cells(self, data: bytes) -> None:
+        found = _VALUE_CELL.findall(data)
+        if found:
+            self.rows = max(self.rows, *(int(row) for _, row in found))
+            widest = max((len(col), col) for col, _ in found)[1]
+            self.columns = max(self.columns, column_number(widest))
 
     def check(self, path: Path, sheet: str, max_cells: int) -> None:
         """Refuse a sheet whose filled cells span more than ``max_cells``.

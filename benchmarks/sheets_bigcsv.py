@@ -29,6 +29,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from sites_common import GAFFERTAPE, env, measure
 
+
 def write_csv(path: Path, rows: int, seed: int = 8) -> int:
     """A CSV of ``rows`` data rows (a running id, a count drawn from 0..999,999) under one header
     row; returns how many rows hold a year-like value (1900-2100) in either column."""

@@ -10,7 +10,7 @@ import duckdb
 import openpyxl
 import pandas as pd
 
-from .conftest import far_cell_xlsx, gaffertape, good_xlsx, ods_bomb
+from .conftest import far_cell_xlsx, gaffertape, good_xlsx, ods_bomb, ods_repeat_bomb
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -36,6 +36,29 @@ def test_ods_zip_bomb_is_refused_before_it_is_inflated(tmp_path: Path) -> None:
     assert run.returncode == 1
     assert len(run.errors) == 1 and "bomb.ods: refused: content.xml inflates" in run.errors[0]
     assert "Traceback" not in run.stderr and not (tmp_path / "out.parquet").exists()
+
+
+def test_ods_repeated_cell_bomb_is_refused(tmp_path: Path) -> None:
+    ods_repeat_bomb(tmp_path / "repeat.ods")  # calamine alone aborts on it (4 GB allocation)
+    good_xlsx(tmp_path / "good.xlsx")
+    run = gaffertape("sheets", "tidy", "repeat.ods", "good.xlsx", "--out", "out.csv",
+                     cwd=tmp_path)
+    assert run.returncode == 1, run.stderr
+    assert len(run.errors) == 1
+    assert "repeat.ods (sheet 'Repeated'): refused: repeated cells" in run.errors[0]
+    assert len(pd.read_csv(tmp_path / "out.csv", encoding="utf-8-sig")) == 6
+
+
+def test_sheet_formatted_down_to_the_last_row_is_still_read(tmp_path: Path) -> None:
+    from openpyxl.styles import Font
+
+    from gaffertape.sheets import api
+
+    path = good_xlsx(tmp_path / "formatted.xlsx")
+    book = openpyxl.load_workbook(path)
+    book["Data"].cell(1_048_576, 26).font = Font(bold=True)  # a style, no value
+    book.save(path)
+    assert len(api.tidy_file(path)) == 6
 
 
 def test_csv_field_over_128_kib_is_read(tmp_path: Path) -> None:

@@ -40,8 +40,9 @@ _LETTERS = {n: re.compile(rb' r="[A-Z]{%d}\d' % n) for n in (3, 2, 1)}
 _DIGITS = {n: re.compile(rb' r="[A-Z]{0,3}\d{%d}"' % n) for n in (7, 6, 5, 4, 3, 2, 1)}
 _COLUMN_BOUNDS = ((3, 16_384), (2, 26 * 27), (1, 26))
 _ROW_BOUNDS = ((7, 1_048_576), (6, 999_999), (5, 99_999), (4, 9_999), (3, 999), (2, 99), (1, 9))
-# a cell with content: its tag is not self-closing
-_VALUE_CELL = re.compile(rb' r="([A-Z]{1,3})(\d{1,7})"[^>/]*>')
+# a cell with content: a value, a formula or inline text inside it (styled empty cells are
+# often written as <c r="Z9" s="1"></c>)
+_VALUE_CELL = re.compile(rb' r="([A-Z]{1,3})(\d{1,7})"[^>/]*>\s*<(?:\w+:)?(?:v|f|is)\b')
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
 _TAIL = 64  # bytes of the previous chunk kept, so a tag cut by a chunk boundary is still seen
 
@@ -62,7 +63,10 @@ def check_workbook(path: Path, suffix: str, max_cells: int) -> None:
                 if info.is_dir():
                     continue
                 extent = _Extent() if info.filename in sheets else None
-                _stream_member(path, archive, info, extent)
+                ods_content = suffix == ".ods" and info.filename == "content.xml"
+                content = _stream_member(path, archive, info, extent, keep=ods_content)
+                if ods_content:
+                    _check_ods_extent(path, content, max_cells)
                 if extent is None:
                     continue
                 if extent.cells > max_cells:  # maybe only formatted, empty rows: look closer
@@ -75,19 +79,24 @@ def check_workbook(path: Path, suffix: str, max_cells: int) -> None:
 
 
 def _stream_member(path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo,
-                   extent: _Extent | None) -> None:
+                   extent: _Extent | None, *, keep: bool = False) -> bytes:
+    """Inflate one member in chunks within the bounds, scanning a worksheet's extent on the
+    way; its bytes are returned only with ``keep`` (else ``b""``: memory stays flat)."""
     limit = min(MAX_MEMBER_BYTES, max(info.compress_size, 1) * MAX_RATIO + RATIO_SLACK)
     if info.file_size > limit:
         raise _bomb(path, info, info.file_size)
-    size, tail = 0, b""
+    size, tail, kept = 0, b"", []
     with archive.open(info) as member:
         while chunk := member.read(CHUNK):
             size += len(chunk)
             if size > limit:
                 raise _bomb(path, info, size)
+            if keep:
+                kept.append(chunk)
             if extent is not None:
                 extent.scan(tail + chunk)
                 tail = chunk[-_TAIL:]
+    return b"".join(kept)
 
 
 def _bomb(path: Path, info: zipfile.ZipInfo, size: int) -> UserError:
@@ -163,6 +172,89 @@ class _Extent:
             f"column {self.columns:,} makes a sheet of {real:,} cells (limit {max_cells:,}){said}",
             hint="delete the far-away cells and save again, or export the sheet as CSV",
         )
+
+
+_ODS_TABLE = re.compile(rb'<table:table\s[^>]*?table:name="([^"]*)"')
+_ODS_ROW = re.compile(rb"<table:table-row\b([^>]*?)(/?)>")
+_ODS_CELL = re.compile(rb"<table:(?:covered-)?table-cell\b([^>]*?)(/?)>")
+_ODS_REPEAT = {name: re.compile(rb'table:number-%s-repeated="(\d+)"' % name)
+               for name in (b"rows", b"columns")}
+
+
+def _check_ods_extent(path: Path, content: bytes, max_cells: int) -> None:
+    """Refuse an .ods table whose repeated rows and cells (``number-rows-repeated``,
+    ``number-columns-repeated``) would spread values over more than ``max_cells`` cells.
+
+    A few hundred bytes can repeat one value across 100,000 rows of 1,000 columns, which
+    calamine materialises whole. Repeated *empty* cells and rows (LibreOffice pads every sheet
+    with a million of them) do not count. Content is already bounded in size (see above).
+    """
+    if not _repeats_content(content):
+        return
+    tables = [(m.start(), m[1]) for m in _ODS_TABLE.finditer(content)]
+    ends = [start for start, _ in tables[1:]] + [len(content)]
+    for (start, name), end in zip(tables, ends, strict=True):
+        rows, width = _ods_table_extent(content, start, end)
+        if rows * width > max_cells:
+            sheet = name.decode(errors="replace")
+            raise UserError(
+                f"{path} (sheet {sheet!r}): refused: repeated cells spread values over "
+                f"{rows:,} rows x {width:,} columns = {rows * width:,} cells "
+                f"(limit {max_cells:,})",
+                hint="delete the repeated far-away cells and save again, or export the sheet "
+                     "as CSV",
+            )
+
+
+_LARGE_REPEAT = re.compile(rb'-repeated="\d{3,}"')
+
+
+def _repeats_content(content: bytes) -> bool:
+    """Does any row or cell repeat 100 times or more *with content*? If not, the sheet is no
+    bigger than what is written out, and the row-by-row walk below is not needed (it costs
+    seconds on a large workbook; the padding LibreOffice adds repeats only empty cells)."""
+    for match in _LARGE_REPEAT.finditer(content):
+        tag_start = content.rfind(b"<", 0, match.start())
+        tag_end = content.find(b">", match.end())
+        tag = content[tag_start:tag_end + 1]
+        if tag.startswith(b"<table:table-row"):
+            body_end = content.find(b"</table:table-row>", tag_end)
+            body = content[tag_end:body_end]
+            if b"value-type" in body or b"<text:" in body:
+                return True
+        elif b"value-type" in tag or not tag.endswith(b"/>"):
+            return True
+    return False
+
+
+def _ods_table_extent(content: bytes, start: int, end: int) -> tuple[int, int]:
+    """(rows, columns) up to the furthest cell with content in one ``<table:table>``."""
+    row = rows = width = 0
+    for match in _ODS_ROW.finditer(content, start, end):
+        repeat = _repeat(match[1], b"rows")
+        if not match[2]:  # not self-closing: it has cells
+            body_end = content.find(b"</table:table-row>", match.end(), end)
+            filled = _ods_row_width(content[match.end():body_end if body_end >= 0 else end])
+            if filled:
+                width = max(width, filled)
+                rows = row + repeat
+        row += repeat
+    return rows, width
+
+
+def _ods_row_width(body: bytes) -> int:
+    """Columns up to the last cell of a row that has a value or text."""
+    col = last = 0
+    for cell in _ODS_CELL.finditer(body):
+        col += _repeat(cell[1], b"columns")
+        if b"value-type" in cell[1] or not cell[2]:
+            last = col
+    return last
+
+
+def _repeat(attrs: bytes, what: bytes) -> int:
+    match = _ODS_REPEAT[what].search(attrs)
+    return int(match[1]) if match else 1
 
 
 def column_number(letters: bytes) -> int:

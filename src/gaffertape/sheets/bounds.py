@@ -37,9 +37,11 @@ RATIO_SLACK = 1024 * 1024
 _DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"')
 # ` r="C12"` on a cell, ` r="12"` on a row: the widest column letters and the longest row numbers
 _LETTERS = {n: re.compile(rb' r="[A-Z]{%d}\d' % n) for n in (3, 2, 1)}
-_DIGITS = {n: re.compile(rb' r="[A-Z]{0,3}\d{%d}"' % n) for n in (7, 6, 5, 4, 3, 2, 1)}
+_DIGITS = {n: re.compile(rb' r="[A-Z]{0,3}\d{%d}"' % n) for n in (7, 6, 5)}
+_DIGITS[4] = re.compile(rb' r="[A-Z]{0,3}\d{4,7}"')  # 1,000 or more
+_FEW_ROWS = 999  # x 16,384 columns is still under the 20-million-cell limit
 _COLUMN_BOUNDS = ((3, 16_384), (2, 26 * 27), (1, 26))
-_ROW_BOUNDS = ((7, 1_048_576), (6, 999_999), (5, 99_999), (4, 9_999), (3, 999), (2, 99), (1, 9))
+_ROW_BOUNDS = ((7, 1_048_576), (6, 999_999), (5, 99_999), (4, 9_999))
 # a cell with content: a value, a formula or inline text inside it (styled empty cells are
 # often written as <c r="Z9" s="1"></c>)
 _VALUE_CELL = re.compile(rb' r="([A-Z]{1,3})(\d{1,7})"[^>/]*>\s*<(?:\w+:)?(?:v|f|is)\b')
@@ -144,6 +146,9 @@ class _Extent:
             return
         self.columns = max(self.columns, next(
             (bound for letters, bound in _COLUMN_BOUNDS if _LETTERS[letters].search(data)), 0))
+        if not _DIGITS[4].search(data):  # most sheets: under 1,000 rows, one scan says so
+            self.rows = max(self.rows, _FEW_ROWS)
+            return
         self.rows = max(self.rows, next(
             (bound for digits, bound in _ROW_BOUNDS if _DIGITS[digits].search(data)), 0))
 

@@ -36,15 +36,18 @@ RATIO_SLACK = 1024 * 1024
 
 _DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"')
 # ` r="C12"` on a cell, ` r="12"` on a row: the widest column letters and the longest row numbers
-_LETTERS = {n: re.compile(rb' r="[A-Z]{%d}\d' % n) for n in (3, 2, 1)}
-_DIGITS = {n: re.compile(rb' r="[A-Z]{0,3}\d{%d}"' % n) for n in (7, 6, 5)}
-_DIGITS[4] = re.compile(rb' r="[A-Z]{0,3}\d{4,7}"')  # 1,000 or more
+# (the widest tier is open-ended: a reference beyond Excel's XFD1048576 is hostile, and is
+# counted as reaching the limits, which sends the sheet to the exact pass)
+_LETTERS = {3: re.compile(rb' r="[A-Z]{3,}\d'), 2: re.compile(rb' r="[A-Z]{2}\d'),
+            1: re.compile(rb' r="[A-Z]\d')}
+_DIGITS = {7: re.compile(rb' r="[A-Z]*\d{7,}"'), 6: re.compile(rb' r="[A-Z]*\d{6}"'),
+           5: re.compile(rb' r="[A-Z]*\d{5}"'), 4: re.compile(rb' r="[A-Z]*\d{4,}"')}
 _FEW_ROWS = 999  # x 16,384 columns is still under the 20-million-cell limit
 _COLUMN_BOUNDS = ((3, 16_384), (2, 26 * 27), (1, 26))
 _ROW_BOUNDS = ((7, 1_048_576), (6, 999_999), (5, 99_999), (4, 9_999))
 # a cell with content: a value, a formula or inline text inside it (styled empty cells are
 # often written as <c r="Z9" s="1"></c>)
-_VALUE_CELL = re.compile(rb' r="([A-Z]{1,3})(\d{1,7})"[^>/]*>\s*<(?:\w+:)?(?:v|f|is)\b')
+_VALUE_CELL = re.compile(rb' r="([A-Z]+)(\d+)"[^>/]*>\s*<(?:\w+:)?(?:v|f|is)\b')
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
 _TAIL = 64  # bytes of the previous chunk kept, so a tag cut by a chunk boundary is still seen
 

@@ -172,3 +172,27 @@ def test_parquet_recipe_in_the_docs_reads_the_output(tmp_path: Path) -> None:
     data = scope["data"]
     assert isinstance(data, pd.DataFrame) and len(data) == 6
     assert data.value_flags.eq("").all()  # attribute access reaches the column
+
+
+def test_references_beyond_excel_limits_are_refused_in_process(tmp_path: Path) -> None:
+    """Hand-edited sheet XML: a row number past 1,048,576 must not slip under the checks."""
+    import zipfile
+
+    import pytest
+
+    from gaffertape.errors import UserError
+    from gaffertape.sheets import api
+
+    source = good_xlsx(tmp_path / "good.xlsx")
+    for ref in ("A99999999", "ZZZZ99999"):
+        hostile = tmp_path / f"{ref}.xlsx"
+        with zipfile.ZipFile(source) as zin, zipfile.ZipFile(hostile, "w") as zout:
+            for info in zin.infolist():
+                data = zin.read(info)
+                if info.filename == "xl/worksheets/sheet1.xml":
+                    row = "".join(ch for ch in ref if ch.isdigit())
+                    data = data.replace(b"</sheetData>", f'<row r="{row}"><c r="{ref}"><v>1</v>'
+                                        f"</c></row></sheetData>".encode())
+                zout.writestr(info, data)
+        with pytest.raises(UserError, match=rf"{ref}.xlsx \(sheet 'Data'\): refused"):
+            api.tidy_file(hostile)

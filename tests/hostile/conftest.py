@@ -95,3 +95,23 @@ def ods_bomb(path: Path, inflated: int = 64 * 1024**2) -> Path:
             for _ in range(inflated // len(block)):
                 member.write(block)
     return path
+
+
+def ods_repeat_bomb(path: Path) -> Path:
+    """A 1 KB .ods whose one cell, repeated, fills 100,000 rows x 1,000 columns."""
+    content = (
+        b'<?xml version="1.0" encoding="UTF-8"?><office:document-content '
+        b'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+        b'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+        b'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2">'
+        b'<office:body><office:spreadsheet><table:table table:name="Repeated">'
+        b'<table:table-row table:number-rows-repeated="100000"><table:table-cell '
+        b'table:number-columns-repeated="1000" office:value-type="float" office:value="1">'
+        b"<text:p>1</text:p></table:table-cell></table:table-row></table:table>"
+        b"</office:spreadsheet></office:body></office:document-content>"
+    )
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet",
+                         compress_type=zipfile.ZIP_STORED)
+        archive.writestr("content.xml", content)
+    return path

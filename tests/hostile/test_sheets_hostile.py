@@ -10,7 +10,7 @@ import duckdb
 import openpyxl
 import pandas as pd
 
-from .conftest import far_cell_xlsx, gaffertape, good_xlsx, ods_bomb
+from .conftest import far_cell_xlsx, gaffertape, good_xlsx, ods_bomb, ods_repeat_bomb
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -36,6 +36,29 @@ def test_ods_zip_bomb_is_refused_before_it_is_inflated(tmp_path: Path) -> None:
     assert run.returncode == 1
     assert len(run.errors) == 1 and "bomb.ods: refused: content.xml inflates" in run.errors[0]
     assert "Traceback" not in run.stderr and not (tmp_path / "out.parquet").exists()
+
+
+def test_ods_repeated_cell_bomb_is_refused(tmp_path: Path) -> None:
+    ods_repeat_bomb(tmp_path / "repeat.ods")  # calamine alone aborts on it (4 GB allocation)
+    good_xlsx(tmp_path / "good.xlsx")
+    run = gaffertape("sheets", "tidy", "repeat.ods", "good.xlsx", "--out", "out.csv",
+                     cwd=tmp_path)
+    assert run.returncode == 1, run.stderr
+    assert len(run.errors) == 1
+    assert "repeat.ods (sheet 'Repeated'): refused: repeated cells" in run.errors[0]
+    assert len(pd.read_csv(tmp_path / "out.csv", encoding="utf-8-sig")) == 6
+
+
+def test_sheet_formatted_down_to_the_last_row_is_still_read(tmp_path: Path) -> None:
+    from openpyxl.styles import Font
+
+    from gaffertape.sheets import api
+
+    path = good_xlsx(tmp_path / "formatted.xlsx")
+    book = openpyxl.load_workbook(path)
+    book["Data"].cell(1_048_576, 26).font = Font(bold=True)  # a style, no value
+    book.save(path)
+    assert len(api.tidy_file(path)) == 6
 
 
 def test_csv_field_over_128_kib_is_read(tmp_path: Path) -> None:
@@ -149,3 +172,27 @@ def test_parquet_recipe_in_the_docs_reads_the_output(tmp_path: Path) -> None:
     data = scope["data"]
     assert isinstance(data, pd.DataFrame) and len(data) == 6
     assert data.value_flags.eq("").all()  # attribute access reaches the column
+
+
+def test_references_beyond_excel_limits_are_refused_in_process(tmp_path: Path) -> None:
+    """Hand-edited sheet XML: a row number past 1,048,576 must not slip under the checks."""
+    import zipfile
+
+    import pytest
+
+    from gaffertape.errors import UserError
+    from gaffertape.sheets import api
+
+    source = good_xlsx(tmp_path / "good.xlsx")
+    for ref in ("A99999999", "ZZZZ99999"):
+        hostile = tmp_path / f"{ref}.xlsx"
+        with zipfile.ZipFile(source) as zin, zipfile.ZipFile(hostile, "w") as zout:
+            for info in zin.infolist():
+                data = zin.read(info)
+                if info.filename == "xl/worksheets/sheet1.xml":
+                    row = "".join(ch for ch in ref if ch.isdigit())
+                    data = data.replace(b"</sheetData>", f'<row r="{row}"><c r="{ref}"><v>1</v>'
+                                        f"</c></row></sheetData>".encode())
+                zout.writestr(info, data)
+        with pytest.raises(UserError, match=rf"{ref}.xlsx \(sheet 'Data'\): refused"):
+            api.tidy_file(hostile)

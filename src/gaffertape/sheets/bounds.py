@@ -35,11 +35,20 @@ RATIO_SLACK = 1024 * 1024
 """Small members may compress better than the ratio: this much is always allowed."""
 
 _DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"')
-_ROW = re.compile(rb'<(?:\w+:)?row\s[^>]*?\br="(\d+)"')
-# a cell with content (not self-closing), by how many letters its column has
-_COLUMN = {n: re.compile(rb'<(?:\w+:)?c\s+r="([A-Z]{%d})\d+"[^>/]*>' % n) for n in (1, 2, 3)}
+# ` r="C12"` on a cell, ` r="12"` on a row: the widest column letters and the longest row numbers
+# (the widest tier is open-ended: a reference beyond Excel's XFD1048576 is hostile, and is
+# counted as reaching the limits, which sends the sheet to the exact pass)
+_LETTERS = {3: re.compile(rb' r="[A-Z]{3,}\d'), 2: re.compile(rb' r="[A-Z]{2}\d'),
+            1: re.compile(rb' r="[A-Z]\d')}
+_DIGITS = {7: re.compile(rb' r="[A-Z]*\d{7,}"'), 6: re.compile(rb' r="[A-Z]*\d{6}"'),
+           5: re.compile(rb' r="[A-Z]*\d{5}"'), 4: re.compile(rb' r="[A-Z]*\d{4,}"')}
+_FEW_ROWS = 999  # x 16,384 columns is still under the 20-million-cell limit
+_COLUMN_BOUNDS = ((3, 16_384), (2, 26 * 27), (1, 26))
+_ROW_BOUNDS = ((7, 1_048_576), (6, 999_999), (5, 99_999), (4, 9_999))
+# a cell with content: a value, a formula or inline text inside it (styled empty cells are
+# often written as <c r="Z9" s="1"></c>)
+_VALUE_CELL = re.compile(rb' r="([A-Z]+)(\d+)"[^>/]*>\s*<(?:\w+:)?(?:v|f|is)\b')
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
-_MAX_COLUMNS = {1: 26, 2: 26 * 27, 3: 16384}
 _TAIL = 64  # bytes of the previous chunk kept, so a tag cut by a chunk boundary is still seen
 
 
@@ -59,28 +68,40 @@ def check_workbook(path: Path, suffix: str, max_cells: int) -> None:
                 if info.is_dir():
                     continue
                 extent = _Extent() if info.filename in sheets else None
-                _stream_member(path, archive, info, extent)
-                if extent is not None:
-                    extent.check(path, sheets[info.filename], max_cells)
+                ods_content = suffix == ".ods" and info.filename == "content.xml"
+                content = _stream_member(path, archive, info, extent, keep=ods_content)
+                if ods_content:
+                    _check_ods_extent(path, content, max_cells)
+                if extent is None:
+                    continue
+                if extent.cells > max_cells:  # maybe only formatted, empty rows: look closer
+                    extent = _Extent(exact=True)
+                    _stream_member(path, archive, info, extent)
+                extent.check(path, sheets[info.filename], max_cells)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError) as exc:
         raise UserError(f"{path}: cannot read: corrupt zip: {exc}",
                         hint="the file may be damaged: open and re-save it") from exc
 
 
 def _stream_member(path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo,
-                   extent: _Extent | None) -> None:
+                   extent: _Extent | None, *, keep: bool = False) -> bytes:
+    """Inflate one member in chunks within the bounds, scanning a worksheet's extent on the
+    way; its bytes are returned only with ``keep`` (else ``b""``: memory stays flat)."""
     limit = min(MAX_MEMBER_BYTES, max(info.compress_size, 1) * MAX_RATIO + RATIO_SLACK)
     if info.file_size > limit:
         raise _bomb(path, info, info.file_size)
-    size, tail = 0, b""
+    size, tail, kept = 0, b"", []
     with archive.open(info) as member:
         while chunk := member.read(CHUNK):
             size += len(chunk)
             if size > limit:
                 raise _bomb(path, info, size)
+            if keep:
+                kept.append(chunk)
             if extent is not None:
                 extent.scan(tail + chunk)
                 tail = chunk[-_TAIL:]
+    return b"".join(kept)
 
 
 def _bomb(path: Path, info: zipfile.ZipInfo, size: int) -> UserError:
@@ -95,13 +116,26 @@ def _bomb(path: Path, info: zipfile.ZipInfo, size: int) -> UserError:
 
 @dataclass
 class _Extent:
-    """The declared and the furthest filled row and column of one worksheet's XML."""
+    """The declared and the furthest filled row and column of one worksheet's XML.
 
+    The quick pass only bounds them, from how long the longest references are (does any
+    ``r="..."`` have a 3-letter column, a 6-digit row?): a handful of searches that stop at the
+    first hit, whatever the sheet's size. Only a sheet whose bound is over the limit gets the
+    ``exact`` pass, which reads the reference of every cell that has content (rows that are
+    only formatted do not count, as calamine skips them too). References are found by their
+    ``r`` attribute wherever it sits in the tag, so attribute order cannot hide a cell.
+    """
+
+    exact: bool = False
     declared_rows: int = 0
     declared_cols: int = 0
     declared_ref: str = ""
     rows: int = 0
     columns: int = 0
+
+    @property
+    def cells(self) -> int:
+        return self.rows * self.columns
 
     def scan(self, data: bytes) -> None:
         if not self.declared_ref and (dim := _DIMENSION.search(data)):
@@ -110,17 +144,23 @@ class _Extent:
             if last_col:
                 self.declared_rows = int(last_row) - int(first_row) + 1
                 self.declared_cols = column_number(last_col) - column_number(first_col) + 1
-        rows = _ROW.findall(data)
-        if rows:
-            self.rows = max(self.rows, *map(int, rows))
-        # the widest column letters first: a long column name is rare, so this stays cheap
-        for letters in (3, 2, 1):
-            if _MAX_COLUMNS[letters] <= self.columns:
-                break
-            found = _COLUMN[letters].findall(data)
-            if found:
-                self.columns = max(self.columns, column_number(max(found)))
-                break
+        if self.exact:
+            self._scan_cells(data)
+            return
+        self.columns = max(self.columns, next(
+            (bound for letters, bound in _COLUMN_BOUNDS if _LETTERS[letters].search(data)), 0))
+        if not _DIGITS[4].search(data):  # most sheets: under 1,000 rows, one scan says so
+            self.rows = max(self.rows, _FEW_ROWS)
+            return
+        self.rows = max(self.rows, next(
+            (bound for digits, bound in _ROW_BOUNDS if _DIGITS[digits].search(data)), 0))
+
+    def _scan_cells(self, data: bytes) -> None:
+        found = _VALUE_CELL.findall(data)
+        if found:
+            self.rows = max(self.rows, *(int(row) for _, row in found))
+            widest = max((len(col), col) for col, _ in found)[1]
+            self.columns = max(self.columns, column_number(widest))
 
     def check(self, path: Path, sheet: str, max_cells: int) -> None:
         """Refuse a sheet whose filled cells span more than ``max_cells``.
@@ -140,6 +180,89 @@ class _Extent:
             f"column {self.columns:,} makes a sheet of {real:,} cells (limit {max_cells:,}){said}",
             hint="delete the far-away cells and save again, or export the sheet as CSV",
         )
+
+
+_ODS_TABLE = re.compile(rb'<table:table\s[^>]*?table:name="([^"]*)"')
+_ODS_ROW = re.compile(rb"<table:table-row\b([^>]*?)(/?)>")
+_ODS_CELL = re.compile(rb"<table:(?:covered-)?table-cell\b([^>]*?)(/?)>")
+_ODS_REPEAT = {name: re.compile(rb'table:number-%s-repeated="(\d+)"' % name)
+               for name in (b"rows", b"columns")}
+
+
+def _check_ods_extent(path: Path, content: bytes, max_cells: int) -> None:
+    """Refuse an .ods table whose repeated rows and cells (``number-rows-repeated``,
+    ``number-columns-repeated``) would spread values over more than ``max_cells`` cells.
+
+    A few hundred bytes can repeat one value across 100,000 rows of 1,000 columns, which
+    calamine materialises whole. Repeated *empty* cells and rows (LibreOffice pads every sheet
+    with a million of them) do not count. Content is already bounded in size (see above).
+    """
+    if not _repeats_content(content):
+        return
+    tables = [(m.start(), m[1]) for m in _ODS_TABLE.finditer(content)]
+    ends = [start for start, _ in tables[1:]] + [len(content)]
+    for (start, name), end in zip(tables, ends, strict=True):
+        rows, width = _ods_table_extent(content, start, end)
+        if rows * width > max_cells:
+            sheet = name.decode(errors="replace")
+            raise UserError(
+                f"{path} (sheet {sheet!r}): refused: repeated cells spread values over "
+                f"{rows:,} rows x {width:,} columns = {rows * width:,} cells "
+                f"(limit {max_cells:,})",
+                hint="delete the repeated far-away cells and save again, or export the sheet "
+                     "as CSV",
+            )
+
+
+_LARGE_REPEAT = re.compile(rb'-repeated="\d{3,}"')
+
+
+def _repeats_content(content: bytes) -> bool:
+    """Does any row or cell repeat 100 times or more *with content*? If not, the sheet is no
+    bigger than what is written out, and the row-by-row walk below is not needed (it costs
+    seconds on a large workbook; the padding LibreOffice adds repeats only empty cells)."""
+    for match in _LARGE_REPEAT.finditer(content):
+        tag_start = content.rfind(b"<", 0, match.start())
+        tag_end = content.find(b">", match.end())
+        tag = content[tag_start:tag_end + 1]
+        if tag.startswith(b"<table:table-row"):
+            body_end = content.find(b"</table:table-row>", tag_end)
+            body = content[tag_end:body_end]
+            if b"value-type" in body or b"<text:" in body:
+                return True
+        elif b"value-type" in tag or not tag.endswith(b"/>"):
+            return True
+    return False
+
+
+def _ods_table_extent(content: bytes, start: int, end: int) -> tuple[int, int]:
+    """(rows, columns) up to the furthest cell with content in one ``<table:table>``."""
+    row = rows = width = 0
+    for match in _ODS_ROW.finditer(content, start, end):
+        repeat = _repeat(match[1], b"rows")
+        if not match[2]:  # not self-closing: it has cells
+            body_end = content.find(b"</table:table-row>", match.end(), end)
+            filled = _ods_row_width(content[match.end():body_end if body_end >= 0 else end])
+            if filled:
+                width = max(width, filled)
+                rows = row + repeat
+        row += repeat
+    return rows, width
+
+
+def _ods_row_width(body: bytes) -> int:
+    """Columns up to the last cell of a row that has a value or text."""
+    col = last = 0
+    for cell in _ODS_CELL.finditer(body):
+        col += _repeat(cell[1], b"columns")
+        if b"value-type" in cell[1] or not cell[2]:
+            last = col
+    return last
+
+
+def _repeat(attrs: bytes, what: bytes) -> int:
+    match = _ODS_REPEAT[what].search(attrs)
+    return int(match[1]) if match else 1
 
 
 def column_number(letters: bytes) -> int:

@@ -19,6 +19,7 @@ from gaffertape.sites.workflows.common import (
     open_sites,
     select_students,
 )
+from gaffertape.tablefile import decode_text
 from gaffertape.workspace import Workspace
 
 COLUMNS = ["course", "pi", "name", "tutor_group", "status", "marks_url", "third_url"]
@@ -99,7 +100,10 @@ def _pasted_text(paste: str | Path) -> str:
     """The pasted table: a path's contents, or the text itself (a one-line string that names an
     existing file is taken as a path)."""
     if isinstance(paste, Path) or ("\n" not in paste and Path(paste).is_file()):
-        return Path(paste).read_text(encoding="utf-8-sig")
+        path = Path(paste)
+        if not path.is_file():
+            raise UserError(f"{path}: no such file to paste from", hint="check the path")
+        return decode_text(path, path.read_bytes())  # any encoding, or an error naming it
     return str(paste)
 
 

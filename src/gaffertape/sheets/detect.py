@@ -23,7 +23,7 @@ _TOTAL = re.compile(r"^\s*(grand\s+)?totals?\b\s*(\\\d+)?\s*[:(]?\s*$|,\s*total\
 _NOTE = re.compile(r"^\s*(source|sources|note|notes|see |\*|\d\s|\(\d|\[\d|footnote|symbol|"
                    r"x |na |z |- |\.\. |r |p |<http)", re.IGNORECASE)
 MAX_BODY_GAP = 2
-MAX_HEADER_GAP = 5
+MAX_HEADER_GAP = 6
 MAX_NUMERIC_HEADINGS = 3  # heading rows with numbers at the top of a run of data rows
 
 
@@ -59,7 +59,11 @@ def summarise_rows(grid: Grid) -> Rows:
     width = kinds.shape[1]
     first = np.where(n_filled > 0, filled.argmax(axis=1), -1)
     last = np.where(n_filled > 0, width - 1 - filled[:, ::-1].argmax(axis=1), -1)
-    year_rows = (n_numeric >= 2) & (np.count_nonzero(kinds == YEAR, axis=1) == n_numeric)
+    # years heading columns, with perhaps "2004, estimate" beside them
+    texts_after = np.count_nonzero((kinds == TEXT) & (np.arange(kinds.shape[1]) > first[:, None]),
+                                   axis=1)
+    year_rows = (((n_numeric >= 2) | ((n_numeric == 1) & (texts_after >= 2)))
+                 & (np.count_nonzero(kinds == YEAR, axis=1) == n_numeric))
     last_numeric = width - 1 - numeric[:, ::-1].argmax(axis=1)
     numbers = (n_numeric > 0) & ((n_numeric >= 2) | (last_numeric > first))
     data = numbers & ~year_rows

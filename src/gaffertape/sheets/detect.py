@@ -23,7 +23,8 @@ _TOTAL = re.compile(r"^\s*(grand\s+)?totals?\b\s*(\\\d+)?\s*[:(]?\s*$|,\s*total\
 _NOTE = re.compile(r"^\s*(source|sources|note|notes|see |\*|\d\s|\(\d|\[\d|footnote|symbol|"
                    r"x |na |z |- |\.\. |r |p |<http)", re.IGNORECASE)
 MAX_BODY_GAP = 2
-MAX_HEADER_GAP = 6
+MAX_HEADER_GAP = 16  # blank rows between header levels (exports pad them out)
+MAX_LABEL_GAP = 6  # ... and before a row over the label columns only
 MAX_NUMERIC_HEADINGS = 3  # heading rows with numbers at the top of a run of data rows
 
 
@@ -315,6 +316,8 @@ def _header_and_title(grid: Grid, rows: Rows, table: Table, floor: int) -> None:
     while r >= floor and blanks <= MAX_HEADER_GAP:
         if rows.blank(r):
             blanks += 1
+        elif blanks > MAX_LABEL_GAP and rows.last[r] < table.data_cols[0]:
+            break  # across a wide gap, only column headings belong to this table
         elif not candidates and table.section_rows and rows.single_text(r):
             table.section_rows.insert(0, r)  # the first of several sub-table titles
         elif rows.last[r] >= table.data_cols[0]:  # anything over the data columns

@@ -290,8 +290,9 @@ def _counts_rows(grid: Grid, data_rows: list[int], c: int) -> bool:
 
 
 def _tidy_keys(grid: Grid, table: Table) -> None:
-    """A table under a single header row whose text or year columns sit among its numbers is
-    already tidy (one row per observation): all its dimension columns are its key, not values."""
+    """A table under a single header row whose text columns (words) or year columns (runs of
+    the same year) sit among its numbers is already tidy (one row per observation): all its
+    dimension columns are its key, not values."""
     if len(table.header_rows) != 1 or len(table.data_cols) < 2 or grid.origin:
         return  # (a rearranged record listing names its rows itself: records.name_records)
     kinds = grid.kinds[np.ix_(table.body_rows, table.data_cols)]
@@ -300,12 +301,25 @@ def _tidy_keys(grid: Grid, table: Table) -> None:
     years = np.count_nonzero(kinds == YEAR, axis=0)
     keys = [c for c, t, n, y in zip(table.data_cols, text.tolist(), numbers.tolist(),
                                     years.tolist(), strict=True)
-            if (t and not n and not y) or (y and not n and not t
-                                           and y > len(set(grid.cells[table.body_rows, c])))]
+            if (t and not n and not y and _words(grid, table.body_rows, c))
+            or (y and not n and not t and _grouped(grid.cells[table.body_rows, c]))]
     values = [c for c in table.data_cols if c not in keys]
     if keys and values:
         table.label_cols = sorted(table.label_cols + keys)
         table.data_cols = values
+
+
+def _grouped(values: np.ndarray) -> bool:
+    """Values in long runs (2012 on a dozen rows, then 2013 ...): a dimension sorted by, not a
+    measure such as 'year reported'."""
+    changes = np.count_nonzero(values[1:] != values[:-1])
+    return 4 * (changes + 1) <= len(values)
+
+
+def _words(grid: Grid, body_rows: list[int], c: int) -> bool:
+    """Does the column hold words (not only footnote markers such as '\\1' or '*')?"""
+    return any(isinstance(v, str) and any(ch.isalpha() for ch in v)
+               for v in grid.cells[body_rows, c].tolist())
 
 
 def _header_and_title(grid: Grid, rows: Rows, table: Table, floor: int) -> None:

@@ -127,3 +127,13 @@ def test_year_like_values_do_not_cut_a_long_table(tmp_path: Path) -> None:
     data = api.tidy_file(path)
     assert len(data) == 2 * n
     assert data["table"].eq(0).all() and data["row_header"].nunique() == n
+
+
+def test_total_found_from_the_numbers(tmp_path: Path) -> None:
+    """'Construction type' is 100 = the sum of its parts: a total, though no label says so."""
+    rows: list[list[object]] = [["Houses"], [None, 2000, 2005],
+                                ["Construction type", 100, 100], ["Site built", 94, 96],
+                                ["Modular", 3, 2], ["Other", 3, 2], [],
+                                ["Floor area", 40, 30], ["Small", 12, 11], ["Large", 9, 8]]
+    data = _identifiable(_xlsx(tmp_path, rows))
+    assert set(data.loc[data["is_total"], "row_header"]) == {"Construction type"}

@@ -14,7 +14,8 @@ import numpy as np
 
 from gaffertape.sheets.grid import Grid
 from gaffertape.sheets.layout import SheetLayout, Table
-from gaffertape.sheets.values import EMPTY, NUMBER, STR, TEXT, YEAR, Memo, parse_value
+from gaffertape.sheets.values import (EMPTY, NUMBER, STR, TEXT, YEAR, Memo, parse_cells,
+                                      parse_value)
 
 # "Total", "Retail trade, total", "All industries"; not "Total supply" or "All other ..."
 _TOTAL = re.compile(r"^\s*(grand\s+)?totals?\b\s*(\\\d+)?\s*[:(]?\s*$|,\s*total\b"
@@ -408,6 +409,51 @@ def _attach_notes(grid: Grid, rows: Rows, tables: list[Table]) -> None:
 
 
 def _total_rows(grid: Grid, table: Table) -> list[int]:
+    """Rows whose label says total/all, and rows that are the sum of the rows below them."""
+    return sorted(set(_labelled_totals(grid, table)) | set(_summing_rows(grid, table)))
+
+
+def _summing_rows(grid: Grid, table: Table) -> list[int]:
+    """The first row of a block (rows between blank rows or sub-table titles) whose every
+    number is the sum of the block's other rows: "Construction type 100" over its parts, found
+    from the numbers, whatever the label says (within rounding: 1%)."""
+    body = table.body_rows
+    if len(body) < 3:
+        return []
+    block = np.ix_(body, table.data_cols)
+    numbers, _flags = parse_cells(grid.cells[block].ravel(), grid.types[block].ravel())
+    values = numbers.reshape(len(body), len(table.data_cols))
+    totals = []
+    for first, last in _blocks(body, table.section_rows):
+        if last - first < 2:
+            continue
+        if _sums(values[first], values[first + 1:last + 1]):
+            totals.append(body[first])
+    return totals
+
+
+def _sums(target: np.ndarray, parts: np.ndarray) -> bool:
+    """Is every non-zero number of ``target`` the sum of ``parts`` (within 1%)?"""
+    known = ~np.isnan(target) & (target != 0)
+    if not known.any():
+        return False
+    total = np.nansum(parts, axis=0)[known]
+    return bool((np.abs(total - target[known]) <= 0.01 * np.abs(target[known])).all())
+
+
+def _blocks(body: list[int], section_rows: list[int]) -> list[tuple[int, int]]:
+    """(first, last) index into ``body`` of each run of rows with no gap or sub-table title."""
+    sections = set(section_rows)
+    blocks, first = [], 0
+    for i in range(1, len(body)):
+        if body[i] != body[i - 1] + 1 or any(r in sections for r in range(body[i - 1], body[i])):
+            blocks.append((first, i - 1))
+            first = i
+    blocks.append((first, len(body) - 1))
+    return blocks
+
+
+def _labelled_totals(grid: Grid, table: Table) -> list[int]:
     """Body rows whose label says total/all; each distinct label is tested once."""
     block = np.ix_(table.body_rows, table.label_cols)
     labels, strings = grid.cells[block], grid.types[block] == STR

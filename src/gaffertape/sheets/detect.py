@@ -14,8 +14,7 @@ import numpy as np
 
 from gaffertape.sheets.grid import Grid
 from gaffertape.sheets.layout import SheetLayout, Table
-from gaffertape.sheets.values import (EMPTY, NUMBER, STR, TEXT, YEAR, Memo, parse_cells,
-                                      parse_value)
+from gaffertape.sheets.values import EMPTY, NUMBER, STR, TEXT, YEAR, Memo, parse_cells, parse_value
 
 # "Total", "Retail trade, total", "All industries"; not "Total supply" or "All other ..."
 _TOTAL = re.compile(r"^\s*(grand\s+)?totals?\b\s*(\\\d+)?\s*[:(]?\s*$|,\s*total\b"

@@ -150,8 +150,17 @@ def detect(grid: Grid) -> SheetLayout:
     if not tables:
         tables = _text_table(grid, rows)
     _share_headers(rows, tables)
+    for table in tables:
+        _first_column_as_key(table)
     _attach_notes(grid, rows, tables)
     return SheetLayout(grid.source, grid.sheet, tables)
+
+
+def _first_column_as_key(table: Table) -> None:
+    """A table without label columns (a code list, columns of text) is keyed by its first
+    column, as a reader would look a row up; without a key, no row could be told apart."""
+    if not table.label_cols and len(table.data_cols) >= 2:
+        table.label_cols, table.data_cols = table.data_cols[:1], table.data_cols[1:]
 
 
 def _share_headers(rows: Rows, tables: list[Table]) -> None:

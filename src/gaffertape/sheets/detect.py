@@ -273,7 +273,8 @@ def _columns(grid: Grid, rows: Rows, span: range) -> tuple[list[int], list[int]]
         else:
             break
     counter = columns[len(label_cols)] if len(columns) > len(label_cols) + 1 else None
-    if counter is not None and _counts_rows(grid, data_rows, counter):
+    if counter is not None and (_counts_rows(grid, data_rows, counter)
+                                or _codes(grid, data_rows, counter)):
         label_cols.append(counter)  # item numbers 1, 2, 3 ... name their rows
         return label_cols, [c for c in columns if c > counter]
     first_numeric = min((c for c, n in enumerate(numeric) if n and c not in label_cols),
@@ -282,6 +283,15 @@ def _columns(grid: Grid, rows: Rows, span: range) -> tuple[list[int], list[int]]
         return label_cols, []
     # text columns among the numbers (codes, descriptions) are data too: keep them
     return label_cols, [c for c in columns if c >= first_numeric]
+
+
+def _codes(grid: Grid, data_rows: list[int], c: int) -> bool:
+    """Digits written as text of one length, some with a leading zero ('01', '02' ... '96'):
+    classification codes, which name rows; a quantity is never written '01'."""
+    cells = [v for v in grid.cells[data_rows, c].tolist() if v is not None]
+    return bool(cells) and all(type(v) is str and v.isdigit() for v in cells) and len(
+        {len(v) for v in cells}) == 1 and any(v.startswith("0") for v in cells) and len(
+        cells[0]) > 1
 
 
 def _counts_rows(grid: Grid, data_rows: list[int], c: int) -> bool:
@@ -299,10 +309,10 @@ def _counts_rows(grid: Grid, data_rows: list[int], c: int) -> bool:
 
 
 def _tidy_keys(grid: Grid, table: Table) -> None:
-    """A table under a single header row whose text columns (words) or year columns (runs of
+    """A table under one header row (or none) whose text columns (words) or year columns (runs of
     the same year) sit among its numbers is already tidy (one row per observation): all its
     dimension columns are its key, not values."""
-    if len(table.header_rows) != 1 or len(table.data_cols) < 2 or grid.origin:
+    if len(table.header_rows) > 1 or len(table.data_cols) < 2 or grid.origin:
         return  # (a rearranged record listing names its rows itself: records.name_records)
     kinds = grid.kinds[np.ix_(table.body_rows, table.data_cols)]
     text = np.count_nonzero(kinds == TEXT, axis=0)

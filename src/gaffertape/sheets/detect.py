@@ -370,7 +370,34 @@ def _header_and_title(grid: Grid, rows: Rows, table: Table, floor: int) -> None:
     if candidates and not candidates[0][1] and table.section_rows and candidates[0][0] == first - 1:
         table.section_rows.insert(0, candidates.pop(0)[0])  # first of several sub-table titles
     table.header_rows = sorted(r for r, _ in candidates)
+    _unit_lines(grid, rows, table)
     _title(grid, rows, table, floor)
+
+
+def _unit_lines(grid: Grid, rows: Rows, table: Table) -> None:
+    """A line above the headings that only gives the unit ("thousands", "United Kingdom
+    (thousands)", "[In millions of dollars]") is not a header level: it becomes the table's
+    unit (and part of its title)."""
+    while table.header_rows and rows.filled[table.header_rows[0]] <= 2:
+        r = table.header_rows[0]
+        units = [u for v in grid.values[r] if isinstance(v, str) and (u := unit_of(v))]
+        if not units:
+            return
+        table.unit = units[-1]
+        table.header_rows.pop(0)
+
+
+_UNIT_WORDS = (r"(?:in\s+)?(?:thousands?|millions?|billions?|hundreds?|per\s?cent|percent(?:age)?s?"
+               r"|%|[£$€]\s?(?:m|bn|k|thousands?|millions?|billions?)?|(?:number|rate)s?\s+per\s+[\d,]+)"
+               r"(?:\s+of\s+[a-z ]+)?")
+_UNIT = re.compile(rf"^\s*[\[(]?\s*({_UNIT_WORDS})\s*[\])]?\s*$|\(\s*({_UNIT_WORDS})\s*\)\s*$",
+                   re.IGNORECASE)
+
+
+def unit_of(text: str) -> str:
+    """The unit a line gives ("thousands", "millions of dollars"), or '' if it is not one."""
+    match = _UNIT.search(text) if len(text) <= 60 else None
+    return " ".join((match[1] or match[2]).split()) if match else ""
 
 
 def _title(grid: Grid, rows: Rows, table: Table, floor: int) -> None:

@@ -18,7 +18,7 @@ from gaffertape.sheets.layout import SheetLayout, Table
 from gaffertape.sheets.values import FLOAT, INT, NONE, STR, Memo, object_array, parse_cells
 
 COLUMNS = ["source_file", "sheet", "table", "table_title", "cell", "row_header", "column_header",
-           "sub_table", "value", "raw", "flags", "is_total"]
+           "sub_table", "value", "raw", "flags", "is_total", "unit"]
 SEP = " | "
 
 
@@ -142,11 +142,12 @@ def _table_observations(grid: Grid, table: Table) -> dict[str, object]:
         "raw": _raw(cells, types),
         "flags": flags,
         "is_total": _is_row(table.total_rows, grid.n_rows)[rows],
+        "unit": table.unit,
     }
 
 
 _DTYPES: dict[str, type] = {"table": np.int64, "value": float, "is_total": bool}
-_CONSTANT = ("source_file", "sheet", "table", "table_title")
+_CONSTANT = ("source_file", "sheet", "table", "table_title", "unit")
 _DISPLAY = Memo(text)
 
 

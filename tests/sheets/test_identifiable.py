@@ -137,3 +137,24 @@ def test_total_found_from_the_numbers(tmp_path: Path) -> None:
                                 ["Floor area", 40, 30], ["Small", 12, 11], ["Large", 9, 8]]
     data = _identifiable(_xlsx(tmp_path, rows))
     assert set(data.loc[data["is_total"], "row_header"]) == {"Construction type"}
+
+
+def test_side_by_side_tables_are_split(tmp_path: Path) -> None:
+    rows: list[list[object]] = [["Table 9"],
+                                ["Code", "Area", "Estimate", None, "Code", "Area", "Estimate"]]
+    rows += [[f"UKC{i}", f"North {i}", 10 + i, None, f"UKI{i}", f"London {i}", 50 + i]
+             for i in range(4)]
+    data = _identifiable(_xlsx(tmp_path, rows))
+    assert sorted(data["table"].unique()) == [0, 1]
+    assert set(data.loc[data["table"] == 1, "row_header"]) == {f"UKI{i} | London {i}"
+                                                               for i in range(4)}
+
+
+def test_unit_line_goes_to_the_unit_column(tmp_path: Path) -> None:
+    """'thousands' alone at the far right above the headings is the unit, not a header level."""
+    rows: list[list[object]] = [["1 Visits to the UK"], [None, None, None, "thousands"],
+                                [None, "All visits", "Europe", "Other"]]
+    rows += [[f"Q{q}", 100.5 * q, 60.25 * q, 40.25 * q] for q in range(1, 4)]
+    data = _identifiable(_xlsx(tmp_path, rows))
+    assert set(data["column_header"]) == {"All visits", "Europe", "Other"}
+    assert data["unit"].eq("thousands").all()

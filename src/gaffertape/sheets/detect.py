@@ -142,11 +142,11 @@ def detect(grid: Grid) -> SheetLayout:
     tables: list[Table] = []
     floor = 0
     for start, end in _bodies(rows):
-        table = _build_table(grid, rows, start, end, floor, len(tables))
-        if table is None:
-            continue
-        tables.append(table)
-        floor = table.bottom + 1
+        built = _build_table(grid, rows, start, end, floor, len(tables))
+        tables.extend(built)
+        floor = max((table.bottom + 1 for table in built), default=floor)
+    for i, table in enumerate(tables):
+        table.index = i
     if not tables:
         tables = _text_table(grid, rows)
     _share_headers(rows, tables)
@@ -154,6 +154,39 @@ def detect(grid: Grid) -> SheetLayout:
         _first_column_as_key(table)
     _attach_notes(grid, rows, tables)
     return SheetLayout(grid.source, grid.sheet, tables)
+
+
+def _side_by_side(grid: Grid, table: Table) -> list[Table]:
+    """The table, or the tables it is made of when an empty column parts it and the part on
+    the right starts with a text column of its own (its row labels): two tables side by side."""
+    columns = sorted(table.label_cols + table.data_cols)
+    rows = table.header_rows + table.body_rows
+    for before, after in zip(columns, columns[1:], strict=False):
+        if after - before < 2 or before < max(table.label_cols, default=-1):
+            continue
+        right = [c for c in columns if c >= after]
+        kinds = grid.kinds[np.ix_(table.body_rows, right)]
+        leading = [c for c, text, numbers in zip(right, (kinds == TEXT).sum(axis=0).tolist(),
+                                                   (kinds >= NUMBER).sum(axis=0).tolist(),
+                                                   strict=True) if text > numbers]
+        if len(right) < 2 or not leading or leading[0] != after:
+            continue
+        if (grid.kinds[np.ix_(rows, range(before + 1, after))] != EMPTY).any():
+            continue
+        labels = [c for c in right if c in leading and c < min(
+            (c2 for c2 in right if c2 not in leading), default=right[-1] + 1)]
+        labels = labels if len(labels) < len(right) else labels[:1]
+        other = Table(index=table.index + 1, left=after, right=right[-1], label_cols=labels,
+                      data_cols=[c for c in right if c not in labels],
+                      header_rows=[r for r in table.header_rows
+                                   if (grid.kinds[r, after:right[-1] + 1] != EMPTY).any()],
+                      body_rows=[r for r in table.body_rows
+                                 if (grid.kinds[r, after:right[-1] + 1] != EMPTY).any()],
+                      title=table.title, unit=table.unit)
+        table.data_cols = [c for c in table.data_cols if c < after]
+        table.right = before
+        return [table, *_side_by_side(grid, other)] if table.data_cols else [table]
+    return [table]
 
 
 def _first_column_as_key(table: Table) -> None:
@@ -232,11 +265,12 @@ def _bridgeable(rows: Rows, end: int, nxt: int) -> bool:
 
 
 def _build_table(grid: Grid, rows: Rows, start: int, end: int, floor: int,
-                 index: int) -> Table | None:
+                 index: int) -> list[Table]:
+    """The table over body rows ``start``-``end`` (or the tables side by side there)."""
     span = range(start, end + 1)
     label_cols, data_cols = _columns(grid, rows, span)
     if not data_cols:
-        return None
+        return []
     left = min(label_cols + data_cols)
     table = Table(index=index, left=left, right=max(data_cols), label_cols=label_cols,
                   data_cols=data_cols)
@@ -249,9 +283,11 @@ def _build_table(grid: Grid, rows: Rows, start: int, end: int, floor: int,
     table.body_rows = (start + np.flatnonzero((filled > 1) & has_data)).tolist()
     table.section_rows = (start + np.flatnonzero((filled > 0) & sections)).tolist()
     _header_and_title(grid, rows, table, floor)
-    _tidy_keys(grid, table)
-    table.total_rows = _total_rows(grid, table)
-    return table
+    parts = _side_by_side(grid, table)
+    for part in parts:
+        _tidy_keys(grid, part)
+        part.total_rows = _total_rows(grid, part)
+    return parts
 
 
 def _columns(grid: Grid, rows: Rows, span: range) -> tuple[list[int], list[int]]:

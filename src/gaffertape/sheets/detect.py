@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from itertools import pairwise
 
 import numpy as np
 
@@ -161,7 +162,7 @@ def _side_by_side(grid: Grid, table: Table) -> list[Table]:
     the right starts with a text column of its own (its row labels): two tables side by side."""
     columns = sorted(table.label_cols + table.data_cols)
     rows = table.header_rows + table.body_rows
-    for before, after in zip(columns, columns[1:], strict=False):
+    for before, after in pairwise(columns):
         if after - before < 2 or before < max(table.label_cols, default=-1):
             continue
         right = [c for c in columns if c >= after]

@@ -15,7 +15,7 @@ import numpy as np
 
 from gaffertape.sheets.grid import Grid
 from gaffertape.sheets.layout import SheetLayout, Table
-from gaffertape.sheets.values import EMPTY, NUMBER, STR, TEXT, YEAR, Memo, parse_cells, parse_value
+from gaffertape.sheets.values import EMPTY, NUMBER, STR, TEXT, YEAR, Memo, numbers_of, parse_value
 
 # "Total", "Retail trade, total", "All industries"; not "Total supply" or "All other ..."
 _TOTAL = re.compile(r"^\s*(grand\s+)?totals?\b\s*(\\\d+)?\s*[:(]?\s*$|,\s*total\b"
@@ -117,6 +117,11 @@ def _numbering_row(grid: Grid, kinds: np.ndarray, r: int) -> bool:
     cols = np.flatnonzero(kinds[r] >= NUMBER)
     if len(cols) < 3:
         return False
+    # the third and fourth numbers differ by one in any numbering: a cheap test first
+    if len(cols) > 3:
+        third, fourth = (parse_value(grid.cells[r, c])[0] for c in cols[2:4].tolist())
+        if third is None or fourth is None or abs(abs(fourth) - abs(third)) != 1:
+            return False
     values = [parse_value(grid.cells[r, c])[0] for c in cols.tolist()]
     if any(v is None or v != int(v) for v in values):
         return False
@@ -336,6 +341,9 @@ def _counts_rows(grid: Grid, data_rows: list[int], c: int) -> bool:
     again (0-4 within each day): row numbers, not values."""
     if len(data_rows) < 3 or (grid.kinds[data_rows, c] < NUMBER).any():
         return False
+    start = [parse_value(v)[0] for v in grid.cells[data_rows[:2], c].tolist()]
+    if start[0] is None or start[0] > 1 or start[1] is None:  # counts from 0 or 1: test first
+        return False
     values = [parse_value(v)[0] for v in grid.cells[data_rows, c].tolist()]
     if any(v is None or v != int(v) for v in values):
         return False
@@ -500,15 +508,13 @@ def _summing_rows(grid: Grid, table: Table) -> list[int]:
     number is the sum of the block's other rows: "Construction type 100" over its parts, found
     from the numbers, whatever the label says (within rounding: 1%)."""
     body = table.body_rows
-    if len(body) < 3:
+    blocks = [(first, last) for first, last in _blocks(body) if last - first >= 2]
+    if not blocks:
         return []
     block = np.ix_(body, table.data_cols)
-    numbers, _flags = parse_cells(grid.cells[block].ravel(), grid.types[block].ravel())
-    values = numbers.reshape(len(body), len(table.data_cols))
+    values = numbers_of(grid.cells[block], grid.types[block])
     totals = []
-    for first, last in _blocks(body, table.section_rows):
-        if last - first < 2:
-            continue
+    for first, last in blocks:
         if _sums(values[first], values[first + 1:last + 1]):
             totals.append(body[first])
     return totals
@@ -523,16 +529,12 @@ def _sums(target: np.ndarray, parts: np.ndarray) -> bool:
     return bool((np.abs(total - target[known]) <= 0.01 * np.abs(target[known])).all())
 
 
-def _blocks(body: list[int], section_rows: list[int]) -> list[tuple[int, int]]:
-    """(first, last) index into ``body`` of each run of rows with no gap or sub-table title."""
-    sections = set(section_rows)
-    blocks, first = [], 0
-    for i in range(1, len(body)):
-        if body[i] != body[i - 1] + 1 or any(r in sections for r in range(body[i - 1], body[i])):
-            blocks.append((first, i - 1))
-            first = i
-    blocks.append((first, len(body) - 1))
-    return blocks
+def _blocks(body: list[int]) -> list[tuple[int, int]]:
+    """(first, last) index into ``body`` of each run of consecutive sheet rows (a blank row or
+    a sub-table title, never a body row, parts two runs)."""
+    breaks = np.flatnonzero(np.diff(body) != 1) + 1
+    return list(zip([0, *breaks.tolist()], [*(breaks - 1).tolist(), len(body) - 1],
+                    strict=True))
 
 
 def _labelled_totals(grid: Grid, table: Table) -> list[int]:

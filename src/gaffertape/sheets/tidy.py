@@ -222,15 +222,15 @@ def _rows_told_apart(sub_tables: np.ndarray, paths: np.ndarray) -> np.ndarray:
     again under "Year to date") are told apart by the row right above, as a reader does, when
     every repeat sits right under a row whose label is its own (otherwise the rows really
     clash, and the uniqueness guard says so): "Latest three months | % change from year earlier"."""
-    keys = sub_tables + "\x1f" + paths
-    _, first, counts = np.unique(keys.astype(str), return_inverse=True, return_counts=True)
-    repeated = counts[first] > 1
+    keys = pd.Series(sub_tables + "\x1f" + paths, copy=False)
+    repeated = keys.duplicated(keep=False).to_numpy()
     if not repeated.any():
         return paths
+    first, uniques = pd.factorize(keys)  # a group number per row (hashing, not sorting)
     # every repeat of a label must sit right under a row whose label is its own and not empty
     under_own = np.zeros(len(paths), dtype=bool)
     under_own[1:] = ~repeated[:-1] & (paths[:-1] != "") & (sub_tables[:-1] == sub_tables[1:])
-    all_under_own = np.ones(len(counts), dtype=bool)
+    all_under_own = np.ones(len(uniques), dtype=bool)
     np.logical_and.at(all_under_own, first[repeated], under_own[repeated])
     fix = repeated & all_under_own[first] & (paths != "")
     told = paths.copy()

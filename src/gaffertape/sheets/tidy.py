@@ -222,10 +222,11 @@ def _rows_told_apart(sub_tables: np.ndarray, paths: np.ndarray) -> np.ndarray:
     again under "Year to date") are told apart by the row right above, as a reader does, when
     every repeat sits right under a row whose label is its own (otherwise the rows really
     clash, and the uniqueness guard says so): "Latest three months | % change from year earlier"."""
-    keys = pd.Series(sub_tables + "\x1f" + paths, copy=False)
+    joined = sub_tables + "\x1f" + paths
+    if len(set(joined.tolist())) == len(joined):
+        return paths  # the common case, tested at C speed
+    keys = pd.Series(joined, copy=False)
     repeated = keys.duplicated(keep=False).to_numpy()
-    if not repeated.any():
-        return paths
     first, uniques = pd.factorize(keys)  # a group number per row (hashing, not sorting)
     # every repeat of a label must sit right under a row whose label is its own and not empty
     under_own = np.zeros(len(paths), dtype=bool)

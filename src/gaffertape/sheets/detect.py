@@ -511,11 +511,21 @@ def _summing_rows(grid: Grid, table: Table) -> list[int]:
     blocks = [(first, last) for first, last in _blocks(body) if last - first >= 2]
     if not blocks:
         return []
-    block = np.ix_(body, table.data_cols)
-    values = numbers_of(grid.cells[block], grid.types[block])
+    cols = np.array(table.data_cols, dtype=np.intp)
     totals = []
     for first, last in blocks:
-        if _sums(values[first], values[first + 1:last + 1]):
+        rows = np.array(body[first:last + 1], dtype=np.intp)
+        target = numbers_of(grid.cells[rows[0], cols], grid.types[rows[0], cols])
+        known = np.flatnonzero(~np.isnan(target) & (target != 0))
+        if not len(known):
+            continue
+        # one column first: most blocks fail there, before the whole block is read
+        one = cols[known[:1]]
+        if not _sums(target[known[:1]], numbers_of(grid.cells[np.ix_(rows[1:], one)],
+                                                   grid.types[np.ix_(rows[1:], one)])):
+            continue
+        block = np.ix_(rows[1:], cols)
+        if _sums(target, numbers_of(grid.cells[block], grid.types[block])):
             totals.append(body[first])
     return totals
 

@@ -166,10 +166,11 @@ def _side_by_side(grid: Grid, table: Table) -> list[Table]:
     """The table, or the tables it is made of when an empty column parts it and the part on
     the right starts with a text column of its own (its row labels): two tables side by side."""
     columns = sorted(table.label_cols + table.data_cols)
+    last_label = max(table.label_cols, default=-1)
+    gaps = [(before, after) for before, after in pairwise(columns)
+            if after - before >= 2 and before >= last_label]
     rows = table.header_rows + table.body_rows
-    for before, after in pairwise(columns):
-        if after - before < 2 or before < max(table.label_cols, default=-1):
-            continue
+    for before, after in gaps:
         right = [c for c in columns if c >= after]
         kinds = grid.kinds[np.ix_(table.body_rows, right)]
         leading = [c for c, text, numbers in zip(right, (kinds == TEXT).sum(axis=0).tolist(),

@@ -158,3 +158,11 @@ def test_unit_line_goes_to_the_unit_column(tmp_path: Path) -> None:
     data = _identifiable(_xlsx(tmp_path, rows))
     assert set(data["column_header"]) == {"All visits", "Europe", "Other"}
     assert data["unit"].eq("thousands").all()
+
+
+def test_footnote_markers_leave_the_labels_for_the_flags(tmp_path: Path) -> None:
+    rows: list[list[object]] = [["Visits"], [None, None, "All visits"],
+                                [2015, "Mar", 12], [None, "Apr¹", "13.5*"], [None, "May†", 14]]
+    data = _identifiable(_xlsx(tmp_path, rows)).set_index("row_header")
+    assert data.loc["2015 | Apr", "flags"] == "* ¹" and data.loc["2015 | May", "flags"] == "†"
+    assert data.loc["2015 | Mar", "flags"] == ""

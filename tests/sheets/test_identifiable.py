@@ -166,3 +166,14 @@ def test_footnote_markers_leave_the_labels_for_the_flags(tmp_path: Path) -> None
     data = _identifiable(_xlsx(tmp_path, rows)).set_index("row_header")
     assert data.loc["2015 | Apr", "flags"] == "* ¹" and data.loc["2015 | May", "flags"] == "†"
     assert data.loc["2015 | Mar", "flags"] == ""
+
+
+def test_code_list_is_keyed_by_its_codes(tmp_path: Path) -> None:
+    """A classification with no numbers: division letters, then '01', '02' codes and names."""
+    rows: list[list[object]] = [["Table 2. Subdivisions"], [],
+                                [None, "A", "Agriculture, Forestry and Fishing"],
+                                [None, None, "01", "Agriculture"], [None, None, "02", "Aquaculture"],
+                                [], [None, "B", "Mining"], [None, None, "06", "Coal Mining"],
+                                [None, None, "07", "Oil and Gas Extraction"]]
+    data = _identifiable(_xlsx(tmp_path, rows))
+    assert data.set_index("row_header").loc["B | 06", "raw"] == "Coal Mining"

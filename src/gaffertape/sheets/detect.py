@@ -233,6 +233,8 @@ def _text_table(grid: Grid, rows: Rows) -> list[Table]:
             break
         labels.append(c)
     data = [c for c in cols if c not in labels]
+    if len(data) > 1 and _codes(grid, body, data[0]):
+        labels, data = [*labels, data[0]], data[1:]  # a code list: the codes name the rows
     if not data:
         return []
     return [Table(index=0, left=cols[0], right=cols[-1], header_rows=[table_rows[0]],
@@ -329,12 +331,13 @@ def _columns(grid: Grid, rows: Rows, span: range) -> tuple[list[int], list[int]]
 
 
 def _codes(grid: Grid, data_rows: list[int], c: int) -> bool:
-    """Digits written as text of one length, some with a leading zero ('01', '02' ... '96'):
-    classification codes, which name rows; a quantity is never written '01'."""
+    """Mostly digits written as text of one length, some with a leading zero ('01' ... '96',
+    perhaps among the headings of their groups): classification codes, which name rows; a
+    quantity is never written '01'."""
     cells = [v for v in grid.cells[data_rows, c].tolist() if v is not None]
-    return bool(cells) and all(type(v) is str and v.isdigit() for v in cells) and len(
-        {len(v) for v in cells}) == 1 and any(v.startswith("0") for v in cells) and len(
-        cells[0]) > 1
+    codes = [v for v in cells if type(v) is str and v.isdigit()]
+    return 2 * len(codes) > len(cells) and len({len(v) for v in codes}) == 1 and any(
+        v.startswith("0") for v in codes) and len(codes[0]) > 1
 
 
 def _counts_rows(grid: Grid, data_rows: list[int], c: int) -> bool:

@@ -172,7 +172,8 @@ def test_code_list_is_keyed_by_its_codes(tmp_path: Path) -> None:
     """A classification with no numbers: division letters, then '01', '02' codes and names."""
     rows: list[list[object]] = [["Table 2. Subdivisions"], [],
                                 [None, "A", "Agriculture, Forestry and Fishing"],
-                                [None, None, "01", "Agriculture"], [None, None, "02", "Aquaculture"],
+                                [None, None, "01", "Agriculture"],
+                                [None, None, "02", "Aquaculture"],
                                 [], [None, "B", "Mining"], [None, None, "06", "Coal Mining"],
                                 [None, None, "07", "Oil and Gas Extraction"]]
     data = _identifiable(_xlsx(tmp_path, rows))

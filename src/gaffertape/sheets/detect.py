@@ -510,37 +510,23 @@ def _total_rows(grid: Grid, table: Table) -> list[int]:
 def _summing_rows(grid: Grid, table: Table) -> list[int]:
     """The first row of a block (rows between blank rows or sub-table titles) whose every
     number is the sum of the block's other rows: "Construction type 100" over its parts, found
-    from the numbers, whatever the label says (within rounding: 1%)."""
+    from the numbers, whatever the label says (within rounding: 1%). All blocks at once."""
     body = table.body_rows
-    blocks = [(first, last) for first, last in _blocks(body) if last - first >= 2]
-    if not blocks:
+    blocks = np.array([(first, last) for first, last in _blocks(body) if last - first >= 2],
+                      dtype=np.intp).reshape(-1, 2)
+    if not len(blocks):
         return []
-    cols = np.array(table.data_cols, dtype=np.intp)
-    totals = []
-    for first, last in blocks:
-        rows = np.array(body[first:last + 1], dtype=np.intp)
-        target = numbers_of(grid.cells[rows[0], cols], grid.types[rows[0], cols])
-        known = np.flatnonzero(~np.isnan(target) & (target != 0))
-        if not len(known):
-            continue
-        # one column first: most blocks fail there, before the whole block is read
-        one = cols[known[:1]]
-        if not _sums(target[known[:1]], numbers_of(grid.cells[np.ix_(rows[1:], one)],
-                                                   grid.types[np.ix_(rows[1:], one)])):
-            continue
-        block = np.ix_(rows[1:], cols)
-        if _sums(target, numbers_of(grid.cells[block], grid.types[block])):
-            totals.append(body[first])
-    return totals
-
-
-def _sums(target: np.ndarray, parts: np.ndarray) -> bool:
-    """Is every non-zero number of ``target`` the sum of ``parts`` (within 1%)?"""
+    cells = np.ix_(body, table.data_cols)
+    values = numbers_of(grid.cells[cells], grid.types[cells])
+    filled = np.vstack([np.nan_to_num(values), np.zeros((1, values.shape[1]))])
+    # sums over the rows after each block's first: reduceat over (first + 1, last + 1) pairs
+    sums = np.add.reduceat(filled, np.column_stack([blocks[:, 0] + 1, blocks[:, 1] + 1]).ravel(),
+                           axis=0)[::2]
+    target = values[blocks[:, 0]]
     known = ~np.isnan(target) & (target != 0)
-    if not known.any():
-        return False
-    total = np.nansum(parts, axis=0)[known]
-    return bool((np.abs(total - target[known]) <= 0.01 * np.abs(target[known])).all())
+    close = (np.abs(sums - np.nan_to_num(target)) <= 0.01 * np.abs(np.nan_to_num(target))) | ~known
+    summing = close.all(axis=1) & known.any(axis=1)
+    return np.array(body, dtype=np.intp)[blocks[summing, 0]].tolist()
 
 
 def _blocks(body: list[int]) -> list[tuple[int, int]]:

@@ -127,3 +127,54 @@ def test_year_like_values_do_not_cut_a_long_table(tmp_path: Path) -> None:
     data = api.tidy_file(path)
     assert len(data) == 2 * n
     assert data["table"].eq(0).all() and data["row_header"].nunique() == n
+
+
+def test_total_found_from_the_numbers(tmp_path: Path) -> None:
+    """'Construction type' is 100 = the sum of its parts: a total, though no label says so."""
+    rows: list[list[object]] = [["Houses"], [None, 2000, 2005],
+                                ["Construction type", 100, 100], ["Site built", 94, 96],
+                                ["Modular", 3, 2], ["Other", 3, 2], [],
+                                ["Floor area", 40, 30], ["Small", 12, 11], ["Large", 9, 8]]
+    data = _identifiable(_xlsx(tmp_path, rows))
+    assert set(data.loc[data["is_total"], "row_header"]) == {"Construction type"}
+
+
+def test_side_by_side_tables_are_split(tmp_path: Path) -> None:
+    rows: list[list[object]] = [["Table 9"],
+                                ["Code", "Area", "Estimate", None, "Code", "Area", "Estimate"]]
+    rows += [[f"UKC{i}", f"North {i}", 10 + i, None, f"UKI{i}", f"London {i}", 50 + i]
+             for i in range(4)]
+    data = _identifiable(_xlsx(tmp_path, rows))
+    assert sorted(data["table"].unique()) == [0, 1]
+    assert set(data.loc[data["table"] == 1, "row_header"]) == {f"UKI{i} | London {i}"
+                                                               for i in range(4)}
+
+
+def test_unit_line_goes_to_the_unit_column(tmp_path: Path) -> None:
+    """'thousands' alone at the far right above the headings is the unit, not a header level."""
+    rows: list[list[object]] = [["1 Visits to the UK"], [None, None, None, "thousands"],
+                                [None, "All visits", "Europe", "Other"]]
+    rows += [[f"Q{q}", 100.5 * q, 60.25 * q, 40.25 * q] for q in range(1, 4)]
+    data = _identifiable(_xlsx(tmp_path, rows))
+    assert set(data["column_header"]) == {"All visits", "Europe", "Other"}
+    assert data["unit"].eq("thousands").all()
+
+
+def test_footnote_markers_leave_the_labels_for_the_flags(tmp_path: Path) -> None:
+    rows: list[list[object]] = [["Visits"], [None, None, "All visits"],
+                                [2015, "Mar", 12], [None, "Apr¹", "13.5*"], [None, "May†", 14]]
+    data = _identifiable(_xlsx(tmp_path, rows)).set_index("row_header")
+    assert data.loc["2015 | Apr", "flags"] == "* ¹" and data.loc["2015 | May", "flags"] == "†"
+    assert data.loc["2015 | Mar", "flags"] == ""
+
+
+def test_code_list_is_keyed_by_its_codes(tmp_path: Path) -> None:
+    """A classification with no numbers: division letters, then '01', '02' codes and names."""
+    rows: list[list[object]] = [["Table 2. Subdivisions"], [],
+                                [None, "A", "Agriculture, Forestry and Fishing"],
+                                [None, None, "01", "Agriculture"],
+                                [None, None, "02", "Aquaculture"],
+                                [], [None, "B", "Mining"], [None, None, "06", "Coal Mining"],
+                                [None, None, "07", "Oil and Gas Extraction"]]
+    data = _identifiable(_xlsx(tmp_path, rows))
+    assert data.set_index("row_header").loc["B | 06", "raw"] == "Coal Mining"

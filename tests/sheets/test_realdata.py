@@ -6,10 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from gaffertape.sheets.api import tidy_file
+from gaffertape.sheets.api import expand_paths, tidy_file
 from gaffertape.sheets.evaluate import DATA, evaluate_atbench, evaluate_drift, evaluate_ott
 from gaffertape.sheets.recipes import load_recipes
 from gaffertape.sheets.saus import evaluate_saus
+from gaffertape.sheets.uniqueness import ambiguous
 
 pytestmark = [
     pytest.mark.realdata,
@@ -19,19 +20,38 @@ pytestmark = [
 
 def test_saus_header_rows_and_roles() -> None:
     figures = evaluate_saus(DATA / "saus" / "saus_dev.jl.gz")
-    assert figures["sheets"] == 284
-    assert figures["header_macro_f1"] >= 0.96
-    assert figures["header_exact"] >= 0.90
-    assert figures["f1_data"] >= 0.96 and figures["f1_row_label"] >= 0.88
-    assert figures["f1_note"] >= 0.92 and figures["f1_title"] >= 0.89
-    assert figures["f1_header"] >= 0.81 and figures["f1_total"] >= 0.47
+    assert figures["sheets"] == 284 and figures["with_header_sheets"] == 132
+    assert figures["header_macro_f1"] >= 0.97 and figures["header_exact"] >= 0.94
+    # over the sheets that have header rows (issue 10 floors: >= 0.95 and >= 85%)
+    assert figures["with_header_header_macro_f1"] >= 0.955
+    assert figures["with_header_header_exact"] >= 0.88
+    # no role below its figure before issue 10 (header 0.837, row label 0.897, data 0.972,
+    # totals 0.549, title 0.894, notes 0.925 over the sheets with header rows)
+    assert figures["with_header_f1_header"] >= 0.85 and figures["with_header_f1_row_label"] >= 0.94
+    assert figures["with_header_f1_data"] >= 0.975 and figures["with_header_f1_total"] >= 0.60
+    assert figures["with_header_f1_title"] >= 0.90 and figures["with_header_f1_note"] >= 0.93
+
+
+def test_every_observation_identifiable_on_the_development_workbooks() -> None:
+    """Issue 10: at most 1% ambiguous observations in total, none in the files it names."""
+    named = {"ons_ashe_prov_2014.xls", "ons_ashe_rev_cv_2013.xls", "ons_lms_table_a02.xls",
+             "ons_overseas_travel_ott.xls", "us_crime_2.xlsx", "ott_tidy_expected.csv",
+             "databaker_multisegment.xls", "vaccinations.xlsx", "anzsic_classification.xlsx"}
+    total = clashes = 0
+    for path in expand_paths([DATA / "files"]):
+        data = tidy_file(path)
+        count = int(ambiguous(data).sum())
+        total, clashes = total + len(data), clashes + count
+        if path.name in named:
+            assert count == 0, path.name
+    assert clashes / total <= 0.003
 
 
 def test_atbench_round_trip() -> None:
     figures = evaluate_atbench()
-    assert figures["subtitle"]["row_match"] >= 0.79
-    assert figures["ffill"]["row_match"] >= 0.79
-    assert figures["pivot"]["row_match"] >= 0.83
+    assert figures["subtitle"]["row_match"] >= 0.86  # 0.833 before issue 10
+    assert figures["ffill"]["row_match"] >= 0.82  # 0.798 before
+    assert figures["pivot"]["row_match"] >= 0.83  # 0.833 before
 
 
 def test_ott_expected_observations_all_present() -> None:
@@ -45,15 +65,20 @@ def test_formats_give_identical_output() -> None:
                 assert value == 1.0, (stem, key)
 
 
-def test_docs_recipe_fixes_the_unit_row(tmp_path: Path) -> None:
-    """The worked example in docs/sheets.md: a unit row taken into the header, fixed by a recipe."""
+def test_docs_recipe_limits_the_header(tmp_path: Path) -> None:
+    """The worked example in docs/sheets.md: a recipe limiting the header rows changes the
+    column names of the tables it matches and only those, and loses no observation."""
     path = DATA / "files" / "ons_overseas_travel_ott.xls"
     recipes = tmp_path / "recipes.toml"
     recipes.write_text('[[recipe]]\nname = "ott-visits"\nsheet = "Table *"\n'
-                       'headers = ["All Visits", "Area of residence"]\nheader_rows = 4\n',
+                       'headers = ["All Visits", "Area of residence"]\nheader_rows = 1\n',
                        encoding="utf-8")
     before, after = tidy_file(path), tidy_file(path, load_recipes(recipes))
-    assert before["column_header"].str.startswith("thousands").any()
+    assert before["column_header"].str.startswith("All Visits").any()
+    assert not before["column_header"].str.startswith("thousands").any()  # the unit line
+    assert before["unit"].eq("thousands").any()
     fixed = after[after["sheet"].isin(["Table 1", "Table 3"])]
-    assert not fixed["column_header"].str.startswith("thousands").any()
+    assert not fixed["column_header"].str.contains("Area of residence").any()
+    untouched = after[after["sheet"] == "Table 5"]
+    assert untouched.equals(before[before["sheet"] == "Table 5"])
     assert len(after) == len(before)

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from itertools import pairwise
 
 import numpy as np
 
 from gaffertape.sheets.grid import Grid
 from gaffertape.sheets.layout import SheetLayout, Table
-from gaffertape.sheets.values import EMPTY, NUMBER, STR, TEXT, YEAR, Memo, parse_value
+from gaffertape.sheets.values import EMPTY, NUMBER, STR, TEXT, YEAR, Memo, numbers_of, parse_value
 
 # "Total", "Retail trade, total", "All industries"; not "Total supply" or "All other ..."
 _TOTAL = re.compile(r"^\s*(grand\s+)?totals?\b\s*(\\\d+)?\s*[:(]?\s*$|,\s*total\b"
@@ -23,7 +24,8 @@ _TOTAL = re.compile(r"^\s*(grand\s+)?totals?\b\s*(\\\d+)?\s*[:(]?\s*$|,\s*total\
 _NOTE = re.compile(r"^\s*(source|sources|note|notes|see |\*|\d\s|\(\d|\[\d|footnote|symbol|"
                    r"x |na |z |- |\.\. |r |p |<http)", re.IGNORECASE)
 MAX_BODY_GAP = 2
-MAX_HEADER_GAP = 5
+MAX_HEADER_GAP = 16  # blank rows between header levels (exports pad them out)
+MAX_LABEL_GAP = 6  # ... and before a row over the label columns only
 MAX_NUMERIC_HEADINGS = 3  # heading rows with numbers at the top of a run of data rows
 
 
@@ -59,7 +61,11 @@ def summarise_rows(grid: Grid) -> Rows:
     width = kinds.shape[1]
     first = np.where(n_filled > 0, filled.argmax(axis=1), -1)
     last = np.where(n_filled > 0, width - 1 - filled[:, ::-1].argmax(axis=1), -1)
-    year_rows = (n_numeric >= 2) & (np.count_nonzero(kinds == YEAR, axis=1) == n_numeric)
+    # years heading columns, with perhaps "2004, estimate" beside them
+    texts_after = np.count_nonzero((kinds == TEXT) & (np.arange(kinds.shape[1]) > first[:, None]),
+                                   axis=1)
+    year_rows = (((n_numeric >= 2) | ((n_numeric == 1) & (texts_after >= 2)))
+                 & (np.count_nonzero(kinds == YEAR, axis=1) == n_numeric))
     last_numeric = width - 1 - numeric[:, ::-1].argmax(axis=1)
     numbers = (n_numeric > 0) & ((n_numeric >= 2) | (last_numeric > first))
     data = numbers & ~year_rows
@@ -111,6 +117,11 @@ def _numbering_row(grid: Grid, kinds: np.ndarray, r: int) -> bool:
     cols = np.flatnonzero(kinds[r] >= NUMBER)
     if len(cols) < 3:
         return False
+    # the third and fourth numbers differ by one in any numbering: a cheap test first
+    if len(cols) > 3:
+        third, fourth = (parse_value(grid.cells[r, c])[0] for c in cols[2:4].tolist())
+        if third is None or fourth is None or abs(abs(fourth) - abs(third)) != 1:
+            return False
     values = [parse_value(grid.cells[r, c])[0] for c in cols.tolist()]
     if any(v is None or v != int(v) for v in values):
         return False
@@ -137,16 +148,59 @@ def detect(grid: Grid) -> SheetLayout:
     tables: list[Table] = []
     floor = 0
     for start, end in _bodies(rows):
-        table = _build_table(grid, rows, start, end, floor, len(tables))
-        if table is None:
-            continue
-        tables.append(table)
-        floor = table.bottom + 1
+        built = _build_table(grid, rows, start, end, floor, len(tables))
+        tables.extend(built)
+        floor = max((table.bottom + 1 for table in built), default=floor)
+    for i, table in enumerate(tables):
+        table.index = i
     if not tables:
         tables = _text_table(grid, rows)
     _share_headers(rows, tables)
+    for table in tables:
+        _first_column_as_key(table)
     _attach_notes(grid, rows, tables)
     return SheetLayout(grid.source, grid.sheet, tables)
+
+
+def _side_by_side(grid: Grid, table: Table) -> list[Table]:
+    """The table, or the tables it is made of when an empty column parts it and the part on
+    the right starts with a text column of its own (its row labels): two tables side by side."""
+    columns = sorted(table.label_cols + table.data_cols)
+    last_label = max(table.label_cols, default=-1)
+    gaps = [(before, after) for before, after in pairwise(columns)
+            if after - before >= 2 and before >= last_label]
+    rows = table.header_rows + table.body_rows
+    for before, after in gaps:
+        right = [c for c in columns if c >= after]
+        kinds = grid.kinds[np.ix_(table.body_rows, right)]
+        leading = [c for c, text, numbers in zip(right, (kinds == TEXT).sum(axis=0).tolist(),
+                                                   (kinds >= NUMBER).sum(axis=0).tolist(),
+                                                   strict=True) if text > numbers]
+        if len(right) < 2 or not leading or leading[0] != after:
+            continue
+        if (grid.kinds[np.ix_(rows, range(before + 1, after))] != EMPTY).any():
+            continue
+        labels = [c for c in right if c in leading and c < min(
+            (c2 for c2 in right if c2 not in leading), default=right[-1] + 1)]
+        labels = labels if len(labels) < len(right) else labels[:1]
+        other = Table(index=table.index + 1, left=after, right=right[-1], label_cols=labels,
+                      data_cols=[c for c in right if c not in labels],
+                      header_rows=[r for r in table.header_rows
+                                   if (grid.kinds[r, after:right[-1] + 1] != EMPTY).any()],
+                      body_rows=[r for r in table.body_rows
+                                 if (grid.kinds[r, after:right[-1] + 1] != EMPTY).any()],
+                      title=table.title, unit=table.unit)
+        table.data_cols = [c for c in table.data_cols if c < after]
+        table.right = before
+        return [table, *_side_by_side(grid, other)] if table.data_cols else [table]
+    return [table]
+
+
+def _first_column_as_key(table: Table) -> None:
+    """A table without label columns (a code list, columns of text) is keyed by its first
+    column, as a reader would look a row up; without a key, no row could be told apart."""
+    if not table.label_cols and len(table.data_cols) >= 2:
+        table.label_cols, table.data_cols = table.data_cols[:1], table.data_cols[1:]
 
 
 def _share_headers(rows: Rows, tables: list[Table]) -> None:
@@ -179,6 +233,8 @@ def _text_table(grid: Grid, rows: Rows) -> list[Table]:
             break
         labels.append(c)
     data = [c for c in cols if c not in labels]
+    if len(data) > 1 and _codes(grid, body, data[0]):
+        labels, data = [*labels, data[0]], data[1:]  # a code list: the codes name the rows
     if not data:
         return []
     return [Table(index=0, left=cols[0], right=cols[-1], header_rows=[table_rows[0]],
@@ -218,11 +274,12 @@ def _bridgeable(rows: Rows, end: int, nxt: int) -> bool:
 
 
 def _build_table(grid: Grid, rows: Rows, start: int, end: int, floor: int,
-                 index: int) -> Table | None:
+                 index: int) -> list[Table]:
+    """The table over body rows ``start``-``end`` (or the tables side by side there)."""
     span = range(start, end + 1)
     label_cols, data_cols = _columns(grid, rows, span)
     if not data_cols:
-        return None
+        return []
     left = min(label_cols + data_cols)
     table = Table(index=index, left=left, right=max(data_cols), label_cols=label_cols,
                   data_cols=data_cols)
@@ -235,9 +292,11 @@ def _build_table(grid: Grid, rows: Rows, start: int, end: int, floor: int,
     table.body_rows = (start + np.flatnonzero((filled > 1) & has_data)).tolist()
     table.section_rows = (start + np.flatnonzero((filled > 0) & sections)).tolist()
     _header_and_title(grid, rows, table, floor)
-    _tidy_keys(grid, table)
-    table.total_rows = _total_rows(grid, table)
-    return table
+    parts = _side_by_side(grid, table)
+    for part in parts:
+        _tidy_keys(grid, part)
+        part.total_rows = _total_rows(grid, part)
+    return parts
 
 
 def _columns(grid: Grid, rows: Rows, span: range) -> tuple[list[int], list[int]]:
@@ -259,7 +318,8 @@ def _columns(grid: Grid, rows: Rows, span: range) -> tuple[list[int], list[int]]
         else:
             break
     counter = columns[len(label_cols)] if len(columns) > len(label_cols) + 1 else None
-    if counter is not None and _counts_rows(grid, data_rows, counter):
+    if counter is not None and (_counts_rows(grid, data_rows, counter)
+                                or _codes(grid, data_rows, counter)):
         label_cols.append(counter)  # item numbers 1, 2, 3 ... name their rows
         return label_cols, [c for c in columns if c > counter]
     first_numeric = min((c for c, n in enumerate(numeric) if n and c not in label_cols),
@@ -270,10 +330,23 @@ def _columns(grid: Grid, rows: Rows, span: range) -> tuple[list[int], list[int]]
     return label_cols, [c for c in columns if c >= first_numeric]
 
 
+def _codes(grid: Grid, data_rows: list[int], c: int) -> bool:
+    """Mostly digits written as text of one length, some with a leading zero ('01' ... '96',
+    perhaps among the headings of their groups): classification codes, which name rows; a
+    quantity is never written '01'."""
+    cells = [v for v in grid.cells[data_rows, c].tolist() if v is not None]
+    codes = [v for v in cells if type(v) is str and v.isdigit()]
+    return 2 * len(codes) > len(cells) and len({len(v) for v in codes}) == 1 and any(
+        v.startswith("0") for v in codes) and len(codes[0]) > 1
+
+
 def _counts_rows(grid: Grid, data_rows: list[int], c: int) -> bool:
     """A column of whole numbers counting from 0 or 1, up by one on every row, perhaps starting
     again (0-4 within each day): row numbers, not values."""
     if len(data_rows) < 3 or (grid.kinds[data_rows, c] < NUMBER).any():
+        return False
+    start = [parse_value(v)[0] for v in grid.cells[data_rows[:2], c].tolist()]
+    if start[0] is None or start[0] > 1 or start[1] is None:  # counts from 0 or 1: test first
         return False
     values = [parse_value(v)[0] for v in grid.cells[data_rows, c].tolist()]
     if any(v is None or v != int(v) for v in values):
@@ -285,9 +358,10 @@ def _counts_rows(grid: Grid, data_rows: list[int], c: int) -> bool:
 
 
 def _tidy_keys(grid: Grid, table: Table) -> None:
-    """A table under a single header row whose text or year columns sit among its numbers is
-    already tidy (one row per observation): all its dimension columns are its key, not values."""
-    if len(table.header_rows) != 1 or len(table.data_cols) < 2 or grid.origin:
+    """A table under one header row (or none) whose text columns (words) or year columns (runs of
+    the same year) sit among its numbers is already tidy (one row per observation): all its
+    dimension columns are its key, not values."""
+    if len(table.header_rows) > 1 or len(table.data_cols) < 2 or grid.origin:
         return  # (a rearranged record listing names its rows itself: records.name_records)
     kinds = grid.kinds[np.ix_(table.body_rows, table.data_cols)]
     text = np.count_nonzero(kinds == TEXT, axis=0)
@@ -295,12 +369,25 @@ def _tidy_keys(grid: Grid, table: Table) -> None:
     years = np.count_nonzero(kinds == YEAR, axis=0)
     keys = [c for c, t, n, y in zip(table.data_cols, text.tolist(), numbers.tolist(),
                                     years.tolist(), strict=True)
-            if (t and not n and not y) or (y and not n and not t
-                                           and y > len(set(grid.cells[table.body_rows, c])))]
+            if (t and not n and not y and _words(grid, table.body_rows, c))
+            or (y and not n and not t and _grouped(grid.cells[table.body_rows, c]))]
     values = [c for c in table.data_cols if c not in keys]
     if keys and values:
         table.label_cols = sorted(table.label_cols + keys)
         table.data_cols = values
+
+
+def _grouped(values: np.ndarray) -> bool:
+    """Values in long runs (2012 on a dozen rows, then 2013 ...): a dimension sorted by, not a
+    measure such as 'year reported'."""
+    changes = np.count_nonzero(values[1:] != values[:-1])
+    return 4 * (changes + 1) <= len(values)
+
+
+def _words(grid: Grid, body_rows: list[int], c: int) -> bool:
+    """Does the column hold words (not only footnote markers such as '\\1' or '*')?"""
+    return any(isinstance(v, str) and any(ch.isalpha() for ch in v)
+               for v in grid.cells[body_rows, c].tolist())
 
 
 def _header_and_title(grid: Grid, rows: Rows, table: Table, floor: int) -> None:
@@ -311,6 +398,8 @@ def _header_and_title(grid: Grid, rows: Rows, table: Table, floor: int) -> None:
     while r >= floor and blanks <= MAX_HEADER_GAP:
         if rows.blank(r):
             blanks += 1
+        elif blanks > MAX_LABEL_GAP and rows.last[r] < table.data_cols[0]:
+            break  # across a wide gap, only column headings belong to this table
         elif not candidates and table.section_rows and rows.single_text(r):
             table.section_rows.insert(0, r)  # the first of several sub-table titles
         elif rows.last[r] >= table.data_cols[0]:  # anything over the data columns
@@ -330,7 +419,34 @@ def _header_and_title(grid: Grid, rows: Rows, table: Table, floor: int) -> None:
     if candidates and not candidates[0][1] and table.section_rows and candidates[0][0] == first - 1:
         table.section_rows.insert(0, candidates.pop(0)[0])  # first of several sub-table titles
     table.header_rows = sorted(r for r, _ in candidates)
+    _unit_lines(grid, rows, table)
     _title(grid, rows, table, floor)
+
+
+def _unit_lines(grid: Grid, rows: Rows, table: Table) -> None:
+    """A line above the headings that only gives the unit ("thousands", "United Kingdom
+    (thousands)", "[In millions of dollars]") is not a header level: it becomes the table's
+    unit (and part of its title)."""
+    while table.header_rows and rows.filled[table.header_rows[0]] <= 2:
+        r = table.header_rows[0]
+        units = [u for v in grid.values[r] if isinstance(v, str) and (u := unit_of(v))]
+        if not units:
+            return
+        table.unit = units[-1]
+        table.header_rows.pop(0)
+
+
+_UNIT_WORDS = (r"(?:in\s+)?(?:thousands?|millions?|billions?|hundreds?|per\s?cent|percent(?:age)?s?"
+               r"|%|[£$€]\s?(?:m|bn|k|thousands?|millions?|billions?)?|(?:number|rate)s?\s+per\s+[\d,]+)"
+               r"(?:\s+of\s+[a-z ]+)?")
+_UNIT = re.compile(rf"^\s*[\[(]?\s*({_UNIT_WORDS})\s*[\])]?\s*$|\(\s*({_UNIT_WORDS})\s*\)\s*$",
+                   re.IGNORECASE)
+
+
+def unit_of(text: str) -> str:
+    """The unit a line gives ("thousands", "millions of dollars"), or '' if it is not one."""
+    match = _UNIT.search(text) if len(text) <= 60 else None
+    return " ".join((match[1] or match[2]).split()) if match else ""
 
 
 def _title(grid: Grid, rows: Rows, table: Table, floor: int) -> None:
@@ -387,6 +503,41 @@ def _attach_notes(grid: Grid, rows: Rows, tables: list[Table]) -> None:
 
 
 def _total_rows(grid: Grid, table: Table) -> list[int]:
+    """Rows whose label says total/all, and rows that are the sum of the rows below them."""
+    return sorted(set(_labelled_totals(grid, table)) | set(_summing_rows(grid, table)))
+
+
+def _summing_rows(grid: Grid, table: Table) -> list[int]:
+    """The first row of a block (rows between blank rows or sub-table titles) whose every
+    number is the sum of the block's other rows: "Construction type 100" over its parts, found
+    from the numbers, whatever the label says (within rounding: 1%). All blocks at once."""
+    body = table.body_rows
+    blocks = np.array([(first, last) for first, last in _blocks(body) if last - first >= 2],
+                      dtype=np.intp).reshape(-1, 2)
+    if not len(blocks):
+        return []
+    cells = np.ix_(body, table.data_cols)
+    values = numbers_of(grid.cells[cells], grid.types[cells])
+    filled = np.vstack([np.nan_to_num(values), np.zeros((1, values.shape[1]))])
+    # sums over the rows after each block's first: reduceat over (first + 1, last + 1) pairs
+    sums = np.add.reduceat(filled, np.column_stack([blocks[:, 0] + 1, blocks[:, 1] + 1]).ravel(),
+                           axis=0)[::2]
+    target = values[blocks[:, 0]]
+    known = ~np.isnan(target) & (target != 0)
+    close = (np.abs(sums - np.nan_to_num(target)) <= 0.01 * np.abs(np.nan_to_num(target))) | ~known
+    summing = close.all(axis=1) & known.any(axis=1)
+    return np.array(body, dtype=np.intp)[blocks[summing, 0]].tolist()
+
+
+def _blocks(body: list[int]) -> list[tuple[int, int]]:
+    """(first, last) index into ``body`` of each run of consecutive sheet rows (a blank row or
+    a sub-table title, never a body row, parts two runs)."""
+    breaks = np.flatnonzero(np.diff(body) != 1) + 1
+    return list(zip([0, *breaks.tolist()], [*(breaks - 1).tolist(), len(body) - 1],
+                    strict=True))
+
+
+def _labelled_totals(grid: Grid, table: Table) -> list[int]:
     """Body rows whose label says total/all; each distinct label is tested once."""
     block = np.ix_(table.body_rows, table.label_cols)
     labels, strings = grid.cells[block], grid.types[block] == STR

@@ -25,6 +25,7 @@ class Table:
     shared_header_rows: list[int] = field(default_factory=list)
     title: str = ""
     notes: str = ""
+    unit: str = ""  # "thousands", "£ million": from a unit line above the headings
 
     @property
     def top(self) -> int:

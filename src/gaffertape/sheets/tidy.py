@@ -7,6 +7,7 @@ row ("Full-time", "Part-time") becomes the ``sub_table`` dimension of every row 
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, time
 
 import numpy as np
@@ -18,7 +19,7 @@ from gaffertape.sheets.layout import SheetLayout, Table
 from gaffertape.sheets.values import FLOAT, INT, NONE, STR, Memo, object_array, parse_cells
 
 COLUMNS = ["source_file", "sheet", "table", "table_title", "cell", "row_header", "column_header",
-           "sub_table", "value", "raw", "flags", "is_total"]
+           "sub_table", "value", "raw", "flags", "is_total", "unit"]
 SEP = " | "
 
 
@@ -130,6 +131,7 @@ def _table_observations(grid: Grid, table: Table) -> dict[str, object]:
     rows = body[row_i]
     cells, types = grid.cells[rows, cols[col_i]], block[row_i, col_i]
     numbers, flags = parse_cells(cells, types)
+    flags = _with_label_markers(grid, table, body, row_i, flags)
     headers = column_headers(grid, table)
     return {
         "source_file": grid.source, "sheet": grid.sheet, "table": table.index,
@@ -142,12 +144,26 @@ def _table_observations(grid: Grid, table: Table) -> dict[str, object]:
         "raw": _raw(cells, types),
         "flags": flags,
         "is_total": _is_row(table.total_rows, grid.n_rows)[rows],
+        "unit": table.unit,
     }
 
 
 _DTYPES: dict[str, type] = {"table": np.int64, "value": float, "is_total": bool}
-_CONSTANT = ("source_file", "sheet", "table", "table_title")
+_CONSTANT = ("source_file", "sheet", "table", "table_title", "unit")
 _DISPLAY = Memo(text)
+# footnote markers glued to a label: "Apr¹", "Jan†", "Total*", "Wales (a)"
+_MARKER = re.compile(r"^(?P<label>.*?\S)\s*(?P<marker>[¹²³⁴⁵⁶⁷⁸⁹⁰]+|[*†‡§¶]+|\([a-z]\))$")
+
+
+def _label_and_marker(value: str) -> tuple[str, str]:
+    """A label's display text without its footnote marker, and the marker."""
+    shown = text(value)
+    match = _MARKER.match(shown)
+    return (match["label"], match["marker"]) if match else (shown, "")
+
+
+_LABEL = Memo(lambda value: _label_and_marker(value)[0])  # type: ignore[arg-type]
+_LABEL_MARKER = Memo(lambda value: _label_and_marker(value)[1])  # type: ignore[arg-type]
 
 
 def _leading_depth(label: str) -> int:
@@ -156,6 +172,26 @@ def _leading_depth(label: str) -> int:
 
 
 _LEADING_SPACES = Memo(_leading_depth)  # type: ignore[arg-type]
+
+
+def _with_label_markers(grid: Grid, table: Table, body: np.ndarray, row_i: np.ndarray,
+                        flags: np.ndarray) -> np.ndarray:
+    """The flags, with the footnote markers of each row's own labels ("Apr¹" -> "¹") added:
+    the marker qualifies the row's numbers, it does not name the row."""
+    if not table.label_cols or not len(body):
+        return flags
+    block = np.ix_(body, table.label_cols)
+    cells, strings = grid.cells[block], grid.types[block] == STR
+    markers = np.full(cells.shape, "", dtype=object)
+    markers[strings] = object_array(list(map(_LABEL_MARKER.__getitem__, cells[strings])))
+    per_row = markers[:, 0]
+    for c in range(1, markers.shape[1]):
+        per_row = np.where(markers[:, c] == "", per_row,
+                           np.where(per_row == "", markers[:, c], per_row + " " + markers[:, c]))
+    if not (per_row != "").any():
+        return flags
+    marks = per_row[row_i]
+    return np.where(marks == "", flags, np.where(flags == "", marks, flags + " " + marks))
 
 
 def _is_row(rows: list[int], n_rows: int) -> np.ndarray:
@@ -221,15 +257,16 @@ def _rows_told_apart(sub_tables: np.ndarray, paths: np.ndarray) -> np.ndarray:
     again under "Year to date") are told apart by the row right above, as a reader does, when
     every repeat sits right under a row whose label is its own (otherwise the rows really
     clash, and the uniqueness guard says so): "Latest three months | % change from year earlier"."""
-    keys = sub_tables + "\x1f" + paths
-    _, first, counts = np.unique(keys.astype(str), return_inverse=True, return_counts=True)
-    repeated = counts[first] > 1
-    if not repeated.any():
-        return paths
+    joined = sub_tables + "\x1f" + paths
+    if len(set(joined.tolist())) == len(joined):
+        return paths  # the common case, tested at C speed
+    keys = pd.Series(joined, copy=False)
+    repeated = keys.duplicated(keep=False).to_numpy()
+    first, uniques = pd.factorize(keys)  # a group number per row (hashing, not sorting)
     # every repeat of a label must sit right under a row whose label is its own and not empty
     under_own = np.zeros(len(paths), dtype=bool)
     under_own[1:] = ~repeated[:-1] & (paths[:-1] != "") & (sub_tables[:-1] == sub_tables[1:])
-    all_under_own = np.ones(len(counts), dtype=bool)
+    all_under_own = np.ones(len(uniques), dtype=bool)
     np.logical_and.at(all_under_own, first[repeated], under_own[repeated])
     fix = repeated & all_under_own[first] & (paths != "")
     told = paths.copy()
@@ -253,10 +290,11 @@ def _section_label(grid: Grid, r: int) -> str:
 
 
 def _texts(cells: np.ndarray, types: np.ndarray) -> np.ndarray:
-    """Display text of each cell ('' when empty), each distinct string cleaned once."""
+    """Label text of each cell ('' when empty, footnote markers dropped), each distinct string
+    cleaned once."""
     texts = np.full(len(cells), "", dtype=object)
     strings = types == STR
-    texts[strings] = object_array(list(map(_DISPLAY.__getitem__, cells[strings])))
+    texts[strings] = object_array(list(map(_LABEL.__getitem__, cells[strings])))
     rest = (types != NONE) & ~strings
     texts[rest] = object_array([text(v) for v in cells[rest]])
     return texts
@@ -296,7 +334,8 @@ def _nested_paths(grid: Grid, table: Table) -> list[tuple[int, str, str]]:
                 stack = [*(s for s in stack if s[0] < depth), (depth, label)]
             continue
         for c in table.label_cols:
-            if row[c] is not None and (label := text(row[c])):
+            if row[c] is not None and (label := _LABEL[row[c]] if type(row[c]) is str
+                                       else text(row[c])):
                 carried = {k: v for k, v in carried.items() if k < c}  # start afresh on its right
                 carried[c] = label
         parts = [carried.get(c, "") for c in table.label_cols]

@@ -166,6 +166,19 @@ def cell_kinds(cells: np.ndarray, types: np.ndarray) -> np.ndarray:
     return kinds
 
 
+def numbers_of(cells: np.ndarray, types: np.ndarray) -> np.ndarray:
+    """The number in each cell (NaN where there is none): plain numbers and number texts only,
+    no flags, for the detector's sums."""
+    numbers = np.full(cells.shape, np.nan)
+    plain = (types == FLOAT) | (types == INT)
+    numbers[plain] = cells[plain].astype(np.float64)
+    texts = types == STR
+    if texts.any():
+        numbers[texts] = np.fromiter(map(_TEXT_NUMBERS.__getitem__, cells[texts]), np.float64,
+                                     int(np.count_nonzero(texts)))
+    return numbers
+
+
 def parse_cells(cells: np.ndarray, types: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(numbers, flags) of non-empty cells, as :func:`parse_value` gives them, array-wise."""
     numbers = np.full(len(cells), np.nan)

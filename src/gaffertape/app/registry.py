@@ -18,7 +18,11 @@ from dataclasses import dataclass
 from typing import Any
 
 # capability -> module whose pages() lists its app pages (mirrors cli.CAPABILITY_GROUPS).
-APP_PAGE_MODULES: dict[str, str] = {}
+APP_PAGE_MODULES: dict[str, str] = {
+    "sites": "gaffertape.app.pages.sites",
+    "marking": "gaffertape.app.pages.marking",
+    "sheets": "gaffertape.app.pages.sheets",
+}
 
 
 @dataclass(frozen=True)
@@ -27,9 +31,26 @@ class AppPage:
 
     path: str  # URL path, e.g. "/allocation"; unique across the app
     title: str  # shown in the navigation and the browser tab
-    layout: Callable[..., Any]  # returns the page's Dash component tree; called per visit
+    layout: Callable[..., Any]  # returns the page's Dash component tree; called per visit,
+    # with the URL's query parameters that it names as keyword arguments (/script?pi=X: pi="X")
     order: int = 100  # position in the navigation (lower first)
     capability: str = ""  # filled in by the shell: which capability the page belongs to
+
+
+ROUTES: list[tuple[str, Callable[..., Any]]] = []
+"""Extra HTTP routes pages add (file downloads): (Flask rule, view). The shell installs them
+behind the same token as every other route."""
+
+
+def add_route(rule: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Decorator for a page module's Flask view, e.g. a file to open or download. Use it at
+    import time, like ``dash.callback``; the view reads the workspace from the app context."""
+
+    def register(view: Callable[..., Any]) -> Callable[..., Any]:
+        ROUTES.append((rule, view))
+        return view
+
+    return register
 
 
 def all_pages() -> list[AppPage]:

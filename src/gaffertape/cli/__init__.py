@@ -28,6 +28,7 @@ CAPABILITY_GROUPS = {
     "sites": "gaffertape.sites.commands",
     "marking": "gaffertape.marking.commands",
     "sheets": "gaffertape.sheets.commands",
+    "app": "gaffertape.app.commands",
 }
 
 

@@ -11,6 +11,7 @@ This module (with tests and benchmarks) is the only code outside ``cli/demo.py``
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
@@ -157,15 +158,23 @@ def run_demo(
     port: Annotated[int, typer.Option(help="Demo port (0 = any free port).")] = 0,
     seed: Annotated[int, typer.Option(help="Demo data seed.")] = 1,
     zip_mb: Annotated[float, typer.Option(help="Mean zip size in MB.")] = 0.3,
+    app: Annotated[bool, typer.Option(
+        "--app", help="Then keep the demo running and serve the browser app on the workspace.",
+    )] = False,
 ) -> None:
     """Run the whole job against the demo university, with faults on.
 
     Starts the demo, logs in, gets the allocation, downloads and unzips every script, collects
-    codes and marks, flags the scripts that need a third marker and writes the reports.
+    codes and marks, flags the scripts that need a third marker and writes the reports. With
+    ``--app``, the demo keeps running and the app starts on the workspace (its URL is printed).
     """
-    run_steps(
-        students=students, faults=faults, workspace=workspace, port=port, seed=seed, zip_mb=zip_mb
-    )
+    with contextlib.ExitStack() as keep:
+        ctx = run_steps(students=students, faults=faults, workspace=workspace, port=port,
+                        seed=seed, zip_mb=zip_mb, keep_demo=keep if app else None)
+        if app:
+            from gaffertape.app.commands import serve_app
+
+            serve_app(ctx.ws)
 
 
 def run_steps(
@@ -176,8 +185,10 @@ def run_steps(
     port: int = 0,
     seed: int = 1,
     zip_mb: float = 0.3,
+    keep_demo: contextlib.ExitStack | None = None,
 ) -> JobContext:
-    """``run_demo`` for Python callers and tests: runs every step in ``STEPS``."""
+    """``run_demo`` for Python callers and tests: runs every step in ``STEPS``. The demo stops
+    at the end unless ``keep_demo`` is given: then it runs until that stack closes."""
     from gaffertape.demo import DemoConfig, DemoUniversity, Faults
 
     started = time.monotonic()
@@ -191,7 +202,8 @@ def run_steps(
         truth_path=ws.root / "demo-truth.json",
         port=port,
     )
-    with DemoUniversity(config) as demo:
+    with contextlib.ExitStack() as own:
+        demo = (keep_demo or own).enter_context(DemoUniversity(config))
         # The demo's password is public and fake; real sites use the keyring (`gaffertape login`).
         for site in ("demo-marks", "demo-submissions"):
             os.environ[env_var_for(site)] = demo.password

@@ -9,6 +9,8 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -158,6 +160,32 @@ def open_sites(
 # running many students
 
 
+@dataclass(frozen=True)
+class RowWatcher:
+    """A caller's view into :func:`run_each`: each finished row, and a way to stop early."""
+
+    on_row: Callable[[dict[str, Any]], None]
+    cancelled: Callable[[], bool]
+
+
+_watcher: ContextVar[RowWatcher | None] = ContextVar("row_watcher", default=None)
+
+
+@contextmanager
+def watch_rows(
+    on_row: Callable[[dict[str, Any]], None], cancelled: Callable[[], bool] = lambda: False
+) -> Iterator[None]:
+    """Within the block, every workflow run in this thread reports each finished row to
+    ``on_row`` and stops starting new students once ``cancelled()`` is true (those rows come
+    back failed, "not tried: cancelled"). The app's jobs use it for live progress and cancel,
+    so they run the very workflow functions the CLI runs."""
+    token = _watcher.set(RowWatcher(on_row, cancelled))
+    try:
+        yield
+    finally:
+        _watcher.reset(token)
+
+
 def run_each(
     items: list[dict[str, Any]],
     work: Callable[[dict[str, Any]], dict[str, Any]],
@@ -173,10 +201,13 @@ def run_each(
     """
     results: list[dict[str, Any]] = []
     counts = {"ok": 0, "failed": 0}
+    watcher = _watcher.get()  # read here: worker threads do not inherit context variables
     bar = ui.make_progress() if progress and items else None
     task = bar.add_task(description, total=len(items), status="") if bar else None
 
     def one(item: dict[str, Any]) -> dict[str, Any]:
+        if watcher is not None and watcher.cancelled():
+            return failed(item, CANCELLED)
         if session.locked is not None:
             return failed(item, f"not tried: site locked ({session.locked.one_line()})")
         try:
@@ -198,6 +229,8 @@ def run_each(
             for future in as_completed(futures):
                 row = future.result()
                 results.append(row)
+                if watcher is not None:
+                    watcher.on_row(row)
                 counts["failed" if row.get("result") == "failed" else "ok"] += 1
                 if bar is not None and task is not None:
                     status = f"ok {counts['ok']}"
@@ -211,6 +244,9 @@ def run_each(
     if not frame.empty and {"course", "pi"} <= set(frame.columns):
         frame = frame.sort_values(["course", "pi"]).reset_index(drop=True)
     return frame
+
+
+CANCELLED = "not tried: cancelled"
 
 
 def failed(item: dict[str, Any], error: str) -> dict[str, Any]:

@@ -28,7 +28,7 @@ import pandas as pd
 from gaffertape.workspace import Workspace
 
 sys.path.insert(0, str(Path(__file__).parent))
-from sites_common import GAFFERTAPE, PYTHON, measure  # noqa: E402
+from sites_common import GAFFERTAPE, PYTHON, measure
 
 BYTES_PER_ROW = 62  # of the generated CSV, measured; used to size the file
 QUERY = ("select category, count(*) as n, avg(mark) as mean, max(mark) as hi"

@@ -22,6 +22,7 @@ APP_PAGE_MODULES: dict[str, str] = {
     "sites": "gaffertape.app.pages.sites",
     "marking": "gaffertape.app.pages.marking",
     "sheets": "gaffertape.app.pages.sheets",
+    "sql": "gaffertape.sql.app_pages",
 }
 
 

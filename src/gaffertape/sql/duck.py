@@ -51,6 +51,7 @@ class DuckEngine:
         )
         data_dir = str(catalog.data_dir.resolve()) + "/"
         self.conn.execute(f"SET allowed_directories = [{_literal(data_dir)}]")
+        self.conn.execute("SET enable_progress_bar = false")  # it would print into stdout data
         self.conn.execute("SET enable_external_access = false")
         self.conn.execute("SET lock_configuration = true")
         self.conn.execute("CREATE SCHEMA store; CREATE SCHEMA data")

@@ -26,19 +26,16 @@ from gaffertape.sql.catalog import (
     Catalog,
     Column,
     DataFile,
-    Step,
     open_store_readonly,
+    quote,
     read_store_table,
+    view_sql,
 )
 from gaffertape.sql.dialect import referenced_names
 from gaffertape.sql.guard import check_read_only, sql_error
 
 PANDAS_DTYPES = {"BIGINT": "Int64", "DOUBLE": "Float64", "VARCHAR": "string", "BLOB": object}
 READERS = {"csv": "read_csv", "parquet": "read_parquet", "json": "read_json_auto"}
-
-
-def quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 class DuckEngine:
@@ -65,10 +62,6 @@ class DuckEngine:
     def query(self, query: str) -> pd.DataFrame:
         """Run one read-only query and return its result."""
         return self._run(query).df()
-
-    def relation(self, query: str) -> duckdb.DuckDBPyRelation:
-        """The query's result as a DuckDB relation (for streaming it into a file)."""
-        return self._run(query)
 
     def _run(self, query: str) -> duckdb.DuckDBPyRelation:
         check_read_only(query)
@@ -190,14 +183,6 @@ class DuckEngine:
             self.conn.close()
         if self._store is not None:
             self._store.close()
-
-
-def view_sql(step: Step) -> str:
-    """A view's SELECT: a documented view's own SQL, or everything from an alias's target."""
-    if step.kind == "view":
-        return step.target
-    schema, inner = step.target.split(".", 1)
-    return f"SELECT * FROM {schema}.{quote(inner)}"
 
 
 def chunk_frame(rows: list[tuple[object, ...]], columns: list[Column]) -> pd.DataFrame:

@@ -56,6 +56,8 @@ def interactive(
         **session_options,
     )
     ui.console.print(f"gaffertape sql ({engine}) on {workspace.root}. {HELP}")
+    for warning in runner.catalog.warnings:
+        ui.console.print(f"[yellow]warning:[/yellow] {warning}", highlight=False)
     try:
         while True:
             try:

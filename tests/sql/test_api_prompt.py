@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from prompt_toolkit.document import Document
 from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output import DummyOutput
 
 import gaffertape
 from gaffertape.errors import UserError
-from gaffertape.sql.prompt import completions, interactive
+from gaffertape.sql.prompt import completer, completions, interactive
 from gaffertape.workspace import Workspace
 
 
@@ -45,9 +46,17 @@ def test_connect_gives_a_copy_that_cannot_reach_the_store(sql_workspace: Workspa
 def test_completion_offers_views_and_columns(sql_workspace: Workspace) -> None:
     from gaffertape.sql.api import open_engine
 
-    words = completions(open_engine(sql_workspace).columns())
+    columns = open_engine(sql_workspace).columns()
+    words = completions(columns)
     for word in ("students", "third_marks", "store.runs", "grades_2024", "tutor_group", "score"):
         assert word in words
+
+    def offered(text: str) -> set[str]:
+        return {c.text for c in completer(columns).get_completions(Document(text), None)}
+
+    assert "students" in offered("select * from stud")
+    assert "store.runs" in offered("select * from store.ru")
+    assert "tutor_group" in offered("select name, TUTOR")
 
 
 def test_the_prompt_answers_keeps_going_after_an_error_and_saves_history(

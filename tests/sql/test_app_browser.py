@@ -67,7 +67,9 @@ def test_query_grid_and_download(app_url: str, page, tmp_path: Path) -> None:
     assert page.locator(".sql-views code", has_text="grades_2024").count() == 1
     page.fill("#sql-query", "select module, count(*) as n from grades_2024 group by module"
                             " order by module")
-    page.click("#sql-run")
+    assert page.locator("#sql-results .ag-header-cell-text", has_text="scripts").count() == 1
+    page.click("#sql-run")  # the page opened with the example query's answer
+    page.wait_for_selector("#sql-results .ag-header-cell-text:text-is('module')")
     wait_for_text(page, "#sql-status", "2 rows")
     rows = page.evaluate("() => { const r = []; dash_ag_grid.getApi('sql-results')"
                          ".forEachNode(n => r.push(n.data)); return r; }")

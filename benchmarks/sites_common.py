@@ -95,6 +95,7 @@ def measure(args: list[str], env: dict[str, str] | None = None) -> dict[str, Any
     return {
         "seconds": seconds,
         "peak_rss_mb": usage.ru_maxrss * 1024 / 1e6,  # Linux reports KiB
+        "cpu_seconds": usage.ru_utime + usage.ru_stime,
         "returncode": proc.returncode,
         "output": b"".join(out).decode(errors="replace"),
     }

@@ -7,6 +7,7 @@ import sqlite3
 import pandas as pd
 import pytest
 
+from gaffertape.errors import UserError
 from gaffertape.sql.api import catalog, open_engine
 from gaffertape.sql.catalog import VIEWS, view_name
 from gaffertape.workspace import Workspace
@@ -140,3 +141,29 @@ def test_two_files_with_one_name_get_their_suffixes(sql_workspace: Workspace) ->
     found = catalog(sql_workspace)
     assert {"regions_csv", "regions_json"} <= set(found.data_files)
     assert any("regions" in w for w in found.warnings)
+
+
+@pytest.mark.parametrize(("file_name", "content", "why"), [
+    ("garbage.csv", bytes(range(256)) * 12, "cannot be read as CSV"),
+    ("ragged.csv", b'a,b\n1,2\n3\n4,5,6,7\n"unterminated\n', "different numbers of fields"),
+    ("half.json", b'[{"a": 1}, {"a": 2}', "cut short"),
+])
+def test_a_bad_data_file_is_one_error_naming_it_and_the_rest_carries_on(
+    sql_workspace: Workspace, file_name: str, content: bytes, why: str
+) -> None:
+    (sql_workspace.root / "data" / file_name).write_bytes(content)
+    engine = open_engine(sql_workspace)
+    name = file_name.split(".")[0]
+    with pytest.raises(UserError) as error:
+        engine.query(f"select * from {name}")
+    assert error.value.one_line().startswith(f"data/{file_name}: ") and why in str(error.value)
+    assert engine.query("select count(*) as n from regions")["n"][0] == 4
+    assert name not in engine.columns() and "regions" in engine.columns()
+    assert any(file_name in warning for warning in engine.catalog.warnings)
+
+
+def test_lines_the_sniffer_skips_are_reported(sql_workspace: Workspace) -> None:
+    (sql_workspace.root / "data" / "preamble.csv").write_bytes(b"a,b\n1,2\n3\n4,5,6,7\n")
+    engine = open_engine(sql_workspace)
+    assert len(engine.query("select * from preamble")) == 1
+    assert any("preamble.csv: the first 3 line(s)" in w for w in engine.catalog.warnings)

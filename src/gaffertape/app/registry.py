@@ -24,6 +24,7 @@ APP_PAGE_MODULES: dict[str, str] = {
     "sheets": "gaffertape.app.pages.sheets",
     "ouxml": "gaffertape.ouxml.app_pages",
     "demographics": "gaffertape.demographics.app_pages",
+    "sql": "gaffertape.sql.app_pages",
 }
 
 

@@ -20,9 +20,9 @@ from __future__ import annotations
 import sys
 import types
 
-from gaffertape.sql.api import sql, views
+from gaffertape.sql.api import connect, sql, views
 
-__all__ = ["sql", "views"]
+__all__ = ["connect", "sql", "views"]
 
 
 class _CallableModule(types.ModuleType):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -62,6 +62,20 @@ def sql(
         return runner.query(query)
     finally:
         runner.close()
+
+
+def connect(workspace: Workspace | Path | str | None = None) -> Any:
+    """A DuckDB connection holding every view, for tools that want one (JupySQL's ``%sql``).
+
+    It is an in-memory copy, read from the store read-only: whatever a notebook does to it
+    never reaches the store. Every store table is read up front, unlike ``sql()``.
+    """
+    from gaffertape.sql.duck import DuckEngine
+
+    ws = workspace if isinstance(workspace, Workspace) else open_workspace(workspace)
+    engine = DuckEngine(catalog(ws))
+    engine.prepare(engine.catalog.every_name())
+    return engine.conn
 
 
 def views(workspace: Workspace | Path | str | None = None) -> pd.DataFrame:

@@ -184,6 +184,18 @@ class Catalog:
         return rows
 
 
+def quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def view_sql(step: Step) -> str:
+    """A view's SELECT: a documented view's own SQL, or everything from an alias's target."""
+    if step.kind == "view":
+        return step.target
+    schema, inner = step.target.split(".", 1)
+    return f"SELECT * FROM {schema}.{quote(inner)}"
+
+
 def open_store_readonly(db_path: Path) -> sqlite3.Connection:
     """A read-only connection to the store: SQLite refuses every write on it."""
     if not db_path.is_file():

@@ -57,14 +57,14 @@ def run(
         write_store(workspace.db_path, query, yes=yes)
         return
     runner = open_engine(workspace, engine, master)
-    for warning in runner.catalog.warnings:
-        ui.console.print(f"[yellow]warning:[/yellow] {warning}", highlight=False)
     try:
         started = time.perf_counter()
         result = runner.query(query)
         seconds = time.perf_counter() - started
     finally:
         runner.close()
+        for warning in runner.catalog.warnings:
+            ui.console.print(f"[yellow]warning:[/yellow] {warning}", highlight=False)
     show(result, fmt=fmt, out=out)
     ui.console.print(f"[dim]{rows(len(result))} in {seconds:.2f} s ({engine})[/dim]")
 

@@ -26,19 +26,16 @@ from gaffertape.sql.catalog import (
     Catalog,
     Column,
     DataFile,
-    Step,
     open_store_readonly,
+    quote,
     read_store_table,
+    view_sql,
 )
 from gaffertape.sql.dialect import referenced_names
 from gaffertape.sql.guard import check_read_only, sql_error
 
 PANDAS_DTYPES = {"BIGINT": "Int64", "DOUBLE": "Float64", "VARCHAR": "string", "BLOB": object}
 READERS = {"csv": "read_csv", "parquet": "read_parquet", "json": "read_json_auto"}
-
-
-def quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 class DuckEngine:
@@ -51,6 +48,7 @@ class DuckEngine:
         )
         data_dir = str(catalog.data_dir.resolve()) + "/"
         self.conn.execute(f"SET allowed_directories = [{_literal(data_dir)}]")
+        self.conn.execute("SET enable_progress_bar = false")  # it would print into stdout data
         self.conn.execute("SET enable_external_access = false")
         self.conn.execute("SET lock_configuration = true")
         self.conn.execute("CREATE SCHEMA store; CREATE SCHEMA data")
@@ -64,10 +62,6 @@ class DuckEngine:
     def query(self, query: str) -> pd.DataFrame:
         """Run one read-only query and return its result."""
         return self._run(query).df()
-
-    def relation(self, query: str) -> duckdb.DuckDBPyRelation:
-        """The query's result as a DuckDB relation (for streaming it into a file)."""
-        return self._run(query)
 
     def _run(self, query: str) -> duckdb.DuckDBPyRelation:
         check_read_only(query)
@@ -139,16 +133,34 @@ class DuckEngine:
             self._filled.add(table)
 
     def _create_data_view(self, data_file: DataFile) -> None:
+        key = f"data.{data_file.name}"
+        if key in self._created:
+            return
         reader = READERS[data_file.kind]
         sql = f"SELECT * FROM {reader}({_literal(str(data_file.path.resolve()))})"
         try:
-            self._create_once(f"data.{data_file.name}",
-                              f"CREATE VIEW data.{quote(data_file.name)} AS {sql}")
+            check_complete(data_file)
+            self.conn.execute(f"CREATE VIEW data.{quote(data_file.name)} AS {sql}")
+            columns = [row[0] for row in self.conn.execute(
+                f"DESCRIBE data.{quote(data_file.name)}").fetchall()]
         except duckdb.Error as exc:
-            first_line = str(exc).splitlines()[0]
-            raise UserError(f"data/{data_file.path.name}: cannot be read as "
-                            f"{data_file.kind.upper()}: {first_line}",
-                            hint="fix or remove the file") from exc
+            raise unreadable(data_file, str(exc).splitlines()[0]) from exc
+        if data_file.kind == "csv" and len(columns) == 1 and any(c in columns[0] for c in ",;\t"):
+            # DuckDB's sniffer gives up on ragged rows by taking each line as one value
+            self.conn.execute(f"DROP VIEW data.{quote(data_file.name)}")
+            raise unreadable(data_file, "its rows have different numbers of fields")
+        if data_file.kind == "csv":
+            self._warn_about_skipped_lines(data_file)
+        self._created.add(key)
+
+    def _warn_about_skipped_lines(self, data_file: DataFile) -> None:
+        """DuckDB's sniffer may take leading lines for a preamble and drop them: say so."""
+        skipped = self.conn.execute("SELECT SkipRows FROM sniff_csv(?)",
+                                    [str(data_file.path.resolve())]).fetchall()[0][0]
+        if skipped:
+            self.catalog.warnings.append(
+                f"data/{data_file.path.name}: the first {skipped} line(s) did not look like the "
+                "rest and were skipped as a preamble; check the file if they were data")
 
     def _create_once(self, key: str, statement: str) -> None:
         if key not in self._created:
@@ -191,12 +203,21 @@ class DuckEngine:
             self._store.close()
 
 
-def view_sql(step: Step) -> str:
-    """A view's SELECT: a documented view's own SQL, or everything from an alias's target."""
-    if step.kind == "view":
-        return step.target
-    schema, inner = step.target.split(".", 1)
-    return f"SELECT * FROM {schema}.{quote(inner)}"
+def check_complete(data_file: DataFile) -> None:
+    """A JSON array must end with ``]``: DuckDB reads a half-written one without a word."""
+    if data_file.kind != "json":
+        return
+    with data_file.path.open("rb") as handle:
+        head = handle.read(64).lstrip()[:1]
+        handle.seek(max(0, data_file.path.stat().st_size - 64))
+        tail = handle.read().rstrip()[-1:]
+    if head == b"[" and tail != b"]":
+        raise unreadable(data_file, "the JSON array is cut short (no closing ']')")
+
+
+def unreadable(data_file: DataFile, why: str) -> UserError:
+    return UserError(f"data/{data_file.path.name}: cannot be read as "
+                     f"{data_file.kind.upper()}: {why}", hint="fix or remove the file")
 
 
 def chunk_frame(rows: list[tuple[object, ...]], columns: list[Column]) -> pd.DataFrame:

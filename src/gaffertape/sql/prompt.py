@@ -8,6 +8,7 @@ written to the store since.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from prompt_toolkit import PromptSession
@@ -24,6 +25,7 @@ KEYWORDS = (
     "on", "as", "and", "or", "not", "in", "is null", "count(*)", "sum", "avg", "min", "max",
     "distinct", "with", "union all", "over", "partition by", "describe", "show tables",
 )
+WORD = re.compile(r"[\w.]+")
 HELP = (".views lists every name, .columns NAME its columns, .quit (or Ctrl-D) leaves; "
         "Ctrl-R searches the history")
 
@@ -34,6 +36,11 @@ def completions(columns: dict[str, list[str]]) -> list[str]:
     for names in columns.values():
         words.update(names)
     return sorted(words) + list(KEYWORDS)
+
+
+def completer(columns: dict[str, list[str]]) -> WordCompleter:
+    """Completes the word before the cursor; a word may hold dots (``store.runs``)."""
+    return WordCompleter(completions(columns), ignore_case=True, pattern=WORD)
 
 
 def interactive(
@@ -51,11 +58,13 @@ def interactive(
     history.touch(mode=0o600, exist_ok=True)
     session: PromptSession[str] = PromptSession(
         history=FileHistory(str(history)),
-        completer=WordCompleter(completions(columns), ignore_case=True, sentence=True),
+        completer=completer(columns),
         complete_while_typing=True,
         **session_options,
     )
     ui.console.print(f"gaffertape sql ({engine}) on {workspace.root}. {HELP}")
+    for warning in runner.catalog.warnings:
+        ui.console.print(f"[yellow]warning:[/yellow] {warning}", highlight=False)
     try:
         while True:
             try:

@@ -22,7 +22,15 @@ import duckdb
 import pandas as pd
 
 from gaffertape.errors import UserError
-from gaffertape.sql.catalog import Catalog, Column, DataFile, Step, read_store_table
+from gaffertape.sql.catalog import (
+    Catalog,
+    Column,
+    DataFile,
+    Step,
+    open_store_readonly,
+    read_store_table,
+    view_sql,
+)
 from gaffertape.sql.dialect import referenced_names, spark_view_name, to_spark
 from gaffertape.sql.guard import check_read_only, sql_error
 
@@ -103,8 +111,6 @@ class SparkEngine:
             self._created.add(key)
 
     def _store_view(self, table: str, columns: list[Column]) -> None:
-        from gaffertape.sql.catalog import open_store_readonly
-
         schema = ", ".join(f"`{c.name}` {SPARK_TYPES[c.type]}" for c in columns)
         with contextlib.closing(open_store_readonly(self.catalog.db_path)) as store:
             rows = [row for chunk in read_store_table(store, table, columns) for row in chunk]
@@ -126,8 +132,6 @@ class SparkEngine:
         frame.createOrReplaceTempView(spark_view_name("data", data_file.name))
 
     def _sql_view(self, step: Step) -> None:
-        from gaffertape.sql.duck import view_sql
-
         sql = to_spark(view_sql(step))
         self.spark.sql(f"CREATE OR REPLACE TEMPORARY VIEW `{step.name}` AS {sql}")
 

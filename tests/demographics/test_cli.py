@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from gaffertape.cli import app
@@ -11,6 +12,12 @@ from gaffertape.errors import UserError
 from gaffertape.workspace import Workspace
 
 runner = CliRunner()
+
+
+@pytest.fixture(autouse=True)
+def workspace_folder(tmp_path: Path) -> Path:
+    """The workspace the commands run in (only `gaffertape init` creates one)."""
+    return Workspace.init(tmp_path / "ws").root
 
 
 def run(ws: Path, *args: str) -> object:

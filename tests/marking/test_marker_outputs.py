@@ -26,8 +26,16 @@ from gaffertape.marking import api, charts
 from gaffertape.marking.api import Marking
 from gaffertape.marking.template import write_template
 from gaffertape.sites.workflows.post import read_third_marks
+from gaffertape.workspace import Workspace
 
 from .conftest import CATS, long_marks
+
+
+@pytest.fixture(autouse=True)
+def workspace_folder(tmp_path: Path) -> Path:
+    """The workspace the commands run in (only `gaffertape init` creates one)."""
+    return Workspace.init(tmp_path / "ws").root
+
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "gaffertape"
 SCRIPTS = {
@@ -201,7 +209,6 @@ def test_board_pack_as_printed(data: Marking, tmp_path: Path) -> None:
 
 
 def test_board_without_chromium_says_so_and_lists_the_pack(data, tmp_path, monkeypatch) -> None:
-    from gaffertape.workspace import Workspace
 
     workspace = Workspace.init(tmp_path / "ws")
     store = workspace.store

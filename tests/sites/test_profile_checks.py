@@ -151,6 +151,7 @@ def test_marking_flags_points_to_scheme_when_categories_differ(tmp_path: Path) -
             for c in categories]
     marks = tmp_path / "marks.csv"
     pd.DataFrame(rows).to_csv(marks, index=False)
+    Workspace.init(tmp_path)
     command = [sys.executable, "-m", "gaffertape", "marking", "flags", "--from", str(marks)]
     result = subprocess.run(command, env=cli_env(), capture_output=True, text=True,
                             cwd=tmp_path)

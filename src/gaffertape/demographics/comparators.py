@@ -51,6 +51,8 @@ def load_hesa(path: Path | str, *, year: int | None = None,
     frames = []
     for table in wide_sheets(tidy_sheets(path)).values():
         named = _name_columns(table)
+        if "number" in named.columns and "category" not in named.columns:
+            named = _named_long_labels(named)
         if {"number", "category marker", "category"} <= set(named.columns):
             frames.append(_long_table(named, path, year))
         else:
@@ -111,6 +113,27 @@ def _wide_table(table: pd.DataFrame, path: Path, year: int | None,
                                     "sex": ALL_SEXES, "count": table[column]}))
     out = pd.concat(frames, ignore_index=True).assign(year=found_year, population=population)
     return out.dropna(subset=["count", "institution"])
+
+
+# HESA's long CSVs end their text columns in this order, just before Academic Year and Number
+_LONG_LABELS = ("first year marker", "level of study", "mode of study", "category marker",
+                "category")
+
+
+def _named_long_labels(table: pd.DataFrame) -> pd.DataFrame:
+    """Sheets keeps the text columns of an already-tidy table as its row key, joined into
+    ``row_header`` ('Alpha | All | All | All | Sex | Female'); HESA's long CSVs put those
+    columns in a fixed order, so the provider (first part) and the last five are named by
+    position. A table whose row key is shorter is not that format and is returned as it is."""
+    if "row_header" not in table.columns:
+        return table
+    parts = table["row_header"].astype(str).str.split(" | ", regex=False)
+    if len(parts) == 0 or parts.str.len().min() <= len(_LONG_LABELS):
+        return table
+    named = table.assign(**{"he provider": parts.str[0]})
+    for position, name in enumerate(_LONG_LABELS):
+        named[name] = parts.str[position - len(_LONG_LABELS)]
+    return named
 
 
 def _institutions(table: pd.DataFrame) -> pd.Series:

@@ -78,8 +78,8 @@ def download_scripts(
     failed (with ``error``).
     """
     ws = as_workspace(workspace)
-    remove_leftovers(ws)
     with open_sites(ws, sites, politeness, overrides, ignore_lockout) as site:
+        remove_leftovers(ws)  # under the site lock: no other run is using them
         chosen = allocated_students(
             ws, site, course=course, pis=pis, status=status, progress=progress
         ).to_dict("records")

@@ -48,9 +48,9 @@ def sync(
     """Allocation, then per student (pipelined on the same workers) the download with its code
     and the marks page; then a pass of each workflow for anything still missing or failed."""
     ws = as_workspace(workspace)
-    remove_leftovers(ws)
     selection = {"course": course, "pis": pis, "status": status}
     with open_sites(ws, sites, politeness, overrides, ignore_lockout) as site:
+        remove_leftovers(ws)  # under the site lock: no other run is using them
         out = {"allocation": get_allocation(ws, course=course, sites=site, progress=progress)}
         chosen = select_students(ws, **selection).to_dict("records")
         verified = verified_downloads(ws, chosen)

@@ -285,6 +285,7 @@ def test_report_flagged_and_all(marks_csv, tmp_path, monkeypatch) -> None:
 
 
 def test_feedback_is_provisional_until_final_and_kind_to_students(data, tmp_path) -> None:
+    tmp_path = tmp_path / "drafts"  # beside the test's workspace folder
     drafts = api.write_feedback(data, tmp_path)
     names = sorted(p.name for p in tmp_path.iterdir())
     assert names == ["TM470-25J_M0227345.md", "TM470-25J_M0227346_PROVISIONAL.md",

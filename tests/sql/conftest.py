@@ -53,7 +53,7 @@ def seed_store(db_path: Path) -> None:
     for r in range(20):
         conn.execute(
             "INSERT INTO sheet_observations (source_file, sheet, \"table\", table_title, cell,"
-            " row_header, column_header, sub_table, value, raw, flags, is_total)"
+            " row_header, column_header, sub_table, value, raw, value_flags, is_total)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             ("release.xlsx", "Table 1", r % 2, "Enrolments", f"C{r + 5}", f"Region {r % 4}",
              "2024 | Full-time", None, None if r == 7 else r * 1.5, str(r), "*" if r == 7 else None,

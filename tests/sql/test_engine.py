@@ -23,7 +23,8 @@ DOCUMENTED_COLUMNS = {
               "generated_at"],
     "third_marks": ["course", "pi", "marker", "category", "mark", "comments"],
     "sheet_observations": ["source_file", "sheet", "table", "table_title", "cell", "row_header",
-                           "column_header", "sub_table", "value", "raw", "flags", "is_total"],
+                           "column_header", "sub_table", "value", "raw", "value_flags", "is_total",
+                           "unit"],
 }
 
 
@@ -117,8 +118,13 @@ def test_big_tables_are_read_in_chunks(engine, monkeypatch) -> None:
     assert pd.isna(result.set_index("cell").loc["C12", "value"])
 
 
-def test_tables_that_do_not_exist_yet_are_absent(engine, sql_workspace: Workspace) -> None:
-    assert not any(name.startswith("ouxml_") for name in engine.columns())
+def test_tables_that_do_not_exist_yet_are_absent(sql_workspace: Workspace) -> None:
+    with sqlite3.connect(sql_workspace.db_path) as conn:  # a store from before OU-XML existed
+        tables = conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'"
+                              " AND name LIKE 'ouxml%' ORDER BY sql LIKE 'CREATE VIRTUAL%' DESC")
+        for (name,) in tables.fetchall():
+            conn.execute(f'DROP TABLE IF EXISTS "{name}"')
+    assert not any(name.startswith("ouxml_") for name in open_engine(sql_workspace).columns())
     with sqlite3.connect(sql_workspace.db_path) as conn:
         conn.execute("CREATE TABLE ouxml_documents (doc_id INTEGER PRIMARY KEY, source TEXT)")
         conn.execute("INSERT INTO ouxml_documents VALUES (1, 'a.xml')")

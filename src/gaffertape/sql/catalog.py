@@ -60,7 +60,8 @@ VIEWS: dict[str, tuple[str, str]] = {
     "sheet_observations": (
         "tidied spreadsheet cells in long form, with provenance",
         'SELECT source_file, sheet, "table", table_title, cell, row_header, column_header,'
-        " sub_table, value, raw, flags, is_total <> 0 AS is_total FROM store.sheet_observations",
+        " sub_table, value, raw, value_flags, is_total <> 0 AS is_total, unit"
+        " FROM store.sheet_observations",
     ),
 }
 

@@ -294,7 +294,9 @@ def progress(ws: Workspace, job_id: int) -> dict[str, Any]:
     finished = sum(int(n) for state, n in counts.items() if state != "pending")
     total = int(job["total"])
     done = job["state"] not in ACTIVE
-    percent = 100 if done and not total else (round(100 * finished / total) if total else 0)
+    # one decimal: with 5,000 students the bar moves at the first student, not the 25th
+    percent = 100.0 if done and not total else (
+        round(100 * finished / total, 1) if total else 0.0)
     return {**job, "label": ACTIONS[job["action"]].label, "finished": finished,
             "ok": int(counts.get("ok", 0)), "failed": int(counts.get("failed", 0)),
             "cancelled": int(counts.get("cancelled", 0)), "percent": percent}

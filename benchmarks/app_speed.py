@@ -116,7 +116,7 @@ def click_to_progress(page) -> tuple[float, float]:
                            timeout=60_000)
     moved = time.perf_counter() - started
     page.click("#alloc-cancel")
-    page.wait_for_selector("#alloc-job-status:has-text('cancelled')", timeout=120_000)
+    page.wait_for_selector("#alloc-job-status:has-text('cancelled')", timeout=900_000)
     return shown, moved
 
 

@@ -22,6 +22,8 @@ def open_page(page: Any, app: Any, path: str) -> None:
 
 def grid_rows(page: Any, grid: str = "alloc-grid") -> list[dict[str, Any]]:
     """Every row the grid holds (not just the rendered ones), as its data dicts."""
+    page.wait_for_function("(id) => { try { return !!dash_ag_grid.getApi(id); }"
+                           " catch (e) { return false; } }", arg=grid)
     return page.evaluate(
         "(id) => { const rows = []; dash_ag_grid.getApi(id).forEachNode(n => rows.push(n.data));"
         " return rows; }", grid)

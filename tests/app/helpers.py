@@ -22,6 +22,8 @@ def open_page(page: Any, app: Any, path: str) -> None:
 
 def grid_rows(page: Any, grid: str = "alloc-grid") -> list[dict[str, Any]]:
     """Every row the grid holds (not just the rendered ones), as its data dicts."""
+    page.wait_for_function("(id) => { try { return !!dash_ag_grid.getApi(id); }"
+                           " catch (e) { return false; } }", arg=grid)
     return page.evaluate(
         "(id) => { const rows = []; dash_ag_grid.getApi(id).forEachNode(n => rows.push(n.data));"
         " return rows; }", grid)
@@ -49,6 +51,15 @@ def wait_for_job(page: Any, job_id: int | None = None, timeout: float = 120) -> 
             return state, line
         time.sleep(0.25)
     raise AssertionError(f"job did not finish in {timeout}s: {job_status(page)}")
+
+
+def wait_for_rows_done(page: Any, timeout: float = 30) -> None:
+    """Wait until no grid row shows a pending job state: the panel's text can show a job done
+    a moment before the grid has applied the last row transaction."""
+    page.wait_for_function(
+        "() => { let pending = 0; dash_ag_grid.getApi('alloc-grid').forEachNode("
+        "r => { if (r.data.job_state === 'pending') pending++; }); return pending === 0; }",
+        timeout=timeout * 1000)
 
 
 def wait_for_progress(page: Any, low: int = 1, high: int = 99, timeout: float = 60) -> int:

@@ -25,6 +25,7 @@ from .helpers import (
     select_all,
     wait_for_job,
     wait_for_progress,
+    wait_for_rows_done,
 )
 
 pytestmark = pytest.mark.browser
@@ -113,6 +114,7 @@ def test_reload_mid_job_keeps_it_restart_resumes_it_and_cancel_stops_another(
         open_page(page, app, "/allocation")
         state, line = wait_for_job(page, job_id, timeout=180)
         assert state == "done", line
+        wait_for_rows_done(page)
         check_downloads_against_truth(setup.ws, setup.truth(), grid_rows(page))
 
         # Cancel stops another: a second download of everyone, the first one's files removed.
@@ -136,6 +138,7 @@ def test_reload_mid_job_keeps_it_restart_resumes_it_and_cancel_stops_another(
         state, line = wait_for_job(page, third, timeout=180)
         assert state == "done", line
         assert f"of {rows['cancelled']} done" in line
+        wait_for_rows_done(page)
         check_downloads_against_truth(setup.ws, setup.truth(), grid_rows(page))
 
 

@@ -81,10 +81,19 @@ def test_enter_and_post_third_marks_arrive_once_and_are_audited(marked, start_ap
     assert student["pi"] in page.inner_text("#third-confirm-text")
     assert marked.truth()["third_marks"] == []  # nothing is posted before confirming
     page.click("#third-post")
-    page.wait_for_selector("#third-outcome", timeout=60_000)
+    try:
+        page.wait_for_selector("#third-outcome", timeout=90_000)
+    except Exception as exc:
+        jobs = Store(marked.ws.db_path).query_df("SELECT state, message FROM app_jobs")
+        raise AssertionError(f"no outcome: {page.inner_text('#third-result')!r}; "
+                             f"jobs {jobs.to_dict('records')}") from exc
     assert "posted and read back" in page.inner_text("#third-outcome")
     page.wait_for_function("() => document.querySelector('#script-status').innerText"
                            " === 'third marked'")
+    # the charts now carry the third marker: 3 markers x 5 categories, 5 stacks of 3 bars
+    page.wait_for_function("() => document.querySelectorAll("
+                           "'#script-chart-categories .bars .point').length === 15")
+    assert page.locator("#script-chart-totals .bars .point").count() == 15
     screenshot(page, "script-third-marks-posted")
 
     arrived = [p for p in marked.truth()["third_marks"] if p["pi"] == student["pi"]]

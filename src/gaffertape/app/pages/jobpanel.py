@@ -35,7 +35,7 @@ def job_panel(prefix: str, job_id: int | None) -> html.Section:
     ], className="panel", **{"aria-labelledby": f"{prefix}-job-heading"})
 
 
-def panel_state(ws: Any, job_id: int | None) -> tuple[int, str, bool, bool]:
+def panel_state(ws: Any, job_id: int | None) -> tuple[float, str, bool, bool]:
     """(percent, status line, cancel disabled, retry disabled) of ``job_id``."""
     if job_id is None:
         return 0, "No job yet: select students and choose an action.", True, True
@@ -43,7 +43,7 @@ def panel_state(ws: Any, job_id: int | None) -> tuple[int, str, bool, bool]:
     active = job["state"] in {"queued", "running"}
     line = (f"Job {job_id}, {job['label'].lower()}: {job['state']}"
             f"{' (cancel requested)' if active and job['cancel_requested'] else ''}. "
-            f"{job['finished']} of {job['total']} done ({job['percent']}%): ok {job['ok']}, "
+            f"{job['finished']} of {job['total']} done ({job['percent']:g}%): ok {job['ok']}, "
             f"failed {job['failed']}, not tried {job['cancelled']}.")
     if job["state"] == "failed" and job["message"]:
         line += f" {job['message']}"

@@ -104,14 +104,12 @@ def script_layout(course: str | None = None, pi: str | None = None, **_: Any) ->
         _reasons(flag),
         html.H2("Report"),
         html.P(text, id="script-report"),
-        _category_table(table),
+        html.Div(_category_table(table), id="script-table"),
         html.Div([
-            dcc.Graph(id="script-chart-categories", figure=_fit(charts.category_chart(
-                table, "Marks by category")), config={"displayModeBar": False},
-                      responsive=True),
-            dcc.Graph(id="script-chart-totals", figure=_fit(charts.totals_chart(
-                table, data.scheme, "Totals by category")), config={"displayModeBar": False},
-                      responsive=True),
+            dcc.Graph(id="script-chart-categories", figure=_categories_figure(table),
+                      config={"displayModeBar": False}, responsive=True),
+            dcc.Graph(id="script-chart-totals", figure=_totals_figure(table, data),
+                      config={"displayModeBar": False}, responsive=True),
         ], className="cards"),
         html.H2("Markers' comments"),
         _comments(ws, course, flag["pi"]),
@@ -153,6 +151,14 @@ def _category_table(table: pd.DataFrame) -> Any:
         html.Tbody([html.Tr([html.Td("" if pd.isna(v) else f"{v:g}" if isinstance(v, float)
                                      else str(v)) for v in row])
                     for row in shown.itertuples(index=False)])], className="plain")
+
+
+def _categories_figure(table: pd.DataFrame) -> go.Figure:
+    return _fit(charts.category_chart(table, "Marks by category"))
+
+
+def _totals_figure(table: pd.DataFrame, data: Marking) -> go.Figure:
+    return _fit(charts.totals_chart(table, data.scheme, "Totals by category"))
 
 
 def _fit(figure: go.Figure) -> go.Figure:
@@ -284,21 +290,25 @@ def post(_: int, values: list[Any], comments: str | None, key: dict) -> tuple:
 @callback(Output("third-result", "children"), Output("third-tick", "disabled",
                                                      allow_duplicate=True),
           Output("script-status", "children"), Output("script-report", "children"),
+          Output("script-table", "children"), Output("script-chart-categories", "figure"),
+          Output("script-chart-totals", "figure"),
           Input("third-tick", "n_intervals"), State("third-job", "data"),
           State("third-key", "data"), prevent_initial_call=True)
 def posted(_: int, job_id: int | None, key: dict) -> tuple:
+    """While the post job runs, say so; when it ends, the read-back and the script updated."""
+    unchanged = (no_update,) * 5
     if job_id is None:
-        return no_update, True, no_update, no_update
+        return no_update, True, *unchanged
     ws = current_workspace()
     job = progress(ws, job_id)
     if job["state"] in ACTIVE:
-        return html.P(f"Posting… ({job['state']})"), False, no_update, no_update
+        return html.P(f"Posting… ({job['state']})"), False, *unchanged
     audit = ws.store.query_df(
         "SELECT action, marks, verified, message, at FROM posts WHERE course = ? AND pi = ?"
         " ORDER BY id DESC LIMIT 5", [key["course"], key["pi"]])
     data = load(workspace=ws)
     flag, role = data.script(key["pi"], key["course"])
-    text, _ = report.script_report(flag, role, data.scheme)
+    text, table = report.script_report(flag, role, data.scheme)
     outcome = "posted and read back" if job["ok"] else f"failed: {get_job(ws, job_id)['message']}"
     return html.Div([
         html.P(f"Third marks {outcome}. Final mark {flag['final_pct']:g}% "
@@ -310,7 +320,8 @@ def posted(_: int, job_id: int | None, key: dict) -> tuple:
             html.Tbody([html.Tr([html.Td("" if pd.isna(v) else str(v)) for v in r])
                         for r in audit.itertuples(index=False)])], className="plain",
             id="third-audit"),
-    ]), True, flag["status"], text
+    ]), True, flag["status"], text, _category_table(table), _categories_figure(table), \
+        _totals_figure(table, data)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -23,7 +23,9 @@ from gaffertape.errors import UserError
 ROW_SQL = """
 SELECT s.course, s.pi, s.name, s.tutor_group, s.status,
        CASE d.status WHEN 'ok' THEN 'downloaded' WHEN 'no_submission' THEN 'no submission'
-                     WHEN 'failed' THEN 'failed' ELSE 'not yet' END AS download,
+                     WHEN 'failed' THEN CASE WHEN d.error LIKE 'not tried%' THEN 'not tried'
+                                        ELSE 'failed' END
+                     ELSE 'not yet' END AS download,
        d.n_files AS files, c.code, f.status AS flag, f.reasons,
        j.state AS job_state, COALESCE(j.error, j.result) AS job_detail, j.seq AS job_seq
 FROM students s

@@ -25,10 +25,8 @@ from gaffertape.sites import workflows as wf
 from gaffertape.sites.engine import HostThrottle
 from gaffertape.workspace import CONFIG_NAME, Workspace
 
-CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 TOKEN = "test-token-" + "0123456789abcdef" * 2
-BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
 # Every fault on, scaled so a test stays in seconds (as tests/sites/conftest.py).
 FAULTS = dict(latency_ms=20, jitter_ms=10, bandwidth_bps=2_000_000, error_rate=0.10,
@@ -117,20 +115,6 @@ def start_app(tmp_path: Path) -> Iterator[Callable[[DemoWorkspace], AppProcess]]
     yield start
     for app in started:
         app.stop()
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
-    from playwright import sync_api
-
-    if not CHROMIUM.exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"CI must provide Chromium at {CHROMIUM}")
-        pytest.skip(f"no browser at {CHROMIUM}: apt-get install chromium")
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=BROWSER_ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture

@@ -20,7 +20,6 @@ from gaffertape.demographics.store import save_comparators
 from gaffertape.demographics.synthetic import generate_comparators, generate_students
 from gaffertape.workspace import Workspace
 
-CHROMIUM = Path("/usr/bin/chromium")
 TOKEN = "demog-test-token-" + "0123456789abcdef" * 2
 
 
@@ -83,52 +82,36 @@ def app_url(workspace: Workspace, tmp_path: Path) -> Iterator[str]:
 
 
 @pytest.mark.browser
-def test_page_in_the_shell_in_chromium(app_url: str, tmp_path: Path) -> None:
-    if not CHROMIUM.exists():
-        pytest.skip(f"no browser at {CHROMIUM}")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
-        page = browser.new_page(viewport={"width": 1300, "height": 1000})
-        page.set_default_timeout(30_000)
-        page.goto(app_url)  # the token sets the app's cookie
-        base, _, _ = app_url.partition("?")
-        page.goto(base.rstrip("/") + "/demographics")
-        page.wait_for_selector("#demog-distribution .gtitle")
-        assert "Studying, 2020" in page.text_content("#demog-distribution .gtitle")
-        page.locator("input[name='demog-population'][value='graduated']").check()
-        page.wait_for_function("document.querySelector('#demog-distribution .gtitle')"
-                               ".textContent.startsWith('Graduated')")
-        assert page.locator("#demog-pyramid .bars path").count() > 0
-        artifacts = Path(__file__).resolve().parents[1] / "artifacts"
-        artifacts.mkdir(exist_ok=True)
-        page.screenshot(path=str(artifacts / "demographics-page.png"), full_page=True)
-        browser.close()
+def test_page_in_the_shell_in_chromium(app_url: str, tmp_path: Path, browser) -> None:
+    page = browser.new_page(viewport={"width": 1300, "height": 1000})
+    page.set_default_timeout(30_000)
+    page.goto(app_url)  # the token sets the app's cookie
+    base, _, _ = app_url.partition("?")
+    page.goto(base.rstrip("/") + "/demographics")
+    page.wait_for_selector("#demog-distribution .gtitle")
+    assert "Studying, 2020" in page.text_content("#demog-distribution .gtitle")
+    page.locator("input[name='demog-population'][value='graduated']").check()
+    page.wait_for_function("document.querySelector('#demog-distribution .gtitle')"
+                           ".textContent.startsWith('Graduated')")
+    assert page.locator("#demog-pyramid .bars path").count() > 0
+    artifacts = Path(__file__).resolve().parents[1] / "artifacts"
+    artifacts.mkdir(exist_ok=True)
+    page.screenshot(path=str(artifacts / "demographics-page.png"), full_page=True)
+    page.close()
 
 
 @pytest.mark.browser
-def test_animation_plays_in_chromium(tmp_path: Path) -> None:
-    if not CHROMIUM.exists():
-        pytest.skip(f"no browser at {CHROMIUM}")
-    from playwright.sync_api import sync_playwright
-
+def test_animation_plays_in_chromium(tmp_path: Path, browser) -> None:
     from gaffertape.demographics.aggregate import distributions
     from gaffertape.demographics.charts import animation_figure, write_figure
 
     table = distributions(generate_students(2_000, seed=6, years=6))
     (html_file,) = write_figure(animation_figure(table), tmp_path / "animation", ("html",))
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
-        page = browser.new_page()
-        page.set_default_timeout(30_000)
-        page.goto(html_file.as_uri())
-        title = page.locator(".gtitle")
-        assert title.text_content().endswith("1971")
-        page.get_by_text("▶ play").click()
-        page.wait_for_function("document.querySelector('.gtitle').textContent.endsWith('1976')")
-        browser.close()
+    page = browser.new_page()
+    page.set_default_timeout(30_000)
+    page.goto(html_file.as_uri())
+    title = page.locator(".gtitle")
+    assert title.text_content().endswith("1971")
+    page.get_by_text("▶ play").click()
+    page.wait_for_function("document.querySelector('.gtitle').textContent.endsWith('1976')")
+    page.close()

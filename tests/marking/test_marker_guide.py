@@ -38,17 +38,6 @@ def data() -> Marking:
     return Marking.from_marks(marks)
 
 
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path="/usr/bin/chromium", args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
-        yield chromium
-        chromium.close()
-
-
 def _open(browser, path: Path, width: int = 820):
     page = browser.new_page(viewport={"width": width, "height": 1000})
     page.set_default_timeout(180_000)  # a shared, busy machine can be slow to draw

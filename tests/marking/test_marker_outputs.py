@@ -245,9 +245,8 @@ def test_charts_keep_marker_and_category_colours_apart(data: Marking) -> None:
 
 
 @pytest.mark.browser
-def test_report_is_self_contained_and_draws_offline(data: Marking, tmp_path: Path) -> None:
-    from playwright.sync_api import sync_playwright
-
+def test_report_is_self_contained_and_draws_offline(data: Marking, tmp_path: Path,
+                                                     browser) -> None:
     written = api.write_script_reports(data, ["M0227345"], tmp_path / "out", ("svg",))
     assert sorted(p.name for p in written) == ["categories.svg", "report.html", "totals.svg"]
     alone = tmp_path / "emailed" / "report.html"
@@ -255,16 +254,13 @@ def test_report_is_self_contained_and_draws_offline(data: Marking, tmp_path: Pat
     shutil.move(str(written[0]), alone)
     text = alone.read_text()
     assert "<script src" not in text and "Clear aims" in text
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
-        page = browser.new_page()
-        page.route("http*://**", lambda route: route.abort())  # offline
-        page.goto(alone.as_uri())
-        page.wait_for_selector("svg.main-svg")
-        assert page.locator("div.chart svg.main-svg").count() >= 2
-        assert page.locator("g.trace.bars").count() >= 2
-        browser.close()
+    page = browser.new_page()
+    page.route("http*://**", lambda route: route.abort())  # offline
+    page.goto(alone.as_uri())
+    page.wait_for_selector("svg.main-svg")
+    assert page.locator("div.chart svg.main-svg").count() >= 2
+    assert page.locator("g.trace.bars").count() >= 2
+    page.close()
 
 
 def test_report_flagged_and_all(marks_csv, tmp_path, monkeypatch) -> None:

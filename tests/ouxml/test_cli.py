@@ -8,11 +8,19 @@ import sys
 from pathlib import Path
 
 import pandas as pd
+import pytest
 from typer.testing import CliRunner
 
 from gaffertape.cli import app
+from gaffertape.workspace import Workspace
 
 runner = CliRunner()
+
+
+@pytest.fixture(autouse=True)
+def workspace_folder(tmp_path: Path) -> Path:
+    """The workspace the commands run in (only `gaffertape init` creates one)."""
+    return Workspace.init(tmp_path / "ws").root
 
 
 def _records(text: str) -> list[dict]:

@@ -164,8 +164,9 @@ def test_footnote_markers_leave_the_labels_for_the_flags(tmp_path: Path) -> None
     rows: list[list[object]] = [["Visits"], [None, None, "All visits"],
                                 [2015, "Mar", 12], [None, "Apr¹", "13.5*"], [None, "May†", 14]]
     data = _identifiable(_xlsx(tmp_path, rows)).set_index("row_header")
-    assert data.loc["2015 | Apr", "flags"] == "* ¹" and data.loc["2015 | May", "flags"] == "†"
-    assert data.loc["2015 | Mar", "flags"] == ""
+    assert (data.loc["2015 | Apr", "value_flags"] == "* ¹"
+            and data.loc["2015 | May", "value_flags"] == "†")
+    assert data.loc["2015 | Mar", "value_flags"] == ""
 
 
 def test_code_list_is_keyed_by_its_codes(tmp_path: Path) -> None:

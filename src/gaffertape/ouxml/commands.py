@@ -11,7 +11,6 @@ from typing import Annotated
 
 import pandas as pd
 import typer
-from rich.markup import escape
 
 from gaffertape import ui
 from gaffertape.errors import UserError
@@ -41,16 +40,15 @@ def _store() -> Store:
 
 def _show(df: pd.DataFrame, fmt: str, out: Path | None = None,
           table_columns: list[str] | None = None) -> None:
-    """Data to stdout (and ``out``). A terminal table shows ``table_columns`` only, with text
-    escaped so Rich does not read ``[brackets]`` in course text (or snippets) as markup."""
+    """Data to stdout (and ``out``). A terminal table shows ``table_columns`` only (the shared
+    printer shows ``[brackets]`` in course text and snippets as typed, never as markup)."""
     if fmt not in ("table", "csv", "json"):
         raise UserError(f"--format {fmt!r} is not one of table, csv, json")
     if out is not None:
         export_table(df, out)
         ui.console.print(f"wrote {out}")
-    if fmt == "table":
-        shown = df[table_columns] if table_columns else df
-        df = shown.map(lambda v: escape(v) if isinstance(v, str) else v)
+    if fmt == "table" and table_columns:
+        df = df[table_columns]
     ui.print_dataframe(df, fmt=fmt)
 
 

@@ -117,16 +117,6 @@ def start_app(tmp_path: Path) -> Iterator[Callable[[DemoWorkspace], AppProcess]]
         app.stop()
 
 
-@pytest.fixture
-def page(browser: Any) -> Iterator[Any]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900},
-                                  accept_downloads=True)
-    page = context.new_page()
-    page.set_default_timeout(20_000)
-    yield page
-    context.close()
-
-
 def screenshot(page: Any, name: str) -> Path:
     """Save a full-page screenshot under tests/artifacts/ (git-ignored) for people to look at."""
     ARTIFACTS.mkdir(exist_ok=True)

@@ -38,16 +38,6 @@ def served(workspace: Workspace, docs: Path, tmp_path: Path) -> Iterator[str]:
         log.close()
 
 
-@pytest.fixture
-def page(browser) -> Iterator[Any]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900},
-                                  accept_downloads=True)
-    page = context.new_page()
-    page.set_default_timeout(30_000)
-    yield page
-    context.close()
-
-
 def test_pages_in_chromium(served: str, page: Any, tmp_path: Path) -> None:
     base, token = served.split("?", 1)
     errors: list[str] = []

@@ -33,16 +33,6 @@ def app_url(tmp_path: Path):
     proc.wait(timeout=30)
 
 
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 900},
-                                  accept_downloads=True)
-    page = context.new_page()
-    page.set_default_timeout(30_000)
-    yield page
-    context.close()
-
-
 def wait_for_text(page, selector: str, text: str) -> None:
     page.wait_for_function("([s, t]) => document.querySelector(s).innerText.includes(t)",
                            arg=[selector, text])

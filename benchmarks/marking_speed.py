@@ -10,7 +10,7 @@ and difference from the same long table.
 Per-script reports with static charts are timed on a sample of flagged scripts and extrapolated
 to 1,000 (the same for the award-board pack, HTML + PDF).
 
-    /work/.venv/bin/python benchmarks/marking_speed.py [--scripts 5000] [--sample 50]
+    .venv/bin/python benchmarks/marking_speed.py [--scripts 5000] [--sample 50]
                                                        [--truth demo_truth.json]
 """
 

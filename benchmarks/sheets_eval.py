@@ -5,7 +5,7 @@
 * ONS overseas travel: share of ott_tidy_expected.csv observations in our output;
 * drift: the same workbook as .xls/.xlsx/.ods gives identical observations.
 
-Run: /work/.venv/bin/python benchmarks/sheets_eval.py
+Run: .venv/bin/python benchmarks/sheets_eval.py
 """
 
 from __future__ import annotations

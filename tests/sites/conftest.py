@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from gaffertape.demo import DemoConfig, DemoUniversity, Faults
+from gaffertape.sites import workflows as wf
 from gaffertape.sites.engine import HostThrottle
 from gaffertape.workspace import Workspace
 
@@ -132,3 +133,29 @@ def assert_codes_and_marks_match_truth(
                 k: float(v) for k, v in want["marks"].items()
             }
             assert got["comments"].iloc[0] == want["comments"]
+
+
+def sync_with_faults(demo: DemoUniversity, ws: Workspace) -> tuple[dict[str, Any], dict[str, dict]]:
+    """The whole sync against a demo with faults on; checks that faults were injected and that
+    the allocation names every student with their name and tutor group. Returns the sync's
+    frames and the truth's students by PI."""
+    out = wf.sync(ws, politeness=FAST, overrides=overrides_for(demo), progress=False)
+    truth = demo.truth()
+    assert truth["counters"]["faults"], "faults were injected"
+    students = {s["pi"]: s for s in truth["students"]}
+    alloc = out["allocation"].set_index("pi")
+    assert set(alloc.index) == set(students)
+    for pi, s in students.items():
+        assert alloc.loc[pi, "name"] == s["name"]
+        assert alloc.loc[pi, "tutor_group"] == s["tutor_group"]
+    return out, students
+
+
+def assert_second_sync_is_quiet(demo: DemoUniversity, ws: Workspace, students: int) -> None:
+    """A second sync with nothing changed makes at most one request per student and downloads
+    nothing again."""
+    before = sum(demo.truth()["counters"]["requests"].values())
+    again = wf.sync(ws, politeness=FAST, overrides=overrides_for(demo), progress=False)
+    made = sum(demo.truth()["counters"]["requests"].values()) - before
+    assert made <= students, made
+    assert set(again["download"]["result"]) <= {"skipped (verified)"}

@@ -10,6 +10,7 @@ import pytest
 from gaffertape.app import jobs
 from gaffertape.errors import UserError
 from gaffertape.locks import site_lock
+from gaffertape.sites.workflows.common import host_of, lock_name
 
 from .conftest import demo_workspace
 
@@ -29,15 +30,17 @@ def _everyone(ws) -> list[tuple[str, str]]:
     return list(zip(students["course"], students["pi"], strict=True))
 
 
-def test_a_job_runs_the_workflow_row_by_row_and_a_second_on_the_site_waits(tmp_path):
+def test_a_job_runs_the_workflow_row_by_row_and_a_second_on_the_host_is_refused(tmp_path):
     with demo_workspace(tmp_path, students=10) as setup:
         ws = setup.ws
         job_id = jobs.start_job(ws, "codes", _everyone(ws))
         with pytest.raises(UserError, match="still using that site"):
             jobs.start_job(ws, "download", _everyone(ws))  # same site: submissions
-        other = jobs.start_job(ws, "marks", _everyone(ws)[:3])  # the marks site is free
+        with pytest.raises(UserError, match="still using that site"):
+            jobs.start_job(ws, "marks", _everyone(ws))  # the demo's marks site: the same host
         job = _wait(ws, job_id)
         assert (job["state"], job["finished"], job["ok"]) == ("done", 10, 10)
+        other = jobs.start_job(ws, "marks", _everyone(ws)[:3])  # free once the first is done
         assert _wait(ws, other)["state"] == "done"
         codes = ws.store.query_df("SELECT pi, code FROM codes WHERE code IS NOT NULL")
         truth = {s["pi"]: s["confirmation_code"] for s in setup.truth()["students"]
@@ -48,10 +51,16 @@ def test_a_job_runs_the_workflow_row_by_row_and_a_second_on_the_site_waits(tmp_p
 
 
 def test_the_clis_lock_on_a_site_refuses_a_job(tmp_path):
-    with (demo_workspace(tmp_path, students=4) as setup,
-          site_lock(setup.ws.root, "submissions", what="gaffertape sites download"),
-          pytest.raises(UserError, match="gaffertape sites download")):
-        jobs.start_job(setup.ws, "download", _everyone(setup.ws))
+    """The lock a CLI run really takes: the one on the site's host (the demo serves both sites
+    from one host, so a CLI download also keeps the app from fetching marks)."""
+    with demo_workspace(tmp_path, students=4) as setup:
+        host = lock_name(host_of(setup.demo.base_url))
+        with site_lock(setup.ws.root, host, what="gaffertape sites download"):
+            for action in ("download", "marks"):
+                with pytest.raises(UserError, match=r"pid \d+ \(gaffertape sites download\)"):
+                    jobs.start_job(setup.ws, action, _everyone(setup.ws))
+        job = _wait(setup.ws, jobs.start_job(setup.ws, "codes", _everyone(setup.ws)))
+        assert job["state"] == "done"
 
 
 def test_cancel_leaves_untried_rows_and_retry_does_just_those(tmp_path):

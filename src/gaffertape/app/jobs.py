@@ -11,13 +11,13 @@ lets the job stop starting new ones on cancel. Because the state is in the store
   are skipped, so nothing is fetched or posted twice);
 * failed rows stay failed, with their error, and :func:`retry_failed` starts a job of just them.
 
-A job holds :func:`gaffertape.locks.site_lock` on each site it talks to, the lock a CLI run
-takes, so the app and a terminal never work the same site at once.
+A job's workflow takes the workspace lock on each site host it talks to
+(:func:`gaffertape.locks.site_lock`), the lock a CLI run takes, so the app and a terminal never
+work the same site at once; a job is refused up front while another run holds one.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import os
@@ -29,9 +29,9 @@ from typing import Any
 import pandas as pd
 
 from gaffertape.errors import UserError
-from gaffertape.locks import lock_holder, site_lock
+from gaffertape.locks import lock_holder
 from gaffertape.sites import workflows as wf
-from gaffertape.sites.workflows.common import CANCELLED, now, watch_rows
+from gaffertape.sites.workflows.common import CANCELLED, now, site_lock_names, watch_rows
 from gaffertape.workspace import Workspace
 
 log = logging.getLogger("gaffertape.app")
@@ -143,7 +143,7 @@ def resume_interrupted(ws: Workspace) -> list[int]:
         "SELECT id, sites FROM app_jobs WHERE state IN ('queued', 'running') ORDER BY id")
     resumed = []
     for job_id, sites in zip(jobs["id"].tolist(), jobs["sites"], strict=True):
-        if any(lock_holder(ws.root, site) for site in sites.split(",")):
+        if _lock_holder(ws, tuple(sites.split(","))):
             continue
         with ws.store.connect() as conn:
             conn.execute("UPDATE app_jobs SET pid = ?, message = 'resumed after a restart'"
@@ -154,19 +154,28 @@ def resume_interrupted(ws: Workspace) -> list[int]:
 
 
 def _busy_site(ws: Workspace, sites: tuple[str, ...]) -> str | None:
-    placeholders = " OR ".join("(',' || sites || ',') LIKE ?" for _ in sites)
+    """Why a job on ``sites`` cannot start now, or None. Sites are compared by host, since the
+    marks and submissions systems often share one (and its account and lockout)."""
+    hosts = set(site_lock_names(ws, sites))
     running = ws.store.query_df(
-        f"SELECT id, action FROM app_jobs WHERE state IN ('queued', 'running') AND "
-        f"({placeholders})", [f"%,{s},%" for s in sites])
-    if not running.empty:
-        job = running.iloc[0]
-        return (f"job {job['id']} ({ACTIONS[job['action']].label.lower()}) is still using "
-                "that site: wait for it to finish or cancel it")
-    for site in sites:
-        holder = lock_holder(ws.root, site)
+        "SELECT id, action, sites FROM app_jobs WHERE state IN ('queued', 'running') ORDER BY id")
+    for job in running.itertuples():
+        if hosts & set(site_lock_names(ws, job.sites.split(","))):
+            return (f"job {job.id} ({ACTIONS[job.action].label.lower()}) is still using "
+                    "that site: wait for it to finish or cancel it")
+    holder = _lock_holder(ws, sites)
+    if holder is not None:
+        return (f"another gaffertape run is using the {' and '.join(sites)} site: pid "
+                f"{holder.get('pid', '?')} ({holder.get('command', '?')}); wait for it to finish")
+    return None
+
+
+def _lock_holder(ws: Workspace, sites: tuple[str, ...]) -> dict | None:
+    """Who holds a workspace lock on the hosts of ``sites`` (marks, submissions), if anyone."""
+    for name in site_lock_names(ws, sites):
+        holder = lock_holder(ws.root, name)
         if holder is not None:
-            return (f"another gaffertape run is using site {site}: pid {holder.get('pid', '?')}"
-                    f" ({holder.get('command', '?')}); wait for it to finish")
+            return holder
     return None
 
 
@@ -189,15 +198,12 @@ def _run(ws: Workspace, job_id: int) -> None:
     pending = pending[pending["state"] == "pending"]
     _set(ws, job_id, state="running", started_at=now())
     try:
-        with contextlib.ExitStack() as stack:
-            for site in sorted(spec.sites):
-                stack.enter_context(site_lock(ws.root, site, what=f"gaffertape app: {spec.label}"))
-            recorder = _RowRecorder(ws, job_id)
-            with watch_rows(recorder.add, cancel.is_set):
-                try:
-                    result = spec.run(ws, pending["pi"].tolist(), json.loads(job["params"]))
-                finally:
-                    recorder.flush()
+        recorder = _RowRecorder(ws, job_id)
+        with watch_rows(recorder.add, cancel.is_set):
+            try:
+                result = spec.run(ws, pending["pi"].tolist(), json.loads(job["params"]))
+            finally:
+                recorder.flush()
         _finish_rows(ws, job_id, result, cancelled=cancel.is_set())
         state = "cancelled" if cancel.is_set() else "done"
         _set(ws, job_id, state=state, finished_at=now(), message=_summary(ws, job_id))

@@ -185,7 +185,7 @@ class Sites:
         from the store: a second run then waits for the first to finish, and sees its work."""
         try:
             for kind in DEFAULT_PROFILES:
-                host = self._configured_host(kind)
+                host = self.configured_host(kind)
                 if host:
                     self._hold_site(host)
         except BaseException:
@@ -193,7 +193,7 @@ class Sites:
             raise
         return self
 
-    def _configured_host(self, kind: str) -> str | None:
+    def configured_host(self, kind: str) -> str | None:
         """The host the ``kind`` site is configured at, if its profile loads (a broken one is
         reported when the site is used)."""
         section = self._section(kind)
@@ -232,11 +232,14 @@ def open_sites(
 
 
 def _command_line() -> str:
-    """This run in a few words for the lock file ("gaffertape sites download"), for the
-    message another run shows."""
+    """This run in a few words for the lock file ("gaffertape sites download", "gaffertape
+    app"), for the message another run shows; options such as ``-w DIR`` are left out."""
     words = sys.argv[1:]
-    start = words.index("sites") if "sites" in words else 0
-    return " ".join(["gaffertape", *words[start : start + 2]])
+    for command, length in (("sites", 2), ("demo", 2), ("app", 1)):
+        if command in words:
+            start = words.index(command)
+            return " ".join(["gaffertape", *words[start : start + length]])
+    return "gaffertape"
 
 
 def host_of(base_url: str) -> str:
@@ -249,6 +252,14 @@ def host_of(base_url: str) -> str:
 def lock_name(host: str) -> str:
     """A file-name-safe name for the workspace lock of ``host``."""
     return re.sub(r"[^A-Za-z0-9._-]", "_", host)
+
+
+def site_lock_names(ws: Workspace, kinds: Iterable[str]) -> list[str]:
+    """The names of the workspace locks a run on the ``kinds`` sites takes (one per host), for
+    callers that must see whether another run is using them."""
+    sites = Sites(ws)
+    hosts = {sites.configured_host(kind) for kind in kinds}
+    return sorted(lock_name(host) for host in hosts if host)
 
 
 def record_lockout(ws: Workspace, host: str, locked: SiteLocked) -> None:

@@ -19,9 +19,9 @@ from typing import Any
 
 # capability -> module whose pages() lists its app pages (mirrors cli.CAPABILITY_GROUPS).
 APP_PAGE_MODULES: dict[str, str] = {
-    "sites": "gaffertape.app.pages.sites",
-    "marking": "gaffertape.app.pages.marking",
-    "sheets": "gaffertape.app.pages.sheets",
+    "sites": "gaffertape.sites.app_pages",
+    "marking": "gaffertape.marking.app_pages",
+    "sheets": "gaffertape.sheets.app_pages",
     "ouxml": "gaffertape.ouxml.app_pages",
     "demographics": "gaffertape.demographics.app_pages",
     "sql": "gaffertape.sql.app_pages",

@@ -14,9 +14,9 @@ import dash_ag_grid as dag
 from dash import Input, Output, State, callback, ctx, dcc, html, no_update
 
 from gaffertape.app.context import current_workspace
+from gaffertape.app.jobpanel import job_panel, panel_state
 from gaffertape.app.jobs import ACTIONS, cancel_job, get_job, latest_job, retry_failed
 from gaffertape.app.jobs import start_job as start
-from gaffertape.app.pages.jobpanel import job_panel, panel_state
 from gaffertape.app.registry import AppPage
 from gaffertape.errors import UserError
 

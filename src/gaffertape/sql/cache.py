@@ -88,7 +88,7 @@ def convert(
             tmp.chmod(0o600)
             if cache_file(folder, source) != target:
                 raise ChangedWhileReading(source)
-    except PermissionError:
+    except OSError:  # the cache folder cannot be made or written: a read-only workspace
         return None
     for stale in folder.glob(f"{_path_key(source)}-*.parquet"):
         if stale != target:
@@ -99,6 +99,8 @@ def convert(
 def _run_with_progress(statement: str, on_progress: Callable[[float], None]) -> None:
     """Run one statement on its own connection in a thread, reporting DuckDB's progress."""
     conn = duckdb.connect(config=NO_EXTENSION_DOWNLOADS)
+    conn.execute("SET enable_progress_bar = true")  # DuckDB tracks progress only with it on,
+    conn.execute("SET enable_progress_bar_print = false")  # and we draw it, on stderr
     failure: list[BaseException] = []
 
     def work() -> None:
@@ -112,7 +114,8 @@ def _run_with_progress(statement: str, on_progress: Callable[[float], None]) -> 
         worker.start()
         while worker.is_alive():
             worker.join(0.25)
-            on_progress(max(0.0, conn.query_progress()))
+            if (percent := conn.query_progress()) >= 0:  # -1: no query running (any more)
+                on_progress(percent)
     except KeyboardInterrupt:
         conn.interrupt()  # stop DuckDB too; the caller's atomic write drops the part file
         raise

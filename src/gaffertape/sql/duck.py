@@ -212,13 +212,17 @@ class DuckEngine:
         """Convert the CSV to Parquet in the cache (once) and point its view at the copy."""
         assert self.cache_dir is not None
         reader, skipped = self._csv_readers[data_file.name]
-        with ui.make_progress(transient=True) as progress:
-            task = progress.add_task(f"data/{data_file.path.name}: first use, converting to "
-                                     "Parquet", total=100, status="")
+        progress = ui.make_progress(transient=True)
+        progress.disable = not ui.console.is_terminal  # no bar in a log or a pipe
+        with progress:
+            task = progress.add_task(f"data/{data_file.path.name} to Parquet (once)",
+                                     total=100, status="", visible=False)
+
+            def show(percent: float) -> None:
+                progress.update(task, completed=percent, visible=True)
+
             try:
-                parquet = cache.convert(
-                    self.cache_dir, data_file.path, reader, skipped,
-                    on_progress=lambda percent: progress.update(task, completed=percent))
+                parquet = cache.convert(self.cache_dir, data_file.path, reader, skipped, show)
             except duckdb.Error as exc:
                 raise unreadable(data_file, str(exc).splitlines()[0]) from exc
             except cache.ChangedWhileReading as exc:

@@ -131,18 +131,21 @@ def test_a_csv_bad_beyond_the_sniffed_sample_is_one_error_and_leaves_no_cache_fi
 
 
 def test_a_csv_changed_while_converting_is_not_cached(
-    sql_workspace: Workspace, tmp_path: Path
+    sql_workspace: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     csv = sql_workspace.root / "data" / "growing.csv"
     csv.write_text("a\n1\n", encoding="utf-8")
     folder = tmp_path / "cache"
+    convert_for_real = cache._run_with_progress
 
-    def append(_percent: float) -> None:
+    def convert_while_a_line_is_added(statement: str, on_progress) -> None:
+        convert_for_real(statement, on_progress)
         with csv.open("a", encoding="utf-8") as handle:
             handle.write("2\n")
 
+    monkeypatch.setattr(cache, "_run_with_progress", convert_while_a_line_is_added)
     with pytest.raises(cache.ChangedWhileReading):
-        cache.convert(folder, csv, f"read_csv('{csv}')", 0, on_progress=append)
+        cache.convert(folder, csv, f"read_csv('{csv}')", 0)
     assert list(folder.iterdir()) == []
 
 

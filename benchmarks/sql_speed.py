@@ -138,9 +138,12 @@ def report(runs: dict[str, dict], size_mb: float, groups: int, cached: list[Path
     print(f"{'':34} {'wall s':>8} {'pandas/this':>12} {'CPU s':>8} {'pandas/this':>12}"
           f" {'peak RSS MB':>12}")
     for name, run in runs.items():
-        print(f"{name:34} {run['seconds']:8.2f} {pandas['seconds'] / run['seconds']:11.1f}x"
-              f" {run['cpu_seconds']:8.2f} {pandas['cpu_seconds'] / run['cpu_seconds']:11.1f}x"
-              f" {run['peak_rss_mb']:12,.0f}")
+        if "spark" in name:  # Spark's work is in its JVM, which these counters do not see
+            cpu = f"{'-':>8} {'-':>12} {run['peak_rss_mb']:9,.0f} (Python driver only)"
+        else:
+            cpu = (f"{run['cpu_seconds']:8.2f} {pandas['cpu_seconds'] / run['cpu_seconds']:11.1f}x"
+                   f" {run['peak_rss_mb']:12,.0f}")
+        print(f"{name:34} {run['seconds']:8.2f} {pandas['seconds'] / run['seconds']:11.1f}x {cpu}")
     print(f"\nload average (1/5/15 min) at the end: {load()}")
     for name in ("gaffertape sql, cold (converts)", "gaffertape sql, warm (median)"):
         wall = pandas["seconds"] / runs[name]["seconds"]

@@ -138,8 +138,8 @@ def test_a_csv_changed_while_converting_is_not_cached(
     folder = tmp_path / "cache"
     convert_for_real = cache._run_with_progress
 
-    def convert_while_a_line_is_added(statement: str, on_progress) -> None:
-        convert_for_real(statement, on_progress)
+    def convert_while_a_line_is_added(statement: str, on_progress, spill: Path) -> None:
+        convert_for_real(statement, on_progress, spill)
         with csv.open("a", encoding="utf-8") as handle:
             handle.write("2\n")
 

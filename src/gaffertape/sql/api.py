@@ -76,7 +76,8 @@ def connect(workspace: Workspace | Path | str | None = None) -> Any:
     """A DuckDB connection holding every view, for tools that want one (JupySQL's ``%sql``).
 
     It is an in-memory copy, read from the store read-only: whatever a notebook does to it
-    never reaches the store. Every store table is read up front, unlike ``sql()``.
+    never reaches the store. Every store table is read up front, unlike ``sql()``, and every
+    data/ CSV converted to its Parquet copy (once; see gaffertape.sql.cache).
     """
     from gaffertape.sql.cache import cache_dir
     from gaffertape.sql.duck import DuckEngine

@@ -45,7 +45,7 @@ if TYPE_CHECKING:  # pandas is imported when a DataFrame is made, not to answer 
     import pandas as pd
 
 PANDAS_DTYPES = {"BIGINT": "Int64", "DOUBLE": "Float64", "VARCHAR": "string", "BLOB": object}
-READERS = {"csv": "read_csv", "parquet": "read_parquet", "json": "read_json_auto"}
+READERS = {"parquet": "read_parquet", "json": "read_json_auto"}  # CSVs: see _sniff
 
 
 class DuckEngine:

@@ -58,7 +58,10 @@ def cache_file(folder: Path, source: Path) -> Path:
 
 def lookup(folder: Path, source: Path) -> Path | None:
     """The Parquet copy of ``source`` if there is one for the file as it is now."""
-    target = cache_file(folder, source)
+    try:
+        target = cache_file(folder, source)
+    except FileNotFoundError:  # gone since the folder was listed: reading it will say so
+        return None
     return target if target.is_file() else None
 
 

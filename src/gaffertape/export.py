@@ -23,16 +23,9 @@ import pandas as pd
 
 from gaffertape.atomic import atomic_write
 from gaffertape.errors import UserError
+from gaffertape.formulas import neutralise_cell
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 MAX_COLUMN_WIDTH = 60
-
-
-def neutralise_cell(value: object) -> object:
-    """A text value that a spreadsheet would run as a formula, made inert; others unchanged."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
 
 
 def neutralise(df: pd.DataFrame) -> pd.DataFrame:

@@ -12,8 +12,8 @@ stderr names them and says how to see them. Cell text is never read as Rich mark
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
-import pandas as pd
 from rich.console import Console
 from rich.markup import escape
 from rich.measure import Measurement
@@ -32,7 +32,8 @@ from rich.progress import (
 from rich.table import Table
 from rich.text import Text
 
-from gaffertape.export import neutralise
+if TYPE_CHECKING:  # pandas is imported by the commands that make DataFrames, not on start-up
+    import pandas as pd
 
 console = Console(stderr=True)
 stdout = Console()
@@ -132,7 +133,7 @@ def print_table(df: pd.DataFrame, *, key: Sequence[str] = (), wide: bool = False
 def print_summary(title: str, summary: Mapping[str, object] | pd.DataFrame, *,
                   key: Sequence[str] = ()) -> None:
     """Print a compact summary table on stderr: key/value pairs or a small DataFrame."""
-    if isinstance(summary, pd.DataFrame):
+    if not isinstance(summary, Mapping):  # a DataFrame
         print_table(summary, key=key, to=console, title=title)
         return
     table = Table(title=title, title_justify="left", show_header=False)
@@ -147,6 +148,8 @@ def print_dataframe(df: pd.DataFrame, *, fmt: str = "table", key: Sequence[str] 
                     wide: bool = False, title: str | None = None) -> None:
     """Print a DataFrame to stdout as a Rich table fitted to the terminal, CSV or JSON lines."""
     if fmt == "csv":  # often redirected into a file and opened in a spreadsheet
+        from gaffertape.export import neutralise
+
         stdout.file.write(neutralise(df).to_csv(index=False))
     elif fmt == "json":
         stdout.file.write(df.to_json(orient="records", lines=True, force_ascii=False))

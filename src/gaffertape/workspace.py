@@ -9,6 +9,7 @@
         scripts/            extracted student scripts: scripts/<course>/<PI>/
         reports/            generated reports and charts
         logs/               run logs (never contain credentials)
+        cache/sql/          Parquet copies of data/ CSVs (gaffertape.sql.cache; safe to delete)
 
 Which workspace is used: the ``--workspace`` option, else ``GAFFERTAPE_WORKSPACE``, else the
 nearest folder upwards from the current one that has a ``gaffertape.toml`` (as git finds its

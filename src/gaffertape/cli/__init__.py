@@ -14,11 +14,10 @@ from typing import Annotated, Any
 import click
 import typer
 import typer.main
-from pydantic import SecretStr
 from rich.markup import escape
 from typer.core import TyperGroup
 
-from gaffertape import credentials, ui
+from gaffertape import ui
 from gaffertape.cli.context import current_workspace, finish_run, state
 from gaffertape.errors import UserError
 from gaffertape.logs import redact
@@ -146,6 +145,9 @@ def sql(
         bool, typer.Option("--write", help="Change the store: one statement in SQLite's SQL.")
     ] = False,
     yes: Annotated[bool, typer.Option("--yes", help="With --write: do not ask.")] = False,
+    no_cache: Annotated[
+        bool, typer.Option("--no-cache", help="Read data/ CSVs as CSV, not their Parquet copies.")
+    ] = False,
 ) -> None:
     """Query the workspace read-only with SQL: views, store tables and files in data/.
 
@@ -154,7 +156,7 @@ def sql(
     from gaffertape.sql.commands import run
 
     run(current_workspace(), query, fmt=fmt, out=out, engine=engine, master=master,
-        write=write, yes=yes)
+        write=write, yes=yes, cache=not no_cache)
 
 
 @app.command()
@@ -169,6 +171,10 @@ def login(
     username: Annotated[str, typer.Option("--username", "-u", prompt=True)],
 ) -> None:
     """Store a site password in the system keyring (never in a file)."""
+    from pydantic import SecretStr  # with keyring: imported only by the commands that use them
+
+    from gaffertape import credentials
+
     password = typer.prompt(f"Password for {username} on {site}", hide_input=True)
     credentials.set_password(site, username, SecretStr(password))
     ui.console.print(f"Stored the password for {username} on {site} in the system keyring.")

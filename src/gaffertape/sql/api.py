@@ -5,13 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-
 from gaffertape.errors import UserError
 from gaffertape.sql.catalog import Catalog
 from gaffertape.workspace import Workspace, open_workspace
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from gaffertape.sql.duck import DuckEngine
     from gaffertape.sql.spark import SparkEngine
 
@@ -28,15 +28,21 @@ def catalog(workspace: Workspace) -> Catalog:
 
 
 def open_engine(
-    workspace: Workspace, engine: str = "duckdb", master: str | None = None
+    workspace: Workspace, engine: str = "duckdb", master: str | None = None, *,
+    cache: bool = True,
 ) -> DuckEngine | SparkEngine:
-    """An engine over the workspace; DuckDB in-process, or Spark at ``master``."""
+    """An engine over the workspace; DuckDB in-process, or Spark at ``master``.
+
+    ``cache``: DuckDB reads data-file CSVs from their Parquet copies in the workspace's cache,
+    made on first use (see gaffertape.sql.cache); False reads the CSVs themselves.
+    """
     if engine == "duckdb":
         if master:
             raise UserError("--master is for --engine spark", hint="drop --master")
+        from gaffertape.sql.cache import cache_dir
         from gaffertape.sql.duck import DuckEngine
 
-        return DuckEngine(catalog(workspace))
+        return DuckEngine(catalog(workspace), cache_dir(workspace.root) if cache else None)
     if engine == "spark":
         from gaffertape.sql.spark import SparkEngine
 
@@ -50,14 +56,16 @@ def sql(
     workspace: Workspace | Path | str | None = None,
     engine: str = "duckdb",
     master: str | None = None,
+    cache: bool = True,
 ) -> pd.DataFrame:
     """Run one read-only SQL query over the workspace and return the result.
 
     ``workspace`` defaults as on the command line (``GAFFERTAPE_WORKSPACE``, else the nearest
-    folder with a ``gaffertape.toml``). Names: see ``views()`` and docs/sql.md.
+    folder with a ``gaffertape.toml``). Names: see ``views()`` and docs/sql.md. ``cache=False``
+    reads data-file CSVs as CSV rather than from their Parquet copies.
     """
     ws = workspace if isinstance(workspace, Workspace) else open_workspace(workspace)
-    runner = open_engine(ws, engine, master)
+    runner = open_engine(ws, engine, master, cache=cache)
     try:
         return runner.query(query)
     finally:
@@ -68,18 +76,22 @@ def connect(workspace: Workspace | Path | str | None = None) -> Any:
     """A DuckDB connection holding every view, for tools that want one (JupySQL's ``%sql``).
 
     It is an in-memory copy, read from the store read-only: whatever a notebook does to it
-    never reaches the store. Every store table is read up front, unlike ``sql()``.
+    never reaches the store. Every store table is read up front, unlike ``sql()``, and every
+    data/ CSV converted to its Parquet copy (once; see gaffertape.sql.cache).
     """
+    from gaffertape.sql.cache import cache_dir
     from gaffertape.sql.duck import DuckEngine
 
     ws = workspace if isinstance(workspace, Workspace) else open_workspace(workspace)
-    engine = DuckEngine(catalog(ws))
+    engine = DuckEngine(catalog(ws), cache_dir(ws.root))
     engine.prepare(engine.catalog.every_name())
     return engine.conn
 
 
 def views(workspace: Workspace | Path | str | None = None) -> pd.DataFrame:
     """Every name a query can use: documented views, store tables and data files."""
+    import pandas as pd
+
     ws = workspace if isinstance(workspace, Workspace) else open_workspace(workspace)
     rows = catalog(ws).describe()
     return pd.DataFrame(rows, columns=["name", "kind", "description"])

@@ -189,6 +189,11 @@ def quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def literal(text: str) -> str:
+    """``text`` as an SQL string literal (for file paths, which DuckDB's DDL cannot bind)."""
+    return "'" + text.replace("'", "''") + "'"
+
+
 def view_sql(step: Step) -> str:
     """A view's SELECT: a documented view's own SQL, or everything from an alias's target."""
     if step.kind == "view":

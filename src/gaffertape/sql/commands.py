@@ -9,20 +9,25 @@ SQLite's own SQL through Python's sqlite3, after showing it and asking for confi
 
 from __future__ import annotations
 
+import csv
 import sqlite3
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
 import typer
 
 from gaffertape import ui
 from gaffertape.atomic import atomic_write
 from gaffertape.errors import UserError
-from gaffertape.export import export_table
+from gaffertape.formulas import neutralise_cell
 from gaffertape.sql.api import open_engine
 from gaffertape.workspace import Workspace
+
+if TYPE_CHECKING:  # CSV on stdout streams from DuckDB: pandas is imported only when needed
+    import duckdb
+    import pandas as pd
 
 FORMATS = ("table", "csv", "json", "parquet")
 MAX_TABLE_ROWS = 1000  # a terminal table beyond this is unreadable; --format csv gives all
@@ -38,6 +43,7 @@ def run(
     master: str | None = None,
     write: bool = False,
     yes: bool = False,
+    cache: bool = True,
 ) -> None:
     """What the ``gaffertape sql`` command does, given its parsed options."""
     if fmt not in FORMATS:
@@ -56,21 +62,39 @@ def run(
             raise UserError("--write changes the SQLite store directly; it takes no --engine")
         write_store(workspace.db_path, query, yes=yes)
         return
-    runner = open_engine(workspace, engine, master)
+    runner = open_engine(workspace, engine, master, cache=cache)
+    result = None
     try:
         started = time.perf_counter()
-        result = runner.query(query)
+        if engine == "duckdb" and fmt == "csv" and out is None:
+            count = print_csv(runner.cursor(query))  # streamed: no DataFrame, no pandas
+        else:
+            result = runner.query(query)
+            count = len(result)
         seconds = time.perf_counter() - started
     finally:
         runner.close()
         for warning in runner.catalog.warnings:
             ui.console.print(f"[yellow]warning:[/yellow] {warning}", highlight=False)
-    show(result, fmt=fmt, out=out)
-    ui.console.print(f"[dim]{rows(len(result))} in {seconds:.2f} s ({engine})[/dim]")
+    if result is not None:
+        show(result, fmt=fmt, out=out)
+    ui.console.print(f"[dim]{rows(count)} in {seconds:.2f} s ({engine})[/dim]")
 
 
 def rows(count: int) -> str:
     return f"{count:,} row" + ("" if count == 1 else "s")
+
+
+def print_csv(cursor: duckdb.DuckDBPyConnection, batch_rows: int = 10_000) -> int:
+    """A DuckDB result as CSV on stdout, streamed in batches (as ``--format csv`` prints a
+    DataFrame: formula-neutralised text, no index), without loading pandas. Returns the rows."""
+    writer = csv.writer(ui.stdout.file, lineterminator="\n")
+    writer.writerow([neutralise_cell(column[0]) for column in cursor.description])
+    count = 0
+    while batch := cursor.fetchmany(batch_rows):
+        writer.writerows([neutralise_cell(value) for value in row] for row in batch)
+        count += len(batch)
+    return count
 
 
 def show(result: pd.DataFrame, *, fmt: str, out: Path | None) -> None:
@@ -88,6 +112,8 @@ def show(result: pd.DataFrame, *, fmt: str, out: Path | None) -> None:
 
 def write_result(result: pd.DataFrame, out: Path) -> Path:
     """A result file by suffix: .csv/.xlsx through the shared export, .json, .parquet."""
+    from gaffertape.export import export_table
+
     suffix = out.suffix.lower()
     if suffix in (".csv", ".xlsx"):
         return export_table(result, out)

@@ -5,7 +5,10 @@ available): Python's sqlite3 reads each table the query needs, read-only and in 
 DuckDB table of the same name in schema ``store``. Only the tables a query names (directly or
 through a documented view) are read, so ``select count(*) from marks`` never pays for a
 million sheet observations. Data files are DuckDB views over ``read_csv`` / ``read_parquet`` /
-``read_json``, which stream the file at query time.
+``read_json``, which stream the file at query time. A CSV is sniffed once (header, delimiter,
+types), its view reads it with exactly those options spelt out, and the first query that reads
+it has it converted to Parquet in the workspace's cache (:mod:`gaffertape.sql.cache`), which
+later queries read instead, column by column.
 
 DuckDB itself is locked down before any user SQL runs: no file access except to the data folder
 (``allowed_directories``), no extension downloads, and the configuration is locked so a query
@@ -17,43 +20,56 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
-import pandas as pd
 
+from gaffertape import ui
 from gaffertape.errors import UserError
+from gaffertape.sql import cache
 from gaffertape.sql.catalog import (
     Catalog,
     Column,
     DataFile,
+    literal,
     open_store_readonly,
     quote,
     read_store_table,
     view_sql,
 )
-from gaffertape.sql.dialect import referenced_names
+from gaffertape.sql.dialect import NO_EXTENSION_DOWNLOADS, referenced_names
 from gaffertape.sql.guard import check_read_only, sql_error
 
+if TYPE_CHECKING:  # pandas is imported when a DataFrame is made, not to answer a CLI query
+    import pandas as pd
+
 PANDAS_DTYPES = {"BIGINT": "Int64", "DOUBLE": "Float64", "VARCHAR": "string", "BLOB": object}
-READERS = {"csv": "read_csv", "parquet": "read_parquet", "json": "read_json_auto"}
+READERS = {"parquet": "read_parquet", "json": "read_json_auto"}  # CSVs: see _sniff
 
 
 class DuckEngine:
-    """One DuckDB connection over one workspace's catalog; create it once, query it often."""
+    """One DuckDB connection over one workspace's catalog; create it once, query it often.
 
-    def __init__(self, catalog: Catalog) -> None:
+    ``cache_dir`` is where data-file CSVs are cached as Parquet; None reads them as CSV.
+    """
+
+    def __init__(self, catalog: Catalog, cache_dir: Path | None = None) -> None:
         self.catalog = catalog
-        self.conn = duckdb.connect(
-            config={"autoinstall_known_extensions": False, "autoload_known_extensions": False}
-        )
-        data_dir = str(catalog.data_dir.resolve()) + "/"
-        self.conn.execute(f"SET allowed_directories = [{_literal(data_dir)}]")
+        self.cache_dir = cache_dir
+        self.conn = duckdb.connect(config=NO_EXTENSION_DOWNLOADS)
+        readable = [catalog.data_dir, *([cache_dir] if cache_dir else [])]
+        allowed = ", ".join(literal(str(path.resolve()) + "/") for path in readable)
+        self.conn.execute(f"SET allowed_directories = [{allowed}]")
         self.conn.execute("SET enable_progress_bar = false")  # it would print into stdout data
         self.conn.execute("SET enable_external_access = false")
         self.conn.execute("SET lock_configuration = true")
         self.conn.execute("CREATE SCHEMA store; CREATE SCHEMA data")
         self._created: set[str] = set()
         self._filled: set[str] = set()
+        # CSV view name -> (its read_csv(...) with the sniffed options, preamble lines skipped)
+        self._csv_readers: dict[str, tuple[str, int]] = {}
+        self._cached: set[str] = set()  # CSV views reading their Parquet copy
         self._store: sqlite3.Connection | None = None
         self._store_version: int | None = None
 
@@ -61,9 +77,10 @@ class DuckEngine:
 
     def query(self, query: str) -> pd.DataFrame:
         """Run one read-only query and return its result."""
-        return self._run(query).df()
+        return self.relation(query).df()
 
-    def _run(self, query: str) -> duckdb.DuckDBPyRelation:
+    def relation(self, query: str) -> duckdb.DuckDBPyRelation:
+        """Run one read-only query; its result as DuckDB's relation, to fetch as suits."""
         check_read_only(query)
         self.refresh_if_store_changed()
         names = referenced_names(query)
@@ -72,6 +89,14 @@ class DuckEngine:
             return self.conn.sql(query)
         except duckdb.CatalogException as exc:
             return self._retry_with_every_name(query, exc)
+        except duckdb.Error as exc:
+            raise sql_error(exc, query) from exc
+
+    def cursor(self, query: str) -> duckdb.DuckDBPyConnection:
+        """Run one read-only query; the connection holding its result, to fetch in batches."""
+        self.relation(query)  # checks it, prepares the names it uses, binds it
+        try:
+            return self.conn.execute(query)
         except duckdb.Error as exc:
             raise sql_error(exc, query) from exc
 
@@ -118,6 +143,8 @@ class DuckEngine:
         for step in self.catalog.plan(names):
             if step.kind == "store":
                 self._create_store_table(step.name, fill)
+            elif step.kind == "data" and self.catalog.data_files[step.name].kind == "csv":
+                self._create_csv_view(self.catalog.data_files[step.name], fill)
             elif step.kind == "data":
                 self._create_data_view(self.catalog.data_files[step.name])
             else:
@@ -133,30 +160,84 @@ class DuckEngine:
             self._filled.add(table)
 
     def _create_data_view(self, data_file: DataFile) -> None:
+        """A Parquet or JSON file: a view that reads it at query time."""
         key = f"data.{data_file.name}"
         if key in self._created:
             return
-        reader = READERS[data_file.kind]
-        sql = f"SELECT * FROM {reader}({_literal(str(data_file.path.resolve()))})"
+        reader = f"{READERS[data_file.kind]}({literal(str(data_file.path.resolve()))})"
         try:
             check_complete(data_file)
-            self.conn.execute(f"CREATE VIEW data.{quote(data_file.name)} AS {sql}")
-            columns = [row[0] for row in self.conn.execute(
-                f"DESCRIBE data.{quote(data_file.name)}").fetchall()]
+            self._define_view(data_file, reader)
+            self.conn.execute(f"DESCRIBE data.{quote(data_file.name)}")
         except duckdb.Error as exc:
             raise unreadable(data_file, str(exc).splitlines()[0]) from exc
-        if data_file.kind == "csv" and len(columns) == 1 and any(c in columns[0] for c in ",;\t"):
-            # DuckDB's sniffer gives up on ragged rows by taking each line as one value
-            self.conn.execute(f"DROP VIEW data.{quote(data_file.name)}")
-            raise unreadable(data_file, "its rows have different numbers of fields")
-        if data_file.kind == "csv":
-            self._warn_about_skipped_lines(data_file)
         self._created.add(key)
 
-    def _warn_about_skipped_lines(self, data_file: DataFile) -> None:
+    def _create_csv_view(self, data_file: DataFile, fill: bool) -> None:
+        """A CSV: its Parquet copy when the cache has one, else the CSV, sniffed once; with
+        ``fill`` (a query will read it) and a cache, converted first."""
+        key = f"data.{data_file.name}"
+        if key in self._cached:
+            return
+        if self.cache_dir and (parquet := cache.lookup(self.cache_dir, data_file.path)):
+            self._define_view(data_file, f"read_parquet({literal(str(parquet))})")
+            self._warn_about_skipped_lines(data_file, cache.skipped_lines(parquet))
+            self._created.add(key)
+            self._cached.add(key)
+            return
+        if key not in self._created:
+            self._csv_readers[data_file.name] = self._sniff(data_file)
+            self._define_view(data_file, self._csv_readers[data_file.name][0])
+            self._created.add(key)
+        if fill and self.cache_dir:
+            self._convert(data_file)
+
+    def _sniff(self, data_file: DataFile) -> tuple[str, int]:
+        """DuckDB's sniffer, once: the ``read_csv(...)`` call with every option it found (so
+        neither the view nor the conversion sniffs again), and the preamble lines it skips."""
+        try:
+            columns, skipped, prompt = self.conn.execute(
+                "SELECT Columns, SkipRows, Prompt FROM sniff_csv(?)",
+                [str(data_file.path.resolve())]).fetchone()
+        except duckdb.Error as exc:
+            raise unreadable(data_file, str(exc).splitlines()[0]) from exc
+        names = [column["name"] for column in columns]
+        if len(names) == 1 and any(c in names[0] for c in ",;\t"):
+            # DuckDB's sniffer gives up on ragged rows by taking each line as one value
+            raise unreadable(data_file, "its rows have different numbers of fields")
+        self._warn_about_skipped_lines(data_file, skipped)
+        return prompt.strip().removeprefix("FROM ").rstrip(";").strip(), skipped
+
+    def _convert(self, data_file: DataFile) -> None:
+        """Convert the CSV to Parquet in the cache (once) and point its view at the copy."""
+        assert self.cache_dir is not None
+        reader, skipped = self._csv_readers[data_file.name]
+        progress = ui.make_progress(transient=True)
+        progress.disable = not ui.console.is_terminal  # no bar in a log or a pipe
+        with progress:
+            task = progress.add_task(f"data/{data_file.path.name} to Parquet (once)",
+                                     total=100, status="", visible=False)
+
+            def show(percent: float) -> None:
+                progress.update(task, completed=percent, visible=True)
+
+            try:
+                parquet = cache.convert(self.cache_dir, data_file.path, reader, skipped, show)
+            except duckdb.Error as exc:
+                raise unreadable(data_file, str(exc).splitlines()[0]) from exc
+            except cache.ChangedWhileReading as exc:
+                raise UserError(f"data/{data_file.path.name}: changed while it was being read",
+                                hint="run the query again once the file is complete") from exc
+        if parquet is not None:  # None: the cache cannot be written; the view reads the CSV
+            self._define_view(data_file, f"read_parquet({literal(str(parquet))})")
+        self._cached.add(f"data.{data_file.name}")
+
+    def _define_view(self, data_file: DataFile, reader: str) -> None:
+        self.conn.execute(
+            f"CREATE OR REPLACE VIEW data.{quote(data_file.name)} AS SELECT * FROM {reader}")
+
+    def _warn_about_skipped_lines(self, data_file: DataFile, skipped: int) -> None:
         """DuckDB's sniffer may take leading lines for a preamble and drop them: say so."""
-        skipped = self.conn.execute("SELECT SkipRows FROM sniff_csv(?)",
-                                    [str(data_file.path.resolve())]).fetchall()[0][0]
         if skipped:
             self.catalog.warnings.append(
                 f"data/{data_file.path.name}: the first {skipped} line(s) did not look like the "
@@ -222,6 +303,8 @@ def unreadable(data_file: DataFile, why: str) -> UserError:
 
 def chunk_frame(rows: list[tuple[object, ...]], columns: list[Column]) -> pd.DataFrame:
     """Rows as a DataFrame with one explicit dtype per column, so DuckDB never has to guess."""
+    import pandas as pd
+
     values = list(zip(*rows, strict=True)) if rows else [() for _ in columns]
     return pd.DataFrame({
         c.name: pd.array(list(v), dtype=PANDAS_DTYPES[c.type])
@@ -231,7 +314,3 @@ def chunk_frame(rows: list[tuple[object, ...]], columns: list[Column]) -> pd.Dat
 
 def _data_version(conn: sqlite3.Connection) -> int:
     return conn.execute("PRAGMA data_version").fetchone()[0]
-
-
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"

@@ -11,10 +11,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from gaffertape.errors import UserError
+
+if TYPE_CHECKING:  # imported where DataFrames are made: opening a workspace must stay light
+    import pandas as pd
 
 _MIGRATION_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 
@@ -139,6 +141,8 @@ class Store:
                     f"SQL error: {exc}", hint="check the query against `gaffertape tables`"
                 ) from exc
             columns = [d[0] for d in cursor.description or ()]
+            import pandas as pd
+
             return pd.DataFrame.from_records(cursor.fetchall(), columns=columns)
 
     def write_df(
@@ -154,6 +158,8 @@ class Store:
         ``replace_where`` deletes the matching rows first, so a rerun replaces its own earlier
         output instead of duplicating it. Column names must match the table's.
         """
+        import pandas as pd
+
         columns = list(df.columns)
         placeholders = ", ".join("?" for _ in columns)
         quoted = ", ".join(f'"{c}"' for c in columns)
@@ -175,6 +181,8 @@ class Store:
                 )
             ]
             counts = [conn.execute(f'SELECT COUNT(*) FROM "{n}"').fetchone()[0] for n in names]
+        import pandas as pd
+
         return pd.DataFrame({"table": names, "rows": counts})
 
 

@@ -176,6 +176,22 @@ def test_total_columns_found_from_the_numbers(tmp_path: Path) -> None:
     assert set(totals["table"]) == {0} and len(totals) == 8
 
 
+def test_labels_on_the_right_and_headings_below(tmp_path: Path) -> None:
+    """A mirrored layout (unpivotr's "right-down"): the numbers first, their row labels on the
+    right (the outer label on the last row of its group), the column headings below. The sheet
+    is read turned the usual way round; cells still name the real cells."""
+    rows: list[list[object]] = [[1, 2, "Under 25", None], [3, 4, "25 and over", "Men"],
+                                [5, 6, "Under 25", None], [7, 8, "25 and over", "Women"],
+                                ["Low", "High", None, None]]
+    data = _identifiable(_xlsx(tmp_path, rows))
+    found = {(r.row_header, r.column_header, r.cell): r.value for r in data.itertuples()}
+    assert found == {("Men | Under 25", "Low", "A1"): 1, ("Men | Under 25", "High", "B1"): 2,
+                     ("Men | 25 and over", "Low", "A2"): 3, ("Men | 25 and over", "High", "B2"): 4,
+                     ("Women | Under 25", "Low", "A3"): 5, ("Women | Under 25", "High", "B3"): 6,
+                     ("Women | 25 and over", "Low", "A4"): 7,
+                     ("Women | 25 and over", "High", "B4"): 8}
+
+
 def test_side_by_side_tables_are_split(tmp_path: Path) -> None:
     rows: list[list[object]] = [["Table 9"],
                                 ["Code", "Area", "Estimate", None, "Code", "Area", "Estimate"]]

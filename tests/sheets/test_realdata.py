@@ -37,7 +37,8 @@ def test_every_observation_identifiable_on_the_development_workbooks() -> None:
     """Issue 10: at most 1% ambiguous observations in total, none in the files it names."""
     named = {"ons_ashe_prov_2014.xls", "ons_ashe_rev_cv_2013.xls", "ons_lms_table_a02.xls",
              "ons_overseas_travel_ott.xls", "us_crime_2.xlsx", "ott_tidy_expected.csv",
-             "databaker_multisegment.xls", "vaccinations.xlsx", "anzsic_classification.xlsx"}
+             "databaker_multisegment.xls", "vaccinations.xlsx", "anzsic_classification.xlsx",
+             "unpivotr_purpose.xlsx"}
     total = clashes = 0
     for path in expand_paths([DATA / "files"]):
         data = tidy_file(path)
@@ -45,7 +46,7 @@ def test_every_observation_identifiable_on_the_development_workbooks() -> None:
         total, clashes = total + len(data), clashes + count
         if path.name in named:
             assert count == 0, path.name
-    assert clashes / total <= 0.003
+    assert clashes / total <= 0.002  # 437 of 317,573 (0.14%)
 
 
 def test_atbench_round_trip() -> None:

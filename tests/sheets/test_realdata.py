@@ -7,10 +7,9 @@ from pathlib import Path
 import pytest
 
 from gaffertape.sheets.api import expand_paths, tidy_file
-from gaffertape.sheets.evaluate import DATA, evaluate_atbench, evaluate_drift, evaluate_ott
 from gaffertape.sheets.recipes import load_recipes
-from gaffertape.sheets.saus import evaluate_saus
 from gaffertape.sheets.uniqueness import ambiguous
+from sheets_realdata import DATA, evaluate_atbench, evaluate_drift, evaluate_ott, evaluate_saus
 
 pytestmark = [
     pytest.mark.realdata,
@@ -19,7 +18,7 @@ pytestmark = [
 
 
 def test_saus_header_rows_and_roles() -> None:
-    figures = evaluate_saus(DATA / "saus" / "saus_dev.jl.gz")
+    figures = evaluate_saus()
     assert figures["sheets"] == 284 and figures["with_header_sheets"] == 132
     assert figures["header_macro_f1"] >= 0.97 and figures["header_exact"] >= 0.94
     # over the sheets that have header rows (issue 10 floors: >= 0.95 and >= 85%)

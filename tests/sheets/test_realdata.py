@@ -37,7 +37,7 @@ def test_every_observation_identifiable_on_the_development_workbooks() -> None:
     named = {"ons_ashe_prov_2014.xls", "ons_ashe_rev_cv_2013.xls", "ons_lms_table_a02.xls",
              "ons_overseas_travel_ott.xls", "us_crime_2.xlsx", "ott_tidy_expected.csv",
              "databaker_multisegment.xls", "vaccinations.xlsx", "anzsic_classification.xlsx",
-             "unpivotr_purpose.xlsx"}
+             "unpivotr_purpose.xlsx", "groundwater.xlsx"}  # (groundwater: not named, now 0 too)
     total = clashes = 0
     for path in expand_paths([DATA / "files"]):
         data = tidy_file(path)
@@ -45,7 +45,7 @@ def test_every_observation_identifiable_on_the_development_workbooks() -> None:
         total, clashes = total + len(data), clashes + count
         if path.name in named:
             assert count == 0, path.name
-    assert clashes / total <= 0.002  # 437 of 317,573 (0.14%)
+    assert clashes / total <= 0.002  # 427 of 317,568 (0.13%)
 
 
 def test_atbench_round_trip() -> None:

@@ -295,6 +295,7 @@ def _build_table(grid: Grid, rows: Rows, start: int, end: int, floor: int,
     parts = _side_by_side(grid, table)
     for part in parts:
         _tidy_keys(grid, part)
+        _flag_columns(grid, part)
         values = _body_numbers(grid, part)  # one parse for the row and the column totals
         part.total_rows = _total_rows(grid, part, values)
         part.total_cols = _total_cols(grid, part, values)
@@ -377,6 +378,27 @@ def _tidy_keys(grid: Grid, table: Table) -> None:
     if keys and values:
         table.label_cols = sorted(table.label_cols + keys)
         table.data_cols = values
+
+
+def _flag_columns(grid: Grid, table: Table) -> None:
+    """Qualifier columns: right beside a column of numbers, with no heading of their own, only
+    short codes ("U", "J3", at most three characters), never a number. Laboratory and survey
+    sheets qualify each value so; read as values, the code and its number would share one key."""
+    if len(table.data_cols) < 2:
+        return
+    kinds = grid.kinds[np.ix_(table.body_rows, table.data_cols)]
+    text, numbers = (kinds == TEXT).any(axis=0), (kinds >= NUMBER).any(axis=0)
+    headed = (grid.kinds[np.ix_(table.header_rows, table.data_cols)] != EMPTY).any(axis=0)
+    flags = [c for j, c in enumerate(table.data_cols)
+             if j and table.data_cols[j - 1] == c - 1 and numbers[j - 1] and not numbers[j]
+             and text[j] and not headed[j] and _short_codes(grid.cells[table.body_rows, c])]
+    if flags and len(flags) < len(table.data_cols):
+        table.flag_cols = flags
+        table.data_cols = [c for c in table.data_cols if c not in flags]
+
+
+def _short_codes(cells: np.ndarray) -> bool:
+    return all(len(str(v).strip()) <= 3 for v in cells.tolist() if v is not None)
 
 
 def _grouped(values: np.ndarray) -> bool:

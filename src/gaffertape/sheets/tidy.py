@@ -132,6 +132,7 @@ def _table_observations(grid: Grid, table: Table) -> dict[str, object]:
     cells, types = grid.cells[rows, cols[col_i]], block[row_i, col_i]
     numbers, flags = parse_cells(cells, types)
     flags = _with_label_markers(grid, table, body, row_i, flags)
+    flags = _with_qualifiers(grid, table, rows, cols[col_i], flags)
     headers = column_headers(grid, table)
     return {
         "source_file": grid.source, "sheet": grid.sheet, "table": table.index,
@@ -193,6 +194,19 @@ def _with_label_markers(grid: Grid, table: Table, body: np.ndarray, row_i: np.nd
         return flags
     marks = per_row[row_i]
     return np.where(marks == "", flags, np.where(flags == "", marks, flags + " " + marks))
+
+
+def _with_qualifiers(grid: Grid, table: Table, rows: np.ndarray, cols: np.ndarray,
+                     flags: np.ndarray) -> np.ndarray:
+    """The flags, with the code of the qualifier column right of each number added
+    ("0.025" beside "U" -> flag "U")."""
+    for c in table.flag_cols:
+        beside = np.flatnonzero(cols == c - 1)
+        codes = grid.cells[rows[beside], c]
+        coded = np.flatnonzero(grid.types[rows[beside], c] == STR)
+        for i, code in zip(beside[coded].tolist(), codes[coded].tolist(), strict=True):
+            flags[i] = f"{flags[i]} {code.strip()}".strip()
+    return flags
 
 
 def _is_row(rows: list[int], n_rows: int) -> np.ndarray:

@@ -384,14 +384,18 @@ def _flag_columns(grid: Grid, table: Table) -> None:
     """Qualifier columns: right beside a column of numbers, with no heading of their own, only
     short codes ("U", "J3", at most three characters), never a number. Laboratory and survey
     sheets qualify each value so; read as values, the code and its number would share one key."""
-    if len(table.data_cols) < 2:
+    cols = np.array(table.data_cols, dtype=np.intp)
+    headed = (grid.kinds[np.ix_(table.header_rows, cols)] != EMPTY).any(axis=0)
+    unheaded = np.flatnonzero(~headed[1:] & (np.diff(cols) == 1)) + 1  # (tested first: cheap)
+    if not len(unheaded):
         return
-    kinds = grid.kinds[np.ix_(table.body_rows, table.data_cols)]
+    kinds = grid.kinds[np.ix_(table.body_rows, cols[np.concatenate([unheaded - 1, unheaded])])]
     text, numbers = (kinds == TEXT).any(axis=0), (kinds >= NUMBER).any(axis=0)
-    headed = (grid.kinds[np.ix_(table.header_rows, table.data_cols)] != EMPTY).any(axis=0)
-    flags = [c for j, c in enumerate(table.data_cols)
-             if j and table.data_cols[j - 1] == c - 1 and numbers[j - 1] and not numbers[j]
-             and text[j] and not headed[j] and _short_codes(grid.cells[table.body_rows, c])]
+    n = len(unheaded)
+    flags = [int(c) for c, left_numbers, own_numbers, own_text
+             in zip(cols[unheaded], numbers[:n], numbers[n:], text[n:], strict=True)
+             if left_numbers and not own_numbers and own_text
+             and _short_codes(grid.cells[table.body_rows, c])]
     if flags and len(flags) < len(table.data_cols):
         table.flag_cols = flags
         table.data_cols = [c for c in table.data_cols if c not in flags]

@@ -26,7 +26,7 @@ import xlrd
 from python_calamine import CalamineWorkbook
 
 from gaffertape.sheets.api import tidy_file
-from gaffertape.sheets.evaluate import DATA
+from sheets_realdata import DATA
 
 FILES = DATA / "files"
 BOOKS = (".xlsx", ".xlsm", ".xls", ".ods")

@@ -17,7 +17,8 @@ from gaffertape.sheets.layout import SheetLayout
 from gaffertape.sheets.values import NONE
 
 OBSERVATION = "observations"
-REASONS = ("header", "row label", "sub-table title", "title", "note", "outside tables")
+REASONS = ("header", "row label", "sub-table title", "title", "note", "qualifier code",
+           "outside tables")
 """Why a filled cell is not an observation, in the order the summary shows them."""
 
 _CODES = {name: code for code, name in enumerate((*REASONS, OBSERVATION))}
@@ -38,6 +39,8 @@ def cell_accounts(grid: Grid, layout: SheetLayout) -> Counter[str]:
         role[table.header_rows, span] = _CODES["header"]
         role[table.section_rows, span] = _CODES["sub-table title"]
         role[np.ix_(table.body_rows, table.label_cols)] = _CODES["row label"]
+        # a qualifier column's codes go out as the flags of the numbers beside them
+        role[np.ix_(table.body_rows, table.flag_cols)] = _CODES["qualifier code"]
         role[np.ix_(table.body_rows, table.data_cols)] = _CODES[OBSERVATION]
     for table in layout.tables:  # a sub-table title row is never data, even inside the body
         role[table.section_rows, table.left:table.right + 1] = _CODES["sub-table title"]

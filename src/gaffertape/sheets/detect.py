@@ -295,7 +295,10 @@ def _build_table(grid: Grid, rows: Rows, start: int, end: int, floor: int,
     parts = _side_by_side(grid, table)
     for part in parts:
         _tidy_keys(grid, part)
-        part.total_rows = _total_rows(grid, part)
+        _flag_columns(grid, part)
+        values = _body_numbers(grid, part)  # one parse for the row and the column totals
+        part.total_rows = _total_rows(grid, part, values)
+        part.total_cols = _total_cols(grid, part, values)
     return parts
 
 
@@ -375,6 +378,31 @@ def _tidy_keys(grid: Grid, table: Table) -> None:
     if keys and values:
         table.label_cols = sorted(table.label_cols + keys)
         table.data_cols = values
+
+
+def _flag_columns(grid: Grid, table: Table) -> None:
+    """Qualifier columns: right beside a column of numbers, with no heading of their own, only
+    short codes ("U", "J3", at most three characters), never a number. Laboratory and survey
+    sheets qualify each value so; read as values, the code and its number would share one key."""
+    cols = np.array(table.data_cols, dtype=np.intp)
+    headed = (grid.kinds[np.ix_(table.header_rows, cols)] != EMPTY).any(axis=0)
+    unheaded = np.flatnonzero(~headed[1:] & (np.diff(cols) == 1)) + 1  # (tested first: cheap)
+    if not len(unheaded):
+        return
+    kinds = grid.kinds[np.ix_(table.body_rows, cols[np.concatenate([unheaded - 1, unheaded])])]
+    text, numbers = (kinds == TEXT).any(axis=0), (kinds >= NUMBER).any(axis=0)
+    n = len(unheaded)
+    flags = [int(c) for c, left_numbers, own_numbers, own_text
+             in zip(cols[unheaded], numbers[:n], numbers[n:], text[n:], strict=True)
+             if left_numbers and not own_numbers and own_text
+             and _short_codes(grid.cells[table.body_rows, c])]
+    if flags and len(flags) < len(table.data_cols):
+        table.flag_cols = flags
+        table.data_cols = [c for c in table.data_cols if c not in flags]
+
+
+def _short_codes(cells: np.ndarray) -> bool:
+    return all(len(str(v).strip()) <= 3 for v in cells.tolist() if v is not None)
 
 
 def _grouped(values: np.ndarray) -> bool:
@@ -502,31 +530,121 @@ def _attach_notes(grid: Grid, rows: Rows, tables: list[Table]) -> None:
         table.notes = "\n".join(_text(grid, r) for r in table.note_rows[above:])
 
 
-def _total_rows(grid: Grid, table: Table) -> list[int]:
+def _total_rows(grid: Grid, table: Table, values: np.ndarray) -> list[int]:
     """Rows whose label says total/all, and rows that are the sum of the rows below them."""
-    return sorted(set(_labelled_totals(grid, table)) | set(_summing_rows(grid, table)))
+    return sorted(set(_labelled_totals(grid, table)) | set(_summing_rows(table, values))
+                  | set(_heading_total(grid, table)))
 
 
-def _summing_rows(grid: Grid, table: Table) -> list[int]:
-    """The first row of a block (rows between blank rows or sub-table titles) whose every
-    number is the sum of the block's other rows: "Construction type 100" over its parts, found
-    from the numbers, whatever the label says (within rounding: 1%). All blocks at once."""
+def _summing_rows(table: Table, values: np.ndarray) -> list[int]:
+    """The first row of a block (rows between blank rows or sub-table titles) that is the sum of
+    the block's other rows: "Construction type 100" over its parts, found from the numbers,
+    whatever the label says (within rounding: 1%). Half its numbers summing is enough, since
+    shares and averages beside the counts never add up ("United States" over the states: the
+    count sums, the percent columns do not). All blocks at once."""
     body = table.body_rows
     blocks = np.array([(first, last) for first, last in _blocks(body) if last - first >= 2],
                       dtype=np.intp).reshape(-1, 2)
     if not len(blocks):
         return []
-    cells = np.ix_(body, table.data_cols)
-    values = numbers_of(grid.cells[cells], grid.types[cells])
     filled = np.vstack([np.nan_to_num(values), np.zeros((1, values.shape[1]))])
     # sums over the rows after each block's first: reduceat over (first + 1, last + 1) pairs
     sums = np.add.reduceat(filled, np.column_stack([blocks[:, 0] + 1, blocks[:, 1] + 1]).ravel(),
                            axis=0)[::2]
     target = values[blocks[:, 0]]
     known = ~np.isnan(target) & (target != 0)
-    close = (np.abs(sums - np.nan_to_num(target)) <= 0.01 * np.abs(np.nan_to_num(target))) | ~known
-    summing = close.all(axis=1) & known.any(axis=1)
+    close = _close(sums, target) & known
+    summing = close.any(axis=1) & (2 * close.sum(axis=1) >= known.sum(axis=1))
     return np.array(body, dtype=np.intp)[blocks[summing, 0]].tolist()
+
+
+def _heading_total(grid: Grid, table: Table) -> list[int]:
+    """The first body row, when its label begins with "Total" ("Total construction", "Total
+    holdings"): a total heading the rows below it. Further down, "Total supply" may be one
+    line of an account, so only the top row is read this way."""
+    first = table.body_rows[:1]
+    labels = [grid.values[r][c] for r in first for c in table.label_cols]
+    return first if any(isinstance(v, str) and _STARTS_TOTAL.match(v) for v in labels) else []
+
+
+_STARTS_TOTAL = re.compile(r"^\s*totals?\b", re.IGNORECASE)
+_ONLY_TOTAL = re.compile(r"^\s*(grand\s+)?totals?\s*(\\\d+|[*¹²³†‡])?\s*$", re.IGNORECASE)
+
+
+def _total_cols(grid: Grid, table: Table, values: np.ndarray) -> list[int]:
+    """Data columns headed "Total" whose numbers are the sum of the columns beside them, on
+    every row where they hold a number: "Total" over "Public", "Private" (two or more columns
+    right beside it, on either side), or a "Total" over everything on its right, a nested
+    total counting in place of its parts ("Total" over "Married-couple: Total, With children,
+    Without" and "One-person"). A heading with more words ("All ages", "Total (million
+    dollars)") or a "Total" that sums nothing beside it (one year among years) is not enough:
+    such columns name a measure about as often as they sum their neighbours."""
+    headed = _headed_total(grid, table)
+    if not headed:
+        return []
+    width = values.shape[1]
+    parts = np.zeros(width, dtype=bool)  # columns a nested total already counts
+    totals = []
+    for j in headed:
+        right = _sums_beside(values, j)
+        if right or _sums_beside(values[:, ::-1], width - 1 - j):
+            totals.append(j)
+            parts[j + 1:j + 1 + right] = True
+    for j in sorted(set(headed) - set(totals)):
+        outer = np.flatnonzero(~parts[j + 1:]) + j + 1
+        if len(outer) >= 2 and _sums_to(values, j, outer):
+            totals.append(j)
+    return sorted(table.data_cols[j] for j in totals)
+
+
+def _headed_total(grid: Grid, table: Table) -> list[int]:
+    """Positions (in ``data_cols``) of the columns whose own heading, their lowest non-empty
+    header cell, is "Total"; each distinct header text is tested once."""
+    if not table.header_rows:
+        return []
+    block = np.ix_(table.header_rows, table.data_cols)
+    cells, strings = grid.cells[block], grid.types[block] == STR
+    says = np.zeros(cells.shape, dtype=bool)
+    says[strings] = np.fromiter(map(_IS_TOTAL_HEADING.__getitem__, cells[strings]), dtype=bool,
+                                count=int(np.count_nonzero(strings)))
+    if not says.any():
+        return []
+    filled = grid.kinds[block] != EMPTY
+    lowest = len(filled) - 1 - filled[::-1].argmax(axis=0)  # lowest filled header row per column
+    return np.flatnonzero(says[lowest, np.arange(cells.shape[1])] & filled.any(axis=0)).tolist()
+
+
+def _sums_beside(values: np.ndarray, j: int, widest: int = 40) -> int:
+    """How many columns ``j+1 .. j+k`` (k >= 2, the fewest) column ``j`` is the sum of, on every
+    row where it holds a number (two rows at least); 0 if none."""
+    target = values[:, j]
+    known = ~np.isnan(target) & (target != 0)
+    after = np.nan_to_num(values[:, j + 1:j + 1 + widest])
+    if np.count_nonzero(known) < 2 or after.shape[1] < 2:
+        return 0
+    sums = np.cumsum(after[known], axis=1)[:, 1:]  # k = 2, 3, ...
+    fits = np.flatnonzero(_close(sums, target[known][:, None]).all(axis=0))
+    return int(fits[0]) + 2 if len(fits) else 0
+
+
+def _sums_to(values: np.ndarray, j: int, parts: np.ndarray) -> bool:
+    """Is column ``j`` the sum of the columns ``parts``, on every row where it holds a number?"""
+    target = values[:, j]
+    known = ~np.isnan(target) & (target != 0)
+    sums = np.nan_to_num(values[np.ix_(known, parts)]).sum(axis=1)
+    return np.count_nonzero(known) >= 2 and bool(_close(sums, target[known]).all())
+
+
+def _close(sums: np.ndarray, target: np.ndarray) -> np.ndarray:
+    """Equal within rounding (1%)."""
+    target = np.nan_to_num(target)
+    return np.abs(sums - target) <= 0.01 * np.abs(target)
+
+
+def _body_numbers(grid: Grid, table: Table) -> np.ndarray:
+    """The numbers of the body rows x data columns (NaN where there is none)."""
+    cells = np.ix_(table.body_rows, table.data_cols)
+    return numbers_of(grid.cells[cells], grid.types[cells])
 
 
 def _blocks(body: list[int]) -> list[tuple[int, int]]:
@@ -548,6 +666,7 @@ def _labelled_totals(grid: Grid, table: Table) -> list[int]:
 
 
 _SAYS_TOTAL = Memo(lambda label: bool(_TOTAL.search(label)))  # type: ignore[arg-type]
+_IS_TOTAL_HEADING = Memo(lambda text: bool(_ONLY_TOTAL.match(text)))  # type: ignore[arg-type]
 
 
 def _looks_like_note(grid: Grid, r: int) -> bool:

@@ -95,14 +95,15 @@ def totals_spec(table: pd.DataFrame, scheme: MarkScheme, title: str) -> dict:
     """:func:`totals_chart` as a plain figure dict (see :func:`category_spec`)."""
     roles = _present_roles(table)
     labels = [f"{r} marker" for r in roles]
-    bars = [{"type": "bar", "name": row.category, "y": labels, "orientation": "h",
-             "x": [getattr(row, role) * row.weight / scheme.max_total * 100 for role in roles],
+    rows = table.to_dict("records")  # plain Python over a few rows: pandas is slow per row
+    bars = [{"type": "bar", "name": row["category"], "y": labels, "orientation": "h",
+             "x": [row[role] * row["weight"] / scheme.max_total * 100 for role in roles],
              "marker": {"color": category_colour(position)},
              "hovertemplate": "%{x:.1f} percentage points"}
-            for position, row in enumerate(table.itertuples())]
+            for position, row in enumerate(rows)]
     shapes, notes = boundary_lines(scheme)
     for role, label in zip(roles, labels, strict=True):
-        total = float((table[role] * table["weight"]).sum())
+        total = float(sum(row[role] * row["weight"] for row in rows if not pd.isna(row[role])))
         notes.append({"x": total / scheme.max_total * 100, "y": label, "xanchor": "left",
                       "showarrow": False, "xshift": 4, "font": {"size": 12, "color": "#222"},
                       "bgcolor": "rgba(255,255,255,0.85)",

@@ -14,7 +14,10 @@ Times include starting the browser once. The baseline runs on fewer scripts by d
 slow) and is extrapolated per script; every figure printed is per script or per 1,000.
 
     python benchmarks/marking_static_export.py                       # 40 scripts, baseline 10
-    python benchmarks/marking_static_export.py --scripts 1000 --baseline-scripts 20
+    python benchmarks/marking_static_export.py --scripts 1000 --baseline-scripts 20 --svg-only
+
+``--svg-only`` also times the same reports without PNG files (``marking report --formats ''``):
+each report still carries its two static charts, as inline SVG.
 """
 
 from __future__ import annotations
@@ -113,6 +116,8 @@ def main() -> None:
     parser.add_argument("--scripts", type=int, default=40, help="scripts for the new path")
     parser.add_argument("--baseline-scripts", type=int, default=10,
                         help="scripts for the baseline (extrapolated per script)")
+    parser.add_argument("--svg-only", action="store_true",
+                        help="also time reports alone (inline SVG charts, no PNG files)")
     args = parser.parse_args()
     data = api.Marking.from_marks(generate_marks(max(args.scripts, args.baseline_scripts)))
     scripts = api.select_scripts(data, "all")
@@ -125,6 +130,10 @@ def main() -> None:
         now_files, now_bytes = folder_size(now_dir)
         pngs = len(list(now_dir.glob("*/*.png")))
         reports = len(list(now_dir.glob("*/report.html")))
+        if args.svg_only:
+            svg_dir = Path(tmp) / "svg"
+            svg = seconds(api.write_script_reports, data, scripts[:args.scripts], svg_dir, ())
+            svg_bytes = folder_size(svg_dir)[1]
     per_base, per_now = base / args.baseline_scripts, now / args.scripts
     print(f"load average before the run: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} "
           f"({os.cpu_count()} CPUs)")
@@ -134,6 +143,9 @@ def main() -> None:
           f"{base_bytes / args.baseline_scripts / 1e6:>10.2f}")
     print(f"{'now: batched in 2 pages, inline SVG reports':<58}{args.scripts:>8}{now:>9.2f}"
           f"{per_now:>10.3f}{now_bytes / args.scripts / 1e6:>10.3f}")
+    if args.svg_only:
+        print(f"{'now, no PNG files: reports with their inline SVG charts':<58}{args.scripts:>8}"
+              f"{svg:>9.2f}{svg / args.scripts:>10.3f}{svg_bytes / args.scripts / 1e6:>10.3f}")
     print(f"now wrote {reports} reports and {pngs} PNG charts ({now_files} files); "
           f"baseline {base_files} files")
     print(f"speed-up per script: {per_base / per_now:.1f}x")

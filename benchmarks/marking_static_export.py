@@ -27,7 +27,6 @@ import argparse
 import asyncio
 import contextlib
 import os
-import resource
 import sys
 import tempfile
 import threading
@@ -107,19 +106,11 @@ def baseline_reports(data: api.Marking, scripts: list[tuple[str, str]], folder: 
     return startup
 
 
-def cpu_seconds() -> float:
-    """CPU time of this process and of its finished children (the browsers and drivers, which
-    each path closes before it returns): what the work costs, whatever else the machine runs."""
-    own, children = (resource.getrusage(who) for who in (resource.RUSAGE_SELF,
-                                                          resource.RUSAGE_CHILDREN))
-    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
-
-
-def seconds(func, *args) -> tuple[float, float, object]:
-    """(wall seconds, CPU seconds, result) of ``func(*args)``."""
-    start, cpu = time.perf_counter(), cpu_seconds()
+def seconds(func, *args) -> tuple[float, object]:
+    """(wall seconds, result) of ``func(*args)``."""
+    start = time.perf_counter()
     result = func(*args)
-    return time.perf_counter() - start, cpu_seconds() - cpu, result
+    return time.perf_counter() - start, result
 
 
 def folder_size(folder: Path) -> tuple[int, int]:
@@ -143,19 +134,19 @@ def main() -> None:
         base_dir, now_dir = Path(tmp) / "base", Path(tmp) / "now"
         # The baseline runs half before and half after the new path, so a change in the
         # machine's load during the run weighs on both paths alike.
-        before, cpu_before, start_before = seconds(baseline_reports, data, scripts[:half],
+        before, start_before = seconds(baseline_reports, data, scripts[:half],
                                                    base_dir)
         loads.append(os.getloadavg()[0])
-        now, cpu_now, _ = seconds(api.write_script_reports, data, scripts[:args.scripts],
+        now, _ = seconds(api.write_script_reports, data, scripts[:args.scripts],
                                   now_dir, ("png",))
         loads.append(os.getloadavg()[0])
         if args.svg_only:
             svg_dir = Path(tmp) / "svg"
-            svg, cpu_svg, _ = seconds(api.write_script_reports, data, scripts[:args.scripts],
+            svg, _ = seconds(api.write_script_reports, data, scripts[:args.scripts],
                                       svg_dir, ())
             svg_bytes = folder_size(svg_dir)[1]
             loads.append(os.getloadavg()[0])
-        after, cpu_after, start_after = seconds(baseline_reports, data,
+        after, start_after = seconds(baseline_reports, data,
                                                 scripts[half:args.baseline_scripts], base_dir)
         loads.append(os.getloadavg()[0])
         base_files, base_bytes = folder_size(base_dir)
@@ -186,13 +177,6 @@ def main() -> None:
                                                  " (extrapolated, browser start included)"))
     print(f"ratio: {base_1000 / now_1000:.1f}x faster; target < 60 s per 1,000: "
           f"{'met' if now_1000 < 60 else 'NOT met'}")
-    cpu_base, cpu_new = (cpu_before + cpu_after) / n_base, cpu_now / args.scripts
-    print(f"CPU time per script (this process and its browsers, load-independent): baseline "
-          f"{cpu_base * 1000:.0f} ms (browser start included), now {cpu_new * 1000:.0f} ms"
-          + (f", no PNG files {cpu_svg / args.scripts * 1000:.0f} ms" if args.svg_only else "")
-          + f"; CPU ratio {cpu_base / cpu_new:.1f}x; the new path's 1,000 scripts need "
-          f"{cpu_new * 1000:.0f} CPU s, at least {cpu_new * 1000 / os.cpu_count():.0f} s on "
-          f"{os.cpu_count()} idle cores")
 
 
 if __name__ == "__main__":

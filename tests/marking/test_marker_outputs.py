@@ -5,8 +5,10 @@ third-marking workbook, feedback drafts, exports and cohort charts."""
 from __future__ import annotations
 
 import ast
+import functools
 import re
 import shutil
+import struct
 from pathlib import Path
 
 import openpyxl
@@ -19,6 +21,7 @@ from rich.console import Console
 from typer.testing import CliRunner
 
 from gaffertape import ui
+from gaffertape.charts import ChartExporter
 from gaffertape.cli import app, main
 from gaffertape.errors import UserError
 from gaffertape.export import export_table, export_workbook
@@ -245,15 +248,21 @@ def test_charts_keep_marker_and_category_colours_apart(data: Marking) -> None:
 
 
 @pytest.mark.browser
+@pytest.mark.parametrize("interactive", [False, True], ids=["static", "interactive"])
 def test_report_is_self_contained_and_draws_offline(data: Marking, tmp_path: Path,
-                                                     browser) -> None:
-    written = api.write_script_reports(data, ["M0227345"], tmp_path / "out", ("svg",))
+                                                     browser, interactive: bool) -> None:
+    written = api.write_script_reports(data, ["M0227345"], tmp_path / "out", ("svg",),
+                                       interactive=interactive)
     assert sorted(p.name for p in written) == ["categories.svg", "report.html", "totals.svg"]
     alone = tmp_path / "emailed" / "report.html"
     alone.parent.mkdir()
     shutil.move(str(written[0]), alone)
     text = alone.read_text()
     assert "<script src" not in text and "Clear aims" in text
+    if interactive:
+        assert "Plotly.newPlot(" in text and len(text) > 3_000_000  # plotly.js inline
+    else:
+        assert "<script" not in text and len(text) < 200_000  # the charts are inline SVG
     page = browser.new_page()
     page.route("http*://**", lambda route: route.abort())  # offline
     page.goto(alone.as_uri())
@@ -261,6 +270,40 @@ def test_report_is_self_contained_and_draws_offline(data: Marking, tmp_path: Pat
     assert page.locator("div.chart svg.main-svg").count() >= 2
     assert page.locator("g.trace.bars").count() >= 2
     page.close()
+
+
+def test_reports_in_batches_give_each_script_its_own_charts(data: Marking, tmp_path: Path,
+                                                            monkeypatch) -> None:
+    """Eight charts drawn three at a time in two pages: every report, PNG and SVG must still be
+    its own script's, and the progress bar must advance once per script, in order."""
+    monkeypatch.setattr(api, "ChartExporter", functools.partial(ChartExporter, batch=3))
+    updates: list[dict] = []
+    make_progress = ui.make_progress
+
+    def recording_progress(**kwargs):
+        progress = make_progress(**kwargs)
+        update = progress.update
+        progress.update = lambda task, **kw: (updates.append(kw), update(task, **kw))[1]
+        return progress
+
+    monkeypatch.setattr(ui, "make_progress", recording_progress)
+    scripts = api.select_scripts(data, "all")
+    written = api.write_script_reports(data, scripts, tmp_path / "out", ("png", "svg"))
+    assert len(written) == 5 * len(scripts)
+    assert [(u["advance"], u["status"]) for u in updates] == [(1, pi) for _, pi in scripts]
+    for course, pi in scripts:
+        folder = tmp_path / "out" / f"{course}_{pi}"
+        report = (folder / "report.html").read_text()
+        svgs = re.findall(r'<svg class="main-svg".*?</svg>', report, re.S)
+        assert [re.search(r'class="gtitle"[^>]*>([^<]*)<', svg)[1] for svg in svgs] == [
+            f"{course} {pi}: marks by category", f"{course} {pi}: totals by category"]
+        defs = re.findall(r'<defs id="(defs-[^"]+)"', report)
+        assert len(set(defs)) == 2  # clip paths of one chart never apply to the other
+        assert (folder / "categories.svg").read_text() == svgs[0]
+        roles = 3 if "third" in SCRIPTS[pi] else 2
+        totals = (folder / "totals.png").read_bytes()
+        assert totals[:4] == b"\x89PNG" and struct.unpack(">II", totals[16:24]) == (
+            900, 260 + 60 * roles)
 
 
 def test_report_flagged_and_all(marks_csv, tmp_path, monkeypatch) -> None:
@@ -275,6 +318,8 @@ def test_report_flagged_and_all(marks_csv, tmp_path, monkeypatch) -> None:
     assert len(list(folder.glob("*/report.html"))) == 4
     result = CliRunner().invoke(app, [*base])
     assert isinstance(result.exception, UserError)
+    _run([*base, "M0227346", "--interactive"], 120, monkeypatch)
+    assert "Plotly.newPlot(" in (folder / "TM470-25J_M0227346" / "report.html").read_text()
 
 
 # --- feedback -------------------------------------------------------------------------------

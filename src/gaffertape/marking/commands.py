@@ -107,10 +107,15 @@ def report(pi: Annotated[str | None, typer.Argument(
            = False,
            every: Annotated[bool, typer.Option("--all", help="Every script.")] = False,
            formats: Annotated[str, typer.Option(help="Static chart formats: png,svg,pdf or ''.")]
-           = "png", wide: WideOpt = False) -> None:
+           = "png",
+           interactive: Annotated[bool, typer.Option(
+               "--interactive", help="Interactive charts in report.html (hover, zoom; plotly.js "
+                                     "inline, ~4.8 MB a report) instead of static SVG.")]
+           = False, wide: WideOpt = False) -> None:
     """Script reports: plain-English summary, category differences, markers' comments, charts.
 
-    Each report.html is one self-contained file (it works offline, moved or emailed).
+    Each report.html is one self-contained file (it works offline, moved or emailed); its
+    charts are static SVG (~60 KB a report), or interactive with --interactive.
     """
     wanted = _formats(formats)
     if sum([pi is not None, flagged, every]) != 1:
@@ -125,7 +130,7 @@ def report(pi: Annotated[str | None, typer.Argument(
         scripts = [(flag["course"], flag["pi"])]
     else:
         scripts = api.select_scripts(data, "flagged" if flagged else "all")
-    written = api.write_script_reports(data, scripts, folder, wanted)
+    written = api.write_script_reports(data, scripts, folder, wanted, interactive=interactive)
     reports = [p for p in written if p.name == "report.html"]
     if pi is None:
         _show(pd.DataFrame({"course": [c for c, _ in scripts], "pi": [p for _, p in scripts],

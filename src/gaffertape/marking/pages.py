@@ -73,17 +73,18 @@ def signed(value: float, digits: int = 1) -> str:
 
 
 def _category_table(table: pd.DataFrame) -> str:
-    shown = table[list(TABLE_COLUMNS)].copy()
-    for role in ROLES:
-        shown[role] = [number(v) if not pd.isna(v) else "" for v in shown[role]]
-    shown["max"] = shown["max"].map(number)
-    shown["weight"] = shown["weight"].map(number)
-    shown["diff_raw"] = shown["diff_raw"].map(lambda v: signed(v, 2))
-    shown["diff_weighted"] = shown["diff_weighted"].map(lambda v: signed(v, 2))
-    shown["diff_pct_points"] = shown["diff_pct_points"].map(lambda v: signed(v, 1))
-    if shown["third"].eq("").all():
-        shown = shown.drop(columns="third")
-    return shown.rename(columns=TABLE_COLUMNS).to_html(index=False, border=0, escape=True)
+    """The category table as HTML: marks as people write them, differences signed. Written
+    row by row (``DataFrame.to_html`` costs ~10 ms a script, ten seconds over a thousand)."""
+    cells = {"max": number, "weight": number, "diff_raw": lambda v: signed(v, 2),
+             "diff_weighted": lambda v: signed(v, 2),
+             "diff_pct_points": lambda v: signed(v, 1),
+             **{role: lambda v: "" if pd.isna(v) else number(v) for role in ROLES}}
+    columns = [c for c in TABLE_COLUMNS if c != "third" or table["third"].notna().any()]
+    head = "".join(f"<th>{html.escape(TABLE_COLUMNS[c])}</th>" for c in columns)
+    rows = "".join("<tr>" + "".join(
+        f"<td>{html.escape(str(cells.get(c, str)(row[c])))}</td>" for c in columns) + "</tr>"
+        for row in table[columns].to_dict("records"))
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
 
 
 def comments_html(role_row: dict) -> str:

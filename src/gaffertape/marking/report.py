@@ -45,17 +45,16 @@ def _n(value: float, noun: str) -> str:
 
 
 def _differences_line(table: pd.DataFrame) -> str:
-    sizes = table[["category", "first", "second", "diff_raw", "diff_weighted",
-                   "diff_pct_points"]].copy()
-    sizes[["diff_raw", "diff_weighted", "diff_pct_points"]] = sizes[
-        ["diff_raw", "diff_weighted", "diff_pct_points"]].abs()
-    differ = sizes[sizes["diff_raw"] > 0].sort_values(
-        ["diff_weighted", "diff_raw"], ascending=False, kind="stable").head(TOP_CATEGORIES)
-    if differ.empty:
+    # Plain Python over the few category rows: pandas costs ~10 ms a script here.
+    differ = sorted((r for r in table.to_dict("records") if abs(r["diff_raw"]) > 0),
+                    key=lambda r: (abs(r["diff_weighted"]), abs(r["diff_raw"])),
+                    reverse=True)[:TOP_CATEGORIES]  # stable: ties keep the scheme's order
+    if not differ:
         return "The markers gave identical marks in every category."
-    parts = [f"{r.category} (first {r.first:g}, second {r.second:g}: {_n(r.diff_raw, 'raw mark')}, "
-             f"{_n(r.diff_weighted, 'weighted mark')}, {r.diff_pct_points:.1f} percentage points)"
-             for r in differ.itertuples()]
+    parts = [f"{r['category']} (first {r['first']:g}, second {r['second']:g}: "
+             f"{_n(abs(r['diff_raw']), 'raw mark')}, "
+             f"{_n(abs(r['diff_weighted']), 'weighted mark')}, "
+             f"{abs(r['diff_pct_points']):.1f} percentage points)" for r in differ]
     return "They differ most in " + "; ".join(parts) + "."
 
 

@@ -163,3 +163,15 @@ def test_every_ranked_row_has_its_own_snippet_document_and_section(many: Workspa
         assert hit.snippet == snippets[hit.doc_id, hit.xpath]
         assert hit.source == sources[hit.doc_id]
     assert hits.section.notna().any()
+
+
+def test_topic_is_the_best_of_each_kind_ranked_once(many: Workspace) -> None:
+    """Topic mode ranks the matches in one pass; it must equal one filtered search per kind."""
+    gathered = s.topic(many.store, "buffer", per_kind=3)
+    expected = [search for kind in s.TOPIC_KINDS
+                if not (search := s.search(many.store, "buffer", kind=kind, limit=3)).empty]
+    assert gathered.kind.tolist() == [k for frame in expected for k in frame.kind]
+    assert [round(x, 9) for x in gathered.score] == [
+        round(x, 9) for frame in expected for x in frame.score]
+    assert gathered.snippet.tolist() == [x for frame in expected for x in frame.snippet]
+    assert gathered.kind.value_counts().max() == 3

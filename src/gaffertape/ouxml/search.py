@@ -36,9 +36,7 @@ COLUMNS = ["score", "kind", "course", "title", "snippet", "source", "section", "
 # "network" on the benchmark corpus). CROSS JOIN keeps that order: ranked rows first, then the
 # index entered by rowid (otherwise SQLite scans every match a second time for the snippets).
 _SEARCH_SQL = """
-    WITH top AS (
-        SELECT rowid AS id, bm25(ouxml_fts, 10.0, 1.0) AS rank FROM ouxml_fts
-        WHERE {where} ORDER BY rank LIMIT :limit)
+    WITH {top}
     SELECT -top.rank AS score, f.kind, f.course, f.title,
            snippet(ouxml_fts, 1, :open, :close, '…', 16) AS snippet, d.source,
            n.title AS section, f.xpath, d.doc_id
@@ -47,6 +45,20 @@ _SEARCH_SQL = """
     JOIN ouxml_documents AS d ON d.doc_id = f.doc_id
     LEFT JOIN ouxml_nodes AS n ON n.node_id = f.node_id
     ORDER BY top.rank"""
+# The best ``limit`` matches overall.
+_TOP = """top AS (
+        SELECT rowid AS id, bm25(ouxml_fts, 10.0, 1.0) AS rank FROM ouxml_fts
+        WHERE {where} ORDER BY rank LIMIT :limit)"""
+# The best ``limit`` matches of each kind, ranking every match once (topic mode; ten filtered
+# searches would read and rank the matches ten times).
+_TOP_PER_KIND = """matches AS MATERIALIZED (
+        SELECT rowid AS id, bm25(ouxml_fts, 10.0, 1.0) AS rank, kind FROM ouxml_fts
+        WHERE {where}),
+    top AS (
+        SELECT id, rank FROM (
+            SELECT id, rank, row_number() OVER (PARTITION BY kind ORDER BY rank) AS place
+            FROM matches)
+        WHERE place <= :limit)"""
 
 _readers = threading.local()
 
@@ -90,6 +102,11 @@ def search(
     mark: tuple[str, str] = ("[", "]"),
 ) -> pd.DataFrame:
     """Ranked components matching ``query``: best first, with a snippet and where it came from."""
+    return _ranked(store, query, _TOP, kind=kind, course=course, limit=limit, raw=raw, mark=mark)
+
+
+def _ranked(store: Store, query: str, top: str, *, kind: str | list[str] | None,
+            course: str | None, limit: int, raw: bool, mark: tuple[str, str]) -> pd.DataFrame:
     kinds = [kind] if isinstance(kind, str) else list(kind or [])
     unknown = sorted(set(kinds) - set(KINDS))
     if unknown:
@@ -101,7 +118,7 @@ def search(
     if course:
         where.append("course = :course")
         params["course"] = course
-    sql = _SEARCH_SQL.format(where=" AND ".join(where))
+    sql = _SEARCH_SQL.format(top=top.format(where=" AND ".join(where)))
     try:
         rows = reader(store).execute(
             sql, {**params, "limit": limit, "open": mark[0], "close": mark[1]}).fetchall()
@@ -229,12 +246,11 @@ def topic(store: Store, query: str, *, per_kind: int = 8, raw: bool = False,
     A sketch of an ad hoc course: outcomes, sections, activities, figures, glossary terms and
     media about one topic, each with its course, document and XPath (feed it to a mind map).
     """
-    frames = [search(store, query, kind=kind, limit=per_kind, raw=raw, mark=mark)
-              for kind in TOPIC_KINDS]
-    found = [f for f in frames if not f.empty]
-    if not found:
-        return pd.DataFrame(columns=COLUMNS)
-    return pd.concat(found, ignore_index=True)
+    hits = _ranked(store, query, _TOP_PER_KIND, kind=list(TOPIC_KINDS), course=None,
+                   limit=per_kind, raw=raw, mark=mark)
+    order = {kind: place for place, kind in enumerate(TOPIC_KINDS)}
+    return hits.sort_values("kind", key=lambda kinds: kinds.map(order), kind="stable",
+                            ignore_index=True)
 
 
 def courses(store: Store) -> list[str]:

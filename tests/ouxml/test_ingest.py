@@ -94,3 +94,23 @@ def test_zip_of_documents(workspace: Workspace, docs: Path, tmp_path: Path) -> N
     result = ingest(workspace.store, [archive])
     assert sorted(result.documents) == [f"{archive}/unit/tst101.xml", f"{archive}/unit/tst202.xml"]
     assert not (tmp_path / "escape.xml").exists()
+
+
+def test_index_is_one_segment_after_each_ingest_and_reingest_still_replaces(
+        ingested: Workspace, docs: Path) -> None:
+    """Each document is its own transaction (so its own index segment); an ingest ends by
+    merging them into one, which makes a search's look-ups cheaper. Re-ingest still replaces."""
+    from gaffertape.ouxml.search import search
+
+    def segments() -> int:
+        return int(ingested.store.query_df(
+            "SELECT COUNT(DISTINCT segid) AS n FROM ouxml_fts_idx").n[0])
+
+    assert segments() == 1
+    assert len(search(ingested.store, "Windows calculator", kind="outcome")) == 1
+    (docs / "tst101.xml").write_text(DOC_12.replace("<LearningOutcome>use the Windows calculator."
+                                                    "</LearningOutcome>", ""), encoding="utf-8")
+    ingest(ingested.store, [docs])
+    assert segments() == 1
+    assert search(ingested.store, "Windows calculator", kind="outcome").empty
+    assert len(search(ingested.store, "buffer")) >= 4

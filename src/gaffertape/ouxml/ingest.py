@@ -166,4 +166,18 @@ def ingest(
             status = "ok"
         if on_document is not None:
             on_document(source, status)
+    if result.documents:
+        optimise_index(store)
     return result
+
+
+def optimise_index(store: Store) -> None:
+    """Merge the full-text index into one segment (FTS5 ``optimize``).
+
+    Each document is its own transaction, so an ingest leaves the index in many segments, and a
+    search's second look-up (snippets for the rows it returns) seeks every segment for every
+    query word. One segment makes that look-up cheaper (callgrind, 1,000-document corpus:
+    "decimal point" 25.3 M -> 19.5 M instructions) for about 0.6 s once per ingest there.
+    """
+    with store.connect() as conn:
+        conn.execute("INSERT INTO ouxml_fts (ouxml_fts) VALUES ('optimize')")

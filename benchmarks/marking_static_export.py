@@ -1,4 +1,4 @@
-"""Per-script reports with two static PNG charts each: the path before batching against today's.
+"""Per-script reports with two static charts each: the path before batching against today's.
 
 Both are measured in the same run on the same generated scripts:
 
@@ -6,19 +6,18 @@ Both are measured in the same run on the same generated scripts:
   reload skipped), one kaleido round trip per chart, and a ``report.html`` with interactive
   charts and plotly.js inline (~4.8 MB each): ``api.write_script_reports`` as it was until
   this change, kept here verbatim as the yardstick;
-- **now**: ``api.write_script_reports`` (``report.html`` with the charts as inline SVG, plus
-  ``categories.png`` and ``totals.png``), whose :class:`charts.ChartExporter` draws the
-  charts in batches in two browser pages while Python builds the next batch.
+- **now**: ``api.write_script_reports`` as ``marking report --all`` runs it by default
+  (``report.html`` with its two charts as inline SVG), whose :class:`charts.ChartExporter`
+  draws the charts in batches in two browser pages while Python builds the next batch.
+  ``--png`` also times ``marking report --all --formats png`` (the same reports plus
+  ``categories.png`` and ``totals.png`` files beside each).
 
 The new path's times include starting its browser. The baseline runs on fewer scripts (it is
 slow), half before and half after the new path so that a change in load weighs on both; its
 browser start is timed apart and its 1,000-script figure is start + 1,000 x seconds a script.
 
     python benchmarks/marking_static_export.py                       # 40 scripts, baseline 10
-    python benchmarks/marking_static_export.py --scripts 1000 --baseline-scripts 20 --svg-only
-
-``--svg-only`` also times the same reports without PNG files (``marking report --formats ''``):
-each report still carries its two static charts, as inline SVG.
+    python benchmarks/marking_static_export.py --scripts 1000 --baseline-scripts 20 --png
 """
 
 from __future__ import annotations
@@ -123,8 +122,8 @@ def main() -> None:
     parser.add_argument("--scripts", type=int, default=40, help="scripts for the new path")
     parser.add_argument("--baseline-scripts", type=int, default=10,
                         help="scripts for the baseline (extrapolated per script)")
-    parser.add_argument("--svg-only", action="store_true",
-                        help="also time reports alone (inline SVG charts, no PNG files)")
+    parser.add_argument("--png", action="store_true",
+                        help="also time the reports with PNG chart files (--formats png)")
     args = parser.parse_args()
     data = api.Marking.from_marks(generate_marks(max(args.scripts, args.baseline_scripts)))
     scripts = api.select_scripts(data, "all")
@@ -137,21 +136,20 @@ def main() -> None:
         before, start_before = seconds(baseline_reports, data, scripts[:half],
                                                    base_dir)
         loads.append(os.getloadavg()[0])
-        now, _ = seconds(api.write_script_reports, data, scripts[:args.scripts],
-                                  now_dir, ("png",))
+        now, _ = seconds(api.write_script_reports, data, scripts[:args.scripts], now_dir)
         loads.append(os.getloadavg()[0])
-        if args.svg_only:
-            svg_dir = Path(tmp) / "svg"
-            svg, _ = seconds(api.write_script_reports, data, scripts[:args.scripts],
-                                      svg_dir, ())
-            svg_bytes = folder_size(svg_dir)[1]
+        if args.png:
+            png_dir = Path(tmp) / "png"
+            png, _ = seconds(api.write_script_reports, data, scripts[:args.scripts],
+                             png_dir, ("png",))
+            png_bytes = folder_size(png_dir)[1]
+            pngs = len(list(png_dir.glob("*/*.png")))
             loads.append(os.getloadavg()[0])
         after, start_after = seconds(baseline_reports, data,
                                                 scripts[half:args.baseline_scripts], base_dir)
         loads.append(os.getloadavg()[0])
         base_files, base_bytes = folder_size(base_dir)
         now_files, now_bytes = folder_size(now_dir)
-        pngs = len(list(now_dir.glob("*/*.png")))
         reports = len(list(now_dir.glob("*/report.html")))
     n_base = args.baseline_scripts
     startup = (start_before + start_after) / 2
@@ -164,13 +162,13 @@ def main() -> None:
     print(f"{'baseline: kaleido, a round trip a chart, plotly.js inline':<58}{n_base:>8}"
           f"{before + after:>9.2f}{per_base:>10.3f}{base_bytes / n_base / 1e6:>10.2f}")
     print(f"{'  (its browser start, left out of s/script)':<58}{'':>8}{startup:>9.2f}")
-    print(f"{'now: batched in 2 pages, inline SVG reports + PNG files':<58}{args.scripts:>8}"
+    print(f"{'now: batched in 2 pages, reports with inline SVG charts':<58}{args.scripts:>8}"
           f"{now:>9.2f}{per_now:>10.3f}{now_bytes / args.scripts / 1e6:>10.3f}")
-    if args.svg_only:
-        print(f"{'now, no PNG files: reports with their inline SVG charts':<58}{args.scripts:>8}"
-              f"{svg:>9.2f}{svg / args.scripts:>10.3f}{svg_bytes / args.scripts / 1e6:>10.3f}")
-    print(f"now wrote {reports} reports and {pngs} PNG charts ({now_files} files); "
-          f"baseline {base_files} files")
+    if args.png:
+        print(f"{'now, --formats png: the same plus two PNG files each':<58}{args.scripts:>8}"
+              f"{png:>9.2f}{png / args.scripts:>10.3f}{png_bytes / args.scripts / 1e6:>10.3f}")
+        print(f"  (wrote {pngs} PNG files)")
+    print(f"now wrote {reports} reports ({now_files} files); baseline {base_files} files")
     now_1000 = per_now * 1000
     print(f"per 1,000 scripts: baseline {base_1000:.0f} s (extrapolated: start + 1,000 x "
           f"s/script), now {now_1000:.0f} s" + ("" if args.scripts >= 1000 else

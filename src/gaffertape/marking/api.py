@@ -136,10 +136,11 @@ SCRIPT_CHARTS = ("categories", "totals")
 
 
 def write_script_reports(data: Marking, pis: list[str] | list[tuple[str, str]], folder: Path,
-                         formats: tuple[str, ...] = ("png",), course: str | None = None, *,
+                         formats: tuple[str, ...] = (), course: str | None = None, *,
                          interactive: bool = False) -> list[Path]:
     """Per script: a self-contained ``report.html`` (text, table, comments, the two charts)
-    plus ``categories.<fmt>`` and ``totals.<fmt>`` for each static format.
+    plus ``categories.<fmt>`` and ``totals.<fmt>`` for each format asked for (none by default:
+    the report carries its charts; PNG files are for pasting into a document).
 
     The report's charts are inline SVG drawn in the same browser batch as the static files:
     ~60 KB a report, no JavaScript, works offline, in mail readers that block scripts and on

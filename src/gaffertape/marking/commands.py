@@ -106,8 +106,9 @@ def report(pi: Annotated[str | None, typer.Argument(
            flagged: Annotated[bool, typer.Option("--flagged", help="Every flagged script.")]
            = False,
            every: Annotated[bool, typer.Option("--all", help="Every script.")] = False,
-           formats: Annotated[str, typer.Option(help="Static chart formats: png,svg,pdf or ''.")]
-           = "png",
+           formats: Annotated[str, typer.Option(
+               help="Also write each chart as a file: png,svg,pdf (the report has them inline "
+                    "as SVG).")] = "",
            interactive: Annotated[bool, typer.Option(
                "--interactive", help="Interactive charts in report.html (hover, zoom; plotly.js "
                                      "inline, ~4.8 MB a report) instead of static SVG.")]

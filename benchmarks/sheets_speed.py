@@ -4,7 +4,9 @@ Measured in one run: each repeat times every reader on every file, one after the
 on a shared machine hits all of them alike; the figures are medians over the repeats. Garbage is
 collected before each reader's pass, so none pays for another's (openpyxl leaves a lot).
   * baseline: python-calamine reading every sheet's values and merged ranges (nothing else);
-  * gaffertape: read + detect + long-form output for every file (the whole `tidy` pipeline);
+  * gaffertape: the whole `tidy` pipeline for every file, as `gaffertape sheets tidy` runs it
+    (``tidy_files``): read, bounds checks, detect, long-form output, cell accounts and the
+    uniqueness guard's warnings;
   * openpyxl-era: openpyxl.load_workbook (full mode, so merges are available) for .xlsx/.xlsm and
     xlrd (formatting_info off) for .xls; .ods is excluded there (openpyxl cannot read it), and the
     ratio is over the same subset of files.
@@ -25,7 +27,7 @@ import openpyxl
 import xlrd
 from python_calamine import CalamineWorkbook
 
-from gaffertape.sheets.api import tidy_file
+from gaffertape.sheets.api import tidy_files
 from gaffertape.sheets.evaluate import DATA
 
 FILES = DATA / "files"
@@ -51,8 +53,14 @@ def openpyxl_read(path: Path) -> None:
         list(sheet.iter_rows(values_only=True))
 
 
+def gaffertape_tidy(path: Path) -> None:
+    result = tidy_files([path])
+    if result.errors:  # a file that failed would be timed doing almost nothing
+        raise SystemExit(f"{path}: {result.errors}")
+
+
 READERS: dict[str, Callable[[Path], object]] = {
-    "calamine": calamine_read, "gaffertape": tidy_file, "openpyxl": openpyxl_read}
+    "calamine": calamine_read, "gaffertape": gaffertape_tidy, "openpyxl": openpyxl_read}
 
 
 def measure(repeat: int = 5) -> dict[str, float]:

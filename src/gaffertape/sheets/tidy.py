@@ -16,11 +16,13 @@ import pandas as pd
 from gaffertape.sheets.detect import is_numbering_row
 from gaffertape.sheets.grid import Grid, cell_ref
 from gaffertape.sheets.layout import SheetLayout, Table
+from gaffertape.sheets.uniqueness import ambiguous_in_table
 from gaffertape.sheets.values import FLOAT, INT, NONE, STR, Memo, object_array, parse_cells
 
 COLUMNS = ["source_file", "sheet", "table", "table_title", "cell", "row_header", "column_header",
            "sub_table", "value", "raw", "flags", "is_total", "unit"]
 SEP = " | "
+AMBIGUOUS = "ambiguous"
 
 
 def observations(grid: Grid, layout: SheetLayout) -> pd.DataFrame:
@@ -121,7 +123,8 @@ def _table_observations(grid: Grid, table: Table) -> dict[str, object]:
     """Columnar build: numpy indexing on the data block, each distinct text parsed once.
 
     The per-table constants (file, sheet, table, title) stay scalars: :func:`to_frame` repeats
-    them once for all tables instead of filling an array per table.
+    them once for all tables instead of filling an array per table. ``ambiguous`` (not an
+    output column) counts the observations whose key another one shares, for the warnings.
     """
     body, sub_tables, paths = _row_paths(grid, table)
     paths = _rows_told_apart(sub_tables, paths)
@@ -132,19 +135,21 @@ def _table_observations(grid: Grid, table: Table) -> dict[str, object]:
     cells, types = grid.cells[rows, cols[col_i]], block[row_i, col_i]
     numbers, flags = parse_cells(cells, types)
     flags = _with_label_markers(grid, table, body, row_i, flags)
-    headers = column_headers(grid, table)
+    by_column = column_headers(grid, table)
+    headers = object_array([by_column[c] for c in table.data_cols])
     return {
         "source_file": grid.source, "sheet": grid.sheet, "table": table.index,
         "table_title": table.title,
         "cell": _cell_refs(grid, body, cols, row_i, col_i),
         "row_header": paths[row_i],
-        "column_header": np.array([headers[c] for c in table.data_cols], dtype=object)[col_i],
+        "column_header": headers[col_i],
         "sub_table": sub_tables[row_i],
         "value": numbers,
         "raw": _raw(cells, types),
         "flags": flags,
         "is_total": _is_row(table.total_rows, grid.n_rows)[rows],
         "unit": table.unit,
+        AMBIGUOUS: ambiguous_in_table([sub_tables, paths], headers, row_i, col_i),
     }
 
 

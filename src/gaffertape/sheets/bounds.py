@@ -61,15 +61,18 @@ _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=Fals
 _TAIL = 64  # bytes of the previous chunk kept, so a tag cut by a chunk boundary is still seen
 
 
-def check_workbook(path: Path, suffix: str, max_cells: int) -> None:
+def check_workbook(path: Path, suffix: str, max_cells: int) -> bytes | None:
     """Raise :class:`UserError` (naming the file, and the sheet where it can) when the zip
     inside ``path`` breaks a bound, is corrupt, or declares or holds a sheet over ``max_cells``.
 
     .xls files are not zips (their format caps a sheet at 65,536 x 256 cells) and are let
-    through; a file that is not a zip at all is left to the reader to report.
+    through; a file that is not a zip at all is left to the reader to report. Returns an .ods
+    file's ``content.xml``, inflated and checked here, so its merges are read without
+    inflating it again (``None`` otherwise).
     """
     if suffix not in {".xlsx", ".xlsm", ".ods"} or not zipfile.is_zipfile(path):
-        return
+        return None
+    ods_content = None
     try:
         with zipfile.ZipFile(path) as archive:
             sheets = _worksheet_names(archive) if suffix != ".ods" else {}
@@ -77,10 +80,11 @@ def check_workbook(path: Path, suffix: str, max_cells: int) -> None:
                 if info.is_dir():
                     continue
                 extent = _Extent() if info.filename in sheets else None
-                ods_content = suffix == ".ods" and info.filename == "content.xml"
-                content = _stream_member(path, archive, info, extent, keep=ods_content)
-                if ods_content:
+                is_content = suffix == ".ods" and info.filename == "content.xml"
+                content = _stream_member(path, archive, info, extent, keep=is_content)
+                if is_content:
                     _check_ods_extent(path, content, max_cells)
+                    ods_content = content
                 if extent is None:
                     continue
                 if extent.cells > max_cells:  # maybe only formatted, empty rows: look closer
@@ -90,6 +94,7 @@ def check_workbook(path: Path, suffix: str, max_cells: int) -> None:
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError) as exc:
         raise UserError(f"{path}: cannot read: corrupt zip: {exc}",
                         hint="the file may be damaged: open and re-save it") from exc
+    return ods_content
 
 
 def _stream_member(path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo,

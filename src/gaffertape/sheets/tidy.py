@@ -187,8 +187,11 @@ def _with_label_markers(grid: Grid, table: Table, body: np.ndarray, row_i: np.nd
         return flags
     block = np.ix_(body, table.label_cols)
     cells, strings = grid.cells[block], grid.types[block] == STR
+    found = list(map(_LABEL_MARKER.__getitem__, cells[strings]))
+    if not any(found):
+        return flags  # no label has a marker (most tables)
     markers = np.full(cells.shape, "", dtype=object)
-    markers[strings] = object_array(list(map(_LABEL_MARKER.__getitem__, cells[strings])))
+    markers[strings] = object_array(found)
     per_row = markers[:, 0]
     for c in range(1, markers.shape[1]):
         per_row = np.where(markers[:, c] == "", per_row,
@@ -291,7 +294,8 @@ def _indented(grid: Grid, table: Table) -> bool:
 
 def _section_label(grid: Grid, r: int) -> str:
     """A sub-table row's text: its cells joined, without a trailing colon."""
-    return " ".join(v for v in (text(x) for x in grid.values[r]) if v).rstrip(":")
+    filled = grid.cells[r][grid.types[r] != NONE]  # only these: rows can be wide
+    return " ".join(v for v in (text(x) for x in filled.tolist()) if v).rstrip(":")
 
 
 def _texts(cells: np.ndarray, types: np.ndarray) -> np.ndarray:
@@ -321,30 +325,33 @@ def _last_filled_row(texts: np.ndarray, rows: np.ndarray) -> np.ndarray:
 
 
 def _nested_paths(grid: Grid, table: Table) -> list[tuple[int, str, str]]:
-    """Row by row: sub-table rows reset the labels, indented labels nest under the ones above."""
+    """Row by row: sub-table rows reset the labels, indented labels nest under the ones above.
+
+    The label texts are made column by column beforehand (each distinct string cleaned once),
+    so the walk itself only carries labels down and keeps the indentation stack."""
     sections = set(table.section_rows)
-    body = set(table.body_rows)
+    order = sorted(sections | set(table.body_rows))
+    rows = np.array(order, dtype=np.intp)
+    labels = [_texts(grid.cells[rows, c], grid.types[rows, c]).tolist() for c in table.label_cols]
+    columns = list(enumerate(table.label_cols))
     carried: dict[int, str] = {}
     stack: list[tuple[int, str]] = []
     sub_table = ""
     result = []
-    for r in sorted(sections | body):
-        row = grid.values[r]
+    for i, r in enumerate(order):
+        depth = _indent(grid, r, table)
         if r in sections:
             label = _section_label(grid, r)
-            depth = _indent(grid, r, table)
             if depth == 0:
                 sub_table, stack, carried = label, [], {}
             else:
                 stack = [*(s for s in stack if s[0] < depth), (depth, label)]
             continue
-        for c in table.label_cols:
-            if row[c] is not None and (label := _LABEL[row[c]] if type(row[c]) is str
-                                       else text(row[c])):
+        for j, c in columns:
+            if label := labels[j][i]:
                 carried = {k: v for k, v in carried.items() if k < c}  # start afresh on its right
                 carried[c] = label
         parts = [carried.get(c, "") for c in table.label_cols]
-        depth = _indent(grid, r, table)
         stack = [s for s in stack if s[0] < depth]
         path = [s[1] for s in stack] + [p for p in parts if p]
         if parts and parts[-1]:
@@ -355,9 +362,8 @@ def _nested_paths(grid: Grid, table: Table) -> list[tuple[int, str, str]]:
 
 def _indent(grid: Grid, r: int, table: Table) -> int:
     """Indentation of the row's label: the style hint, else its leading spaces."""
-    row = grid.values[r]
     for c in table.label_cols or [table.left]:
-        value = row[c]
+        value = grid.cells[r, c]
         if value is None:
             continue
         styled = grid.indent.get((r, c), 0) if grid.indent else 0

@@ -139,6 +139,59 @@ def test_total_found_from_the_numbers(tmp_path: Path) -> None:
     assert set(data.loc[data["is_total"], "row_header"]) == {"Construction type"}
 
 
+def test_total_row_with_shares_beside_the_counts(tmp_path: Path) -> None:
+    """'United States' over the states: its count is their sum, its share column is not (shares
+    never add up), yet the whole row is a total; no label says so."""
+    rows: list[list[object]] = [["Housing units"], ["State", "Units", "Detached (%)"],
+                                ["United States", 600, 62.5], ["Alabama", 100, 70.1],
+                                ["Alaska", 200, 55.0], ["Arizona", 300, 64.3]]
+    data = _identifiable(_xlsx(tmp_path, rows))
+    assert set(data.loc[data["is_total"], "row_header"]) == {"United States"}
+
+
+def test_first_row_labelled_total_something(tmp_path: Path) -> None:
+    """'Total holdings' on the first row heads the rows below though they do not add up to it
+    (a nested breakdown); lower down, 'Total supply' is one line of an account, not a total."""
+    rows: list[list[object]] = [["Holdings"], ["Country", 2004, 2005],
+                                ["Total holdings", 2560, 3317], ["Europe", 1356, 1614],
+                                ["United Kingdom", 461, 544], ["Total supply", 12, 14],
+                                ["Japan", 150, 160]]
+    data = _identifiable(_xlsx(tmp_path, rows))
+    assert set(data.loc[data["is_total"], "row_header"]) == {"Total holdings"}
+
+
+def test_total_columns_found_from_the_numbers(tmp_path: Path) -> None:
+    """Columns headed 'Total': one over 'Public' and 'Private' beside it (their sum), one over
+    everything on its right with the nested total in place of its parts. A 'Total' of one year
+    among years sums nothing beside it and stays data."""
+    rows: list[list[object]] = [["Spending"],
+                                ["Year", "Total", "Schools", None, None, "Colleges"],
+                                [None, None, "Total", "Public", "Private", None]]
+    rows += [[1990 + i, 10 + 2 * i + 7, 10 + 2 * i, 6 + i, 4 + i, 7] for i in range(4)]
+    rows += [[], ["Sales"], ["Item", "2006", "2007", "Total"]]
+    rows += [[f"Item {i}", i + 1, 2 * i + 5, 13 * i + 1] for i in range(4)]
+    data = _identifiable(_xlsx(tmp_path, rows))
+    totals = data[data["is_total"]]
+    assert set(totals["column_header"]) == {"Total", "Schools | Total"}
+    assert set(totals["table"]) == {0} and len(totals) == 8
+
+
+def test_labels_on_the_right_and_headings_below(tmp_path: Path) -> None:
+    """A mirrored layout (unpivotr's "right-down"): the numbers first, their row labels on the
+    right (the outer label on the last row of its group), the column headings below. The sheet
+    is read turned the usual way round; cells still name the real cells."""
+    rows: list[list[object]] = [[1, 2, "Under 25", None], [3, 4, "25 and over", "Men"],
+                                [5, 6, "Under 25", None], [7, 8, "25 and over", "Women"],
+                                ["Low", "High", None, None]]
+    data = _identifiable(_xlsx(tmp_path, rows))
+    found = {(r.row_header, r.column_header, r.cell): r.value for r in data.itertuples()}
+    assert found == {("Men | Under 25", "Low", "A1"): 1, ("Men | Under 25", "High", "B1"): 2,
+                     ("Men | 25 and over", "Low", "A2"): 3, ("Men | 25 and over", "High", "B2"): 4,
+                     ("Women | Under 25", "Low", "A3"): 5, ("Women | Under 25", "High", "B3"): 6,
+                     ("Women | 25 and over", "Low", "A4"): 7,
+                     ("Women | 25 and over", "High", "B4"): 8}
+
+
 def test_side_by_side_tables_are_split(tmp_path: Path) -> None:
     rows: list[list[object]] = [["Table 9"],
                                 ["Code", "Area", "Estimate", None, "Code", "Area", "Estimate"]]

@@ -28,7 +28,8 @@ def test_saus_header_rows_and_roles() -> None:
     # no role below its figure before issue 10 (header 0.837, row label 0.897, data 0.972,
     # totals 0.549, title 0.894, notes 0.925 over the sheets with header rows)
     assert figures["with_header_f1_header"] >= 0.85 and figures["with_header_f1_row_label"] >= 0.94
-    assert figures["with_header_f1_data"] >= 0.975 and figures["with_header_f1_total"] >= 0.60
+    # totals 0.696 with column totals and partial row sums (0.608 before them; target 0.80)
+    assert figures["with_header_f1_data"] >= 0.977 and figures["with_header_f1_total"] >= 0.69
     assert figures["with_header_f1_title"] >= 0.90 and figures["with_header_f1_note"] >= 0.93
 
 
@@ -36,7 +37,8 @@ def test_every_observation_identifiable_on_the_development_workbooks() -> None:
     """Issue 10: at most 1% ambiguous observations in total, none in the files it names."""
     named = {"ons_ashe_prov_2014.xls", "ons_ashe_rev_cv_2013.xls", "ons_lms_table_a02.xls",
              "ons_overseas_travel_ott.xls", "us_crime_2.xlsx", "ott_tidy_expected.csv",
-             "databaker_multisegment.xls", "vaccinations.xlsx", "anzsic_classification.xlsx"}
+             "databaker_multisegment.xls", "vaccinations.xlsx", "anzsic_classification.xlsx",
+             "unpivotr_purpose.xlsx"}
     total = clashes = 0
     for path in expand_paths([DATA / "files"]):
         data = tidy_file(path)
@@ -44,7 +46,7 @@ def test_every_observation_identifiable_on_the_development_workbooks() -> None:
         total, clashes = total + len(data), clashes + count
         if path.name in named:
             assert count == 0, path.name
-    assert clashes / total <= 0.003
+    assert clashes / total <= 0.002  # 437 of 317,573 (0.14%)
 
 
 def test_atbench_round_trip() -> None:

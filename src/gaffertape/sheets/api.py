@@ -18,6 +18,7 @@ from gaffertape.sheets.coverage import OBSERVATION, REASONS, cell_accounts
 from gaffertape.sheets.detect import detect
 from gaffertape.sheets.grid import Grid
 from gaffertape.sheets.layout import SheetLayout
+from gaffertape.sheets.orientation import turned_grid
 from gaffertape.sheets.readers import SUFFIXES, read_grids
 from gaffertape.sheets.recipes import Recipe, apply_recipes, load_recipes
 from gaffertape.sheets.records import name_records, records_grid
@@ -69,7 +70,7 @@ def layouts(path: Path | str,
     result = []
     for sheet in read_grids(path):
         records = records_grid(sheet)
-        grid = records or sheet
+        grid = records or turned_grid(sheet) or sheet
         layout = name_records(detect(grid)) if records else detect(grid)
         if recipes:
             layout = apply_recipes(grid, layout, recipes)

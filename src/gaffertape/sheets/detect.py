@@ -296,6 +296,7 @@ def _build_table(grid: Grid, rows: Rows, start: int, end: int, floor: int,
     for part in parts:
         _tidy_keys(grid, part)
         part.total_rows = _total_rows(grid, part)
+        part.total_cols = _total_cols(grid, part)
     return parts
 
 
@@ -504,29 +505,116 @@ def _attach_notes(grid: Grid, rows: Rows, tables: list[Table]) -> None:
 
 def _total_rows(grid: Grid, table: Table) -> list[int]:
     """Rows whose label says total/all, and rows that are the sum of the rows below them."""
-    return sorted(set(_labelled_totals(grid, table)) | set(_summing_rows(grid, table)))
+    return sorted(set(_labelled_totals(grid, table)) | set(_summing_rows(grid, table))
+                  | set(_heading_total(grid, table)))
 
 
 def _summing_rows(grid: Grid, table: Table) -> list[int]:
-    """The first row of a block (rows between blank rows or sub-table titles) whose every
-    number is the sum of the block's other rows: "Construction type 100" over its parts, found
-    from the numbers, whatever the label says (within rounding: 1%). All blocks at once."""
+    """The first row of a block (rows between blank rows or sub-table titles) that is the sum of
+    the block's other rows: "Construction type 100" over its parts, found from the numbers,
+    whatever the label says (within rounding: 1%). Half its numbers summing is enough, since
+    shares and averages beside the counts never add up ("United States" over the states: the
+    count sums, the percent columns do not). All blocks at once."""
     body = table.body_rows
     blocks = np.array([(first, last) for first, last in _blocks(body) if last - first >= 2],
                       dtype=np.intp).reshape(-1, 2)
     if not len(blocks):
         return []
-    cells = np.ix_(body, table.data_cols)
-    values = numbers_of(grid.cells[cells], grid.types[cells])
+    values = _body_numbers(grid, table)
     filled = np.vstack([np.nan_to_num(values), np.zeros((1, values.shape[1]))])
     # sums over the rows after each block's first: reduceat over (first + 1, last + 1) pairs
     sums = np.add.reduceat(filled, np.column_stack([blocks[:, 0] + 1, blocks[:, 1] + 1]).ravel(),
                            axis=0)[::2]
     target = values[blocks[:, 0]]
     known = ~np.isnan(target) & (target != 0)
-    close = (np.abs(sums - np.nan_to_num(target)) <= 0.01 * np.abs(np.nan_to_num(target))) | ~known
-    summing = close.all(axis=1) & known.any(axis=1)
+    close = _close(sums, target) & known
+    summing = close.any(axis=1) & (2 * close.sum(axis=1) >= known.sum(axis=1))
     return np.array(body, dtype=np.intp)[blocks[summing, 0]].tolist()
+
+
+def _heading_total(grid: Grid, table: Table) -> list[int]:
+    """The first body row, when its label begins with "Total" ("Total construction", "Total
+    holdings"): a total heading the rows below it. Further down, "Total supply" may be one
+    line of an account, so only the top row is read this way."""
+    first = table.body_rows[:1]
+    labels = [grid.values[r][c] for r in first for c in table.label_cols]
+    return first if any(isinstance(v, str) and _STARTS_TOTAL.match(v) for v in labels) else []
+
+
+_STARTS_TOTAL = re.compile(r"^\s*totals?\b", re.IGNORECASE)
+_ONLY_TOTAL = re.compile(r"^\s*(grand\s+)?totals?\s*(\\\d+|[*¹²³†‡])?\s*$", re.IGNORECASE)
+
+
+def _total_cols(grid: Grid, table: Table) -> list[int]:
+    """Data columns headed "Total" whose numbers are the sum of the columns beside them, on
+    every row where they hold a number: "Total" over "Public", "Private" (two or more columns
+    right beside it, on either side), or a "Total" over everything on its right, a nested
+    total counting in place of its parts ("Total" over "Married-couple: Total, With children,
+    Without" and "One-person"). A heading with more words ("All ages", "Total (million
+    dollars)") or a "Total" that sums nothing beside it (one year among years) is not enough:
+    such columns name a measure about as often as they sum their neighbours."""
+    headed = [j for j, text in enumerate(_column_headings(grid, table))
+              if _ONLY_TOTAL.match(text)]
+    if not headed:
+        return []
+    values = _body_numbers(grid, table)
+    width = values.shape[1]
+    parts = np.zeros(width, dtype=bool)  # columns a nested total already counts
+    totals = []
+    for j in headed:
+        right = _sums_beside(values, j)
+        if right or _sums_beside(values[:, ::-1], width - 1 - j):
+            totals.append(j)
+            parts[j + 1:j + 1 + right] = True
+    for j in sorted(set(headed) - set(totals)):
+        outer = np.flatnonzero(~parts[j + 1:]) + j + 1
+        if (len(outer) >= 2 and _sums_to(values, j, outer)):
+            totals.append(j)
+    return sorted(table.data_cols[j] for j in totals)
+
+
+def _column_headings(grid: Grid, table: Table) -> list[str]:
+    """Each data column's own heading: its lowest non-empty header cell."""
+    headings = [""] * len(table.data_cols)
+    for r in table.header_rows:
+        for j, c in enumerate(table.data_cols):
+            value = grid.values[r][c]
+            if isinstance(value, str) and value.strip():
+                headings[j] = value
+    return headings
+
+
+def _sums_beside(values: np.ndarray, j: int, widest: int = 40) -> int:
+    """How many columns ``j+1 .. j+k`` (k >= 2, the fewest) column ``j`` is the sum of, on every
+    row where it holds a number (two rows at least); 0 if none."""
+    target = values[:, j]
+    known = ~np.isnan(target) & (target != 0)
+    after = np.nan_to_num(values[:, j + 1:j + 1 + widest])
+    if np.count_nonzero(known) < 2 or after.shape[1] < 2:
+        return 0
+    sums = np.cumsum(after[known], axis=1)[:, 1:]  # k = 2, 3, ...
+    fits = np.flatnonzero(_close(sums, target[known][:, None]).all(axis=0))
+    return int(fits[0]) + 2 if len(fits) else 0
+
+
+def _sums_to(values: np.ndarray, j: int, parts: np.ndarray) -> bool:
+    """Is column ``j`` the sum of the columns ``parts``, on every row where it holds a number?"""
+    target = values[:, j]
+    known = ~np.isnan(target) & (target != 0)
+    sums = np.nan_to_num(values[np.ix_(known, parts)]).sum(axis=1)
+    return np.count_nonzero(known) >= 2 and bool(_close(sums, target[known]).all())
+
+
+def _close(sums: np.ndarray, target: np.ndarray) -> np.ndarray:
+    """Equal within rounding (1%)."""
+    target = np.nan_to_num(target)
+    return np.abs(sums - target) <= 0.01 * np.abs(target)
+
+
+def _body_numbers(grid: Grid, table: Table) -> np.ndarray:
+    """The numbers of the body rows x data columns (NaN where there is none)."""
+    cells = np.ix_(table.body_rows, table.data_cols)
+    return numbers_of(grid.cells[cells], grid.types[cells])
 
 
 def _blocks(body: list[int]) -> list[tuple[int, int]]:

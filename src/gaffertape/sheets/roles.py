@@ -17,7 +17,7 @@ def cell_roles(grid: Grid, layout: SheetLayout) -> dict[tuple[int, int], str]:
 
 
 def _table_roles(grid: Grid, table: Table, roles: dict[tuple[int, int], str]) -> None:
-    totals = set(table.total_rows)
+    totals, total_cols = set(table.total_rows), set(table.total_cols)
     labels = set(table.label_cols)
     parts = (("title", table.title_rows), ("header", table.header_rows),
              ("note", table.note_rows), ("subtable", table.section_rows))
@@ -30,7 +30,7 @@ def _table_roles(grid: Grid, table: Table, roles: dict[tuple[int, int], str]) ->
             if c in labels:
                 roles[(r, c)] = "row_label"
             else:
-                roles[(r, c)] = "total" if r in totals else "data"
+                roles[(r, c)] = "total" if r in totals or c in total_cols else "data"
 
 
 def _filled(grid: Grid, r: int) -> list[int]:

@@ -16,3 +16,25 @@ def test_parse_value_keeps_the_marker(raw: object, number: float | None, flag: s
 def test_numeric_like_and_years() -> None:
     assert is_numeric_like("[c]") and is_numeric_like(3.0) and not is_numeric_like("Total")
     assert is_year(1998.0) and is_year("2000 \\1") and not is_year(12.5) and not is_year("x")
+
+
+def test_array_parse_agrees_with_parse_value() -> None:
+    """The observations' values and flags are parsed array-wise (numbers_of, flags_of): each
+    cell must come out as parse_value says, whatever its type."""
+    import datetime
+    import math
+
+    import numpy as np
+
+    from gaffertape.sheets.values import cell_types, flags_of, numbers_of
+
+    raw = ["12.3*", "1,234", "[x]", "..", "Total", " ", 7, 2.5, True, datetime.date(2020, 1, 2),
+           "(12)", "45%", -3, 0.0, "2015", None, np.float64(1.5)]
+    cells = np.empty(len(raw), dtype=object)
+    cells[:] = raw
+    types = cell_types(cells)
+    numbers, flags = numbers_of(cells, types), flags_of(cells, types)
+    for value, number, flag in zip(raw, numbers.tolist(), flags.tolist(), strict=True):
+        expected, expected_flag = parse_value(value)
+        assert (math.isnan(number) if expected is None else number == expected), value
+        assert flag == expected_flag, value

@@ -174,6 +174,8 @@ def pivot_wide(group: pd.DataFrame) -> pd.DataFrame:
 
 def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
     frames = [f for f in frames if not f.empty]
+    if len(frames) == 1:
+        return frames[0]  # already indexed 0..n-1: a copy would only cost time
     if frames:
         return pd.concat(frames, ignore_index=True)
     return pd.DataFrame(columns=OUTPUT_COLUMNS)

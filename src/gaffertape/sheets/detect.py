@@ -15,7 +15,7 @@ import numpy as np
 
 from gaffertape.sheets.grid import Grid
 from gaffertape.sheets.layout import SheetLayout, Table
-from gaffertape.sheets.values import EMPTY, NUMBER, STR, TEXT, YEAR, Memo, numbers_of, parse_value
+from gaffertape.sheets.values import EMPTY, NUMBER, STR, TEXT, YEAR, Memo, parse_value
 
 # "Total", "Retail trade, total", "All industries"; not "Total supply" or "All other ..."
 _TOTAL = re.compile(r"^\s*(grand\s+)?totals?\b\s*(\\\d+)?\s*[:(]?\s*$|,\s*total\b"
@@ -613,8 +613,7 @@ def _close(sums: np.ndarray, target: np.ndarray) -> np.ndarray:
 
 def _body_numbers(grid: Grid, table: Table) -> np.ndarray:
     """The numbers of the body rows x data columns (NaN where there is none)."""
-    cells = np.ix_(table.body_rows, table.data_cols)
-    return numbers_of(grid.cells[cells], grid.types[cells])
+    return grid.numbers[np.ix_(table.body_rows, table.data_cols)]
 
 
 def _blocks(body: list[int]) -> list[tuple[int, int]]:

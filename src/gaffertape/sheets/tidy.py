@@ -17,7 +17,7 @@ from gaffertape.sheets.detect import is_numbering_row
 from gaffertape.sheets.grid import Grid, cell_ref
 from gaffertape.sheets.layout import SheetLayout, Table
 from gaffertape.sheets.uniqueness import ambiguous_in_table
-from gaffertape.sheets.values import FLOAT, INT, NONE, STR, Memo, object_array, parse_cells
+from gaffertape.sheets.values import FLOAT, INT, NONE, STR, Memo, flags_of, object_array
 
 COLUMNS = ["source_file", "sheet", "table", "table_title", "cell", "row_header", "column_header",
            "sub_table", "value", "raw", "flags", "is_total", "unit"]
@@ -86,7 +86,8 @@ def column_headers(grid: Grid, table: Table) -> dict[int, str]:
         row = grid.values[h]
         for c in range(first_data, table.right + 1):
             value = row[c] if c < len(row) else None
-            label = text(value if value is not None else filled.get((h, c)))
+            value = value if value is not None else filled.get((h, c))
+            label = _DISPLAY[value] if type(value) is str else text(value)
             if c in boundaries and not label:
                 carry = ""  # a span never crosses its parent's boundary
             if label:
@@ -133,8 +134,7 @@ def _table_observations(grid: Grid, table: Table) -> dict[str, object]:
     row_i, col_i = np.nonzero(block != NONE)
     rows = body[row_i]
     cells, types = grid.cells[rows, cols[col_i]], block[row_i, col_i]
-    numbers, flags = parse_cells(cells, types)
-    flags = _with_label_markers(grid, table, body, row_i, flags)
+    flags = _with_label_markers(grid, table, body, row_i, flags_of(cells, types))
     by_column = column_headers(grid, table)
     headers = object_array([by_column[c] for c in table.data_cols])
     return {
@@ -144,7 +144,7 @@ def _table_observations(grid: Grid, table: Table) -> dict[str, object]:
         "row_header": paths[row_i],
         "column_header": headers[col_i],
         "sub_table": sub_tables[row_i],
-        "value": numbers,
+        "value": grid.numbers[rows, cols[col_i]],
         "raw": _raw(cells, types),
         "flags": flags,
         "is_total": (_is_row(table.total_rows, grid.n_rows)[rows]

@@ -38,3 +38,23 @@ def test_array_parse_agrees_with_parse_value() -> None:
         expected, expected_flag = parse_value(value)
         assert (math.isnan(number) if expected is None else number == expected), value
         assert flag == expected_flag, value
+
+
+def test_grid_numbers_parse_only_numeric_cells_and_miss_nothing() -> None:
+    """Grid.numbers parses only the cells whose kind is numeric; it must equal parsing every
+    cell (labels, markers, blanks, years, booleans, dates)."""
+    import datetime
+
+    import numpy as np
+
+    from gaffertape.sheets.grid import from_cells
+    from gaffertape.sheets.values import cell_types, numbers_of
+
+    raw = [["Total", "12.3*", "  ", "..", True], [2015, "2016", "(3)", datetime.date(2020, 1, 2),
+                                                  "x"], ["", None, 4.5, "N/A", "1,234"]]
+    cells = np.empty((3, 5), dtype=object)
+    cells[:] = raw
+    grid = from_cells(cells.copy(), source="s", sheet="t", merged=[])
+    expected = numbers_of(grid.cells, cell_types(grid.cells))
+    assert np.array_equal(grid.numbers, expected, equal_nan=True)
+    assert np.count_nonzero(~np.isnan(grid.numbers)) == 6

@@ -13,7 +13,7 @@ from typing import overload
 
 import numpy as np
 
-from gaffertape.sheets.values import NONE, STR, cell_kinds, cell_types, numbers_of
+from gaffertape.sheets.values import NONE, NUMBER, STR, cell_kinds, cell_types, numbers_of
 
 Merge = tuple[int, int, int, int]  # first row, first col, last row, last col (inclusive, 0-based)
 
@@ -66,8 +66,13 @@ class Grid:
     @cached_property
     def numbers(self) -> np.ndarray:
         """The number in every cell, NaN where there is none (see ``values.numbers_of``): made
-        once, for the detector's sums and the observations' values alike."""
-        return numbers_of(self.cells, self.types)
+        once, for the detector's sums and the observations' values alike. Only numeric cells
+        can hold one (a text cell's kind is NUMBER exactly when it parses as a number or a
+        marker), so the labels and headings are not parsed again."""
+        numbers = np.full(self.cells.shape, np.nan)
+        numeric = self.kinds >= NUMBER
+        numbers[numeric] = numbers_of(self.cells[numeric], self.types[numeric])
+        return numbers
 
     @cached_property
     def merged_rows(self) -> set[int]:

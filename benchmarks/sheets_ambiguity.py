@@ -15,8 +15,8 @@ from pathlib import Path
 
 from gaffertape.errors import UserError
 from gaffertape.sheets.api import expand_paths, tidy_file
-from gaffertape.sheets.evaluate import DATA
 from gaffertape.sheets.uniqueness import ambiguous
+from sheets_realdata import DATA
 
 
 def measure(paths: list[Path]) -> list[tuple[str, int, int]]:

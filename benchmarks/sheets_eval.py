@@ -5,19 +5,18 @@
 * ONS overseas travel: share of ott_tidy_expected.csv observations in our output;
 * drift: the same workbook as .xls/.xlsx/.ods gives identical observations.
 
-Run: .venv/bin/python benchmarks/sheets_eval.py
+Run: .venv/bin/python benchmarks/sheets_eval.py (the evaluations: benchmarks/sheets_realdata.py)
 """
 
 from __future__ import annotations
 
-from gaffertape.sheets.evaluate import DATA, evaluate_atbench, evaluate_drift, evaluate_ott
-from gaffertape.sheets.saus import evaluate_saus
+from sheets_realdata import DATA, evaluate_atbench, evaluate_drift, evaluate_ott, evaluate_saus
 
 
 def main() -> None:
     if not DATA.is_dir():
         raise SystemExit(f"real data not found at {DATA}")
-    saus = evaluate_saus(DATA / "saus" / "saus_dev.jl.gz")
+    saus = evaluate_saus()
     for scope, label in (("", "all sheets"), ("with_header_", "sheets with header rows")):
         print(f"SAUS dev, {label}: {int(saus[scope + 'sheets'])} sheets")
         print(f"  header-row sets: macro-F1 {saus[scope + 'header_macro_f1']:.3f}, "

@@ -28,7 +28,7 @@ import xlrd
 from python_calamine import CalamineWorkbook
 
 from gaffertape.sheets.api import tidy_files
-from gaffertape.sheets.evaluate import DATA
+from sheets_realdata import DATA
 
 FILES = DATA / "files"
 BOOKS = (".xlsx", ".xlsm", ".xls", ".ods")

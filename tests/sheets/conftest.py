@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import openpyxl
 import pytest
+
+# The real-data evaluations (benchmarks/sheets_realdata.py) need ../shared, so they live with
+# the benchmarks, not in the package; the realdata tests import the same module.
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
 
 
 def _compound(ws: openpyxl.worksheet.worksheet.Worksheet, top: int) -> None:

@@ -192,6 +192,38 @@ def test_labels_on_the_right_and_headings_below(tmp_path: Path) -> None:
                      ("Women | 25 and over", "High", "B4"): 8}
 
 
+def test_labels_at_the_end_of_their_groups(tmp_path: Path) -> None:
+    """unpivotr's "up-right left-down": each heading at the right end of its span, each outer
+    row label on the last row of its group. Filled the usual way, "Female" would head nothing
+    on its left and "Degree" would name the rows of the next group."""
+    rows: list[list[object]] = [[None, None, None, "Female", None, "Male"],
+                                [None, None, "Low", "High", "Low", "High"],
+                                [None, "Young", 10, 20, 30, 40], ["Degree", "Old", 50, 60, 70, 80],
+                                [None, "Young", 90, 11, 12, 13], ["Diploma", "Old", 14, 15, 16, 17]]
+    data = _identifiable(_xlsx(tmp_path, rows))
+    found = {r.value: (r.row_header, r.column_header) for r in data.itertuples()}
+    assert len(found) == 16
+    assert found[10] == ("Degree | Young", "Female | Low")
+    assert found[70] == ("Degree | Old", "Male | Low")
+    assert found[13] == ("Diploma | Young", "Male | High")
+
+
+def test_qualifier_columns_become_flags(tmp_path: Path) -> None:
+    """A laboratory sheet: each result followed by a qualifier code ("U" not detected, "J3"
+    estimated) in a column with no heading of its own. The code is the flag of the number on
+    its left, not an observation sharing that number's key."""
+    rows: list[list[object]] = [[None, "Site:", "A", None, "B", None],
+                                ["Parameter", "Units"],
+                                ["Nitrogen", "mg/L", 3.2, None, 1.2, None],
+                                ["Nitrate", "mg/L", 0.025, "U", 0.025, "U"],
+                                ["Phosphorus", "mg/L", 0.04, None, 0.17, "J3"]]
+    data = _identifiable(_xlsx(tmp_path, rows))
+    assert len(data) == 6
+    flags = {(r.row_header, r.column_header): r.value_flags for r in data.itertuples()}
+    assert flags[("Nitrate | mg/L", "A")] == "U" and flags[("Phosphorus | mg/L", "B")] == "J3"
+    assert flags[("Nitrogen | mg/L", "A")] == ""
+
+
 def test_side_by_side_tables_are_split(tmp_path: Path) -> None:
     rows: list[list[object]] = [["Table 9"],
                                 ["Code", "Area", "Estimate", None, "Code", "Area", "Estimate"]]

@@ -300,8 +300,10 @@ def _build_table(grid: Grid, rows: Rows, start: int, end: int, floor: int,
     parts = _side_by_side(grid, table)
     for part in parts:
         _tidy_keys(grid, part)
-        part.total_rows = _total_rows(grid, part)
-        part.total_cols = _total_cols(grid, part)
+        _flag_columns(grid, part)
+        values = _body_numbers(grid, part)  # one parse for the row and the column totals
+        part.total_rows = _total_rows(grid, part, values)
+        part.total_cols = _total_cols(grid, part, values)
     return parts
 
 
@@ -381,6 +383,31 @@ def _tidy_keys(grid: Grid, table: Table) -> None:
     if keys and values:
         table.label_cols = sorted(table.label_cols + keys)
         table.data_cols = values
+
+
+def _flag_columns(grid: Grid, table: Table) -> None:
+    """Qualifier columns: right beside a column of numbers, with no heading of their own, only
+    short codes ("U", "J3", at most three characters), never a number. Laboratory and survey
+    sheets qualify each value so; read as values, the code and its number would share one key."""
+    cols = np.array(table.data_cols, dtype=np.intp)
+    headed = (grid.kinds[np.ix_(table.header_rows, cols)] != EMPTY).any(axis=0)
+    unheaded = np.flatnonzero(~headed[1:] & (np.diff(cols) == 1)) + 1  # (tested first: cheap)
+    if not len(unheaded):
+        return
+    kinds = grid.kinds[np.ix_(table.body_rows, cols[np.concatenate([unheaded - 1, unheaded])])]
+    text, numbers = (kinds == TEXT).any(axis=0), (kinds >= NUMBER).any(axis=0)
+    n = len(unheaded)
+    flags = [int(c) for c, left_numbers, own_numbers, own_text
+             in zip(cols[unheaded], numbers[:n], numbers[n:], text[n:], strict=True)
+             if left_numbers and not own_numbers and own_text
+             and _short_codes(grid.cells[table.body_rows, c])]
+    if flags and len(flags) < len(table.data_cols):
+        table.flag_cols = flags
+        table.data_cols = [c for c in table.data_cols if c not in flags]
+
+
+def _short_codes(cells: np.ndarray) -> bool:
+    return all(len(str(v).strip()) <= 3 for v in cells.tolist() if v is not None)
 
 
 def _grouped(values: np.ndarray) -> bool:
@@ -508,13 +535,13 @@ def _attach_notes(grid: Grid, rows: Rows, tables: list[Table]) -> None:
         table.notes = "\n".join(_text(grid, r) for r in table.note_rows[above:])
 
 
-def _total_rows(grid: Grid, table: Table) -> list[int]:
+def _total_rows(grid: Grid, table: Table, values: np.ndarray) -> list[int]:
     """Rows whose label says total/all, and rows that are the sum of the rows below them."""
-    return sorted(set(_labelled_totals(grid, table)) | set(_summing_rows(grid, table))
+    return sorted(set(_labelled_totals(grid, table)) | set(_summing_rows(table, values))
                   | set(_heading_total(grid, table)))
 
 
-def _summing_rows(grid: Grid, table: Table) -> list[int]:
+def _summing_rows(table: Table, values: np.ndarray) -> list[int]:
     """The first row of a block (rows between blank rows or sub-table titles) that is the sum of
     the block's other rows: "Construction type 100" over its parts, found from the numbers,
     whatever the label says (within rounding: 1%). Half its numbers summing is enough, since
@@ -525,7 +552,6 @@ def _summing_rows(grid: Grid, table: Table) -> list[int]:
                       dtype=np.intp).reshape(-1, 2)
     if not len(blocks):
         return []
-    values = _body_numbers(grid, table)
     filled = np.vstack([np.nan_to_num(values), np.zeros((1, values.shape[1]))])
     # sums over the rows after each block's first: reduceat over (first + 1, last + 1) pairs
     sums = np.add.reduceat(filled, np.column_stack([blocks[:, 0] + 1, blocks[:, 1] + 1]).ravel(),
@@ -550,7 +576,7 @@ _STARTS_TOTAL = re.compile(r"^\s*totals?\b", re.IGNORECASE)
 _ONLY_TOTAL = re.compile(r"^\s*(grand\s+)?totals?\s*(\\\d+|[*¹²³†‡])?\s*$", re.IGNORECASE)
 
 
-def _total_cols(grid: Grid, table: Table) -> list[int]:
+def _total_cols(grid: Grid, table: Table, values: np.ndarray) -> list[int]:
     """Data columns headed "Total" whose numbers are the sum of the columns beside them, on
     every row where they hold a number: "Total" over "Public", "Private" (two or more columns
     right beside it, on either side), or a "Total" over everything on its right, a nested
@@ -558,11 +584,9 @@ def _total_cols(grid: Grid, table: Table) -> list[int]:
     Without" and "One-person"). A heading with more words ("All ages", "Total (million
     dollars)") or a "Total" that sums nothing beside it (one year among years) is not enough:
     such columns name a measure about as often as they sum their neighbours."""
-    headed = [j for j, text in enumerate(_column_headings(grid, table))
-              if _ONLY_TOTAL.match(text)]
+    headed = _headed_total(grid, table)
     if not headed:
         return []
-    values = _body_numbers(grid, table)
     width = values.shape[1]
     parts = np.zeros(width, dtype=bool)  # columns a nested total already counts
     totals = []
@@ -573,20 +597,26 @@ def _total_cols(grid: Grid, table: Table) -> list[int]:
             parts[j + 1:j + 1 + right] = True
     for j in sorted(set(headed) - set(totals)):
         outer = np.flatnonzero(~parts[j + 1:]) + j + 1
-        if (len(outer) >= 2 and _sums_to(values, j, outer)):
+        if len(outer) >= 2 and _sums_to(values, j, outer):
             totals.append(j)
     return sorted(table.data_cols[j] for j in totals)
 
 
-def _column_headings(grid: Grid, table: Table) -> list[str]:
-    """Each data column's own heading: its lowest non-empty header cell."""
-    headings = [""] * len(table.data_cols)
-    for r in table.header_rows:
-        for j, c in enumerate(table.data_cols):
-            value = grid.values[r][c]
-            if isinstance(value, str) and value.strip():
-                headings[j] = value
-    return headings
+def _headed_total(grid: Grid, table: Table) -> list[int]:
+    """Positions (in ``data_cols``) of the columns whose own heading, their lowest non-empty
+    header cell, is "Total"; each distinct header text is tested once."""
+    if not table.header_rows:
+        return []
+    block = np.ix_(table.header_rows, table.data_cols)
+    cells, strings = grid.cells[block], grid.types[block] == STR
+    says = np.zeros(cells.shape, dtype=bool)
+    says[strings] = np.fromiter(map(_IS_TOTAL_HEADING.__getitem__, cells[strings]), dtype=bool,
+                                count=int(np.count_nonzero(strings)))
+    if not says.any():
+        return []
+    filled = grid.kinds[block] != EMPTY
+    lowest = len(filled) - 1 - filled[::-1].argmax(axis=0)  # lowest filled header row per column
+    return np.flatnonzero(says[lowest, np.arange(cells.shape[1])] & filled.any(axis=0)).tolist()
 
 
 def _sums_beside(values: np.ndarray, j: int, widest: int = 40) -> int:
@@ -640,6 +670,7 @@ def _labelled_totals(grid: Grid, table: Table) -> list[int]:
 
 
 _SAYS_TOTAL = Memo(lambda label: bool(_TOTAL.search(label)))  # type: ignore[arg-type]
+_IS_TOTAL_HEADING = Memo(lambda text: bool(_ONLY_TOTAL.match(text)))  # type: ignore[arg-type]
 
 
 def _looks_like_note(grid: Grid, r: int) -> bool:

@@ -39,7 +39,11 @@ def _sheet(grid: Grid, layout: SheetLayout) -> str:
     starts = {t.top: t for t in layout.tables}
     warning = (f" — <span class='clash'>{len(clashes)} observation(s) share a key with another"
                "</span>" if clashes else "")
-    out = [f"<h2>{html.escape(grid.sheet)} — {len(layout.tables)} table(s){warning}</h2><table>"]
+    rearranged = (" — shown as read, rearranged (turned the usual way round, or one row per "
+                  "record); the output's <code>cell</code> names the original cells"
+                  if grid.origin else "")
+    out = [f"<h2>{html.escape(grid.sheet)} — {len(layout.tables)} table(s){warning}{rearranged}"
+           "</h2><table>"]
     out.append("<tr><th></th>" + "".join(
         f"<th>{cell_ref(0, c)[:-1]}</th>" for c in range(grid.n_cols)) + "</tr>")
     for r, row in enumerate(grid.values[:MAX_ROWS]):

@@ -21,6 +21,9 @@ class Table:
     note_rows: list[int] = field(default_factory=list)
     label_cols: list[int] = field(default_factory=list)
     data_cols: list[int] = field(default_factory=list)
+    # qualifier columns ("U", "J3" beside each number, under no heading of their own): their
+    # codes are flags of the number on their left, not observations
+    flag_cols: list[int] = field(default_factory=list)
     # upper header rows of an earlier table that this one continues (same columns, its own
     # header only the last level, e.g. series codes): read before this table's own header rows
     shared_header_rows: list[int] = field(default_factory=list)

@@ -84,15 +84,19 @@ def column_headers(grid: Grid, table: Table) -> dict[int, str]:
         spread = h != last and h not in merged_rows  # a sparse upper row spans to the right
         carry = ""
         row = grid.values[h]
-        for c in range(first_data, table.right + 1):
-            value = row[c] if c < len(row) else None
-            value = value if value is not None else filled.get((h, c))
-            label = _DISPLAY[value] if type(value) is str else text(value)
+        labels = [text(row[c] if c < len(row) and row[c] is not None else filled.get((h, c)))
+                  for c in range(first_data, table.right + 1)]
+        ends_spans = spread and _ends_its_groups(labels)  # each heading at its span's right end
+        if ends_spans:
+            boundaries.update(c for c, start in enumerate(_starts(labels), first_data) if start)
+            labels, spread = list(_filled_up(labels)), False
+        for c, label in enumerate(labels, first_data):
             if c in boundaries and not label:
                 carry = ""  # a span never crosses its parent's boundary
             if label:
                 carry = label
-                boundaries.add(c)
+                if not ends_spans:
+                    boundaries.add(c)
             elif spread:
                 label = carry
             if c in paths and label and (not paths[c] or paths[c][-1] != label):
@@ -135,6 +139,7 @@ def _table_observations(grid: Grid, table: Table) -> dict[str, object]:
     rows = body[row_i]
     cells, types = grid.cells[rows, cols[col_i]], block[row_i, col_i]
     flags = _with_label_markers(grid, table, body, row_i, flags_of(cells, types))
+    flags = _with_qualifiers(grid, table, rows, cols[col_i], flags)
     by_column = column_headers(grid, table)
     headers = object_array([by_column[c] for c in table.data_cols])
     return {
@@ -203,6 +208,19 @@ def _with_label_markers(grid: Grid, table: Table, body: np.ndarray, row_i: np.nd
     return np.where(marks == "", flags, np.where(flags == "", marks, flags + " " + marks))
 
 
+def _with_qualifiers(grid: Grid, table: Table, rows: np.ndarray, cols: np.ndarray,
+                     flags: np.ndarray) -> np.ndarray:
+    """The flags, with the code of the qualifier column right of each number added
+    ("0.025" beside "U" -> flag "U")."""
+    for c in table.flag_cols:
+        beside = np.flatnonzero(cols == c - 1)
+        codes = grid.cells[rows[beside], c]
+        coded = np.flatnonzero(grid.types[rows[beside], c] == STR)
+        for i, code in zip(beside[coded].tolist(), codes[coded].tolist(), strict=True):
+            flags[i] = f"{flags[i]} {code.strip()}".strip()
+    return flags
+
+
 def _is_row(rows: list[int], n_rows: int) -> np.ndarray:
     """A boolean per sheet row: is it one of ``rows``?"""
     mask = np.zeros(n_rows, dtype=bool)
@@ -250,6 +268,9 @@ def _row_paths(grid: Grid, table: Table) -> tuple[np.ndarray, np.ndarray, np.nda
     columns = []
     for c in table.label_cols:
         texts = _texts(grid.cells[rows, c], grid.types[rows, c])
+        if _ends_its_groups(texts):  # each label on the last row of its group
+            columns.append(_filled_up(texts))
+            continue
         columns.append(_filled_down(texts, rows, since))
         # a new label in this column starts afresh the columns to its right (a new year does
         # not carry last year's month down onto its own summary rows)
@@ -319,6 +340,34 @@ def _filled_down(texts: np.ndarray, rows: np.ndarray, since: np.ndarray) -> np.n
     return np.where((last >= 0) & (rows[last] >= since), texts[last], "")
 
 
+def _ends_its_groups(labels: np.ndarray | list[str]) -> bool:
+    """Do the labels stand at the end of groups of one size (two or more), the first group
+    starting unlabelled: "", "", "", "Bachelor's", "", "", "", "Certificate" (a row label on the
+    last row of its group, a heading at the right end of its span)? Any other pattern reads as
+    labels at the start of their groups, the usual way."""
+    filled = np.flatnonzero(np.asarray(labels, dtype=object) != "")
+    if len(filled) < 2 or filled[0] == 0 or filled[-1] != len(labels) - 1:
+        return False
+    sizes = np.diff(filled, prepend=-1)
+    return bool((sizes == sizes[0]).all())
+
+
+def _filled_up(labels: np.ndarray | list[str]) -> np.ndarray:
+    """Each empty label replaced by the next non-empty one below it (or to its right)."""
+    labels = np.asarray(labels, dtype=object)
+    n = len(labels)
+    below = np.where(labels != "", np.arange(n), n - 1)
+    below = np.minimum.accumulate(below[::-1])[::-1]
+    return labels[below]
+
+
+def _starts(labels: list[str]) -> list[bool]:
+    """For labels at the end of their spans: where each span starts."""
+    ends = [i for i, label in enumerate(labels) if label]
+    starts = {0, *(end + 1 for end in ends[:-1])}
+    return [i in starts for i in range(len(labels))]
+
+
 def _last_filled_row(texts: np.ndarray, rows: np.ndarray) -> np.ndarray:
     """For each row, the sheet row of the last non-empty text at or above it (-1 if none)."""
     last = np.where(texts != "", rows, -1)
@@ -339,6 +388,7 @@ def _nested_paths(grid: Grid, table: Table) -> list[tuple[int, str, str]]:
     stack: list[tuple[int, str]] = []
     sub_table = ""
     result = []
+    ending = _labels_ending_groups(grid, table, sorted(set(table.body_rows) - sections))
     for i, r in enumerate(order):
         depth = _indent(grid, r, table)
         if r in sections:
@@ -349,7 +399,9 @@ def _nested_paths(grid: Grid, table: Table) -> list[tuple[int, str, str]]:
                 stack = [*(s for s in stack if s[0] < depth), (depth, label)]
             continue
         for j, c in columns:
-            if label := labels[j][i]:
+            if c in ending:  # filled up from the end of its group, as in the fast path
+                carried[c] = ending[c][r]
+            elif label := labels[j][i]:
                 carried = {k: v for k, v in carried.items() if k < c}  # start afresh on its right
                 carried[c] = label
         parts = [carried.get(c, "") for c in table.label_cols]
@@ -359,6 +411,17 @@ def _nested_paths(grid: Grid, table: Table) -> list[tuple[int, str, str]]:
             stack.append((depth, parts[-1]))
         result.append((r, sub_table, SEP.join(path)))
     return result
+
+
+def _labels_ending_groups(grid: Grid, table: Table, rows: list[int]) -> dict[int, dict]:
+    """{label column: {row: label}} for the label columns whose labels stand on the last row
+    of their groups (see :func:`_ends_its_groups`), filled up."""
+    ending = {}
+    for c in table.label_cols:
+        texts = _texts(grid.cells[rows, c], grid.types[rows, c])
+        if _ends_its_groups(texts):
+            ending[c] = dict(zip(rows, _filled_up(texts).tolist(), strict=True))
+    return ending
 
 
 def _indent(grid: Grid, r: int, table: Table) -> int:

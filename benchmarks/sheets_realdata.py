@@ -1,28 +1,36 @@
-"""Evaluations on the real data in ../shared/data/sheets, shared by benchmarks and realdata tests.
+"""Evaluations on the real data in ../shared/data/sheets, shared by the benchmarks and the
+realdata tests (tests/sheets/test_realdata.py). They need that folder, so they live here, not in
+the package.
 
-* :func:`evaluate_atbench`: Auto-Tables cases; our long form pivoted back vs ``gt.csv``.
-* :func:`evaluate_ott`: share of ``ott_tidy_expected.csv`` observations found in our output.
+* :func:`evaluate_saus`: SAUS dev cell roles and header rows per sheet (Gol, Pujara, Szekely 2019);
+* :func:`evaluate_atbench`: Auto-Tables cases; our long form pivoted back vs ``gt.csv``;
+* :func:`evaluate_ott`: share of ``ott_tidy_expected.csv`` observations found in our output;
 * :func:`evaluate_drift`: the same workbook as .xls/.xlsx/.ods gives the same observations.
-* SAUS cell roles live in :mod:`gaffertape.sheets.saus`.
 """
 
 from __future__ import annotations
 
 import csv
+import gzip
+import json
 import math
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
 
 from gaffertape.sheets.api import tidy_file, wide_row_keys
+from gaffertape.sheets.detect import detect
+from gaffertape.sheets.grid import Grid, from_rows
+from gaffertape.sheets.roles import cell_roles
 from gaffertape.sheets.tidy import SEP
 
 
 def _data_folder() -> Path:
     """``shared/data/sheets`` beside the repository (or beside a folder holding it, as for a git
     worktree under ``wt/``)."""
-    repo = Path(__file__).resolve().parents[3]
+    repo = Path(__file__).resolve().parents[1]
     for parent in (repo.parent, *repo.parent.parents):
         if (parent / "shared" / "data" / "sheets").is_dir():
             return parent / "shared" / "data" / "sheets"
@@ -126,3 +134,93 @@ def evaluate_drift(files: Path = DATA / "files") -> dict[str, dict[str, float]]:
             entry[f"identical_{formats[0]}_vs_{fmt}"] = len(base & keys[fmt]) / max(len(union), 1)
         figures[stem] = entry
     return figures
+
+
+# SAUS role -> our role
+SAUS_ROLES = {"header": "header", "attributes": "row_label", "data": "data", "derived": "total",
+              "metadata": "title", "notes": "note"}
+_OURS_AS_SAUS = {"subtable": "title"}  # SAUS labels block titles ("CURRENT DOLLARS") metadata
+
+
+def load_saus(path: Path) -> Iterator[tuple[Grid, list[list[str | None]]]]:
+    """(grid, annotations) per annotated sheet: each line of ``saus_dev.jl.gz`` holds
+    ``table_array`` (cell text) and ``annotations`` (a role per cell); the grid carries the
+    bold and indentation features too."""
+    with gzip.open(path, "rt", encoding="utf-8") as stream:
+        for line in stream:
+            record = json.loads(line)
+            # the corpus export wrote some empty cells as the text "None"
+            rows = [["" if v == "None" else v for v in row] for row in record["table_array"]]
+            grid = from_rows(rows, source=record["file_name"], sheet=str(record["table_id"]))
+            _add_styles(grid, record)
+            yield grid, record["annotations"]
+
+
+def _add_styles(grid: Grid, record: dict) -> None:
+    names = record.get("feature_names") or []
+    features = record.get("feature_array") or []
+    if "is_bold" not in names or "indentation" not in names:
+        return
+    bold_i, indent_i = names.index("is_bold"), names.index("indentation")
+    for r, row in enumerate(features):
+        for c, vec in enumerate(row):
+            if vec and vec[bold_i]:
+                grid.bold.add((r, c))
+            if vec and vec[indent_i]:
+                grid.indent[(r, c)] = int(vec[indent_i])
+
+
+def header_rows_of(annotations: list[list[str | None]]) -> set[int]:
+    return {r for r, row in enumerate(annotations) if "header" in row}
+
+
+def evaluate_saus(path: Path = DATA / "saus" / "saus_dev.jl.gz") -> dict[str, float]:
+    """Header-row-set macro-F1, exact-set rate and per-role cell F1, over all sheets and (keys
+    prefixed ``with_header_``) over the sheets that have header rows: a blank "Notes" sheet
+    scores a perfect header set by predicting nothing, which flatters the all-sheets figure."""
+    scores: list[tuple[float, bool, bool]] = []  # (F1, exact, has gold header rows)
+    counts = {scope: {role: [0, 0, 0] for role in SAUS_ROLES.values()}
+              for scope in ("", "with_header_")}
+    for grid, gold in load_saus(path):
+        layout = detect(grid)
+        predicted_rows = {r for t in layout.tables for r in t.header_rows}
+        gold_rows = header_rows_of(gold)
+        f1 = _f1(len(predicted_rows & gold_rows), len(predicted_rows), len(gold_rows))
+        scores.append((f1, predicted_rows == gold_rows, bool(gold_rows)))
+        roles = cell_roles(grid, layout)
+        _count_roles(roles, gold, counts[""])
+        if gold_rows:
+            _count_roles(roles, gold, counts["with_header_"])
+    figures: dict[str, float] = {}
+    for scope, keep in (("", lambda s: True), ("with_header_", lambda s: s[2])):
+        chosen = [s for s in scores if keep(s)]
+        figures[f"{scope}sheets"] = float(len(chosen))
+        figures[f"{scope}header_macro_f1"] = sum(s[0] for s in chosen) / max(len(chosen), 1)
+        figures[f"{scope}header_exact"] = sum(s[1] for s in chosen) / max(len(chosen), 1)
+        for role, (tp, pred, gold_n) in counts[scope].items():
+            figures[f"{scope}f1_{role}"] = _f1(tp, pred, gold_n)
+    return figures
+
+
+def _count_roles(predicted: dict[tuple[int, int], str], annotations: list[list[str | None]],
+                 counts: dict[str, list[int]]) -> None:
+    for r, row in enumerate(annotations):
+        for c, label in enumerate(row):
+            gold = SAUS_ROLES.get(label or "")
+            ours = predicted.get((r, c))
+            ours = _OURS_AS_SAUS.get(ours, ours) if ours else None
+            if ours in counts:
+                counts[ours][1] += 1
+            if gold:
+                counts[gold][2] += 1
+                if ours == gold:
+                    counts[gold][0] += 1
+
+
+def _f1(tp: int, predicted: int, gold: int) -> float:
+    if predicted == 0 and gold == 0:
+        return 1.0
+    if tp == 0:
+        return 0.0
+    precision, recall = tp / predicted, tp / gold
+    return 2 * precision * recall / (precision + recall)

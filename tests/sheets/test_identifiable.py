@@ -222,6 +222,8 @@ def test_qualifier_columns_become_flags(tmp_path: Path) -> None:
     flags = {(r.row_header, r.column_header): r.value_flags for r in data.itertuples()}
     assert flags[("Nitrate | mg/L", "A")] == "U" and flags[("Phosphorus | mg/L", "B")] == "J3"
     assert flags[("Nitrogen | mg/L", "A")] == ""
+    cells = api.tidy_files([tmp_path / "t.xlsx"]).per_file().iloc[0]
+    assert cells["observations"] == 6 and cells["qualifier code"] == 3
 
 
 def test_side_by_side_tables_are_split(tmp_path: Path) -> None:

@@ -17,7 +17,8 @@ from gaffertape.sheets.layout import SheetLayout
 from gaffertape.sheets.values import NONE
 
 OBSERVATION = "observations"
-REASONS = ("header", "row label", "sub-table title", "title", "note", "outside tables")
+REASONS = ("header", "row label", "sub-table title", "title", "note", "qualifier code",
+           "outside tables")
 """Why a filled cell is not an observation, in the order the summary shows them."""
 
 _CODES = {name: code for code, name in enumerate((*REASONS, OBSERVATION))}
@@ -40,7 +41,8 @@ def cell_accounts(grid: Grid, layout: SheetLayout) -> Counter[str]:
         body = np.array(table.body_rows, dtype=np.intp)[:, None]  # rows x columns, as np.ix_
         role[body, table.label_cols] = _CODES["row label"]
         # a qualifier column's codes go out as the flags of the numbers beside them
-        role[body, table.data_cols + table.flag_cols] = _CODES[OBSERVATION]
+        role[body, table.flag_cols] = _CODES["qualifier code"]
+        role[body, table.data_cols] = _CODES[OBSERVATION]
     for table in layout.tables:  # a sub-table title row is never data, even inside the body
         role[table.section_rows, table.left:table.right + 1] = _CODES["sub-table title"]
     counts = np.bincount(role[grid.types != NONE], minlength=len(_CODES))

@@ -24,9 +24,8 @@ class Grid:
 
     Rows are padded to one width by :func:`rectangular`, so hot loops can index without checks.
     The array views (:attr:`cells`, :attr:`types`, :attr:`kinds`, :attr:`numbers`) are built
-    once, on first use,
-    so the detector and the observation builder never test a cell one by one in Python; the
-    values must not change after that.
+    once, on first use, so the detector and the observation builder never test a cell one by
+    one in Python; the values must not change after that.
     """
 
     source: str

@@ -84,7 +84,7 @@ def column_headers(grid: Grid, table: Table) -> dict[int, str]:
         spread = h != last and h not in merged_rows  # a sparse upper row spans to the right
         carry = ""
         row = grid.values[h]
-        labels = [text(row[c] if c < len(row) and row[c] is not None else filled.get((h, c)))
+        labels = [_display(row[c] if c < len(row) and row[c] is not None else filled.get((h, c)))
                   for c in range(first_data, table.right + 1)]
         ends_spans = spread and _ends_its_groups(labels)  # each heading at its span's right end
         if ends_spans:
@@ -162,6 +162,11 @@ def _table_observations(grid: Grid, table: Table) -> dict[str, object]:
 _DTYPES: dict[str, type] = {"table": np.int64, "value": float, "is_total": bool}
 _CONSTANT = ("source_file", "sheet", "table", "table_title", "unit")
 _DISPLAY = Memo(text)
+
+
+def _display(value: object) -> str:
+    """:func:`text`, each distinct string made once (only strings: ``1 == 1.0 == True`` as keys)."""
+    return _DISPLAY[value] if type(value) is str else text(value)  # type: ignore[return-value]
 # footnote markers glued to a label: "Apr¹", "Jan†", "Total*", "Wales (a)"
 _MARKER = re.compile(r"^(?P<label>.*?\S)\s*(?P<marker>[¹²³⁴⁵⁶⁷⁸⁹⁰]+|[*†‡§¶]+|\([a-z]\))$")
 

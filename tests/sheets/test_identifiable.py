@@ -13,7 +13,7 @@ import openpyxl
 import pandas as pd
 
 from gaffertape.sheets import api
-from gaffertape.sheets.uniqueness import ambiguous
+from gaffertape.sheets.uniqueness import ambiguous, clash_warnings
 
 
 def _xlsx(tmp_path: Path, rows: list[list[object]], name: str = "t.xlsx") -> Path:
@@ -266,3 +266,24 @@ def test_code_list_is_keyed_by_its_codes(tmp_path: Path) -> None:
                                 [None, None, "07", "Oil and Gas Extraction"]]
     data = _identifiable(_xlsx(tmp_path, rows))
     assert data.set_index("row_header").loc["B | 06", "raw"] == "Coal Mining"
+
+
+def test_clash_warnings_counted_per_table_match_the_whole_frame(tmp_path: Path) -> None:
+    """The pipeline counts clashes per table from row and column codes (fast); it must say
+    exactly what the frame-wide check says: same tables, same counts, same order. Clashes here
+    come from repeated labels, repeated column headings and repeated sub-table titles."""
+    workbook = openpyxl.Workbook()
+    first = workbook.active
+    first.title = "One"
+    for row in [["Region", "Count", "Count", "Rate"], ["North", 1, 2, 3], ["South", 4, 5, 6],
+                ["North", 7, 8, 9], [], [], [], ["Area", "Men", "Women"], ["Full-time"],
+                ["Leeds", 1, 2], ["Leeds", 3, 4], ["Part-time"], ["Leeds", 5, 6]]:
+        first.append(row)
+    second = workbook.create_sheet("Two")
+    for row in [["Item", "2019", "2020"], ["A", 1, 2], ["B", 3, 4], ["A", 5, 6], ["A", 7, 8]]:
+        second.append(row)
+    path = tmp_path / "clashes.xlsx"
+    workbook.save(path)
+    result = api.tidy_files([path])
+    expected = clash_warnings(result.data)
+    assert len(expected) >= 2 and result.warnings == expected

@@ -16,3 +16,45 @@ def test_parse_value_keeps_the_marker(raw: object, number: float | None, flag: s
 def test_numeric_like_and_years() -> None:
     assert is_numeric_like("[c]") and is_numeric_like(3.0) and not is_numeric_like("Total")
     assert is_year(1998.0) and is_year("2000 \\1") and not is_year(12.5) and not is_year("x")
+
+
+def test_array_parse_agrees_with_parse_value() -> None:
+    """The observations' values and flags are parsed array-wise (numbers_of, flags_of): each
+    cell must come out as parse_value says, whatever its type."""
+    import datetime
+    import math
+
+    import numpy as np
+
+    from gaffertape.sheets.values import cell_types, flags_of, numbers_of
+
+    raw = ["12.3*", "1,234", "[x]", "..", "Total", " ", 7, 2.5, True, datetime.date(2020, 1, 2),
+           "(12)", "45%", -3, 0.0, "2015", None, np.float64(1.5)]
+    cells = np.empty(len(raw), dtype=object)
+    cells[:] = raw
+    types = cell_types(cells)
+    numbers, flags = numbers_of(cells, types), flags_of(cells, types)
+    for value, number, flag in zip(raw, numbers.tolist(), flags.tolist(), strict=True):
+        expected, expected_flag = parse_value(value)
+        assert (math.isnan(number) if expected is None else number == expected), value
+        assert flag == expected_flag, value
+
+
+def test_grid_numbers_parse_only_numeric_cells_and_miss_nothing() -> None:
+    """Grid.numbers parses only the cells whose kind is numeric; it must equal parsing every
+    cell (labels, markers, blanks, years, booleans, dates)."""
+    import datetime
+
+    import numpy as np
+
+    from gaffertape.sheets.grid import from_cells
+    from gaffertape.sheets.values import cell_types, numbers_of
+
+    raw = [["Total", "12.3*", "  ", "..", True], [2015, "2016", "(3)", datetime.date(2020, 1, 2),
+                                                  "x"], ["", None, 4.5, "N/A", "1,234"]]
+    cells = np.empty((3, 5), dtype=object)
+    cells[:] = raw
+    grid = from_cells(cells.copy(), source="s", sheet="t", merged=[])
+    expected = numbers_of(grid.cells, cell_types(grid.cells))
+    assert np.array_equal(grid.numbers, expected, equal_nan=True)
+    assert np.count_nonzero(~np.isnan(grid.numbers)) == 6

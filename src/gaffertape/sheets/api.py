@@ -22,8 +22,8 @@ from gaffertape.sheets.orientation import turned_grid
 from gaffertape.sheets.readers import SUFFIXES, read_grids
 from gaffertape.sheets.recipes import Recipe, apply_recipes, load_recipes
 from gaffertape.sheets.records import name_records, records_grid
-from gaffertape.sheets.tidy import COLUMNS, observation_columns, to_frame
-from gaffertape.sheets.uniqueness import clash_warnings
+from gaffertape.sheets.tidy import AMBIGUOUS, COLUMNS, observation_columns, to_frame
+from gaffertape.sheets.uniqueness import clash_warning, clash_warnings
 
 FLAGS = "value_flags"
 """The output column with each value's marker (``*``, ``[x]``, ``text``...). Not ``flags``,
@@ -83,16 +83,27 @@ def tidy_file(path: Path | str, recipes: list[Recipe] | None = None) -> pd.DataF
     return _tidy_file(path, recipes)[0]
 
 
-def _tidy_file(path: Path | str,
-               recipes: list[Recipe] | None) -> tuple[pd.DataFrame, Counter[str]]:
-    """The observations, and the file's filled cells counted by what became of them."""
+def _tidy_file(path: Path | str, recipes: list[Recipe] | None
+               ) -> tuple[pd.DataFrame, Counter[str], list[str]]:
+    """The observations, the file's filled cells counted by what became of them, and the
+    uniqueness guard's warnings (see :mod:`gaffertape.sheets.uniqueness`)."""
     parts, counts = [], Counter[str]()
     for grid, layout in layouts(path, recipes):
         parts += observation_columns(grid, layout)
         counts += cell_accounts(grid, layout)
     frame = to_frame(parts)
     frame.columns = OUTPUT_COLUMNS  # renamed in place: no copy of a million-row frame
-    return frame, counts
+    return frame, counts, _clash_warnings(parts, frame)
+
+
+def _clash_warnings(parts: list[dict[str, object]], frame: pd.DataFrame) -> list[str]:
+    """The warnings :func:`clash_warnings` gives on ``frame``, from each table's own count: a
+    table is one part, unless a file repeats a sheet name (then the frame is checked whole)."""
+    tables = [(part["sheet"], part["table"]) for part in parts]
+    if len(set(tables)) < len(tables):
+        return clash_warnings(frame)
+    return [clash_warning(p["source_file"], p["sheet"], p["table"], p[AMBIGUOUS])  # type: ignore[arg-type]
+            for p in parts if p[AMBIGUOUS]]
 
 
 def tidy_files(paths: Iterable[Path | str], *, recipes: Path | str | None = None,
@@ -104,9 +115,9 @@ def tidy_files(paths: Iterable[Path | str], *, recipes: Path | str | None = None
     cells: dict[str, Counter[str]] = {}
     for path in files:
         try:
-            frame, cells[str(path)] = _tidy_file(path, loaded)
+            frame, cells[str(path)], clashes = _tidy_file(path, loaded)
             frames.append(frame)
-            warnings.extend(clash_warnings(frame))
+            warnings.extend(clashes)
             status = "ok"
         except UserError as exc:
             errors[str(path)] = exc.one_line()
@@ -163,6 +174,8 @@ def pivot_wide(group: pd.DataFrame) -> pd.DataFrame:
 
 def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
     frames = [f for f in frames if not f.empty]
+    if len(frames) == 1:
+        return frames[0]  # already indexed 0..n-1: a copy would only cost time
     if frames:
         return pd.concat(frames, ignore_index=True)
     return pd.DataFrame(columns=OUTPUT_COLUMNS)

@@ -35,16 +35,25 @@ RATIO_SLACK = 1024 * 1024
 """Small members may compress better than the ratio: this much is always allowed."""
 
 _DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"')
-# ` r="C12"` on a cell, ` r="12"` on a row: the widest column letters and the longest row numbers
-# (the widest tier is open-ended: a reference beyond Excel's XFD1048576 is hostile, and is
-# counted as reaching the limits, which sends the sheet to the exact pass)
-_LETTERS = {3: re.compile(rb' r="[A-Z]{3,}\d'), 2: re.compile(rb' r="[A-Z]{2}\d'),
-            1: re.compile(rb' r="[A-Z]\d')}
-_DIGITS = {7: re.compile(rb' r="[A-Z]*\d{7,}"'), 6: re.compile(rb' r="[A-Z]*\d{6}"'),
-           5: re.compile(rb' r="[A-Z]*\d{5}"'), 4: re.compile(rb' r="[A-Z]*\d{4,}"')}
-_FEW_ROWS = 999  # x 16,384 columns is still under the 20-million-cell limit
-_COLUMN_BOUNDS = ((3, 16_384), (2, 26 * 27), (1, 26))
-_ROW_BOUNDS = ((7, 1_048_576), (6, 999_999), (5, 99_999), (4, 9_999))
+# ` r="C12"` on a cell, ` r="12"` on a row: the widest column letters (a run of letters followed
+# by a digit) and the longest row numbers (digits closing the attribute) bound a sheet's extent.
+# The widest tier is open-ended: a reference beyond Excel's XFD1048576 is hostile, and is
+# counted as reaching the limits, which sends the sheet to the exact pass.
+_FEW_ROWS = 999  # no row number of 4 digits; x 16,384 columns is still under 20 million cells
+_COLUMN_BOUNDS = {0: 0, 1: 26, 2: 26 * 27, 3: 16_384}  # by letters in the widest column
+_ROW_BOUNDS = {3: _FEW_ROWS, 4: 9_999, 5: 99_999, 6: 999_999, 7: 1_048_576}  # by row digits
+_REFERENCE = re.compile(rb' r="([A-Z]*)(\d*)(")?')
+
+
+def _longer_reference(letters: int, digits: int) -> re.Pattern[bytes]:
+    """A reference with more column letters or more row digits than seen so far."""
+    wider = [rb"[A-Z]{%d,}\d" % (letters + 1)] if letters < 3 else []
+    deeper = [rb'[A-Z]*\d{%d,}"' % (digits + 1)] if digits < 7 else []
+    return re.compile(rb' r="(?:%s)' % b"|".join(wider + deeper))
+
+
+_LONGER = {(letters, digits): _longer_reference(letters, digits)
+           for letters in range(4) for digits in range(3, 8) if letters < 3 or digits < 7}
 # a cell with content: a value, a formula or inline text inside it (styled empty cells are
 # often written as <c r="Z9" s="1"></c>)
 _VALUE_CELL = re.compile(rb' r="([A-Z]+)(\d+)"[^>/]*>\s*<(?:\w+:)?(?:v|f|is)\b')
@@ -52,15 +61,18 @@ _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=Fals
 _TAIL = 64  # bytes of the previous chunk kept, so a tag cut by a chunk boundary is still seen
 
 
-def check_workbook(path: Path, suffix: str, max_cells: int) -> None:
+def check_workbook(path: Path, suffix: str, max_cells: int) -> bytes | None:
     """Raise :class:`UserError` (naming the file, and the sheet where it can) when the zip
     inside ``path`` breaks a bound, is corrupt, or declares or holds a sheet over ``max_cells``.
 
     .xls files are not zips (their format caps a sheet at 65,536 x 256 cells) and are let
-    through; a file that is not a zip at all is left to the reader to report.
+    through; a file that is not a zip at all is left to the reader to report. Returns an .ods
+    file's ``content.xml``, inflated and checked here, so its merges are read without
+    inflating it again (``None`` otherwise).
     """
     if suffix not in {".xlsx", ".xlsm", ".ods"} or not zipfile.is_zipfile(path):
-        return
+        return None
+    ods_content = None
     try:
         with zipfile.ZipFile(path) as archive:
             sheets = _worksheet_names(archive) if suffix != ".ods" else {}
@@ -68,10 +80,11 @@ def check_workbook(path: Path, suffix: str, max_cells: int) -> None:
                 if info.is_dir():
                     continue
                 extent = _Extent() if info.filename in sheets else None
-                ods_content = suffix == ".ods" and info.filename == "content.xml"
-                content = _stream_member(path, archive, info, extent, keep=ods_content)
-                if ods_content:
+                is_content = suffix == ".ods" and info.filename == "content.xml"
+                content = _stream_member(path, archive, info, extent, keep=is_content)
+                if is_content:
                     _check_ods_extent(path, content, max_cells)
+                    ods_content = content
                 if extent is None:
                     continue
                 if extent.cells > max_cells:  # maybe only formatted, empty rows: look closer
@@ -81,6 +94,7 @@ def check_workbook(path: Path, suffix: str, max_cells: int) -> None:
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError) as exc:
         raise UserError(f"{path}: cannot read: corrupt zip: {exc}",
                         hint="the file may be damaged: open and re-save it") from exc
+    return ods_content
 
 
 def _stream_member(path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo,
@@ -119,8 +133,8 @@ class _Extent:
     """The declared and the furthest filled row and column of one worksheet's XML.
 
     The quick pass only bounds them, from how long the longest references are (does any
-    ``r="..."`` have a 3-letter column, a 6-digit row?): a handful of searches that stop at the
-    first hit, whatever the sheet's size. Only a sheet whose bound is over the limit gets the
+    ``r="..."`` have a 3-letter column, a 6-digit row?), in one read of the XML (see
+    :func:`_widest_references`). Only a sheet whose bound is over the limit gets the
     ``exact`` pass, which reads the reference of every cell that has content (rows that are
     only formatted do not count, as calamine skips them too). References are found by their
     ``r`` attribute wherever it sits in the tag, so attribute order cannot hide a cell.
@@ -147,13 +161,9 @@ class _Extent:
         if self.exact:
             self._scan_cells(data)
             return
-        self.columns = max(self.columns, next(
-            (bound for letters, bound in _COLUMN_BOUNDS if _LETTERS[letters].search(data)), 0))
-        if not _DIGITS[4].search(data):  # most sheets: under 1,000 rows, one scan says so
-            self.rows = max(self.rows, _FEW_ROWS)
-            return
-        self.rows = max(self.rows, next(
-            (bound for digits, bound in _ROW_BOUNDS if _DIGITS[digits].search(data)), 0))
+        letters, digits = _widest_references(data)
+        self.columns = max(self.columns, _COLUMN_BOUNDS[letters])
+        self.rows = max(self.rows, _ROW_BOUNDS[digits])
 
     def _scan_cells(self, data: bytes) -> None:
         found = _VALUE_CELL.findall(data)
@@ -180,6 +190,29 @@ class _Extent:
             f"column {self.columns:,} makes a sheet of {real:,} cells (limit {max_cells:,}){said}",
             hint="delete the far-away cells and save again, or export the sheet as CSV",
         )
+
+
+def _widest_references(data: bytes) -> tuple[int, int]:
+    """(column letters, row digits) of the widest and the longest references in ``data``:
+    letters capped at 3, digits at 7, and 3 when no row number has 4 digits.
+
+    One pass: each search looks only for a reference longer than those seen so far and goes on
+    from where the last one stopped, so the sheet is read once whatever its size (a search per
+    tier read large sheets up to seven times, a tenth of the whole pipeline on big workbooks).
+    """
+    letters, digits, start = 0, 3, 0
+    while letters < 3 or digits < 7:
+        found = _LONGER[(letters, digits)].search(data, start)
+        if not found:
+            break
+        reference = _REFERENCE.match(data, found.start())
+        column, row, closed = reference.groups()  # type: ignore[union-attr]
+        if column and row:
+            letters = max(letters, min(len(column), 3))
+        if closed and len(row) >= 4:
+            digits = max(digits, min(len(row), 7))
+        start = found.start() + 1
+    return letters, digits
 
 
 _ODS_TABLE = re.compile(rb'<table:table\s[^>]*?table:name="([^"]*)"')

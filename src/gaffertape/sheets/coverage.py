@@ -38,10 +38,11 @@ def cell_accounts(grid: Grid, layout: SheetLayout) -> Counter[str]:
         role[table.note_rows, :] = _CODES["note"]
         role[table.header_rows, span] = _CODES["header"]
         role[table.section_rows, span] = _CODES["sub-table title"]
-        role[np.ix_(table.body_rows, table.label_cols)] = _CODES["row label"]
+        body = np.array(table.body_rows, dtype=np.intp)[:, None]  # rows x columns, as np.ix_
+        role[body, table.label_cols] = _CODES["row label"]
         # a qualifier column's codes go out as the flags of the numbers beside them
-        role[np.ix_(table.body_rows, table.flag_cols)] = _CODES["qualifier code"]
-        role[np.ix_(table.body_rows, table.data_cols)] = _CODES[OBSERVATION]
+        role[body, table.flag_cols] = _CODES["qualifier code"]
+        role[body, table.data_cols] = _CODES[OBSERVATION]
     for table in layout.tables:  # a sub-table title row is never data, even inside the body
         role[table.section_rows, table.left:table.right + 1] = _CODES["sub-table title"]
     counts = np.bincount(role[grid.types != NONE], minlength=len(_CODES))

@@ -15,7 +15,7 @@ import numpy as np
 
 from gaffertape.sheets.grid import Grid
 from gaffertape.sheets.layout import SheetLayout, Table
-from gaffertape.sheets.values import EMPTY, NUMBER, STR, TEXT, YEAR, Memo, numbers_of, parse_value
+from gaffertape.sheets.values import EMPTY, NUMBER, STR, TEXT, YEAR, Memo, parse_value
 
 # "Total", "Retail trade, total", "All industries"; not "Total supply" or "All other ..."
 _TOTAL = re.compile(r"^\s*(grand\s+)?totals?\b\s*(\\\d+)?\s*[:(]?\s*$|,\s*total\b"
@@ -70,7 +70,7 @@ def summarise_rows(grid: Grid) -> Rows:
     numbers = (n_numeric > 0) & ((n_numeric >= 2) | (last_numeric > first))
     data = numbers & ~year_rows
     _years_inside_data(data, numbers & year_rows)
-    _headings_above_data(grid, kinds, data)
+    _headings_above_data(grid, kinds, data, n_numeric)
     after = numeric & (np.arange(width) > first[:, None])
     first_value = np.where(after.any(axis=1), after.argmax(axis=1), numeric.argmax(axis=1))
     return Rows(n_filled.tolist(), first.tolist(), last.tolist(), n_numeric.tolist(),
@@ -93,15 +93,20 @@ def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
                     (np.flatnonzero(edges == -1) - 1).tolist(), strict=True))
 
 
-def _headings_above_data(grid: Grid, kinds: np.ndarray, data: np.ndarray) -> None:
+def _headings_above_data(grid: Grid, kinds: np.ndarray, data: np.ndarray,
+                         n_numeric: np.ndarray) -> None:
     """Rows at the top of a data run that are really header rows, though they hold numbers:
     a row of column numbers (1, 2, 3 ...) and a heading row whose numbers are headings (the
-    percentiles 10, 20, 25 ... next to "Median", "Mean") where the rows below are all numbers."""
+    percentiles 10, 20, 25 ... next to "Median", "Mean") where the rows below are all numbers.
+    (Rows too short for either test, by their counts of numbers and texts, are not tested.)"""
+    numbers = n_numeric.tolist()
+    texts = np.count_nonzero(kinds == TEXT, axis=1).tolist()
     for start, _end in _runs(data):
         r = start
         while r < min(start + MAX_NUMERIC_HEADINGS, len(data)) and data[r] and (
-                _numbering_row(grid, kinds, r)
-                or (r + 1 < len(data) and data[r + 1] and _text_over_numbers(kinds, r))):
+                (numbers[r] >= 3 and _numbering_row(grid, kinds, r))
+                or (r + 1 < len(data) and data[r + 1] and texts[r] >= 2
+                    and _text_over_numbers(kinds, r))):
             data[r] = False
             r += 1
 
@@ -643,8 +648,7 @@ def _close(sums: np.ndarray, target: np.ndarray) -> np.ndarray:
 
 def _body_numbers(grid: Grid, table: Table) -> np.ndarray:
     """The numbers of the body rows x data columns (NaN where there is none)."""
-    cells = np.ix_(table.body_rows, table.data_cols)
-    return numbers_of(grid.cells[cells], grid.types[cells])
+    return grid.numbers[np.ix_(table.body_rows, table.data_cols)]
 
 
 def _blocks(body: list[int]) -> list[tuple[int, int]]:

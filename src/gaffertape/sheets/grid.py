@@ -13,7 +13,7 @@ from typing import overload
 
 import numpy as np
 
-from gaffertape.sheets.values import NONE, STR, cell_kinds, cell_types
+from gaffertape.sheets.values import NONE, NUMBER, STR, cell_kinds, cell_types, numbers_of
 
 Merge = tuple[int, int, int, int]  # first row, first col, last row, last col (inclusive, 0-based)
 
@@ -23,9 +23,9 @@ class Grid:
     """One sheet: cell values (``None`` when empty), merged ranges and optional style hints.
 
     Rows are padded to one width by :func:`rectangular`, so hot loops can index without checks.
-    The array views (:attr:`cells`, :attr:`types`, :attr:`kinds`) are built once, on first use,
-    so the detector and the observation builder never test a cell one by one in Python; the
-    values must not change after that.
+    The array views (:attr:`cells`, :attr:`types`, :attr:`kinds`, :attr:`numbers`) are built
+    once, on first use, so the detector and the observation builder never test a cell one by
+    one in Python; the values must not change after that.
     """
 
     source: str
@@ -61,6 +61,17 @@ class Grid:
     def kinds(self) -> np.ndarray:
         """Kind of every cell (``values.EMPTY``, ``TEXT``, ``NUMBER``, ``YEAR``)."""
         return cell_kinds(self.cells, self.types)
+
+    @cached_property
+    def numbers(self) -> np.ndarray:
+        """The number in every cell, NaN where there is none (see ``values.numbers_of``): made
+        once, for the detector's sums and the observations' values alike. Only numeric cells
+        can hold one (a text cell's kind is NUMBER exactly when it parses as a number or a
+        marker), so the labels and headings are not parsed again."""
+        numbers = np.full(self.cells.shape, np.nan)
+        numeric = self.kinds >= NUMBER
+        numbers[numeric] = numbers_of(self.cells[numeric], self.types[numeric])
+        return numbers
 
     @cached_property
     def merged_rows(self) -> set[int]:

@@ -29,13 +29,16 @@ _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=Fals
                           huge_tree=True)
 
 
-def ods_merges(path: Path) -> dict[str, list[Merge]]:
-    """Sheet name -> merged ranges; empty when the file has no readable content.xml."""
-    try:
-        with zipfile.ZipFile(path) as archive:
-            content = archive.read("content.xml")
-    except (zipfile.BadZipFile, KeyError):
-        return {}
+def ods_merges(path: Path, content: bytes | None = None) -> dict[str, list[Merge]]:
+    """Sheet name -> merged ranges; empty when the file has no readable content.xml.
+
+    ``content`` is the file's content.xml when the caller has already read it."""
+    if content is None:
+        try:
+            with zipfile.ZipFile(path) as archive:
+                content = archive.read("content.xml")
+        except (zipfile.BadZipFile, KeyError):
+            return {}
     if b"-spanned" not in content:
         return {}
     if _STANDARD in content:

@@ -62,13 +62,13 @@ def _read_csv(path: Path) -> Grid:
 
 
 def _read_workbook(path: Path, suffix: str) -> list[Grid]:
-    check_workbook(path, suffix, MAX_CELLS)  # before calamine allocates anything
+    ods_content = check_workbook(path, suffix, MAX_CELLS)  # before calamine allocates anything
     try:
         workbook = CalamineWorkbook.from_path(str(path))
         names = workbook.sheet_names
     except Exception as exc:
         raise _unreadable(path, exc) from exc
-    merges = ods_merges(path) if suffix == ".ods" else {}
+    merges = ods_merges(path, ods_content) if suffix == ".ods" else {}
     grids, cells = [], 0
     for name in names:
         try:

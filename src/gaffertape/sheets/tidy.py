@@ -16,11 +16,13 @@ import pandas as pd
 from gaffertape.sheets.detect import is_numbering_row
 from gaffertape.sheets.grid import Grid, cell_ref
 from gaffertape.sheets.layout import SheetLayout, Table
-from gaffertape.sheets.values import FLOAT, INT, NONE, STR, Memo, object_array, parse_cells
+from gaffertape.sheets.uniqueness import ambiguous_in_table
+from gaffertape.sheets.values import FLOAT, INT, NONE, STR, Memo, flags_of, object_array
 
 COLUMNS = ["source_file", "sheet", "table", "table_title", "cell", "row_header", "column_header",
            "sub_table", "value", "raw", "flags", "is_total", "unit"]
 SEP = " | "
+AMBIGUOUS = "ambiguous"
 
 
 def observations(grid: Grid, layout: SheetLayout) -> pd.DataFrame:
@@ -82,7 +84,7 @@ def column_headers(grid: Grid, table: Table) -> dict[int, str]:
         spread = h != last and h not in merged_rows  # a sparse upper row spans to the right
         carry = ""
         row = grid.values[h]
-        labels = [text(row[c] if c < len(row) and row[c] is not None else filled.get((h, c)))
+        labels = [_display(row[c] if c < len(row) and row[c] is not None else filled.get((h, c)))
                   for c in range(first_data, table.right + 1)]
         ends_spans = spread and _ends_its_groups(labels)  # each heading at its span's right end
         if ends_spans:
@@ -126,7 +128,8 @@ def _table_observations(grid: Grid, table: Table) -> dict[str, object]:
     """Columnar build: numpy indexing on the data block, each distinct text parsed once.
 
     The per-table constants (file, sheet, table, title) stay scalars: :func:`to_frame` repeats
-    them once for all tables instead of filling an array per table.
+    them once for all tables instead of filling an array per table. ``ambiguous`` (not an
+    output column) counts the observations whose key another one shares, for the warnings.
     """
     body, sub_tables, paths = _row_paths(grid, table)
     paths = _rows_told_apart(sub_tables, paths)
@@ -135,29 +138,35 @@ def _table_observations(grid: Grid, table: Table) -> dict[str, object]:
     row_i, col_i = np.nonzero(block != NONE)
     rows = body[row_i]
     cells, types = grid.cells[rows, cols[col_i]], block[row_i, col_i]
-    numbers, flags = parse_cells(cells, types)
-    flags = _with_label_markers(grid, table, body, row_i, flags)
+    flags = _with_label_markers(grid, table, body, row_i, flags_of(cells, types))
     flags = _with_qualifiers(grid, table, rows, cols[col_i], flags)
-    headers = column_headers(grid, table)
+    by_column = column_headers(grid, table)
+    headers = object_array([by_column[c] for c in table.data_cols])
     return {
         "source_file": grid.source, "sheet": grid.sheet, "table": table.index,
         "table_title": table.title,
         "cell": _cell_refs(grid, body, cols, row_i, col_i),
         "row_header": paths[row_i],
-        "column_header": np.array([headers[c] for c in table.data_cols], dtype=object)[col_i],
+        "column_header": headers[col_i],
         "sub_table": sub_tables[row_i],
-        "value": numbers,
+        "value": grid.numbers[rows, cols[col_i]],
         "raw": _raw(cells, types),
         "flags": flags,
         "is_total": (_is_row(table.total_rows, grid.n_rows)[rows]
                      | np.isin(cols[col_i], table.total_cols)),
         "unit": table.unit,
+        AMBIGUOUS: ambiguous_in_table([sub_tables, paths], headers, row_i, col_i),
     }
 
 
 _DTYPES: dict[str, type] = {"table": np.int64, "value": float, "is_total": bool}
 _CONSTANT = ("source_file", "sheet", "table", "table_title", "unit")
 _DISPLAY = Memo(text)
+
+
+def _display(value: object) -> str:
+    """:func:`text`, each distinct string made once (only strings: ``1 == 1.0 == True`` as keys)."""
+    return _DISPLAY[value] if type(value) is str else text(value)  # type: ignore[return-value]
 # footnote markers glued to a label: "Apr¹", "Jan†", "Total*", "Wales (a)"
 _MARKER = re.compile(r"^(?P<label>.*?\S)\s*(?P<marker>[¹²³⁴⁵⁶⁷⁸⁹⁰]+|[*†‡§¶]+|\([a-z]\))$")
 
@@ -189,8 +198,11 @@ def _with_label_markers(grid: Grid, table: Table, body: np.ndarray, row_i: np.nd
         return flags
     block = np.ix_(body, table.label_cols)
     cells, strings = grid.cells[block], grid.types[block] == STR
+    found = list(map(_LABEL_MARKER.__getitem__, cells[strings]))
+    if not any(found):
+        return flags  # no label has a marker (most tables)
     markers = np.full(cells.shape, "", dtype=object)
-    markers[strings] = object_array(list(map(_LABEL_MARKER.__getitem__, cells[strings])))
+    markers[strings] = object_array(found)
     per_row = markers[:, 0]
     for c in range(1, markers.shape[1]):
         per_row = np.where(markers[:, c] == "", per_row,
@@ -309,7 +321,8 @@ def _indented(grid: Grid, table: Table) -> bool:
 
 def _section_label(grid: Grid, r: int) -> str:
     """A sub-table row's text: its cells joined, without a trailing colon."""
-    return " ".join(v for v in (text(x) for x in grid.values[r]) if v).rstrip(":")
+    filled = grid.cells[r][grid.types[r] != NONE]  # only these: rows can be wide
+    return " ".join(v for v in (text(x) for x in filled.tolist()) if v).rstrip(":")
 
 
 def _texts(cells: np.ndarray, types: np.ndarray) -> np.ndarray:
@@ -367,33 +380,36 @@ def _last_filled_row(texts: np.ndarray, rows: np.ndarray) -> np.ndarray:
 
 
 def _nested_paths(grid: Grid, table: Table) -> list[tuple[int, str, str]]:
-    """Row by row: sub-table rows reset the labels, indented labels nest under the ones above."""
+    """Row by row: sub-table rows reset the labels, indented labels nest under the ones above.
+
+    The label texts are made column by column beforehand (each distinct string cleaned once),
+    so the walk itself only carries labels down and keeps the indentation stack."""
     sections = set(table.section_rows)
-    body = set(table.body_rows)
+    order = sorted(sections | set(table.body_rows))
+    rows = np.array(order, dtype=np.intp)
+    labels = [_texts(grid.cells[rows, c], grid.types[rows, c]).tolist() for c in table.label_cols]
+    columns = list(enumerate(table.label_cols))
     carried: dict[int, str] = {}
     stack: list[tuple[int, str]] = []
     sub_table = ""
     result = []
-    ending = _labels_ending_groups(grid, table, sorted(body - sections))
-    for r in sorted(sections | body):
-        row = grid.values[r]
+    ending = _labels_ending_groups(grid, table, sorted(set(table.body_rows) - sections))
+    for i, r in enumerate(order):
+        depth = _indent(grid, r, table)
         if r in sections:
             label = _section_label(grid, r)
-            depth = _indent(grid, r, table)
             if depth == 0:
                 sub_table, stack, carried = label, [], {}
             else:
                 stack = [*(s for s in stack if s[0] < depth), (depth, label)]
             continue
-        for c in table.label_cols:
+        for j, c in columns:
             if c in ending:  # filled up from the end of its group, as in the fast path
                 carried[c] = ending[c][r]
-            elif row[c] is not None and (label := _LABEL[row[c]] if type(row[c]) is str
-                                       else text(row[c])):
+            elif label := labels[j][i]:
                 carried = {k: v for k, v in carried.items() if k < c}  # start afresh on its right
                 carried[c] = label
         parts = [carried.get(c, "") for c in table.label_cols]
-        depth = _indent(grid, r, table)
         stack = [s for s in stack if s[0] < depth]
         path = [s[1] for s in stack] + [p for p in parts if p]
         if parts and parts[-1]:
@@ -415,9 +431,8 @@ def _labels_ending_groups(grid: Grid, table: Table, rows: list[int]) -> dict[int
 
 def _indent(grid: Grid, r: int, table: Table) -> int:
     """Indentation of the row's label: the style hint, else its leading spaces."""
-    row = grid.values[r]
     for c in table.label_cols or [table.left]:
-        value = row[c]
+        value = grid.cells[r, c]
         if value is None:
             continue
         styled = grid.indent.get((r, c), 0) if grid.indent else 0

@@ -167,8 +167,8 @@ def cell_kinds(cells: np.ndarray, types: np.ndarray) -> np.ndarray:
 
 
 def numbers_of(cells: np.ndarray, types: np.ndarray) -> np.ndarray:
-    """The number in each cell (NaN where there is none): plain numbers and number texts only,
-    no flags, for the detector's sums."""
+    """The number in each cell (NaN where there is none), as :func:`parse_value` gives it:
+    plain numbers and number texts only, for the detector's sums and the observations' values."""
     numbers = np.full(cells.shape, np.nan)
     plain = (types == FLOAT) | (types == INT)
     numbers[plain] = cells[plain].astype(np.float64)
@@ -179,23 +179,17 @@ def numbers_of(cells: np.ndarray, types: np.ndarray) -> np.ndarray:
     return numbers
 
 
-def parse_cells(cells: np.ndarray, types: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(numbers, flags) of non-empty cells, as :func:`parse_value` gives them, array-wise."""
-    numbers = np.full(len(cells), np.nan)
+def flags_of(cells: np.ndarray, types: np.ndarray) -> np.ndarray:
+    """The flag :func:`parse_value` gives each cell ('' for a clean number), array-wise."""
     flags = np.full(len(cells), "", dtype=object)
-    plain = (types == FLOAT) | (types == INT)  # plain numbers: the value, no flag
-    numbers[plain] = cells[plain].astype(np.float64)
     texts = types == STR
     if texts.any():
-        strings, count = cells[texts], int(np.count_nonzero(texts))
-        numbers[texts] = np.fromiter(map(_TEXT_NUMBERS.__getitem__, strings), np.float64, count)
-        flags[texts] = np.fromiter(map(_TEXT_FLAGS.__getitem__, strings), object, count)
-    rest = ~(plain | texts)
+        flags[texts] = np.fromiter(map(_TEXT_FLAGS.__getitem__, cells[texts]), object,
+                                   int(np.count_nonzero(texts)))
+    rest = ~(texts | (types == FLOAT) | (types == INT))  # plain numbers have no flag
     if rest.any():
-        parsed, marks = zip(*map(parse_value, cells[rest]), strict=True)
-        numbers[rest] = np.array(parsed, dtype=np.float64)
-        flags[rest] = object_array(marks)
-    return numbers, flags
+        flags[rest] = object_array([parse_value(v)[1] for v in cells[rest]])
+    return flags
 
 
 def object_array(items: Sequence[object]) -> np.ndarray:

@@ -42,6 +42,17 @@ def test_charts_show_every_marker_and_the_grade_boundaries(data: Marking) -> Non
     assert len(two.data) == 2  # no third marker: no third bar
 
 
+def test_script_charts_fix_their_margins_only_where_the_labels_fit(data: Marking) -> None:
+    """Fixed margins save Plotly a second layout; labels that might not fit keep growing ones."""
+    table = api.report.script_report(*data.script("A0000001"), data.scheme)[1]
+    for spec in (charts.category_spec(table, "t"), charts.totals_spec(table, data.scheme, "t")):
+        assert spec["layout"]["margin"]["autoexpand"] is False
+    wordy = table.assign(category=[f"Critical evaluation of sources, part {i}"
+                                   for i in range(len(table))])
+    for spec in (charts.category_spec(wordy, "t"), charts.totals_spec(wordy, data.scheme, "t")):
+        assert "autoexpand" not in spec["layout"]["margin"]
+
+
 def test_static_reports_and_board_pack(data: Marking, tmp_path) -> None:
     written = api.write_script_reports(data, ["A0000001"], tmp_path / "scripts", ("png", "svg"))
     names = sorted(p.name for p in written)

@@ -21,6 +21,15 @@ CATEGORY_COLOURS = ("#7b5ea7", "#c2467e", "#b8860b", "#7f7f7f", "#1b9e9e", "#8c5
 FLAGGED_COLOUR, AGREED_COLOUR = "#d62728", "#9e9e9e"
 
 GRID = {"gridcolor": "#ebf0f8", "zerolinecolor": "#ebf0f8", "linecolor": "#ebf0f8"}
+#: Plotly's default margins, not grown to fit labels: growing them makes Plotly lay a chart out
+#: again, about a third of a script chart's drawing time. Used only where the labels surely fit.
+FIXED_MARGIN = {"l": 80, "r": 80, "t": 100, "b": 80, "autoexpand": False}
+CHAR_PX = 8  # an over-estimate of a 12 px label character's width
+
+
+def _fixed_margin_if(fits: bool, **sides: int) -> dict:
+    """Fixed margins (``sides`` changed) when the labels surely fit, else Plotly's growing ones."""
+    return {**FIXED_MARGIN, **sides} if fits else {k: v for k, v in sides.items()}
 LEGEND_TOP = {"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 1, "xanchor": "right"}
 
 
@@ -64,7 +73,16 @@ def category_spec(table: pd.DataFrame, title: str) -> dict:
     return {"data": bars, "layout": white({
         "barmode": "group", "title": {"text": title}, "yaxis": {
             "title": {"text": "raw mark"}, "range": [0, float(table["max"].max()) * 1.15]},
-        "legend": LEGEND_TOP, "width": 900, "height": 450})}
+        "legend": LEGEND_TOP, "width": 900, "height": 450, "margin": _fixed_margin_if(
+            _ticks_fit(categories, 740))})}
+
+
+def _ticks_fit(categories: list[str], plot_width: int) -> bool:
+    """Category labels fit under the bars without turning: two lines at most, each narrower
+    than its category's share of the plot."""
+    lines = [line for label in categories for line in label.split("<br>")]
+    return (max(label.count("<br>") for label in categories) <= 1
+            and max(map(len, lines)) * CHAR_PX <= plot_width / len(categories))
 
 
 def boundary_lines(scheme: MarkScheme, *, labels: bool = True) -> tuple[list, list]:
@@ -115,7 +133,14 @@ def totals_spec(table: pd.DataFrame, scheme: MarkScheme, title: str) -> dict:
         "yaxis": {"autorange": "reversed"},
         "legend": {"orientation": "h", "traceorder": "normal", "yref": "container", "y": 0,
                    "yanchor": "bottom"},  # under the axis title at any height
-        "width": 900, "height": 260 + 60 * len(roles), "margin": {"t": 90, "b": 125}})}
+        "width": 900, "height": 260 + 60 * len(roles),
+        "margin": _fixed_margin_if(_legend_fits(table["category"].tolist(), 900), l=95, t=90,
+                                   b=125)})}  # "second marker" fits in 95 px
+
+
+def _legend_fits(names: list[str], width: int) -> bool:
+    """The legend's entries fit on one row (a symbol and a gap of about 40 px each)."""
+    return sum(len(name) * CHAR_PX + 40 for name in names) <= width
 
 
 # --- cohort charts ---------------------------------------------------------------------------

@@ -50,28 +50,29 @@ class _Site(BaseHTTPRequestHandler):
         pass
 
     def _answer(self, body: bool) -> None:
+        # Counted only while the request is being "worked on", before any answer is sent: a
+        # client that has its answer may send the next request before this thread could count
+        # itself out, which would look like one connection too many.
         with _Site.lock:
             _Site.active += 1
             _Site.peak = max(_Site.peak, _Site.active)
         time.sleep(0.05)
-        try:
-            if self.path == "/moved":
-                self.send_response(301)
-                self.send_header("Location", "/ok")
-            elif self.path == "/gone":
-                self.send_response(404)
-            elif self.path == "/flaky":
-                _Site.flaky_calls += 1
-                self.send_response(503 if _Site.flaky_calls == 1 else 200)
-            elif self.path == "/nohead" and not body:
-                self.send_response(405)
-            else:
-                self.send_response(200)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-        finally:
-            with _Site.lock:
-                _Site.active -= 1
+        with _Site.lock:
+            _Site.active -= 1
+        if self.path == "/moved":
+            self.send_response(301)
+            self.send_header("Location", "/ok")
+        elif self.path == "/gone":
+            self.send_response(404)
+        elif self.path == "/flaky":
+            _Site.flaky_calls += 1
+            self.send_response(503 if _Site.flaky_calls == 1 else 200)
+        elif self.path == "/nohead" and not body:
+            self.send_response(405)
+        else:
+            self.send_response(200)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
 
     def do_HEAD(self) -> None:
         self._answer(body=False)

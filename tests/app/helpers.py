@@ -53,13 +53,15 @@ def wait_for_job(page: Any, job_id: int | None = None, timeout: float = 120) -> 
     raise AssertionError(f"job did not finish in {timeout}s: {job_status(page)}")
 
 
-def wait_for_rows_done(page: Any, timeout: float = 30) -> None:
-    """Wait until no grid row shows a pending job state: the panel's text can show a job done
-    a moment before the grid has applied the last row transaction."""
+def wait_for_rows_done(page: Any, timeout: float = 30,
+                       unsettled: tuple[str, ...] = ("pending",)) -> None:
+    """Wait until no grid row shows an ``unsettled`` job state: the panel's text can show a job
+    done a moment before the grid has applied the last row transaction (after a retry of
+    cancelled rows, pass ``("pending", "cancelled")``)."""
     page.wait_for_function(
-        "() => { let pending = 0; dash_ag_grid.getApi('alloc-grid').forEachNode("
-        "r => { if (r.data.job_state === 'pending') pending++; }); return pending === 0; }",
-        timeout=timeout * 1000)
+        "(states) => { let left = 0; dash_ag_grid.getApi('alloc-grid').forEachNode("
+        "r => { if (states.includes(r.data.job_state)) left++; }); return left === 0; }",
+        arg=list(unsettled), timeout=timeout * 1000)
 
 
 def wait_for_progress(page: Any, low: int = 1, high: int = 99, timeout: float = 60) -> int:

@@ -138,7 +138,7 @@ def test_reload_mid_job_keeps_it_restart_resumes_it_and_cancel_stops_another(
         state, line = wait_for_job(page, third, timeout=180)
         assert state == "done", line
         assert f"of {rows['cancelled']} done" in line
-        wait_for_rows_done(page)
+        wait_for_rows_done(page, unsettled=("pending", "cancelled"))
         check_downloads_against_truth(setup.ws, setup.truth(), grid_rows(page))
 
 

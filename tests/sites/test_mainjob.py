@@ -9,8 +9,7 @@ from gaffertape.cli import mainjob
 from gaffertape.sites.engine import HostThrottle
 
 
-def test_run_demo_small_hostile(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                capsys: pytest.CaptureFixture[str]) -> None:
+def test_run_demo_small_hostile(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("GAFFERTAPE_PASSWORD", raising=False)  # the job sets the demo's own
     HostThrottle.reset()
     ctx = mainjob.run_steps(students=12, faults="hostile", workspace=tmp_path / "ws", zip_mb=0.02)
@@ -32,7 +31,3 @@ def test_run_demo_small_hostile(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     listed = set(ctx.results["third_marking"]["pi"])
     assert listed == expected
     assert ctx.summary["scripts needing a third marker"] == len(expected)
-    # that list is the job's data, so it goes to stdout (`> file` keeps it); messages do not
-    out = capsys.readouterr().out
-    assert "Scripts that need a third marker" in out and "Where everything is" not in out
-    assert all(pi in out for pi in expected)

@@ -247,9 +247,8 @@ def run_steps(
         demo.flush_truth()
     ctx.summary["time"] = f"{time.monotonic() - started:.1f} s"
     ui.print_summary("Demo run", ctx.summary)
-    if "third_marking" in ctx.results:  # the job's data: on stdout, PIs never cut
-        ui.print_dataframe(ctx.results["third_marking"], key=("course", "pi"),
-                           title="Scripts that need a third marker")
+    if "third_marking" in ctx.results:
+        ui.print_summary("Scripts that need a third marker", ctx.results["third_marking"])
     ui.print_summary(
         "Where everything is",
         {

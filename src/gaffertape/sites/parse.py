@@ -161,15 +161,8 @@ def _marks_by_category_rows(page: Page, spec: Marks) -> list[dict[str, Any]]:
         comments_el = heading.xpath(spec.comments) if spec.comments else []
         comments = comments_el[0].text_content().strip() if comments_el else None
         header, rows = table_rows(tables[0])
-        ci = find_column(header, Column(header=spec.category_column))
-        mi = find_column(header, Column(header=spec.mark_column))
-        xi = find_column(header, Column(header=spec.max_column)) if spec.max_column else None
-        if ci is None or mi is None:
-            raise UserError(
-                f"marks table at {page.url} lacks {spec.category_column!r} or "
-                f"{spec.mark_column!r} (found {header})",
-                hint="update [marks]",
-            )
+        ci, mi, xi = _marks_columns(page, header, (spec.category_column, spec.mark_column),
+                                    spec.max_column, hint="update [marks]")
         for cells in rows:
             texts = [clean(c.text_content()) for c in cells]
             if len(texts) <= max(ci, mi):
@@ -187,6 +180,21 @@ def _marks_by_category_rows(page: Page, spec: Marks) -> list[dict[str, Any]]:
     return out
 
 
+def _marks_columns(page: Page, header: list[str], required: tuple[str, str],
+                   optional: str | None, *, hint: str) -> tuple[int, int, int | None]:
+    """Positions of the two columns a marks table must have and of an optional third; a
+    one-line error naming the page and the missing headers otherwise."""
+    first, second = (find_column(header, Column(header=name)) for name in required)
+    extra = find_column(header, Column(header=optional)) if optional else None
+    if first is None or second is None:
+        raise UserError(
+            f"marks table at {page.url} lacks {required[0]!r} or {required[1]!r} "
+            f"(found {header})",
+            hint=hint,
+        )
+    return first, second, extra
+
+
 def _marks_by_marker_rows(page: Page, spec: Marks) -> list[dict[str, Any]]:
     """One table: a row per marker (role, name, optional comments), a column per category
     (headers matching ``category_header_regex``, which may carry the maximum)."""
@@ -194,15 +202,9 @@ def _marks_by_marker_rows(page: Page, spec: Marks) -> list[dict[str, Any]]:
     if not tables:
         return []
     header, rows = table_rows(tables[0])
-    ri = find_column(header, Column(header=spec.role_column))
-    ni = find_column(header, Column(header=spec.marker_column))
-    oi = find_column(header, Column(header=spec.comments_column)) if spec.comments_column else None
-    if ri is None or ni is None:
-        raise UserError(
-            f"marks table at {page.url} lacks {spec.role_column!r} or {spec.marker_column!r} "
-            f"(found {header})",
-            hint="update [marks] role_column / marker_column",
-        )
+    ri, ni, oi = _marks_columns(page, header, (spec.role_column, spec.marker_column),
+                                spec.comments_column,
+                                hint="update [marks] role_column / marker_column")
     rx = re.compile(spec.category_header_regex)
     categories = [(i, m) for i, h in enumerate(header) if (m := rx.match(h))]
     out: list[dict[str, Any]] = []

@@ -29,7 +29,7 @@ CHAR_PX = 8  # an over-estimate of a 12 px label character's width
 
 def _fixed_margin_if(fits: bool, **sides: int) -> dict:
     """Fixed margins (``sides`` changed) when the labels surely fit, else Plotly's growing ones."""
-    return {**FIXED_MARGIN, **sides} if fits else {k: v for k, v in sides.items()}
+    return {**FIXED_MARGIN, **sides} if fits else dict(sides)
 LEGEND_TOP = {"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 1, "xanchor": "right"}
 
 

@@ -150,15 +150,20 @@ def _on_search(query: str | None, kind: str | None, course: str | None,
 # glossary
 
 
+def _search_toolbar(input_id: str, label: str, placeholder: str) -> Any:
+    """A labelled search box alone in a toolbar (searches when the user stops typing)."""
+    return html.Div([html.Label(label, htmlFor=input_id),
+                     dcc.Input(id=input_id, type="search", debounce=True,
+                               placeholder=placeholder)],
+                    className="toolbar")
+
+
 def glossary_layout() -> Any:
     return html.Div([
         html.H1("Meta-glossary"),
         html.P("Terms from every ingested glossary, with spellings merged (case, plurals, "
                "punctuation) and each definition beside its source.", className="muted"),
-        html.Div([html.Label("Filter", htmlFor="ouxml-gloss-q"),
-                  dcc.Input(id="ouxml-gloss-q", type="search", debounce=True,
-                            placeholder="a term or words in definitions")],
-                 className="toolbar"),
+        _search_toolbar("ouxml-gloss-q", "Filter", "a term or words in definitions"),
         html.Div(id="ouxml-glossary"),
     ])
 
@@ -200,10 +205,7 @@ def _on_glossary(needle: str | None) -> Any:
 def images_layout() -> Any:
     return html.Div([
         html.H1("Find an image to reuse"),
-        html.Div([html.Label("Words", htmlFor="ouxml-img-q"),
-                  dcc.Input(id="ouxml-img-q", type="search", debounce=True,
-                            placeholder="caption, alt text, description or file name")],
-                 className="toolbar"),
+        _search_toolbar("ouxml-img-q", "Words", "caption, alt text, description or file name"),
         html.Div(id="ouxml-images"),
     ])
 

@@ -394,8 +394,12 @@ def _nested_paths(grid: Grid, table: Table) -> list[tuple[int, str, str]]:
     sub_table = ""
     result = []
     ending = _labels_ending_groups(grid, table, sorted(set(table.body_rows) - sections))
+    outline, depth = _outline_column(grid, table, order), 0
     for i, r in enumerate(order):
-        depth = _indent(grid, r, table)
+        # a row whose indented column is empty continues the item above it ("Connecticut",
+        # then its "2016" and "Percent change" rows beside it): same depth, same parents
+        continues = outline is not None and not labels[outline][i] and r not in sections
+        depth = depth if continues else _indent(grid, r, table)
         if r in sections:
             label = _section_label(grid, r)
             if depth == 0:
@@ -410,12 +414,23 @@ def _nested_paths(grid: Grid, table: Table) -> list[tuple[int, str, str]]:
                 carried = {k: v for k, v in carried.items() if k < c}  # start afresh on its right
                 carried[c] = label
         parts = [carried.get(c, "") for c in table.label_cols]
-        stack = [s for s in stack if s[0] < depth]
-        path = [s[1] for s in stack] + [p for p in parts if p]
-        if parts and parts[-1]:
-            stack.append((depth, parts[-1]))
+        parents = [s for s in stack if s[0] < depth]
+        path = [s[1] for s in parents] + [p for p in parts if p]
+        if not continues:  # deeper rows nest under the indented column's label (not a year)
+            own = parts[outline] if outline is not None else parts[-1] if parts else ""
+            stack = [*parents, (depth, own)] if own else parents
         result.append((r, sub_table, SEP.join(path)))
     return result
+
+
+def _outline_column(grid: Grid, table: Table, rows: list[int]) -> int | None:
+    """Which label column (its place among them) is indented: rows nest by that outline, and
+    the label columns beside it (a year on each of a state's rows) do not nest."""
+    for j, c in enumerate(table.label_cols):
+        styled = bool(grid.indent) and any(grid.indent.get((r, c)) for r in rows)
+        if styled or any(type(v) is str and _LEADING_SPACES[v] for v in grid.cells[rows, c]):
+            return j
+    return None
 
 
 def _labels_ending_groups(grid: Grid, table: Table, rows: list[int]) -> dict[int, dict]:

@@ -73,7 +73,7 @@ def test_unit_line_naming_the_place_too(tmp_path: Path) -> None:
     assert data["unit"].eq("thousands").all()
 
 
-def test_stub_headings_are_neither_titles_nor_column_levels(tmp_path: Path) -> None:
+def test_label_columns_under_stub_headings_both_key_the_rows(tmp_path: Path) -> None:
     """"Item" and "Unit" head the two label columns: rows are keyed by both (the same item is
     counted in numbers and in percent), and the headings name no data column."""
     rows: list[list[object]] = [["Table 3. Things"], ["Item", "Unit", "2019", "2020"]]
@@ -83,6 +83,16 @@ def test_stub_headings_are_neither_titles_nor_column_levels(tmp_path: Path) -> N
     assert {"Thing 1 | Number", "Thing 1 | Percent"} <= set(data["row_header"])
     assert set(data["column_header"]) == {"2019", "2020"}
     assert data["table_title"].eq("Table 3. Things").all()
+
+
+def test_stub_heading_over_the_empty_stub_is_not_part_of_the_title(tmp_path: Path) -> None:
+    """"STATE" on its own row, right over the column headings' empty stub cell, heads the label
+    column: the title stays the title."""
+    rows: list[list[object]] = [["Table 3. Prisoners"], [], ["STATE"], [None, "Men", "Women"]]
+    rows += [[f"State {q}", 100.5 * q, 60.5 * q] for q in range(1, 4)]
+    data = _unique(_xlsx(tmp_path, rows))
+    assert data["table_title"].eq("Table 3. Prisoners").all()
+    assert set(data["column_header"]) == {"Men", "Women"} and len(data) == 6
 
 
 def test_block_headings_in_the_label_column_become_the_sub_table(tmp_path: Path) -> None:

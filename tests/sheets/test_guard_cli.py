@@ -1,0 +1,49 @@
+"""The uniqueness guard as a user meets it: `gaffertape sheets tidy` in a real subprocess on a
+workbook whose keys still clash. The warning is one line on stderr naming file, sheet, table
+and count; nothing of it reaches stdout; the data is all written; the run succeeds."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+
+
+def _workbook(tmp_path: Path) -> Path:
+    """Sheet "Fine" is identifiable; sheet "Regions" has "North" twice under one heading."""
+    workbook = openpyxl.Workbook()
+    fine = workbook.active
+    fine.title = "Fine"
+    for row in [["Area", "Men", "Women"], ["Leeds", 1, 2], ["York", 3, 4]]:
+        fine.append(row)
+    regions = workbook.create_sheet("Regions")
+    for row in [["Region", "Count"], ["North", 1], ["South", 2], ["North", 3]]:
+        regions.append(row)
+    path = tmp_path / "clashing keys.xlsx"
+    workbook.save(path)
+    return path
+
+
+def test_clash_warning_is_one_line_on_stderr_and_the_data_is_all_written(tmp_path: Path) -> None:
+    path = _workbook(tmp_path)
+    out = tmp_path / "data.csv"
+    env = {**os.environ, "COLUMNS": "40"}  # a narrow terminal must not wrap the warning
+    env.pop("GAFFERTAPE_WORKSPACE", None)
+    result = subprocess.run([sys.executable, "-m", "gaffertape", "sheets", "tidy", path.name,
+                             "--out", out.name], cwd=tmp_path, env=env, capture_output=True,
+                            text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    warnings = [line for line in result.stderr.splitlines() if line.startswith("warning:")]
+    assert warnings == [
+        "warning: clashing keys.xlsx (sheet 'Regions', table 0): 2 observation(s) share a key "
+        "with another; see `gaffertape sheets inspect` (clashing cells are outlined in red) "
+        "or add a recipe"]
+    assert "share a key" not in result.stdout and "warning" not in result.stdout
+    data = pd.read_csv(out)
+    assert len(data) == 4 + 3  # the clashing observations are kept, not dropped
+    assert data.loc[data["sheet"] == "Regions", "row_header"].tolist() == ["North", "South",
+                                                                         "North"]

@@ -52,6 +52,28 @@ def test_header_separated_from_the_data_by_a_blank_row(tmp_path: Path) -> None:
     assert len(data) == 8
 
 
+def test_title_right_above_headings_with_an_empty_stub_stays_the_title(tmp_path: Path) -> None:
+    """The sheet's first line, right over column headings whose stub cell is empty, is the
+    title (it was once taken for a stub heading and lost)."""
+    rows: list[list[object]] = [["Table 1. Students"], [None, "Men", "Women"]]
+    rows += [[f"Area {i}", 10 + i, 20.5 + i] for i in range(4)]
+    data = _unique(_xlsx(tmp_path, rows))
+    assert data["table_title"].eq("Table 1. Students").all()
+    assert set(data["column_header"]) == {"Men", "Women"} and len(data) == 8
+
+
+def test_unit_line_under_a_title_goes_to_the_unit_column(tmp_path: Path) -> None:
+    """"thousands" alone at the right, between a plain title and the headings, is the unit:
+    not a level of the last column's header."""
+    rows: list[list[object]] = [["Visits to the UK"], [None, None, None, "thousands"],
+                                [None, "All visits", "Europe", "Other"]]
+    rows += [[f"Q{q}", 100.5 * q, 60.25 * q, 40.25 * q] for q in range(1, 4)]
+    data = _unique(_xlsx(tmp_path, rows))
+    assert set(data["column_header"]) == {"All visits", "Europe", "Other"}
+    assert data["unit"].eq("thousands").all()
+    assert data["table_title"].str.startswith("Visits to the UK").all()
+
+
 def test_footnote_marker_in_brackets_goes_to_the_flags(tmp_path: Path) -> None:
     """"Wales (a)" is the row Wales with footnote (a), like "Apr¹" and "Total*"."""
     rows: list[list[object]] = [["Deaths"], [None, "Count"], ["England", 10], ["Wales (a)", 11],

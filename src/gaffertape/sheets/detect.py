@@ -447,7 +447,7 @@ def _header_and_title(grid: Grid, rows: Rows, table: Table, floor: int) -> None:
             break
         r -= 1
     while candidates and not candidates[-1][1] and rows.first[candidates[-1][0]] <= table.left \
-            and not _stub_heading(rows, candidates):
+            and not _stub_heading(rows, candidates, floor):
         candidates.pop()
     if candidates and not candidates[0][1] and table.section_rows and candidates[0][0] == first - 1:
         table.section_rows.insert(0, candidates.pop(0)[0])  # first of several sub-table titles
@@ -496,13 +496,14 @@ def _title(grid: Grid, rows: Rows, table: Table, floor: int) -> None:
     table.title = " ".join(_text(grid, r) for r in table.title_rows)
 
 
-def _stub_heading(rows: Rows, candidates: list[tuple[int, bool]]) -> bool:
+def _stub_heading(rows: Rows, candidates: list[tuple[int, bool]], floor: int) -> bool:
     """The top header candidate, over the label columns only, is a stub heading ("Item",
-    "Unit"; or one heading right on top of the column headings, over their empty stub), not a
-    title."""
+    "Unit"; or one heading right on top of the column headings, over their empty stub, below
+    a title: the table's only line above its headings is its title), not a title."""
     r = candidates[-1][0]
     fills_a_gap = (len(candidates) > 1 and candidates[-2][0] == r + 1
-                   and rows.first[r + 1] > rows.first[r])  # the stub's own empty slot
+                   and rows.first[r + 1] > rows.first[r]  # the stub's own empty slot
+                   and any(rows.filled[floor:r]))
     return rows.filled[r] >= 2 or fills_a_gap
 
 

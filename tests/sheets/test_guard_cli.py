@@ -47,3 +47,20 @@ def test_clash_warning_is_one_line_on_stderr_and_the_data_is_all_written(tmp_pat
     assert len(data) == 4 + 3  # the clashing observations are kept, not dropped
     assert data.loc[data["sheet"] == "Regions", "row_header"].tolist() == ["North", "South",
                                                                          "North"]
+
+
+def test_wide_warns_too_and_keeps_both_clashing_rows(tmp_path: Path) -> None:
+    """`sheets wide` pivots each table: two rows with the same label must stay two rows (never
+    one of them, nor their sum), and the run says they clash."""
+    path = _workbook(tmp_path)
+    env = {**os.environ, "COLUMNS": "200"}
+    env.pop("GAFFERTAPE_WORKSPACE", None)
+    result = subprocess.run([sys.executable, "-m", "gaffertape", "sheets", "wide", path.name,
+                             "--out", "wide"], cwd=tmp_path, env=env, capture_output=True,
+                            text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "(sheet 'Regions', table 0): 2 observation(s) share a key" in result.stderr
+    (regions,) = (tmp_path / "wide").glob("*Regions*.csv")
+    table = pd.read_csv(regions, encoding="utf-8-sig")
+    assert table["row_header"].tolist() == ["North", "South", "North"]
+    assert table["Count"].tolist() == [1, 2, 3]

@@ -550,12 +550,11 @@ def _total_rows(grid: Grid, table: Table, values: np.ndarray) -> tuple[list[int]
     summing = set(_summing_rows(table, values))
     hundreds = set(_hundred_rows(table, values))
     candidates = labelled | summing | hundreds | set(_heading_total(grid, table))
-    closing = set(_closing_rows(table, values, sorted(candidates)))
-    starts = {r for r in candidates if any(
-        isinstance(v, str) and _STARTS_TOTAL.match(v)
-        for v in (grid.values[r][c] for c in table.label_cols[:1]))}
-    totals = candidates & (set(table.body_rows[:1]) | starts | closing | hundreds
-                           | (labelled & summing))
+    totals = candidates & (set(table.body_rows[:1]) | hundreds | (labelled & summing))
+    rest = sorted(candidates - totals)
+    starts = {r for r in rest if any(isinstance(v, str) and _STARTS_TOTAL.match(v)
+                                     for v in (grid.values[r][c] for c in table.label_cols[:1]))}
+    totals |= starts | set(_closing_rows(table, values, [r for r in rest if r not in starts]))
     return sorted(totals), sorted(candidates - totals)
 
 
@@ -571,20 +570,26 @@ def _hundred_rows(table: Table, values: np.ndarray) -> list[int]:
 
 def _closing_rows(table: Table, values: np.ndarray, rows: list[int]) -> list[int]:
     """Those of ``rows`` whose numbers are the sum of the two or more body rows right above
-    them (half their numbers at least, as in :func:`_summing_rows`): a total closing a group."""
+    them (half their numbers at least, as in :func:`_summing_rows`): a total closing a group.
+    Sums over any run of rows come from one running sum; candidates are taken a few at a time
+    so the (candidates x runs x columns) array stays small on wide sheets."""
     index = {r: i for i, r in enumerate(table.body_rows)}
-    closing = []
-    for r in rows:
-        i = index[r]
-        above = np.nan_to_num(values[max(0, i - _WIDEST):i][::-1])
+    at = np.array([index[r] for r in rows], dtype=np.intp)
+    running = np.vstack([np.zeros((1, values.shape[1])), np.cumsum(np.nan_to_num(values), axis=0)])
+    runs = np.arange(2, _WIDEST + 1)
+    closing = np.zeros(len(at), dtype=bool)
+    step = max(1, 2_000_000 // (len(runs) * max(values.shape[1], 1)))
+    for lo in range(0, len(at), step):
+        i = at[lo:lo + step]
+        starts = i[:, None] - runs[None, :]
+        sums = running[i][:, None, :] - running[np.maximum(starts, 0)]
         target = values[i]
         known = ~np.isnan(target) & (target != 0)
-        if len(above) < 2 or not known.any():
-            continue
-        close = _close(np.cumsum(above, axis=0)[1:], target) & known
-        if (2 * close.sum(axis=1) >= known.sum()).any() and close.any():
-            closing.append(r)
-    return closing
+        close = _close(sums, target[:, None, :]) & known[:, None, :]
+        fits = (close.any(axis=2) & (2 * close.sum(axis=2) >= known.sum(axis=1)[:, None])
+                & (starts >= 0))
+        closing[lo:lo + step] = fits.any(axis=1)
+    return [r for r, hit in zip(rows, closing.tolist(), strict=True) if hit]
 
 
 def _summing_rows(table: Table, values: np.ndarray) -> list[int]:
@@ -629,7 +634,7 @@ def _total_cols(grid: Grid, table: Table, values: np.ndarray) -> list[int]:
     children, Without" and "One-person". A "Total" that sums nothing beside it (the total of
     one year among years) stays data, and so do columns under other headings that happen to
     sum their neighbours: annotated tables call those data far more often than totals."""
-    headed = np.flatnonzero([bool(_ONLY_TOTAL.match(h)) for h in _lowest_headings(grid, table)])
+    headed = _headed_total(grid, table)
     parts = np.zeros(values.shape[1], dtype=bool)  # columns an inner total already counts
     totals = []
     for j in headed[::-1]:
@@ -647,17 +652,21 @@ _WIDEST = 40  # columns or rows searched on each side of a candidate total
 _ONLY_TOTAL = re.compile(r"^\s*(grand\s+)?totals?\s*(\\\d+|[*¹²³†‡])?\s*$", re.IGNORECASE)
 
 
-def _lowest_headings(grid: Grid, table: Table) -> list[str]:
-    """Each data column's own heading, its lowest non-empty header cell ('' if none)."""
-    headings = [""] * len(table.data_cols)
-    for r in table.header_rows:
-        row = grid.values[r]
-        for j, c in enumerate(table.data_cols):
-            if c < len(row) and isinstance(row[c], str) and row[c].strip():
-                headings[j] = row[c].strip()
-            elif c < len(row) and row[c] is not None:
-                headings[j] = ""
-    return headings
+def _headed_total(grid: Grid, table: Table) -> list[int]:
+    """Positions (in ``data_cols``) of the columns whose own heading, their lowest non-empty
+    header cell, is "Total"; each distinct header text is tested once."""
+    if not table.header_rows:
+        return []
+    block = np.ix_(table.header_rows, table.data_cols)
+    cells, strings = grid.cells[block], grid.types[block] == STR
+    says = np.zeros(cells.shape, dtype=bool)
+    says[strings] = np.fromiter(map(_IS_TOTAL_HEADING.__getitem__, cells[strings]), dtype=bool,
+                                count=int(np.count_nonzero(strings)))
+    if not says.any():
+        return []
+    filled = grid.kinds[block] != EMPTY
+    lowest = len(filled) - 1 - filled[::-1].argmax(axis=0)  # lowest filled header row per column
+    return np.flatnonzero(says[lowest, np.arange(cells.shape[1])] & filled.any(axis=0)).tolist()
 
 
 def _summing_run(values: np.ndarray, j: int, peers: np.ndarray) -> np.ndarray:
@@ -706,6 +715,7 @@ def _labelled_totals(grid: Grid, table: Table) -> list[int]:
 
 
 _SAYS_TOTAL = Memo(lambda label: bool(_TOTAL.search(label)))  # type: ignore[arg-type]
+_IS_TOTAL_HEADING = Memo(lambda text: bool(_ONLY_TOTAL.match(text)))  # type: ignore[arg-type]
 
 
 def _looks_like_note(grid: Grid, r: int) -> bool:

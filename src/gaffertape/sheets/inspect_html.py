@@ -14,7 +14,7 @@ from gaffertape.sheets.tidy import observations, text
 from gaffertape.sheets.uniqueness import ambiguous
 
 COLOURS = {"title": "#e8d1ff", "header": "#9ecbff", "row_label": "#ffe08a", "data": "#d5f5d5",
-           "total": "#8fd18f", "subtotal": "#c8ecc8", "note": "#e5e5e5", "subtable": "#ffb38a"}
+           "total": "#8fd18f", "subtotal": "#a9dfd0", "note": "#e5e5e5", "subtable": "#ffb38a"}
 MAX_ROWS = 500
 _STYLE = ("body{font:13px sans-serif} table{border-collapse:collapse;margin-bottom:2em}"
           "td{border:1px solid #ccc;padding:1px 4px;white-space:nowrap;max-width:18em;"

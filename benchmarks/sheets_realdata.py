@@ -145,7 +145,9 @@ def evaluate_drift(files: Path = DATA / "files") -> dict[str, dict[str, float]]:
 # SAUS role -> our role
 SAUS_ROLES = {"header": "header", "attributes": "row_label", "data": "data", "derived": "total",
               "metadata": "title", "notes": "note"}
-_OURS_AS_SAUS = {"subtable": "title"}  # SAUS labels block titles ("CURRENT DOLLARS") metadata
+# SAUS labels block titles ("CURRENT DOLLARS") metadata, and a group's heading row that adds
+# up its group ("Durable goods" over its industries) data: 443 cells against 88 derived
+_OURS_AS_SAUS = {"subtable": "title", "subtotal": "data"}
 
 
 def load_saus(path: Path) -> Iterator[tuple[Grid, list[list[str | None]]]]:

@@ -302,7 +302,7 @@ def _build_table(grid: Grid, rows: Rows, start: int, end: int, floor: int,
         _tidy_keys(grid, part)
         _flag_columns(grid, part)
         values = _body_numbers(grid, part)  # one parse for the row and the column totals
-        part.total_rows = _total_rows(grid, part, values)
+        part.total_rows, part.subtotal_rows = _total_rows(grid, part, values)
         part.total_cols = _total_cols(grid, part, values)
     return parts
 
@@ -536,10 +536,61 @@ def _attach_notes(grid: Grid, rows: Rows, tables: list[Table]) -> None:
         table.notes = "\n".join(_text(grid, r) for r in table.note_rows[above:])
 
 
-def _total_rows(grid: Grid, table: Table, values: np.ndarray) -> list[int]:
-    """Rows whose label says total/all, and rows that are the sum of the rows below them."""
-    return sorted(set(_labelled_totals(grid, table)) | set(_summing_rows(table, values))
-                  | set(_heading_total(grid, table)))
+def _total_rows(grid: Grid, table: Table, values: np.ndarray) -> tuple[list[int], list[int]]:
+    """(totals, subtotals) among the body rows. A row is a candidate when its label says
+    total/all, when it is the first row of a block and the sum of the block's other rows, or
+    when it is the first row and its label begins "Total". It is a *total* when a second
+    piece of evidence agrees: it is the table's first row (the grand total), its label begins
+    "Total", its numbers are the sum of the rows just above it (a closing total), or its label
+    says total and its numbers sum the rows below. The other candidates are *subtotals*: group
+    headings that add up their group ("Durable goods" over its industries) and rows labelled
+    "Manufacturing, total" or "All industries" whose numbers sum nothing (rates, suppressed
+    cells). Both are flagged ``is_total``, so nothing is counted twice; they are told apart
+    because readers (and the SAUS annotators) take a group's heading row for data."""
+    labelled = set(_labelled_totals(grid, table))
+    summing = set(_summing_rows(table, values))
+    hundreds = set(_hundred_rows(table, values))
+    candidates = labelled | summing | hundreds | set(_heading_total(grid, table))
+    totals = candidates & (set(table.body_rows[:1]) | hundreds | (labelled & summing))
+    rest = sorted(candidates - totals)
+    starts = {r for r in rest if any(isinstance(v, str) and _STARTS_TOTAL.match(v)
+                                     for v in (grid.values[r][c] for c in table.label_cols[:1]))}
+    totals |= starts | set(_closing_rows(table, values, [r for r in rest if r not in starts]))
+    return sorted(totals), sorted(candidates - totals)
+
+
+def _hundred_rows(table: Table, values: np.ndarray) -> list[int]:
+    """The first rows of blocks whose numbers are all 100 (two at least): the base of a
+    percentage distribution ("Floor area 100.0" over its size bands), whether or not the
+    shares below add up (rounding, suppressed cells, an average among them)."""
+    known = ~np.isnan(values)
+    hundred = (np.where(known, values, 100.0) == 100.0).all(axis=1) & (known.sum(axis=1) >= 2)
+    firsts = [first for first, last in _blocks(table.body_rows) if last > first]
+    return [table.body_rows[i] for i in firsts if hundred[i]]
+
+
+def _closing_rows(table: Table, values: np.ndarray, rows: list[int]) -> list[int]:
+    """Those of ``rows`` whose numbers are the sum of the two or more body rows right above
+    them (half their numbers at least, as in :func:`_summing_rows`): a total closing a group.
+    Sums over any run of rows come from one running sum; candidates are taken a few at a time
+    so the (candidates x runs x columns) array stays small on wide sheets."""
+    index = {r: i for i, r in enumerate(table.body_rows)}
+    at = np.array([index[r] for r in rows], dtype=np.intp)
+    running = np.vstack([np.zeros((1, values.shape[1])), np.cumsum(np.nan_to_num(values), axis=0)])
+    runs = np.arange(2, _WIDEST + 1)
+    closing = np.zeros(len(at), dtype=bool)
+    step = max(1, 2_000_000 // (len(runs) * max(values.shape[1], 1)))
+    for lo in range(0, len(at), step):
+        i = at[lo:lo + step]
+        starts = i[:, None] - runs[None, :]
+        sums = running[i][:, None, :] - running[np.maximum(starts, 0)]
+        target = values[i]
+        known = ~np.isnan(target) & (target != 0)
+        close = _close(sums, target[:, None, :]) & known[:, None, :]
+        fits = (close.any(axis=2) & (2 * close.sum(axis=2) >= known.sum(axis=1)[:, None])
+                & (starts >= 0))
+        closing[lo:lo + step] = fits.any(axis=1)
+    return [r for r, hit in zip(rows, closing.tolist(), strict=True) if hit]
 
 
 def _summing_rows(table: Table, values: np.ndarray) -> list[int]:
@@ -574,33 +625,32 @@ def _heading_total(grid: Grid, table: Table) -> list[int]:
 
 
 _STARTS_TOTAL = re.compile(r"^\s*totals?\b", re.IGNORECASE)
-_ONLY_TOTAL = re.compile(r"^\s*(grand\s+)?totals?\s*(\\\d+|[*¹²³†‡])?\s*$", re.IGNORECASE)
 
 
 def _total_cols(grid: Grid, table: Table, values: np.ndarray) -> list[int]:
-    """Data columns headed "Total" whose numbers are the sum of the columns beside them, on
-    every row where they hold a number: "Total" over "Public", "Private" (two or more columns
-    right beside it, on either side), or a "Total" over everything on its right, a nested
-    total counting in place of its parts ("Total" over "Married-couple: Total, With children,
-    Without" and "One-person"). A heading with more words ("All ages", "Total (million
-    dollars)") or a "Total" that sums nothing beside it (one year among years) is not enough:
-    such columns name a measure about as often as they sum their neighbours."""
+    """Data columns headed "Total" whose numbers are the sum of the two or more columns right
+    beside them (after them, or before them: a total at the right end), on every row where
+    they all hold numbers, three rows at least. Inner totals are found first (right to left)
+    and stand in for their parts in the outer ones: "Total" over "Married-couple: Total, With
+    children, Without" and "One-person". A "Total" that sums nothing beside it (the total of
+    one year among years) stays data, and so do columns under other headings that happen to
+    sum their neighbours: annotated tables call those data far more often than totals."""
     headed = _headed_total(grid, table)
-    if not headed:
-        return []
-    width = values.shape[1]
-    parts = np.zeros(width, dtype=bool)  # columns a nested total already counts
+    parts = np.zeros(values.shape[1], dtype=bool)  # columns an inner total already counts
     totals = []
-    for j in headed:
-        right = _sums_beside(values, j)
-        if right or _sums_beside(values[:, ::-1], width - 1 - j):
+    for j in headed[::-1]:
+        peers = np.flatnonzero(~parts)
+        run = _summing_run(values, j, peers[peers > j][:_WIDEST])
+        if not len(run):
+            run = _summing_run(values, j, peers[peers < j][::-1][:_WIDEST])
+        if len(run):
             totals.append(j)
-            parts[j + 1:j + 1 + right] = True
-    for j in sorted(set(headed) - set(totals)):
-        outer = np.flatnonzero(~parts[j + 1:]) + j + 1
-        if len(outer) >= 2 and _sums_to(values, j, outer):
-            totals.append(j)
+            parts[run] = True
     return sorted(table.data_cols[j] for j in totals)
+
+
+_WIDEST = 40  # columns or rows searched on each side of a candidate total
+_ONLY_TOTAL = re.compile(r"^\s*(grand\s+)?totals?\s*(\\\d+|[*¹²³†‡])?\s*$", re.IGNORECASE)
 
 
 def _headed_total(grid: Grid, table: Table) -> list[int]:
@@ -620,25 +670,20 @@ def _headed_total(grid: Grid, table: Table) -> list[int]:
     return np.flatnonzero(says[lowest, np.arange(cells.shape[1])] & filled.any(axis=0)).tolist()
 
 
-def _sums_beside(values: np.ndarray, j: int, widest: int = 40) -> int:
-    """How many columns ``j+1 .. j+k`` (k >= 2, the fewest) column ``j`` is the sum of, on every
-    row where it holds a number (two rows at least); 0 if none."""
+def _summing_run(values: np.ndarray, j: int, peers: np.ndarray) -> np.ndarray:
+    """The fewest of ``peers`` (two at least, taken in order) whose sum is column ``j`` on
+    every row where column ``j`` holds a non-zero number and they all hold numbers, three
+    rows at least; empty if none. A suppressed cell ("(D)") only leaves its row unchecked."""
     target = values[:, j]
-    known = ~np.isnan(target) & (target != 0)
-    after = np.nan_to_num(values[:, j + 1:j + 1 + widest])
-    if np.count_nonzero(known) < 2 or after.shape[1] < 2:
-        return 0
-    sums = np.cumsum(after[known], axis=1)[:, 1:]  # k = 2, 3, ...
-    fits = np.flatnonzero(_close(sums, target[known][:, None]).all(axis=0))
-    return int(fits[0]) + 2 if len(fits) else 0
-
-
-def _sums_to(values: np.ndarray, j: int, parts: np.ndarray) -> bool:
-    """Is column ``j`` the sum of the columns ``parts``, on every row where it holds a number?"""
-    target = values[:, j]
-    known = ~np.isnan(target) & (target != 0)
-    sums = np.nan_to_num(values[np.ix_(known, parts)]).sum(axis=1)
-    return np.count_nonzero(known) >= 2 and bool(_close(sums, target[known]).all())
+    rows = np.flatnonzero(~np.isnan(target) & (target != 0))
+    if len(peers) < 2 or len(rows) < 3:
+        return peers[:0]
+    block = values[np.ix_(rows, peers)]
+    sums = np.cumsum(np.nan_to_num(block), axis=1)[:, 1:]  # 2, 3, ... peers
+    complete = (np.cumsum(np.isnan(block), axis=1) == 0)[:, 1:]
+    fits = (_close(sums, target[rows][:, None]) | ~complete).all(axis=0)
+    fits &= complete.sum(axis=0) >= 3
+    return peers[:int(np.argmax(fits)) + 2] if fits.any() else peers[:0]
 
 
 def _close(sums: np.ndarray, target: np.ndarray) -> np.ndarray:

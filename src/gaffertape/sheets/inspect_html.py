@@ -14,7 +14,7 @@ from gaffertape.sheets.tidy import observations, text
 from gaffertape.sheets.uniqueness import ambiguous
 
 COLOURS = {"title": "#e8d1ff", "header": "#9ecbff", "row_label": "#ffe08a", "data": "#d5f5d5",
-           "total": "#8fd18f", "note": "#e5e5e5", "subtable": "#ffb38a"}
+           "total": "#8fd18f", "subtotal": "#a9dfd0", "note": "#e5e5e5", "subtable": "#ffb38a"}
 MAX_ROWS = 500
 _STYLE = ("body{font:13px sans-serif} table{border-collapse:collapse;margin-bottom:2em}"
           "td{border:1px solid #ccc;padding:1px 4px;white-space:nowrap;max-width:18em;"
@@ -94,6 +94,6 @@ def summary_rows(sheets: list[tuple[Grid, SheetLayout]]) -> list[dict[str, objec
                          "header rows": ",".join(str(r + 1) for r in t.header_rows),
                          "label cols": ",".join(cell_ref(0, c)[:-1] for c in t.label_cols),
                          "data cols": len(t.data_cols), "sub-tables": len(t.section_rows),
-                         "totals": len(t.total_rows),
+                         "totals": len(t.total_rows), "subtotals": len(t.subtotal_rows),
                          "ambiguous": int(clashing.get(t.index, 0)), "title": t.title[:50]})
     return rows

@@ -17,6 +17,8 @@ class Table:
     body_rows: list[int] = field(default_factory=list)
     section_rows: list[int] = field(default_factory=list)
     total_rows: list[int] = field(default_factory=list)
+    # rows heading a group that add it up ("Durable goods" over its industries): is_total too
+    subtotal_rows: list[int] = field(default_factory=list)
     total_cols: list[int] = field(default_factory=list)  # data columns that sum their neighbours
     note_rows: list[int] = field(default_factory=list)
     label_cols: list[int] = field(default_factory=list)

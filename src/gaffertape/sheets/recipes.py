@@ -123,6 +123,7 @@ def _override(grid: Grid, table: Table, recipe: Recipe) -> None:
     if recipe.totals:
         pattern = re.compile(recipe.totals, re.IGNORECASE)
         table.total_rows = [r for r in table.body_rows if pattern.search(_label(grid, table, r))]
+        table.subtotal_rows = []
 
 
 def _split_sub_tables(grid: Grid, table: Table, pattern: re.Pattern[str]) -> None:

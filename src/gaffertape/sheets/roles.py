@@ -9,7 +9,7 @@ from gaffertape.sheets.layout import SheetLayout, Table
 
 def cell_roles(grid: Grid, layout: SheetLayout) -> dict[tuple[int, int], str]:
     """(row, col) -> role of every non-empty cell in a detected table: title, header,
-    row_label, data, total, note or subtable."""
+    row_label, data, total, subtotal, note or subtable."""
     roles: dict[tuple[int, int], str] = {}
     for table in layout.tables:
         _table_roles(grid, table, roles)
@@ -18,6 +18,7 @@ def cell_roles(grid: Grid, layout: SheetLayout) -> dict[tuple[int, int], str]:
 
 def _table_roles(grid: Grid, table: Table, roles: dict[tuple[int, int], str]) -> None:
     totals, total_cols = set(table.total_rows), set(table.total_cols)
+    subtotals = set(table.subtotal_rows)
     labels = set(table.label_cols)
     parts = (("title", table.title_rows), ("header", table.header_rows),
              ("note", table.note_rows), ("subtable", table.section_rows))
@@ -30,7 +31,8 @@ def _table_roles(grid: Grid, table: Table, roles: dict[tuple[int, int], str]) ->
             if c in labels:
                 roles[(r, c)] = "row_label"
             else:
-                roles[(r, c)] = "total" if r in totals or c in total_cols else "data"
+                roles[(r, c)] = ("total" if r in totals or c in total_cols
+                                 else "subtotal" if r in subtotals else "data")
 
 
 def _filled(grid: Grid, r: int) -> list[int]:

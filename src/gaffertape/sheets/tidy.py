@@ -152,7 +152,7 @@ def _table_observations(grid: Grid, table: Table) -> dict[str, object]:
         "value": grid.numbers[rows, cols[col_i]],
         "raw": _raw(cells, types),
         "flags": flags,
-        "is_total": (_is_row(table.total_rows, grid.n_rows)[rows]
+        "is_total": (_is_row(table.total_rows + table.subtotal_rows, grid.n_rows)[rows]
                      | np.isin(cols[col_i], table.total_cols)),
         "unit": table.unit,
         AMBIGUOUS: ambiguous_in_table([sub_tables, paths], headers, row_i, col_i),

@@ -498,8 +498,8 @@ def _title(grid: Grid, rows: Rows, table: Table, floor: int) -> None:
 
 def _stub_heading(rows: Rows, candidates: list[tuple[int, bool]], floor: int) -> bool:
     """The top header candidate, over the label columns only, is a stub heading ("Item",
-    "Unit"; or one heading right on top of the column headings, over their empty stub, below
-    a title: the table's only line above its headings is its title), not a title."""
+    "Unit"; or one heading right on top of the column headings, over their empty stub, when a
+    line above it can be the title: a table's only line above its headings is its title)."""
     r = candidates[-1][0]
     fills_a_gap = (len(candidates) > 1 and candidates[-2][0] == r + 1
                    and rows.first[r + 1] > rows.first[r]  # the stub's own empty slot

@@ -4,6 +4,7 @@ and count; nothing of it reaches stdout; the data is all written; the run succee
 
 from __future__ import annotations
 
+import io
 import os
 import subprocess
 import sys
@@ -64,3 +65,22 @@ def test_wide_warns_too_and_keeps_both_clashing_rows(tmp_path: Path) -> None:
     table = pd.read_csv(regions, encoding="utf-8-sig")
     assert table["row_header"].tolist() == ["North", "South", "North"]
     assert table["Count"].tolist() == [1, 2, 3]
+
+
+def test_tidy_to_stdout_is_csv_for_a_pipe(tmp_path: Path) -> None:
+    """`--out -`: the observations as CSV on stdout (formula-safe, like every export), the
+    warning and the summary on stderr, so `| csvlook` or `| duckdb` sees data only."""
+    path = _workbook(tmp_path)
+    workbook = openpyxl.load_workbook(path)
+    workbook["Fine"]["A3"] = "@SUM(B2:C2)"  # a text a spreadsheet would run as a formula
+    workbook.save(path)
+    env = {**os.environ, "COLUMNS": "80"}
+    env.pop("GAFFERTAPE_WORKSPACE", None)
+    result = subprocess.run([sys.executable, "-m", "gaffertape", "sheets", "tidy", path.name,
+                             "--out", "-"], cwd=tmp_path, env=env, capture_output=True,
+                            text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    data = pd.read_csv(io.StringIO(result.stdout))
+    assert len(data) == 4 + 3 and "share a key" in result.stderr
+    assert "7 observations -> stdout (CSV)" in " ".join(result.stderr.split())
+    assert set(data.loc[data["sheet"] == "Fine", "row_header"]) == {"Leeds", "'@SUM(B2:C2)"}

@@ -26,10 +26,11 @@ app = typer.Typer(help="Sheets: messy workbooks -> long-form data with provenanc
                   no_args_is_help=True)
 
 Paths = Annotated[list[Path], typer.Argument(help="Workbooks (.xlsx .xls .ods .csv) or folders.")]
-OutFile = Annotated[Path | None, typer.Option("--out", "-o",
-                                              help="data.parquet, data.csv or data.xlsx")]
+OutFile = Annotated[Path | None, typer.Option(
+    "--out", "-o", help="data.parquet, data.csv or data.xlsx; - for CSV on stdout")]
 OutDir = Annotated[Path, typer.Option("--out", "-o", help="Folder for one file per table.")]
-_WHERE = "use --out data.parquet, --out data.csv, --out data.xlsx or --store"
+_WHERE = "use --out data.parquet, --out data.csv, --out data.xlsx, --out - (CSV) or --store"
+STDOUT = Path("-")
 Recipes = Annotated[Path | None, typer.Option("--recipes", "-r", help="TOML recipe file.")]
 
 
@@ -104,13 +105,16 @@ def tidy_command(
     """Detect tables and write one long-form dataset (one observation per row)."""
     if out is None and not store:
         raise UserError("say where to write", hint=_WHERE)
-    if out is not None:
+    if out is not None and out != STDOUT:
         check_destination(out)  # fail fast, before reading anything
     if recipes:
         load_recipes(recipes)
     result = _run(paths, recipes)
     written = []
-    if out is not None:
+    if out == STDOUT:  # for pipes: formula-safe CSV, messages stay on stderr
+        ui.print_dataframe(result.data, fmt="csv")
+        written.append(f"{len(result.data)} observations -> stdout (CSV)")
+    elif out is not None:
         written.append(_write_out(result, out))
     if store:
         from gaffertape.cli.context import current_workspace

@@ -287,3 +287,37 @@ def test_clash_warnings_counted_per_table_match_the_whole_frame(tmp_path: Path) 
     result = api.tidy_files([path])
     expected = clash_warnings(result.data)
     assert len(expected) >= 2 and result.warnings == expected
+
+
+def test_records_with_their_dates_in_a_row_below(tmp_path: Path) -> None:
+    """A table of records (ONS BOP "Records"): each record's quarter in brackets right under
+    its number. The notes are that number's flags, not the next record's headings, and the
+    text column "Record since" under its own heading is a column of the one table, not the
+    row labels of a second table beside it."""
+    rows: list[list[object]] = [
+        ["Summary of statistics"],
+        [None, None, "Latest", None, "Record since", None, "Record", None, "Record"],
+        [None, None, "quarter", None, None, None, "highest", None, "lowest"], [],
+        ["Current account"],
+        ["Trade in goods", None, -29.3, None, "Largest deficit since 2019 Q3", None, 1.6, None,
+         -49.4],
+        [None, None, None, None, None, None, "(1981 Q1)", None, "(2019 Q1)"], [],
+        ["Trade in services", None, 28.1, None, "Largest surplus since 2018 Q3", None, 28.8,
+         None, 0.0],
+        [None, None, None, None, None, None, "(2017 Q3)", None, "(1965 Q3)"], [],
+        ["Capital account"],
+        ["Capital balance", None, -0.1, None, "Largest deficit since 2019 Q4", None, 0.5, None,
+         -1.6],
+        [None, None, None, None, None, None, "(2007 Q4)", None, "(2006 Q2)"], []]
+    data = _identifiable(_xlsx(tmp_path, rows))
+    assert set(data["table"]) == {0} and len(data) == 3 * 4
+    assert set(data["sub_table"]) == {"Current account", "Capital account"}
+    highest = data[data["column_header"] == "Record | highest"].set_index("row_header")
+    assert highest["value"].to_dict() == {"Trade in goods": 1.6, "Trade in services": 28.8,
+                                          "Capital balance": 0.5}
+    assert highest["value_flags"].to_dict() == {"Trade in goods": "(1981 Q1)",
+                                                "Trade in services": "(2017 Q3)",
+                                                "Capital balance": "(2007 Q4)"}
+    since = data[data["column_header"] == "Record since"]
+    assert since["raw"].tolist()[:2] == ["Largest deficit since 2019 Q3",
+                                         "Largest surplus since 2018 Q3"]

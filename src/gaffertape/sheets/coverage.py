@@ -42,6 +42,7 @@ def cell_accounts(grid: Grid, layout: SheetLayout) -> Counter[str]:
         role[body, table.label_cols] = _CODES["row label"]
         # a qualifier column's codes go out as the flags of the numbers beside them
         role[body, table.flag_cols] = _CODES["qualifier code"]
+        role[table.flag_rows, span] = _CODES["qualifier code"]  # notes under the numbers
         role[body, table.data_cols] = _CODES[OBSERVATION]
     for table in layout.tables:  # a sub-table title row is never data, even inside the body
         role[table.section_rows, table.left:table.right + 1] = _CODES["sub-table title"]

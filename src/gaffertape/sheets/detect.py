@@ -41,6 +41,7 @@ class Rows:
     numeric: list[int]  # how many cells are numeric-like
     data: list[bool]  # numbers to the right of a label: a row of a table body
     first_value: list[int]  # first numeric column right of the leading cell (a year label, say)
+    qualifier: list[bool]  # bracketed notes right under the numbers of a data row ("(1981 Q1)")
 
     def __len__(self) -> int:
         return len(self.filled)
@@ -74,7 +75,27 @@ def summarise_rows(grid: Grid) -> Rows:
     after = numeric & (np.arange(width) > first[:, None])
     first_value = np.where(after.any(axis=1), after.argmax(axis=1), numeric.argmax(axis=1))
     return Rows(n_filled.tolist(), first.tolist(), last.tolist(), n_numeric.tolist(),
-                data.tolist(), first_value.tolist())
+                data.tolist(), first_value.tolist(),
+                _qualifier_rows(grid, kinds, data, n_filled).tolist())
+
+
+def _qualifier_rows(grid: Grid, kinds: np.ndarray, data: np.ndarray,
+                    n_filled: np.ndarray) -> np.ndarray:
+    """Rows of two or more bracketed notes, each right under a number of the data row above
+    ("1.6" over "(1981 Q1)": the quarter of a record). They qualify those numbers; read as
+    headings, they would cut the table at every row and name the next row's columns. (One
+    bracketed word under a number is as often the unit of the rows below: "(Dollars)".)"""
+    under_numbers = np.zeros(kinds.shape, dtype=bool)
+    under_numbers[1:] = (kinds[1:] == TEXT) & (kinds[:-1] >= NUMBER) & data[:-1, None]
+    rows = np.flatnonzero((n_filled >= 2) & (np.count_nonzero(under_numbers, axis=1) == n_filled))
+    qualifier = np.zeros(len(data), dtype=bool)
+    for r in rows.tolist():
+        qualifier[r] = all(_BRACKETED.match(str(grid.cells[r, c]))
+                           for c in np.flatnonzero(under_numbers[r]).tolist())
+    return qualifier
+
+
+_BRACKETED = re.compile(r"^\s*(\([^()]{1,40}\)|\[[^\[\]]{1,40}\])\s*$")
 
 
 def _years_inside_data(data: np.ndarray, year_rows: np.ndarray) -> None:
@@ -185,6 +206,8 @@ def _side_by_side(grid: Grid, table: Table) -> list[Table]:
             continue
         if (grid.kinds[np.ix_(rows, range(before + 1, after))] != EMPTY).any():
             continue
+        if not _repeats_the_stub(grid, table, after):
+            continue
         labels = [c for c in right if c in leading and c < min(
             (c2 for c2 in right if c2 not in leading), default=right[-1] + 1)]
         labels = labels if len(labels) < len(right) else labels[:1]
@@ -194,11 +217,22 @@ def _side_by_side(grid: Grid, table: Table) -> list[Table]:
                                    if (grid.kinds[r, after:right[-1] + 1] != EMPTY).any()],
                       body_rows=[r for r in table.body_rows
                                  if (grid.kinds[r, after:right[-1] + 1] != EMPTY).any()],
-                      title=table.title, unit=table.unit)
+                      flag_rows=table.flag_rows, title=table.title, unit=table.unit)
         table.data_cols = [c for c in table.data_cols if c < after]
         table.right = before
         return [table, *_side_by_side(grid, other)] if table.data_cols else [table]
     return [table]
+
+
+def _repeats_the_stub(grid: Grid, table: Table, c: int) -> bool:
+    """Tables side by side repeat their stub: the right one's label column has no heading, or
+    one of the left one's label headings ("Sex" and "Sex"). A text column under a heading of
+    its own ("Record since" beside the records) is a column of the one table."""
+    def headings(cols: list[int]) -> set[str]:
+        return {str(grid.values[r][k]).strip() for r in table.header_rows for k in cols
+                if grid.kinds[r, k] != EMPTY}
+    own = headings([c])
+    return not own or bool(own & headings(table.label_cols))
 
 
 def _first_column_as_key(table: Table) -> None:
@@ -268,6 +302,8 @@ def _bridgeable(rows: Rows, end: int, nxt: int) -> bool:
     first_data = min(rows.first_value[end], rows.first_value[nxt])
     blanks = 0
     for r in range(end + 1, nxt):
+        if rows.qualifier[r]:
+            continue
         if rows.blank(r):
             blanks += 1
             if blanks > MAX_BODY_GAP:
@@ -288,14 +324,17 @@ def _build_table(grid: Grid, rows: Rows, start: int, end: int, floor: int,
     left = min(label_cols + data_cols)
     table = Table(index=index, left=left, right=max(data_cols), label_cols=label_cols,
                   data_cols=data_cols)
-    filled, last, numeric = (np.array(facts[start:end + 1])
-                             for facts in (rows.filled, rows.last, rows.numeric))
+    filled, last, numeric, qualifier = (
+        np.array(facts[start:end + 1])
+        for facts in (rows.filled, rows.last, rows.numeric, rows.qualifier))
     has_data = (grid.kinds[start:end + 1, data_cols] >= NUMBER).any(axis=1)
     single_text = (filled == 1) & (numeric == 0)  # a sub-table title such as 'Full-time'
-    sections = ~has_data & (numeric == 0) & ((last < data_cols[0]) | single_text)
+    sections = ~has_data & (numeric == 0) & ((last < data_cols[0]) | single_text) & ~qualifier
     # a lone number with no label (a stray 0 in a spacer row) is not an observation
     table.body_rows = (start + np.flatnonzero((filled > 1) & has_data)).tolist()
     table.section_rows = (start + np.flatnonzero((filled > 0) & sections)).tolist()
+    after = end + 1 < len(rows) and rows.qualifier[end + 1]  # under the last row of the body
+    table.flag_rows = (start + np.flatnonzero(qualifier)).tolist() + ([end + 1] if after else [])
     _header_and_title(grid, rows, table, floor)
     parts = _side_by_side(grid, table)
     for part in parts:
@@ -528,7 +567,7 @@ def _attach_notes(grid: Grid, rows: Rows, tables: list[Table]) -> None:
     """Text rows below a table body, up to the next table, are that table's notes/footnotes."""
     for i, table in enumerate(tables):
         limit = (tables[i + 1].top if i + 1 < len(tables) else len(rows))
-        last = max(table.body_rows + table.section_rows)
+        last = max(table.body_rows + table.section_rows + table.flag_rows)
         above = len(table.note_rows)
         for r in range(last + 1, limit):
             if rows.filled[r] and not rows.data[r]:

@@ -26,6 +26,8 @@ class Table:
     # qualifier columns ("U", "J3" beside each number, under no heading of their own): their
     # codes are flags of the number on their left, not observations
     flag_cols: list[int] = field(default_factory=list)
+    # qualifier rows: bracketed notes right under the numbers they qualify ("(1981 Q1)")
+    flag_rows: list[int] = field(default_factory=list)
     # upper header rows of an earlier table that this one continues (same columns, its own
     # header only the last level, e.g. series codes): read before this table's own header rows
     shared_header_rows: list[int] = field(default_factory=list)
@@ -39,7 +41,7 @@ class Table:
 
     @property
     def bottom(self) -> int:
-        return max(self.body_rows + self.note_rows + self.section_rows)
+        return max(self.body_rows + self.note_rows + self.section_rows + self.flag_rows)
 
 
 @dataclass

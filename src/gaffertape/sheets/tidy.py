@@ -216,7 +216,14 @@ def _with_label_markers(grid: Grid, table: Table, body: np.ndarray, row_i: np.nd
 def _with_qualifiers(grid: Grid, table: Table, rows: np.ndarray, cols: np.ndarray,
                      flags: np.ndarray) -> np.ndarray:
     """The flags, with the code of the qualifier column right of each number added
-    ("0.025" beside "U" -> flag "U")."""
+    ("0.025" beside "U" -> flag "U"), and the note of the qualifier row right under it
+    ("1.6" over "(1981 Q1)" -> flag "(1981 Q1)")."""
+    for r in table.flag_rows:
+        above = np.flatnonzero(rows == r - 1)
+        notes = grid.cells[r, cols[above]]
+        noted = np.flatnonzero(grid.types[r, cols[above]] == STR)
+        for i, note in zip(above[noted].tolist(), notes[noted].tolist(), strict=True):
+            flags[i] = f"{flags[i]} {note.strip()}".strip()
     for c in table.flag_cols:
         beside = np.flatnonzero(cols == c - 1)
         codes = grid.cells[rows[beside], c]

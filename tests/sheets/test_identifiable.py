@@ -321,3 +321,17 @@ def test_records_with_their_dates_in_a_row_below(tmp_path: Path) -> None:
     since = data[data["column_header"] == "Record since"]
     assert since["raw"].tolist()[:2] == ["Largest deficit since 2019 Q3",
                                          "Largest surplus since 2018 Q3"]
+
+
+def test_first_blocks_title_above_the_headings(tmp_path: Path) -> None:
+    """'Men' over the headings, 'Women' in the body: each names its own block's sub-table (not
+    'Men' as the title of both). A caption ('Table 5. Men and women') stays the title."""
+    block = [[f"Region {q}", 100.5 * q, 60.5 * q] for q in range(1, 4)]
+    rows: list[list[object]] = [["Men"], ["Region", "2019", "2020"], *block, [], ["Women"],
+                                *block]
+    data = _identifiable(_xlsx(tmp_path, rows))
+    assert data.groupby("sub_table")["value"].count().to_dict() == {"Men": 6, "Women": 6}
+    assert set(data["table_title"]) == {""}
+    captioned = _identifiable(_xlsx(tmp_path, [["Table 5. Men and women"], *rows[1:]], "c.xlsx"))
+    assert set(captioned["table_title"]) == {"Table 5. Men and women"}
+    assert set(captioned["sub_table"]) == {"", "Women"}

@@ -493,6 +493,30 @@ def _header_and_title(grid: Grid, rows: Rows, table: Table, floor: int) -> None:
     table.header_rows = sorted(r for r, _ in candidates)
     _unit_lines(grid, rows, table)
     _title(grid, rows, table, floor)
+    _first_block_title(grid, rows, table)
+
+
+def _first_block_title(grid: Grid, rows: Rows, table: Table) -> None:
+    """Stacked blocks where only the later ones have a title in the body ("Women") and the
+    first one's stands above the headings ("Men"): that last title line is the first block's
+    sub-table title, not the title of them all. Only a short line alone on its row counts, like
+    the block titles below it; a caption ("Table 5. Men and women") stays the title."""
+    if not table.section_rows or not table.title_rows or not table.body_rows:
+        return
+    r = table.title_rows[-1]
+    if min(table.section_rows) < table.body_rows[0] or not rows.single_text(r):
+        return
+    text = _text(grid, r)
+    blocks = [_text(grid, s) for s in table.section_rows]
+    if _CAPTION.match(text) or len(text.split()) > max(len(b.split()) for b in blocks) + 1:
+        return
+    table.title_rows.pop()
+    table.section_rows.insert(0, r)
+    table.title = " ".join(_text(grid, t) for t in table.title_rows)
+
+
+_CAPTION = re.compile(r"^\s*(table|figure|chart|sheet|annex|appendix)\b|^\s*\d|:\s*$",
+                      re.IGNORECASE)
 
 
 def _unit_lines(grid: Grid, rows: Rows, table: Table) -> None:

@@ -36,6 +36,8 @@ class Grid:
     indent: dict[tuple[int, int], int] = field(default_factory=dict)
     # (row, col) here -> (row, col) in the original sheet, when this grid was rearranged
     origin: dict[tuple[int, int], tuple[int, int]] = field(default_factory=dict)
+    _merged_values: dict[int, dict[int, object]] = field(default_factory=dict, init=False,
+                                                         repr=False, compare=False)
 
     @property
     def n_rows(self) -> int:
@@ -84,20 +86,18 @@ class Grid:
             return self.values[row][col]
         return None
 
-    @cached_property
-    def filled_merges(self) -> dict[tuple[int, int], object]:
-        """Value of every covered cell of a merged range, so headers read the same across a span
-        (kept: every table of the sheet reads it)."""
-        filled: dict[tuple[int, int], object] = {}
-        for r0, c0, r1, c1 in self.merged:
-            value = self.cell(r0, c0)
-            if value is None:
-                continue
-            for r in range(r0, r1 + 1):
-                for c in range(c0, c1 + 1):
-                    if (r, c) != (r0, c0):
-                        filled[(r, c)] = value
-        return filled
+    def merged_values(self, row: int) -> dict[int, object]:
+        """Column -> value of every covered cell of a merged range on ``row``, so headers read
+        the same across a span. Made per row when first asked (only header rows are; a sheet
+        can merge large areas) and kept, as every table of the sheet may read the row."""
+        found = self._merged_values.get(row)
+        if found is None:
+            found = self._merged_values[row] = {}
+            for r0, c0, r1, c1 in self.merged:
+                value = self.cell(r0, c0) if r0 <= row <= r1 else None
+                if value is not None:
+                    found.update((c, value) for c in range(c0, c1 + 1) if (row, c) != (r0, c0))
+        return found
 
 
 def cell_ref(row: int, col: int) -> str:

@@ -73,7 +73,7 @@ def text(value: object) -> str:
 
 def column_headers(grid: Grid, table: Table) -> dict[int, str]:
     """Header path per data column, e.g. 'All Visits | NSA'."""
-    filled, merged_rows = grid.filled_merges, grid.merged_rows
+    merged_rows = grid.merged_rows
     paths: dict[int, list[str]] = {c: [] for c in table.data_cols}
     header_rows = [h for h in table.shared_header_rows + table.header_rows
                    if not is_numbering_row(grid, h)]
@@ -83,8 +83,8 @@ def column_headers(grid: Grid, table: Table) -> dict[int, str]:
     for h in header_rows:
         spread = h != last and h not in merged_rows  # a sparse upper row spans to the right
         carry = ""
-        row = grid.values[h]
-        labels = [_display(row[c] if c < len(row) and row[c] is not None else filled.get((h, c)))
+        row, filled = grid.values[h], grid.merged_values(h)
+        labels = [_display(row[c] if c < len(row) and row[c] is not None else filled.get(c))
                   for c in range(first_data, table.right + 1)]
         ends_spans = spread and _ends_its_groups(labels)  # each heading at its span's right end
         if ends_spans:
@@ -280,11 +280,20 @@ def _row_paths(grid: Grid, table: Table) -> tuple[np.ndarray, np.ndarray, np.nda
         # a new label in this column starts afresh the columns to its right (a new year does
         # not carry last year's month down onto its own summary rows)
         since = np.maximum(since, _last_filled_row(texts, rows))
-    paths = np.full(len(rows), "", dtype=object)
-    for labels in columns:  # non-empty labels joined by SEP, one string operation per row, in C
-        paths = np.where(labels == "", paths, np.where(paths == "", labels, paths + SEP + labels))
     titles = object_array([*(_section_label(grid, r) for r in sections), ""])
-    return rows, titles[under], paths
+    return rows, titles[under], _joined(columns, len(rows))
+
+
+def _joined(columns: list[np.ndarray], n_rows: int) -> np.ndarray:
+    """Each row's non-empty labels joined by SEP, left to right; strings are joined only on
+    the rows where two labels meet (one label column, the usual case, joins nothing)."""
+    paths = columns[0] if columns else np.full(n_rows, "", dtype=object)
+    for labels in columns[1:]:
+        both = np.flatnonzero((labels != "") & (paths != ""))
+        joined = np.where(labels == "", paths, labels)
+        joined[both] = paths[both] + SEP + labels[both]
+        paths = joined
+    return paths
 
 
 def _rows_told_apart(sub_tables: np.ndarray, paths: np.ndarray) -> np.ndarray:

@@ -110,6 +110,13 @@ def cell_ref(row: int, col: int) -> str:
     return f"{letters}{row + 1}"
 
 
+def cross(rows: Sequence[int] | np.ndarray, cols: Sequence[int] | np.ndarray
+          ) -> tuple[np.ndarray, np.ndarray]:
+    """The index of the block ``rows`` x ``cols``, as ``np.ix_`` gives it for positions, without
+    its checks: on the small tables most sheets hold they cost more than the indexing."""
+    return np.asarray(rows, dtype=np.intp)[:, None], np.asarray(cols, dtype=np.intp)
+
+
 def from_rows(rows: list[list[object]], *, source: str = "", sheet: str = "") -> Grid:
     """A grid from raw rows, with '' and whitespace-only strings treated as empty."""
     clean = [[_clean(v) for v in row] for row in rows]

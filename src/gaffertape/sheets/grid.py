@@ -76,9 +76,13 @@ class Grid:
         return numbers
 
     @cached_property
-    def merged_rows(self) -> set[int]:
-        """Rows that some merged range covers."""
-        return {r for r0, _, r1, _ in self.merged for r in range(r0, r1 + 1)}
+    def merged_rows(self) -> dict[int, list[Merge]]:
+        """The merged ranges covering each row that some range covers (in sheet order)."""
+        by_row: dict[int, list[Merge]] = {}
+        for merge in self.merged:
+            for r in range(merge[0], merge[2] + 1):
+                by_row.setdefault(r, []).append(merge)
+        return by_row
 
     def cell(self, row: int, col: int) -> object:
         """The value at (row, col), ``None`` outside the grid or when empty."""
@@ -93,8 +97,8 @@ class Grid:
         found = self._merged_values.get(row)
         if found is None:
             found = self._merged_values[row] = {}
-            for r0, c0, r1, c1 in self.merged:
-                value = self.cell(r0, c0) if r0 <= row <= r1 else None
+            for r0, c0, _, c1 in self.merged_rows.get(row, ()):
+                value = self.cell(r0, c0)
                 if value is not None:
                     found.update((c, value) for c in range(c0, c1 + 1) if (row, c) != (r0, c0))
         return found

@@ -6,9 +6,9 @@ allocates the whole dense sheet before our cell-count guard could look at it: th
 with a Rust out-of-memory abort, taking a whole folder run with it. So, before calamine opens
 the file:
 
-* every zip member is streamed once through :mod:`zipfile` (CRC-32 checked, so a header that
-  lies about its size fails as corrupt), counting the bytes actually inflated against a bound on
-  the size and on the compression ratio, as :mod:`gaffertape.sites.safezip` does for scripts;
+* every zip member is inflated once, in pieces, counting the bytes that actually come out
+  against a bound on the size and on the compression ratio (as :mod:`gaffertape.sites.safezip`
+  does for scripts), so a header that lies about its size gains nothing;
 * every .xlsx worksheet's real extent (the furthest row and column holding a value) is checked
   against the cell limit on the way, and its declared extent (``<dimension ref=…>``) is read.
 
@@ -18,9 +18,13 @@ Memory stays flat: members are read in chunks, never whole.
 from __future__ import annotations
 
 import re
+import struct
 import zipfile
+import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import BinaryIO
 
 from lxml import etree
 
@@ -74,14 +78,14 @@ def check_workbook(path: Path, suffix: str, max_cells: int) -> bytes | None:
         return None
     ods_content = None
     try:
-        with zipfile.ZipFile(path) as archive:
+        with zipfile.ZipFile(path) as archive, path.open("rb") as raw:
             sheets = _worksheet_names(archive) if suffix != ".ods" else {}
             for info in archive.infolist():
                 if info.is_dir():
                     continue
                 extent = _Extent() if info.filename in sheets else None
                 is_content = suffix == ".ods" and info.filename == "content.xml"
-                content = _stream_member(path, archive, info, extent, keep=is_content)
+                content = _stream_member(path, archive, raw, info, extent, keep=is_content)
                 if is_content:
                     _check_ods_extent(path, content, max_cells)
                     ods_content = content
@@ -89,15 +93,16 @@ def check_workbook(path: Path, suffix: str, max_cells: int) -> bytes | None:
                     continue
                 if extent.cells > max_cells:  # maybe only formatted, empty rows: look closer
                     extent = _Extent(exact=True)
-                    _stream_member(path, archive, info, extent)
+                    _stream_member(path, archive, raw, info, extent)
                 extent.check(path, sheets[info.filename], max_cells)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError) as exc:
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, OSError,
+            ValueError) as exc:
         raise UserError(f"{path}: cannot read: corrupt zip: {exc}",
                         hint="the file may be damaged: open and re-save it") from exc
     return ods_content
 
 
-def _stream_member(path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo,
+def _stream_member(path: Path, archive: zipfile.ZipFile, raw: BinaryIO, info: zipfile.ZipInfo,
                    extent: _Extent | None, *, keep: bool = False) -> bytes:
     """Inflate one member in chunks within the bounds, scanning a worksheet's extent on the
     way; its bytes are returned only with ``keep`` (else ``b""``: memory stays flat)."""
@@ -105,17 +110,50 @@ def _stream_member(path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo,
     if info.file_size > limit:
         raise _bomb(path, info, info.file_size)
     size, tail, kept = 0, b"", []
-    with archive.open(info) as member:
-        while chunk := member.read(CHUNK):
-            size += len(chunk)
-            if size > limit:
-                raise _bomb(path, info, size)
-            if keep:
-                kept.append(chunk)
-            if extent is not None:
-                extent.scan(tail + chunk)
-                tail = chunk[-_TAIL:]
+    for chunk in _inflated(archive, raw, info):
+        size += len(chunk)
+        if size > limit:
+            raise _bomb(path, info, size)
+        if keep:
+            kept.append(chunk)
+        if extent is not None:
+            extent.scan(tail + chunk)
+            tail = chunk[-_TAIL:]
     return b"".join(kept)
+
+
+_LOCAL_HEADER = struct.Struct("<4s22xHH")  # signature ... file name and extra field lengths
+_PIECE = 16 * 1024
+"""Compressed bytes inflated at a time: at most ~16 MB come out of them (deflate's ratio is
+bounded near 1,032), so a bomb is refused after a few steps without filling memory."""
+
+
+def _inflated(archive: zipfile.ZipFile, raw: BinaryIO, info: zipfile.ZipInfo
+              ) -> Iterator[bytes]:
+    """A member's bytes as they inflate. Deflated and stored members (all that Office and
+    LibreOffice write) are read straight from the file: the bound counts the bytes that come
+    out, so :mod:`zipfile`'s CRC check, a third of this module's time, adds no protection
+    (a corrupt member is calamine's to report). Other methods go through :mod:`zipfile`."""
+    if info.compress_type not in (zipfile.ZIP_DEFLATED, zipfile.ZIP_STORED) or info.flag_bits & 1:
+        with archive.open(info) as member:
+            yield from iter(lambda: member.read(CHUNK), b"")
+        return
+    raw.seek(info.header_offset)
+    signature, name_length, extra_length = _LOCAL_HEADER.unpack(raw.read(_LOCAL_HEADER.size))
+    if signature != b"PK\x03\x04":
+        raise zipfile.BadZipFile(f"bad local header for {info.filename}")
+    raw.seek(name_length + extra_length, 1)
+    inflater = zlib.decompressobj(-zlib.MAX_WBITS) if info.compress_type else None
+    left = info.compress_size
+    while left > 0:
+        piece = raw.read(min(left, _PIECE if inflater else CHUNK))
+        if not piece:
+            raise EOFError(f"{info.filename} is cut short")
+        left -= len(piece)
+        if chunk := inflater.decompress(piece) if inflater else piece:
+            yield chunk
+    if inflater and not inflater.eof:
+        raise EOFError(f"{info.filename} is cut short")
 
 
 def _bomb(path: Path, info: zipfile.ZipInfo, size: int) -> UserError:
@@ -146,6 +184,7 @@ class _Extent:
     declared_ref: str = ""
     rows: int = 0
     columns: int = 0
+    widest: tuple[int, int] = (0, 3)  # the quick pass's (letters, digits) so far
 
     @property
     def cells(self) -> int:
@@ -161,7 +200,7 @@ class _Extent:
         if self.exact:
             self._scan_cells(data)
             return
-        letters, digits = _widest_references(data)
+        self.widest = letters, digits = _widest_references(data, *self.widest)
         self.columns = max(self.columns, _COLUMN_BOUNDS[letters])
         self.rows = max(self.rows, _ROW_BOUNDS[digits])
 
@@ -192,15 +231,16 @@ class _Extent:
         )
 
 
-def _widest_references(data: bytes) -> tuple[int, int]:
+def _widest_references(data: bytes, letters: int = 0, digits: int = 3) -> tuple[int, int]:
     """(column letters, row digits) of the widest and the longest references in ``data``:
     letters capped at 3, digits at 7, and 3 when no row number has 4 digits.
 
-    One pass: each search looks only for a reference longer than those seen so far and goes on
-    from where the last one stopped, so the sheet is read once whatever its size (a search per
-    tier read large sheets up to seven times, a tenth of the whole pipeline on big workbooks).
+    One pass: each search looks only for a reference longer than those seen so far (starting
+    from ``letters`` and ``digits``, the widest in the sheet's earlier chunks) and goes on from
+    where the last one stopped, so the sheet is read once whatever its size (a search per tier
+    read large sheets up to seven times, a tenth of the whole pipeline on big workbooks).
     """
-    letters, digits, start = 0, 3, 0
+    start = 0
     while letters < 3 or digits < 7:
         found = _LONGER[(letters, digits)].search(data, start)
         if not found:

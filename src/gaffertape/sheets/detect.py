@@ -13,9 +13,9 @@ from itertools import pairwise
 
 import numpy as np
 
-from gaffertape.sheets.grid import Grid
+from gaffertape.sheets.grid import Grid, cross
 from gaffertape.sheets.layout import SheetLayout, Table
-from gaffertape.sheets.values import EMPTY, NUMBER, STR, TEXT, YEAR, Memo, parse_value
+from gaffertape.sheets.values import EMPTY, NONE, NUMBER, STR, TEXT, YEAR, Memo, parse_value
 
 # "Total", "Retail trade, total", "All industries"; not "Total supply" or "All other ..."
 _TOTAL = re.compile(r"^\s*(grand\s+)?totals?\b\s*(\\\d+)?\s*[:(]?\s*$|,\s*total\b"
@@ -102,6 +102,8 @@ def _years_inside_data(data: np.ndarray, year_rows: np.ndarray) -> None:
     """A row of years heads the columns below it, unless it sits inside a run of data rows (a
     data row directly above and below): a long table whose values happen to look like years
     must not be cut into pieces, losing those rows as headers."""
+    if not year_rows.any():
+        return  # (most sheets: no need to look for runs)
     for start, end in _runs(year_rows):
         if start > 0 and end + 1 < len(data) and data[start - 1] and data[end + 1]:
             data[start:end + 1] = True
@@ -140,18 +142,16 @@ def is_numbering_row(grid: Grid, r: int) -> bool:
 def _numbering_row(grid: Grid, kinds: np.ndarray, r: int) -> bool:
     """Column numbers: three or more consecutive whole numbers ("(1)", "(2)" ...), perhaps
     after a leading cell; from 0 or 1 when the row also holds text."""
-    cols = np.flatnonzero(kinds[r] >= NUMBER)
+    cols = (kinds[r] >= NUMBER).nonzero()[0]
     if len(cols) < 3:
         return False
+    values = grid.numbers[r, cols]  # NaN for a marker such as ".."
     # the third and fourth numbers differ by one in any numbering: a cheap test first
-    if len(cols) > 3:
-        third, fourth = (parse_value(grid.cells[r, c])[0] for c in cols[2:4].tolist())
-        if third is None or fourth is None or abs(abs(fourth) - abs(third)) != 1:
-            return False
-    values = [parse_value(grid.cells[r, c])[0] for c in cols.tolist()]
-    if any(v is None or v != int(v) for v in values):
+    if len(cols) > 3 and abs(abs(values[3]) - abs(values[2])) != 1:  # (NaN: never 1)
         return False
-    numbers = np.abs(np.array(values, dtype=float))
+    if not (values == np.trunc(values)).all():  # a fraction, or a marker (NaN)
+        return False
+    numbers = np.abs(values)
     labelled = bool((kinds[r] == TEXT).any())  # "Leave  45 46 47" is data; "(1) (2) (3)" is not
     after_leading = numbers[1:] if cols[0] == np.argmax(kinds[r] != EMPTY) else numbers[:0]
     return any(len(run) >= 3 and (run[0] <= 1 or not labelled) and (np.diff(run) == 1).all()
@@ -198,13 +198,13 @@ def _side_by_side(grid: Grid, table: Table) -> list[Table]:
     rows = table.header_rows + table.body_rows
     for before, after in gaps:
         right = [c for c in columns if c >= after]
-        kinds = grid.kinds[np.ix_(table.body_rows, right)]
+        kinds = grid.kinds[cross(table.body_rows, right)]
         leading = [c for c, text, numbers in zip(right, (kinds == TEXT).sum(axis=0).tolist(),
                                                    (kinds >= NUMBER).sum(axis=0).tolist(),
                                                    strict=True) if text > numbers]
         if len(right) < 2 or not leading or leading[0] != after:
             continue
-        if (grid.kinds[np.ix_(rows, range(before + 1, after))] != EMPTY).any():
+        if (grid.kinds[cross(rows, range(before + 1, after))] != EMPTY).any():
             continue
         if not _repeats_the_stub(grid, table, after):
             continue
@@ -381,6 +381,9 @@ def _codes(grid: Grid, data_rows: list[int], c: int) -> bool:
     """Mostly digits written as text of one length, some with a leading zero ('01' ... '96',
     perhaps among the headings of their groups): classification codes, which name rows; a
     quantity is never written '01'."""
+    types = grid.types[data_rows, c]
+    if 2 * np.count_nonzero(types == STR) <= np.count_nonzero(types != NONE):
+        return False  # codes are texts: not enough of them (a column of numbers, mostly)
     cells = [v for v in grid.cells[data_rows, c].tolist() if v is not None]
     codes = [v for v in cells if type(v) is str and v.isdigit()]
     return 2 * len(codes) > len(cells) and len({len(v) for v in codes}) == 1 and any(
@@ -410,7 +413,7 @@ def _tidy_keys(grid: Grid, table: Table) -> None:
     dimension columns are its key, not values."""
     if len(table.header_rows) > 1 or len(table.data_cols) < 2 or grid.origin:
         return  # (a rearranged record listing names its rows itself: records.name_records)
-    kinds = grid.kinds[np.ix_(table.body_rows, table.data_cols)]
+    kinds = grid.kinds[cross(table.body_rows, table.data_cols)]
     text = np.count_nonzero(kinds == TEXT, axis=0)
     numbers = np.count_nonzero(kinds == NUMBER, axis=0)
     years = np.count_nonzero(kinds == YEAR, axis=0)
@@ -429,11 +432,11 @@ def _flag_columns(grid: Grid, table: Table) -> None:
     short codes ("U", "J3", at most three characters), never a number. Laboratory and survey
     sheets qualify each value so; read as values, the code and its number would share one key."""
     cols = np.array(table.data_cols, dtype=np.intp)
-    headed = (grid.kinds[np.ix_(table.header_rows, cols)] != EMPTY).any(axis=0)
+    headed = (grid.kinds[cross(table.header_rows, cols)] != EMPTY).any(axis=0)
     unheaded = np.flatnonzero(~headed[1:] & (np.diff(cols) == 1)) + 1  # (tested first: cheap)
     if not len(unheaded):
         return
-    kinds = grid.kinds[np.ix_(table.body_rows, cols[np.concatenate([unheaded - 1, unheaded])])]
+    kinds = grid.kinds[cross(table.body_rows, cols[np.concatenate([unheaded - 1, unheaded])])]
     text, numbers = (kinds == TEXT).any(axis=0), (kinds >= NUMBER).any(axis=0)
     n = len(unheaded)
     flags = [int(c) for c, left_numbers, own_numbers, own_text

@@ -36,6 +36,8 @@ class Grid:
     indent: dict[tuple[int, int], int] = field(default_factory=dict)
     # (row, col) here -> (row, col) in the original sheet, when this grid was rearranged
     origin: dict[tuple[int, int], tuple[int, int]] = field(default_factory=dict)
+    _merged_values: dict[int, dict[int, object]] = field(default_factory=dict, init=False,
+                                                         repr=False, compare=False)
 
     @property
     def n_rows(self) -> int:
@@ -74,9 +76,13 @@ class Grid:
         return numbers
 
     @cached_property
-    def merged_rows(self) -> set[int]:
-        """Rows that some merged range covers."""
-        return {r for r0, _, r1, _ in self.merged for r in range(r0, r1 + 1)}
+    def merged_rows(self) -> dict[int, list[Merge]]:
+        """The merged ranges covering each row that some range covers (in sheet order)."""
+        by_row: dict[int, list[Merge]] = {}
+        for merge in self.merged:
+            for r in range(merge[0], merge[2] + 1):
+                by_row.setdefault(r, []).append(merge)
+        return by_row
 
     def cell(self, row: int, col: int) -> object:
         """The value at (row, col), ``None`` outside the grid or when empty."""
@@ -84,20 +90,18 @@ class Grid:
             return self.values[row][col]
         return None
 
-    @cached_property
-    def filled_merges(self) -> dict[tuple[int, int], object]:
-        """Value of every covered cell of a merged range, so headers read the same across a span
-        (kept: every table of the sheet reads it)."""
-        filled: dict[tuple[int, int], object] = {}
-        for r0, c0, r1, c1 in self.merged:
-            value = self.cell(r0, c0)
-            if value is None:
-                continue
-            for r in range(r0, r1 + 1):
-                for c in range(c0, c1 + 1):
-                    if (r, c) != (r0, c0):
-                        filled[(r, c)] = value
-        return filled
+    def merged_values(self, row: int) -> dict[int, object]:
+        """Column -> value of every covered cell of a merged range on ``row``, so headers read
+        the same across a span. Made per row when first asked (only header rows are; a sheet
+        can merge large areas) and kept, as every table of the sheet may read the row."""
+        found = self._merged_values.get(row)
+        if found is None:
+            found = self._merged_values[row] = {}
+            for r0, c0, _, c1 in self.merged_rows.get(row, ()):
+                value = self.cell(r0, c0)
+                if value is not None:
+                    found.update((c, value) for c in range(c0, c1 + 1) if (row, c) != (r0, c0))
+        return found
 
 
 def cell_ref(row: int, col: int) -> str:
@@ -108,6 +112,13 @@ def cell_ref(row: int, col: int) -> str:
         col, rem = divmod(col - 1, 26)
         letters = chr(65 + rem) + letters
     return f"{letters}{row + 1}"
+
+
+def cross(rows: Sequence[int] | np.ndarray, cols: Sequence[int] | np.ndarray
+          ) -> tuple[np.ndarray, np.ndarray]:
+    """The index of the block ``rows`` x ``cols``, as ``np.ix_`` gives it for positions, without
+    its checks: on the small tables most sheets hold they cost more than the indexing."""
+    return np.asarray(rows, dtype=np.intp)[:, None], np.asarray(cols, dtype=np.intp)
 
 
 def from_rows(rows: list[list[object]], *, source: str = "", sheet: str = "") -> Grid:

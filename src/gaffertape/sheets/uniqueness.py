@@ -53,8 +53,9 @@ def ambiguous_in_table(row_keys: list[np.ndarray], column_keys: np.ndarray,
     few hundred labels and comparing integer codes costs far less than hashing every
     observation's strings (on large files that took a tenth of the whole run).
     """
-    row_tuples = zip(*(keys.tolist() for keys in row_keys), strict=True)
-    rows_apart = len(set(row_tuples)) == len(row_keys[0])
+    # the last part alone (the row header) usually tells the rows apart: no tuples to hash
+    rows_apart = len(set(row_keys[-1].tolist())) == len(row_keys[-1]) or len(
+        set(zip(*(keys.tolist() for keys in row_keys), strict=True))) == len(row_keys[0])
     if rows_apart and len(set(column_keys.tolist())) == len(column_keys):
         return 0  # every row and every column has a key of its own (most tables)
     row_code = np.zeros(len(row_keys[0]), dtype=np.intp)

@@ -1,0 +1,59 @@
+"""The zip checks of :mod:`gaffertape.sheets.bounds` count what really inflates, not what the
+zip's headers say: a header that lies about a member's sizes must not get a bomb through."""
+
+from __future__ import annotations
+
+import struct
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from gaffertape.errors import UserError
+from gaffertape.sheets.bounds import check_workbook
+
+_BIG = 64 * 1024 * 1024
+
+
+def _zip_with_big_member(path: Path) -> Path:
+    block = b" " * (1024 * 1024)
+    with (zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive,
+          archive.open("xl/styles.xml", "w") as member):
+        for _ in range(_BIG // len(block)):
+            member.write(block)
+    return path
+
+
+def _patch_central_directory(path: Path, offset: int, value: int) -> None:
+    """Overwrite one 4-byte field of the (only) central directory entry and local header."""
+    data = bytearray(path.read_bytes())
+    entry = data.index(b"PK\x01\x02")
+    struct.pack_into("<I", data, entry + offset, value)
+    struct.pack_into("<I", data, offset - 2, value)  # the same field in the local header
+    path.write_bytes(bytes(data))
+
+
+def test_member_whose_header_understates_its_size_is_refused(tmp_path: Path) -> None:
+    bomb = _zip_with_big_member(tmp_path / "liar.xlsx")
+    _patch_central_directory(bomb, 24, 1000)  # uncompressed size: 1,000 bytes, it says
+    assert zipfile.ZipFile(bomb).getinfo("xl/styles.xml").file_size == 1000
+    with pytest.raises(UserError, match=r"liar.xlsx: refused: xl/styles.xml inflates"):
+        check_workbook(bomb, ".xlsx", 20_000_000)
+
+
+def test_member_cut_short_is_reported_as_corrupt(tmp_path: Path) -> None:
+    book = tmp_path / "short.xlsx"
+    with zipfile.ZipFile(book, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/styles.xml", bytes(range(256)) * 4000)
+    size = zipfile.ZipFile(book).getinfo("xl/styles.xml").compress_size
+    _patch_central_directory(book, 20, size // 2)  # compressed size: half of the stream
+    with pytest.raises(UserError, match=r"short.xlsx: cannot read: corrupt zip"):
+        check_workbook(book, ".xlsx", 20_000_000)
+
+
+def test_ordinary_members_pass(tmp_path: Path) -> None:
+    book = tmp_path / "fine.xlsx"
+    with zipfile.ZipFile(book, "w") as archive:
+        archive.writestr("stored.xml", b"<a/>" * 1000, compress_type=zipfile.ZIP_STORED)
+        archive.writestr("deflated.xml", b"<b/>" * 1000, compress_type=zipfile.ZIP_DEFLATED)
+    assert check_workbook(book, ".xlsx", 20_000_000) is None

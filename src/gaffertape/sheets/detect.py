@@ -618,11 +618,22 @@ def _total_rows(grid: Grid, table: Table, values: np.ndarray) -> tuple[list[int]
     hundreds = set(_hundred_rows(table, values))
     candidates = labelled | summing | hundreds | set(_heading_total(grid, table))
     totals = candidates & (set(table.body_rows[:1]) | hundreds | (labelled & summing))
-    rest = sorted(candidates - totals)
-    starts = {r for r in rest if any(isinstance(v, str) and _STARTS_TOTAL.match(v)
-                                     for v in (grid.values[r][c] for c in table.label_cols[:1]))}
-    totals |= starts | set(_closing_rows(table, values, [r for r in rest if r not in starts]))
+    rest = np.array(sorted(candidates - totals), dtype=np.intp)
+    starts = _starts_total(grid, table, rest)
+    totals |= set(rest[starts].tolist()) | set(_closing_rows(table, values, rest[~starts]))
     return sorted(totals), sorted(candidates - totals)
+
+
+def _starts_total(grid: Grid, table: Table, rows: np.ndarray) -> np.ndarray:
+    """Which of ``rows`` have a first label beginning "Total"; each distinct label tested once."""
+    says = np.zeros(len(rows), dtype=bool)
+    if not table.label_cols or not len(rows):
+        return says
+    labels = grid.cells[rows, table.label_cols[0]]
+    strings = grid.types[rows, table.label_cols[0]] == STR
+    says[strings] = np.fromiter(map(_BEGINS_TOTAL.__getitem__, labels[strings]), dtype=bool,
+                                count=int(np.count_nonzero(strings)))
+    return says
 
 
 def _hundred_rows(table: Table, values: np.ndarray) -> list[int]:
@@ -635,13 +646,14 @@ def _hundred_rows(table: Table, values: np.ndarray) -> list[int]:
     return [table.body_rows[i] for i in firsts if hundred[i]]
 
 
-def _closing_rows(table: Table, values: np.ndarray, rows: list[int]) -> list[int]:
+def _closing_rows(table: Table, values: np.ndarray, rows: np.ndarray) -> list[int]:
     """Those of ``rows`` whose numbers are the sum of the two or more body rows right above
     them (half their numbers at least, as in :func:`_summing_rows`): a total closing a group.
     Sums over any run of rows come from one running sum; candidates are taken a few at a time
     so the (candidates x runs x columns) array stays small on wide sheets."""
-    index = {r: i for i, r in enumerate(table.body_rows)}
-    at = np.array([index[r] for r in rows], dtype=np.intp)
+    if not len(rows):
+        return []
+    at = np.searchsorted(table.body_rows, rows)  # body rows are in sheet order
     running = np.vstack([np.zeros((1, values.shape[1])), np.cumsum(np.nan_to_num(values), axis=0)])
     runs = np.arange(2, _WIDEST + 1)
     closing = np.zeros(len(at), dtype=bool)
@@ -656,7 +668,7 @@ def _closing_rows(table: Table, values: np.ndarray, rows: list[int]) -> list[int
         fits = (close.any(axis=2) & (2 * close.sum(axis=2) >= known.sum(axis=1)[:, None])
                 & (starts >= 0))
         closing[lo:lo + step] = fits.any(axis=1)
-    return [r for r, hit in zip(rows, closing.tolist(), strict=True) if hit]
+    return rows[closing].tolist()
 
 
 def _summing_rows(table: Table, values: np.ndarray) -> list[int]:
@@ -783,6 +795,7 @@ def _labelled_totals(grid: Grid, table: Table) -> list[int]:
 
 _SAYS_TOTAL = Memo(lambda label: bool(_TOTAL.search(label)))  # type: ignore[arg-type]
 _IS_TOTAL_HEADING = Memo(lambda text: bool(_ONLY_TOTAL.match(text)))  # type: ignore[arg-type]
+_BEGINS_TOTAL = Memo(lambda label: bool(_STARTS_TOTAL.match(label)))  # type: ignore[arg-type]
 
 
 def _looks_like_note(grid: Grid, r: int) -> bool:

@@ -256,6 +256,17 @@ def test_footnote_markers_leave_the_labels_for_the_flags(tmp_path: Path) -> None
     assert data.loc["2015 | Mar", "value_flags"] == ""
 
 
+def test_footnote_markers_on_column_headings_go_to_the_flags(tmp_path: Path) -> None:
+    """'Europe¹' under 'Visits (a)': the column is 'Visits | Europe', every number in it carries
+    '(a) ¹'; 'Other' has only its parent's '(a)'."""
+    rows: list[list[object]] = [["Visits by area"], [None, "Visits (a)", None],
+                                [None, "Europe¹", "Other"], ["2015", 12, 5], ["2016", 13, 6]]
+    data = _identifiable(_xlsx(tmp_path, rows))
+    assert set(data["column_header"]) == {"Visits | Europe", "Visits | Other"}
+    flags = data.groupby("column_header")["value_flags"].agg(set).to_dict()
+    assert flags == {"Visits | Europe": {"(a) ¹"}, "Visits | Other": {"(a)"}}
+
+
 def test_code_list_is_keyed_by_its_codes(tmp_path: Path) -> None:
     """A classification with no numbers: division letters, then '01', '02' codes and names."""
     rows: list[list[object]] = [["Table 2. Subdivisions"], [],

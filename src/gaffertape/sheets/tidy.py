@@ -73,8 +73,16 @@ def text(value: object) -> str:
 
 def column_headers(grid: Grid, table: Table) -> dict[int, str]:
     """Header path per data column, e.g. 'All Visits | NSA'."""
+    return _column_headers_and_markers(grid, table)[0]
+
+
+def _column_headers_and_markers(grid: Grid, table: Table) -> tuple[dict[int, str],
+                                                                   dict[int, str]]:
+    """Header path per data column, and the footnote markers of its headings ("Europe¹" ->
+    path "Europe", marker "¹"): a marker qualifies the column's numbers, it does not name it."""
     merged_rows = grid.merged_rows
     paths: dict[int, list[str]] = {c: [] for c in table.data_cols}
+    marks: dict[int, list[str]] = {}
     header_rows = [h for h in table.shared_header_rows + table.header_rows
                    if not is_numbering_row(grid, h)]
     last = header_rows[-1] if header_rows else -1
@@ -99,9 +107,15 @@ def column_headers(grid: Grid, table: Table) -> dict[int, str]:
                     boundaries.add(c)
             elif spread:
                 label = carry
-            if c in paths and label and (not paths[c] or paths[c][-1] != label):
+            if c not in paths or not label:
+                continue
+            label, mark = _label_and_marker(label)
+            if not paths[c] or paths[c][-1] != label:
                 paths[c].append(label)
-    return _told_apart({c: SEP.join(parts) for c, parts in paths.items()})
+            if mark:
+                marks.setdefault(c, []).append(mark)
+    headers = _told_apart({c: SEP.join(parts) for c, parts in paths.items()})
+    return headers, {c: " ".join(found) for c, found in marks.items()}
 
 
 def _told_apart(headers: dict[int, str]) -> dict[int, str]:
@@ -140,8 +154,11 @@ def _table_observations(grid: Grid, table: Table) -> dict[str, object]:
     cells, types = grid.cells[rows, cols[col_i]], block[row_i, col_i]
     flags = _with_label_markers(grid, table, body, row_i, flags_of(cells, types))
     flags = _with_qualifiers(grid, table, rows, cols[col_i], flags)
-    by_column = column_headers(grid, table)
+    by_column, markers = _column_headers_and_markers(grid, table)
     headers = object_array([by_column[c] for c in table.data_cols])
+    if markers:
+        per_column = object_array([markers.get(c, "") for c in table.data_cols])
+        flags = _with_marks(flags, per_column[col_i])
     return {
         "source_file": grid.source, "sheet": grid.sheet, "table": table.index,
         "table_title": table.title,
@@ -209,7 +226,11 @@ def _with_label_markers(grid: Grid, table: Table, body: np.ndarray, row_i: np.nd
                            np.where(per_row == "", markers[:, c], per_row + " " + markers[:, c]))
     if not (per_row != "").any():
         return flags
-    marks = per_row[row_i]
+    return _with_marks(flags, per_row[row_i])
+
+
+def _with_marks(flags: np.ndarray, marks: np.ndarray) -> np.ndarray:
+    """Each observation's flags with its marker added (either may be empty)."""
     return np.where(marks == "", flags, np.where(flags == "", marks, flags + " " + marks))
 
 

@@ -29,15 +29,21 @@ def _workbook(tmp_path: Path) -> Path:
     return path
 
 
+def _sheets(tmp_path: Path, *args: str, columns: int = 80) -> subprocess.CompletedProcess[str]:
+    """`gaffertape sheets ...` in a real subprocess in ``tmp_path``, on a terminal this wide."""
+    env = {**os.environ, "COLUMNS": str(columns)}
+    env.pop("GAFFERTAPE_WORKSPACE", None)
+    result = subprocess.run([sys.executable, "-m", "gaffertape", "sheets", *args], cwd=tmp_path,
+                            env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    return result
+
+
 def test_clash_warning_is_one_line_on_stderr_and_the_data_is_all_written(tmp_path: Path) -> None:
     path = _workbook(tmp_path)
     out = tmp_path / "data.csv"
-    env = {**os.environ, "COLUMNS": "40"}  # a narrow terminal must not wrap the warning
-    env.pop("GAFFERTAPE_WORKSPACE", None)
-    result = subprocess.run([sys.executable, "-m", "gaffertape", "sheets", "tidy", path.name,
-                             "--out", out.name], cwd=tmp_path, env=env, capture_output=True,
-                            text=True, timeout=120)
-    assert result.returncode == 0, result.stderr
+    # a narrow terminal must not wrap the warning
+    result = _sheets(tmp_path, "tidy", path.name, "--out", out.name, columns=40)
     warnings = [line for line in result.stderr.splitlines() if line.startswith("warning:")]
     assert warnings == [
         "warning: clashing keys.xlsx (sheet 'Regions', table 0): 2 observation(s) share a key "
@@ -54,12 +60,7 @@ def test_wide_warns_too_and_keeps_both_clashing_rows(tmp_path: Path) -> None:
     """`sheets wide` pivots each table: two rows with the same label must stay two rows (never
     one of them, nor their sum), and the run says they clash."""
     path = _workbook(tmp_path)
-    env = {**os.environ, "COLUMNS": "200"}
-    env.pop("GAFFERTAPE_WORKSPACE", None)
-    result = subprocess.run([sys.executable, "-m", "gaffertape", "sheets", "wide", path.name,
-                             "--out", "wide"], cwd=tmp_path, env=env, capture_output=True,
-                            text=True, timeout=120)
-    assert result.returncode == 0, result.stderr
+    result = _sheets(tmp_path, "wide", path.name, "--out", "wide", columns=200)
     assert "(sheet 'Regions', table 0): 2 observation(s) share a key" in result.stderr
     (regions,) = (tmp_path / "wide").glob("*Regions*.csv")
     table = pd.read_csv(regions, encoding="utf-8-sig")
@@ -74,12 +75,7 @@ def test_tidy_to_stdout_is_csv_for_a_pipe(tmp_path: Path) -> None:
     workbook = openpyxl.load_workbook(path)
     workbook["Fine"]["A3"] = "@SUM(B2:C2)"  # a text a spreadsheet would run as a formula
     workbook.save(path)
-    env = {**os.environ, "COLUMNS": "80"}
-    env.pop("GAFFERTAPE_WORKSPACE", None)
-    result = subprocess.run([sys.executable, "-m", "gaffertape", "sheets", "tidy", path.name,
-                             "--out", "-"], cwd=tmp_path, env=env, capture_output=True,
-                            text=True, timeout=120)
-    assert result.returncode == 0, result.stderr
+    result = _sheets(tmp_path, "tidy", path.name, "--out", "-")
     data = pd.read_csv(io.StringIO(result.stdout))
     assert len(data) == 4 + 3 and "share a key" in result.stderr
     assert "7 observations -> stdout (CSV)" in " ".join(result.stderr.split())

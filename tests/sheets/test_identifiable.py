@@ -517,3 +517,26 @@ def test_repeated_column_headings_are_named_by_the_column_they_follow(tmp_path: 
     for cell, year in (("C4", "2009-10"), ("D4", "2009-10"), ("F4", "2010-11"), ("G4", "2010-11")):
         assert by_cell[cell].startswith(year + " | "), by_cell[cell]
     assert not any("FOOTNOTES" in by_cell[c] for c in ("B4", "E4", "B5", "E5"))
+
+
+def test_export_with_a_metadata_preamble_and_codes(tmp_path: Path) -> None:
+    """A HESA-style CSV export: "Title:", "Date:", "Filters:" lines (and the lines continuing
+    them) above the table are its notes, not header levels or data; the UKPRN column is an
+    identifier beside the provider names, not a value; the "Total" row with no UKPRN is
+    "Total", not the last provider's code."""
+    providers = "".join(f'"1000{7800 + i}","University {i}","{i},950","6,470","{i + 6},420"\n'
+                        for i in range(1, 10))
+    path = tmp_path / "dt051.csv"
+    path.write_text(
+        'Title:,"Table 1 - HE student enrolments by HE provider"\n'
+        "Reference ID:,DT051 Table 1\nDate:,2024\n"
+        "Filters:,Country of HE provider,All\n,Academic year,2022/23\nSearch:,\n\n\n"
+        '"UKPRN","HE provider","Female","Male","Total"\n' + providers
+        + '"","Total","45,855","58,230","104,085"\n', encoding="utf-8")
+    data = _unique(path)
+    assert set(data["table"]) == {0} and set(data["column_header"]) == {"Female", "Male",
+                                                                        "Total"}
+    assert set(data["row_header"]) == {f"1000{7800 + i} | University {i}"
+                                       for i in range(1, 10)} | {"Total"}
+    assert data.loc[data["row_header"] == "Total", "value"].tolist() == [45855, 58230, 104085]
+    assert len(data) == 10 * 3  # no "Date: 2024" observation, no UKPRN taken for a value

@@ -34,6 +34,7 @@ SECTOR = "UK sector (HESA total)"
 _SEX_HEADERS = {"female": "F", "male": "M", "other": "other", "unknown": "unknown",
                 "not known": "unknown", "sex unknown": "unknown"}
 _ACADEMIC_YEAR = re.compile(r"\b(\d{4})/(\d{2})\b")
+_FILTER_YEAR = re.compile(r"\bacademic year\W+(\d{4})/\d{2}\b", re.IGNORECASE)
 _FIRST_YEAR_MARKER = {"all": "studying", "first year": "joined"}
 
 
@@ -68,16 +69,28 @@ def load_hesa(path: Path | str, *, year: int | None = None,
 
 def _name_columns(table: pd.DataFrame) -> pd.DataFrame:
     """Columns renamed to the last part of their header path, lower case ('All | 2022/23 |
-    Female' -> 'female'); the full header path is kept in ``attrs`` to find the year."""
+    Female' -> 'female'); the full header paths and the table's title (an export's filters:
+    "Academic year 2022/23") are kept in ``attrs`` to find the year."""
     headers = {c: str(c).split(" | ")[-1].strip().lower() for c in table.columns}
     named = table.rename(columns=headers)
     named.attrs["headers"] = " ".join(map(str, table.columns))
+    named.attrs["title"] = table.attrs.get("title", "")
     return named.loc[:, ~named.columns.duplicated()]
 
 
 def _year_in(text: str) -> int | None:
     match = _ACADEMIC_YEAR.search(text)
     return int(match[1]) if match else None
+
+
+def _year_of(table: pd.DataFrame) -> int | None:
+    """The academic year a table covers: in its column headings ('All | 2022/23 | Female'),
+    else in an export's filter line in its title ('Academic year 2022/23'; not the subtitle's
+    'Academic years 2014/15 to 2022/23', the range the source offers)."""
+    found = _year_in(table.attrs.get("headers", ""))
+    if found is None and (match := _FILTER_YEAR.search(table.attrs.get("title", ""))):
+        found = int(match[1])
+    return found
 
 
 def _require_year(year: int | None, found: int | None, path: Path) -> int:
@@ -102,7 +115,7 @@ def _wide_table(table: pd.DataFrame, path: Path, year: int | None,
         band_columns = {}
     if not sex_columns and not band_columns:
         return pd.DataFrame(columns=COLUMNS)
-    found_year = _require_year(year, _year_in(table.attrs.get("headers", "")), path)
+    found_year = _require_year(year, _year_of(table), path)
     institutions = _institutions(table)
     frames = []
     for column, sex in sex_columns.items():
@@ -123,14 +136,16 @@ _LONG_LABELS = ("first year marker", "level of study", "mode of study", "categor
 def _named_long_labels(table: pd.DataFrame) -> pd.DataFrame:
     """Sheets keeps the text columns of an already-tidy table as its row key, joined into
     ``row_header`` ('Alpha | All | All | All | Sex | Female'); HESA's long CSVs put those
-    columns in a fixed order, so the provider (first part) and the last five are named by
-    position. A table whose row key is shorter is not that format and is returned as it is."""
+    columns in a fixed order, so the provider (the first part, after the UKPRN when sheets
+    keys the rows by it too) and the last five are named by position. A table whose row key is
+    shorter is not that format and is returned as it is."""
     if "row_header" not in table.columns:
         return table
     parts = table["row_header"].astype(str).str.split(" | ", regex=False)
     if len(parts) == 0 or parts.str.len().min() <= len(_LONG_LABELS):
         return table
-    named = table.assign(**{"he provider": parts.str[0]})
+    ukprn = parts.str[0].str.fullmatch(r"\d+")
+    named = table.assign(**{"he provider": parts.str[1].where(ukprn, parts.str[0])})
     for position, name in enumerate(_LONG_LABELS):
         named[name] = parts.str[position - len(_LONG_LABELS)]
     return named
@@ -153,7 +168,7 @@ def _category_rows(table: pd.DataFrame, path: Path, year: int | None,
     totals = [c for c in table.columns if c.startswith("total")]
     if not totals:
         return pd.DataFrame(columns=COLUMNS)
-    found_year = _require_year(year, _year_in(table.attrs.get("headers", "")), path)
+    found_year = _require_year(year, _year_of(table), path)
     label = table["row_header"].astype(str).str.strip()
     group = table["sub_table"].astype(str).str.strip().str.lower()
     count = pd.to_numeric(table[totals[-1]], errors="coerce")

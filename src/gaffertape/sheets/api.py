@@ -167,6 +167,7 @@ def pivot_wide(group: pd.DataFrame) -> pd.DataFrame:
     keys = frame.groupby("_row", sort=False)[["sub_table", "row_header"]].first()
     table = keys.join(values).reset_index(drop=True)
     table.columns.name = None
+    table.attrs["title"] = str(group["table_title"].iloc[0])
     if not table["sub_table"].astype(bool).any():
         table = table.drop(columns="sub_table")
     return table

@@ -42,6 +42,7 @@ class Rows:
     data: list[bool]  # numbers to the right of a label: a row of a table body
     first_value: list[int]  # first numeric column right of the leading cell (a year label, say)
     qualifier: list[bool]  # bracketed notes right under the numbers of a data row ("(1981 Q1)")
+    preamble: list[bool]  # "Title:", "Date:", "Filters:" lines at the top of an export
 
     def __len__(self) -> int:
         return len(self.filled)
@@ -69,14 +70,39 @@ def summarise_rows(grid: Grid) -> Rows:
                  & (np.count_nonzero(kinds == YEAR, axis=1) == n_numeric))
     last_numeric = width - 1 - numeric[:, ::-1].argmax(axis=1)
     numbers = (n_numeric > 0) & ((n_numeric >= 2) | (last_numeric > first))
-    data = numbers & ~year_rows
+    preamble = _preamble(grid, n_filled, first)
+    data = numbers & ~year_rows & ~preamble
     _years_inside_data(data, numbers & year_rows)
     _headings_above_data(grid, kinds, data, n_numeric)
     after = numeric & (np.arange(width) > first[:, None])
     first_value = np.where(after.any(axis=1), after.argmax(axis=1), numeric.argmax(axis=1))
     return Rows(n_filled.tolist(), first.tolist(), last.tolist(), n_numeric.tolist(),
                 data.tolist(), first_value.tolist(),
-                _qualifier_rows(grid, kinds, data, n_filled).tolist())
+                _qualifier_rows(grid, kinds, data, n_filled).tolist(), preamble.tolist())
+
+
+def _preamble(grid: Grid, n_filled: np.ndarray, first: np.ndarray) -> np.ndarray:
+    """The metadata lines an export puts above its table ("Title:", "Date:, 2024", "Filters:,
+    Country, All" and the lines continuing it below, each "Key:" with its value beside it):
+    three keys at least, from the sheet's first filled row to the first blank one. They title
+    the table (its ``table_title`` keeps the filters: "Academic year 2022/23"), never head its
+    columns ("All | 2022/23 | Female") nor hold data ("Date: 2024")."""
+    preamble = np.zeros(len(n_filled), dtype=bool)
+    filled = np.flatnonzero(n_filled)
+    if not len(filled):
+        return preamble
+    top, keys = int(filled[0]), 0
+    r = top
+    while r < len(n_filled) and n_filled[r] and n_filled[r] <= 3:
+        text = grid.cells[r, first[r]]
+        if isinstance(text, str) and len(text) <= 40 and text.rstrip().endswith(":"):
+            keys += 1
+        elif r == top or first[r] <= first[top] or n_filled[r] > 2:
+            break  # neither a key nor a line continuing the one above
+        r += 1
+    if keys >= 3:
+        preamble[top:r] = True
+    return preamble
 
 
 def _qualifier_rows(grid: Grid, kinds: np.ndarray, data: np.ndarray,
@@ -339,6 +365,7 @@ def _build_table(grid: Grid, rows: Rows, start: int, end: int, floor: int,
     parts = _side_by_side(grid, table)
     for part in parts:
         _tidy_keys(grid, part)
+        _code_columns(grid, part)
         _flag_columns(grid, part)
         values = _body_numbers(grid, part)  # one parse for the row and the column totals
         part.total_rows, part.subtotal_rows = _total_rows(grid, part, values)
@@ -427,6 +454,35 @@ def _tidy_keys(grid: Grid, table: Table) -> None:
         table.data_cols = values
 
 
+def _code_columns(grid: Grid, table: Table) -> None:
+    """Data columns headed as codes ("UKPRN", "2002 NAICS code", "FIPS"), standing right
+    after the label columns or before them, and holding whole numbers (or markers such as
+    "(X)") but no text, are identifiers: they name their rows with the labels; they are not
+    values (a provider's UKPRN counts nothing)."""
+    codes = []
+    for c in table.data_cols[:-1]:
+        beside = c < min(table.label_cols, default=c) or c == max(table.label_cols + codes,
+                                                                    default=-2) + 1
+        headed = any(isinstance(v, str) and _CODE_HEADING.search(v)
+                     for v in (grid.values[r][c] for r in table.header_rows))
+        if not (beside and headed and _whole_numbers(grid, table.body_rows, c)):
+            break
+        codes.append(c)
+    if codes:
+        table.label_cols = sorted(table.label_cols + codes)
+        table.data_cols = [c for c in table.data_cols if c not in codes]
+
+
+def _whole_numbers(grid: Grid, rows: list[int], c: int) -> bool:
+    """No text and no fractions in column ``c`` of ``rows`` (markers and blanks allowed)."""
+    numbers = grid.numbers[rows, c]
+    fractions = ~np.isnan(numbers) & (numbers != np.trunc(numbers))
+    return not fractions.any() and not (grid.kinds[rows, c] == TEXT).any()
+
+
+_CODE_HEADING = re.compile(r"\b(codes?|ukprn|fips|naics|sic|gss|identifiers?)\b", re.IGNORECASE)
+
+
 def _flag_columns(grid: Grid, table: Table) -> None:
     """Qualifier columns: right beside a column of numbers, with no heading of their own, only
     short codes ("U", "J3", at most three characters), never a number. Laboratory and survey
@@ -470,7 +526,7 @@ def _header_and_title(grid: Grid, rows: Rows, table: Table, floor: int) -> None:
     first = min(table.body_rows + table.section_rows)
     candidates: list[tuple[int, bool]] = []  # (row, spans data columns)
     r, blanks = first - 1, 0
-    while r >= floor and blanks <= MAX_HEADER_GAP:
+    while r >= floor and blanks <= MAX_HEADER_GAP and not rows.preamble[r]:
         if rows.blank(r):
             blanks += 1
         elif blanks > MAX_LABEL_GAP and rows.last[r] < table.data_cols[0]:
@@ -553,7 +609,9 @@ def _title(grid: Grid, rows: Rows, table: Table, floor: int) -> None:
     for r in range(top - 1, floor - 1, -1):
         if rows.blank(r):
             continue
-        if rows.filled[r] > 2 or (table.title_rows and r < table.title_rows[0] - 3):
+        preamble = rows.preamble[r]  # an export's "Key:" lines: all of them title the table
+        if not preamble and (rows.filled[r] > 2 or (
+                table.title_rows and r < table.title_rows[0] - 3)):
             break
         table.title_rows.insert(0, r)
     notes = [r for r in table.title_rows if _looks_like_note(grid, r)]

@@ -304,7 +304,7 @@ def _row_paths(grid: Grid, table: Table) -> tuple[np.ndarray, np.ndarray, np.nda
         if _ends_its_groups(texts):  # each label on the last row of its group
             columns.append(_filled_up(texts))
             continue
-        columns.append(_filled_down(texts, rows, since))
+        columns.append(texts if _names_each_row(texts) else _filled_down(texts, rows, since))
         # a new label in this column starts afresh the columns to its right (a new year does
         # not carry last year's month down onto its own summary rows)
         since = np.maximum(since, _last_filled_row(texts, rows))
@@ -378,6 +378,14 @@ def _texts(cells: np.ndarray, types: np.ndarray) -> np.ndarray:
     rest = (types != NONE) & ~strings
     texts[rest] = object_array([text(v) for v in cells[rest]])
     return texts
+
+
+def _names_each_row(texts: np.ndarray) -> bool:
+    """An identifier column (a UKPRN, a code on nine rows in ten or more, no two alike): each
+    row has its own, so a row without one (a "Total" row) takes none from the row above."""
+    filled = texts[texts != ""]
+    return (len(texts) >= 3 and 10 * len(filled) >= 9 * len(texts) and len(filled) < len(texts)
+            and len(set(filled.tolist())) == len(filled))
 
 
 def _filled_down(texts: np.ndarray, rows: np.ndarray, since: np.ndarray) -> np.ndarray:

@@ -29,16 +29,18 @@ def decode_text(path: Path, raw: bytes) -> str:
     else what charset-normalizer finds (Latin-1, Windows-1252, UTF-16 without a BOM, ...).
 
     Nothing is ever decoded with replacement characters: a file no encoding fits is refused.
+    A byte-order mark saved twice (a file re-saved by a tool that adds one) is dropped too: a
+    leading U+FEFF is never content, and it would stick to the first cell ("\ufeffTitle:").
     """
     encoding = next((name for bom, name in _BOMS if raw.startswith(bom)), None)
     if encoding is None:
         try:
-            return raw.decode("utf-8")
+            return raw.decode("utf-8").lstrip("\ufeff")
         except UnicodeDecodeError:
             encoding = _detect_encoding(raw)
     if encoding is not None:
         try:
-            return raw.decode(encoding)
+            return raw.decode(encoding).lstrip("\ufeff")
         except (UnicodeDecodeError, LookupError):
             pass
     raise UserError(f"{path}: cannot tell its text encoding (not UTF-8, UTF-16 or a legacy "

@@ -33,29 +33,34 @@ def write_keeping_stat(path: Path, text: str) -> None:
     os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
 
 
+QUERY = "select sum(score) as total from scores"
+
+
+def _scores_queried_once(workspace: Workspace) -> Path:
+    """data/scores.csv (total 120), queried once, so its Parquet copy exists."""
+    csv = workspace.root / "data" / "scores.csv"
+    csv.write_text("pi,score\nA1,50\nA2,70\n", encoding="utf-8")
+    assert sql(QUERY, workspace=workspace)["total"][0] == 120
+    return csv
+
+
 def test_a_csv_is_converted_once_and_later_queries_read_the_copy(
     sql_workspace: Workspace,
 ) -> None:
-    csv = sql_workspace.root / "data" / "scores.csv"
-    csv.write_text("pi,score\nA1,50\nA2,70\n", encoding="utf-8")
-    query = "select sum(score) as total from scores"
-    assert sql(query, workspace=sql_workspace)["total"][0] == 120
+    csv = _scores_queried_once(sql_workspace)
     [copy] = cache_files(sql_workspace)
     assert copy.suffix == ".parquet" and copy.stat().st_mode & 0o777 == 0o600
     # same size, same mtime, other content: the answer still comes from the copy
     write_keeping_stat(csv, "pi,score\nA1,10\nA2,10\n")
-    assert sql(query, workspace=sql_workspace)["total"][0] == 120
-    assert sql(query, workspace=sql_workspace, cache=False)["total"][0] == 20
+    assert sql(QUERY, workspace=sql_workspace)["total"][0] == 120
+    assert sql(QUERY, workspace=sql_workspace, cache=False)["total"][0] == 20
 
 
 @pytest.mark.parametrize("change", ["size", "mtime"])
 def test_a_changed_csv_is_converted_again_and_its_old_copy_removed(
     sql_workspace: Workspace, change: str
 ) -> None:
-    csv = sql_workspace.root / "data" / "scores.csv"
-    csv.write_text("pi,score\nA1,50\nA2,70\n", encoding="utf-8")
-    query = "select sum(score) as total from scores"
-    assert sql(query, workspace=sql_workspace)["total"][0] == 120
+    csv = _scores_queried_once(sql_workspace)
     [old] = cache_files(sql_workspace)
     if change == "size":
         csv.write_text("pi,score\nA1,50\nA2,70\nA3,1\n", encoding="utf-8")
@@ -65,7 +70,7 @@ def test_a_changed_csv_is_converted_again_and_its_old_copy_removed(
         stat = csv.stat()
         os.utime(csv, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
         expected = 20
-    assert sql(query, workspace=sql_workspace)["total"][0] == expected
+    assert sql(QUERY, workspace=sql_workspace)["total"][0] == expected
     assert [p.name for p in cache_files(sql_workspace)] != [old.name]
     assert len(cache_files(sql_workspace)) == 1
 

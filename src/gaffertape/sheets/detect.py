@@ -672,8 +672,9 @@ def _total_rows(grid: Grid, table: Table, values: np.ndarray) -> tuple[list[int]
     cells). Both are flagged ``is_total``, so nothing is counted twice; they are told apart
     because readers (and the SAUS annotators) take a group's heading row for data."""
     labelled = set(_labelled_totals(grid, table))
-    summing = set(_summing_rows(table, values))
-    hundreds = set(_hundred_rows(table, values))
+    blocks = _blocks(table.body_rows)  # runs of rows between blank rows or sub-table titles
+    summing = set(_summing_rows(table, values, blocks))
+    hundreds = set(_hundred_rows(table, values, blocks))
     candidates = labelled | summing | hundreds | set(_heading_total(grid, table))
     totals = candidates & (set(table.body_rows[:1]) | hundreds | (labelled & summing))
     rest = np.array(sorted(candidates - totals), dtype=np.intp)
@@ -694,13 +695,13 @@ def _starts_total(grid: Grid, table: Table, rows: np.ndarray) -> np.ndarray:
     return says
 
 
-def _hundred_rows(table: Table, values: np.ndarray) -> list[int]:
+def _hundred_rows(table: Table, values: np.ndarray, blocks: list[tuple[int, int]]) -> list[int]:
     """The first rows of blocks whose numbers are all 100 (two at least): the base of a
     percentage distribution ("Floor area 100.0" over its size bands), whether or not the
     shares below add up (rounding, suppressed cells, an average among them)."""
     known = ~np.isnan(values)
     hundred = (np.where(known, values, 100.0) == 100.0).all(axis=1) & (known.sum(axis=1) >= 2)
-    firsts = [first for first, last in _blocks(table.body_rows) if last > first]
+    firsts = [first for first, last in blocks if last > first]
     return [table.body_rows[i] for i in firsts if hundred[i]]
 
 
@@ -729,26 +730,27 @@ def _closing_rows(table: Table, values: np.ndarray, rows: np.ndarray) -> list[in
     return rows[closing].tolist()
 
 
-def _summing_rows(table: Table, values: np.ndarray) -> list[int]:
+def _summing_rows(table: Table, values: np.ndarray,
+                  blocks: list[tuple[int, int]]) -> list[int]:
     """The first row of a block (rows between blank rows or sub-table titles) that is the sum of
     the block's other rows: "Construction type 100" over its parts, found from the numbers,
     whatever the label says (within rounding: 1%). Half its numbers summing is enough, since
     shares and averages beside the counts never add up ("United States" over the states: the
     count sums, the percent columns do not). All blocks at once."""
     body = table.body_rows
-    blocks = np.array([(first, last) for first, last in _blocks(body) if last - first >= 2],
-                      dtype=np.intp).reshape(-1, 2)
-    if not len(blocks):
+    runs = np.array([(first, last) for first, last in blocks if last - first >= 2],
+                    dtype=np.intp).reshape(-1, 2)
+    if not len(runs):
         return []
     filled = np.vstack([np.nan_to_num(values), np.zeros((1, values.shape[1]))])
     # sums over the rows after each block's first: reduceat over (first + 1, last + 1) pairs
-    sums = np.add.reduceat(filled, np.column_stack([blocks[:, 0] + 1, blocks[:, 1] + 1]).ravel(),
+    sums = np.add.reduceat(filled, np.column_stack([runs[:, 0] + 1, runs[:, 1] + 1]).ravel(),
                            axis=0)[::2]
-    target = values[blocks[:, 0]]
+    target = values[runs[:, 0]]
     known = ~np.isnan(target) & (target != 0)
     close = _close(sums, target) & known
     summing = close.any(axis=1) & (2 * close.sum(axis=1) >= known.sum(axis=1))
-    return np.array(body, dtype=np.intp)[blocks[summing, 0]].tolist()
+    return np.array(body, dtype=np.intp)[runs[summing, 0]].tolist()
 
 
 def _heading_total(grid: Grid, table: Table) -> list[int]:

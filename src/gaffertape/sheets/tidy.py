@@ -241,17 +241,20 @@ def _with_qualifiers(grid: Grid, table: Table, rows: np.ndarray, cols: np.ndarra
     ("1.6" over "(1981 Q1)" -> flag "(1981 Q1)")."""
     for r in table.flag_rows:
         above = np.flatnonzero(rows == r - 1)
-        notes = grid.cells[r, cols[above]]
-        noted = np.flatnonzero(grid.types[r, cols[above]] == STR)
-        for i, note in zip(above[noted].tolist(), notes[noted].tolist(), strict=True):
-            flags[i] = f"{flags[i]} {note.strip()}".strip()
+        _add_texts(grid, flags, above, r, cols[above])
     for c in table.flag_cols:
         beside = np.flatnonzero(cols == c - 1)
-        codes = grid.cells[rows[beside], c]
-        coded = np.flatnonzero(grid.types[rows[beside], c] == STR)
-        for i, code in zip(beside[coded].tolist(), codes[coded].tolist(), strict=True):
-            flags[i] = f"{flags[i]} {code.strip()}".strip()
+        _add_texts(grid, flags, beside, rows[beside], c)
     return flags
+
+
+def _add_texts(grid: Grid, flags: np.ndarray, at: np.ndarray, rows: object,
+               cols: object) -> None:
+    """Add to the flags of observations ``at`` the text in cells (``rows``, ``cols``), where
+    there is one."""
+    texts, strings = grid.cells[rows, cols], np.flatnonzero(grid.types[rows, cols] == STR)
+    for i, found in zip(at[strings].tolist(), texts[strings].tolist(), strict=True):
+        flags[i] = f"{flags[i]} {found.strip()}".strip()
 
 
 def _is_row(rows: list[int], n_rows: int) -> np.ndarray:
@@ -465,6 +468,7 @@ def _nested_paths(grid: Grid, table: Table) -> list[tuple[int, str, str]]:
             elif label := labels[j][i]:
                 carried = {k: v for k, v in carried.items() if k < c}  # start afresh on its right
                 carried[c] = label
+
         parts = [carried.get(c, "") for c in table.label_cols]
         parents = [s for s in stack if s[0] < depth]
         path = [s[1] for s in parents] + [p for p in parts if p]

@@ -80,11 +80,13 @@ def test_array_wise_row_paths_match_the_row_walk() -> None:
     rng = random.Random(7)
     for _ in range(200):
         rows: list[list[object]] = [["Title"], [None, "A", "B"]]
-        for _ in range(rng.randint(2, 12)):
+        codes = rng.random() < 0.3  # a first column naming each row, one row without
+        for n in range(rng.randint(2, 12)):
             if rng.random() < 0.2:
                 rows.append([rng.choice(["Full-time", "Part-time:", "All"])])
             else:
-                labels = [rng.choice([None, "x1", "y2"]), rng.choice([None, "p", 2012.0])]
+                first = (f"c{n}" if n != 3 else None) if codes else rng.choice([None, "x1", "y2"])
+                labels = [first, rng.choice([None, "p", 2012.0])]
                 rows.append([*labels, rng.random(), rng.choice([1.5, "[x]", None])])
         grid = from_rows(rows)
         for table in detect(grid).tables:

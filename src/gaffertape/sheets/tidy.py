@@ -448,7 +448,9 @@ def _nested_paths(grid: Grid, table: Table) -> list[tuple[int, str, str]]:
     stack: list[tuple[int, str]] = []
     sub_table = ""
     result = []
-    ending = _labels_ending_groups(grid, table, sorted(set(table.body_rows) - sections))
+    body = sorted(set(table.body_rows) - sections)
+    ending = _labels_ending_groups(grid, table, body)
+    identifiers = _identifier_columns(grid, table, body)
     outline, depth = _outline_column(grid, table, order), 0
     for i, r in enumerate(order):
         # a row whose indented column is empty continues the item above it ("Connecticut",
@@ -468,7 +470,8 @@ def _nested_paths(grid: Grid, table: Table) -> list[tuple[int, str, str]]:
             elif label := labels[j][i]:
                 carried = {k: v for k, v in carried.items() if k < c}  # start afresh on its right
                 carried[c] = label
-
+            elif c in identifiers:  # a row without its own identifier takes none from above
+                carried.pop(c, None)
         parts = [carried.get(c, "") for c in table.label_cols]
         parents = [s for s in stack if s[0] < depth]
         path = [s[1] for s in parents] + [p for p in parts if p]
@@ -487,6 +490,12 @@ def _outline_column(grid: Grid, table: Table, rows: list[int]) -> int | None:
         if styled or any(type(v) is str and _LEADING_SPACES[v] for v in grid.cells[rows, c]):
             return j
     return None
+
+
+def _identifier_columns(grid: Grid, table: Table, rows: list[int]) -> set[int]:
+    """The label columns that name each row (see :func:`_names_each_row`)."""
+    return {c for c in table.label_cols
+            if _names_each_row(_texts(grid.cells[rows, c], grid.types[rows, c]))}
 
 
 def _labels_ending_groups(grid: Grid, table: Table, rows: list[int]) -> dict[int, dict]:

@@ -796,7 +796,7 @@ def _headed_total(grid: Grid, table: Table) -> list[int]:
     header cell, is "Total"; each distinct header text is tested once."""
     if not table.header_rows:
         return []
-    block = np.ix_(table.header_rows, table.data_cols)
+    block = cross(table.header_rows, table.data_cols)
     cells, strings = grid.cells[block], grid.types[block] == STR
     says = np.zeros(cells.shape, dtype=bool)
     says[strings] = np.fromiter(map(_IS_TOTAL_HEADING.__getitem__, cells[strings]), dtype=bool,
@@ -816,7 +816,7 @@ def _summing_run(values: np.ndarray, j: int, peers: np.ndarray) -> np.ndarray:
     rows = np.flatnonzero(~np.isnan(target) & (target != 0))
     if len(peers) < 2 or len(rows) < 3:
         return peers[:0]
-    block = values[np.ix_(rows, peers)]
+    block = values[cross(rows, peers)]
     sums = np.cumsum(np.nan_to_num(block), axis=1)[:, 1:]  # 2, 3, ... peers
     complete = (np.cumsum(np.isnan(block), axis=1) == 0)[:, 1:]
     fits = (_close(sums, target[rows][:, None]) | ~complete).all(axis=0)
@@ -832,7 +832,7 @@ def _close(sums: np.ndarray, target: np.ndarray) -> np.ndarray:
 
 def _body_numbers(grid: Grid, table: Table) -> np.ndarray:
     """The numbers of the body rows x data columns (NaN where there is none)."""
-    return grid.numbers[np.ix_(table.body_rows, table.data_cols)]
+    return grid.numbers[cross(table.body_rows, table.data_cols)]
 
 
 def _blocks(body: list[int]) -> list[tuple[int, int]]:
@@ -845,7 +845,7 @@ def _blocks(body: list[int]) -> list[tuple[int, int]]:
 
 def _labelled_totals(grid: Grid, table: Table) -> list[int]:
     """Body rows whose label says total/all; each distinct label is tested once."""
-    block = np.ix_(table.body_rows, table.label_cols)
+    block = cross(table.body_rows, table.label_cols)
     labels, strings = grid.cells[block], grid.types[block] == STR
     totals = np.zeros(labels.shape, dtype=bool)
     totals[strings] = np.fromiter(map(_SAYS_TOTAL.__getitem__, labels[strings]), dtype=bool,

@@ -13,7 +13,7 @@ from typing import overload
 
 import numpy as np
 
-from gaffertape.sheets.values import NONE, NUMBER, STR, cell_kinds, cell_types, numbers_of
+from gaffertape.sheets.values import NONE, STR, cell_types, kinds_and_numbers
 
 Merge = tuple[int, int, int, int]  # first row, first col, last row, last col (inclusive, 0-based)
 
@@ -60,20 +60,19 @@ class Grid:
         return cell_types(self.cells)
 
     @cached_property
+    def _kinds_and_numbers(self) -> tuple[np.ndarray, np.ndarray]:
+        return kinds_and_numbers(self.cells, self.types)
+
+    @cached_property
     def kinds(self) -> np.ndarray:
         """Kind of every cell (``values.EMPTY``, ``TEXT``, ``NUMBER``, ``YEAR``)."""
-        return cell_kinds(self.cells, self.types)
+        return self._kinds_and_numbers[0]
 
     @cached_property
     def numbers(self) -> np.ndarray:
-        """The number in every cell, NaN where there is none (see ``values.numbers_of``): made
-        once, for the detector's sums and the observations' values alike. Only numeric cells
-        can hold one (a text cell's kind is NUMBER exactly when it parses as a number or a
-        marker), so the labels and headings are not parsed again."""
-        numbers = np.full(self.cells.shape, np.nan)
-        numeric = self.kinds >= NUMBER
-        numbers[numeric] = numbers_of(self.cells[numeric], self.types[numeric])
-        return numbers
+        """The number in every cell, NaN where there is none (see ``values.kinds_and_numbers``):
+        made once, with the kinds, for the detector's sums and the observations' values alike."""
+        return self._kinds_and_numbers[1]
 
     @cached_property
     def merged_rows(self) -> dict[int, list[Merge]]:

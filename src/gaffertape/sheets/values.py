@@ -151,19 +151,27 @@ def _text_kind(text: str) -> int:
 _TEXT_KINDS = Memo(_text_kind)  # type: ignore[arg-type]
 
 
-def cell_kinds(cells: np.ndarray, types: np.ndarray) -> np.ndarray:
-    """Kind of every cell, the same as testing it with ``is_numeric_like``/``is_year``, but with
-    numbers tested as one float array and each distinct text parsed once."""
+def kinds_and_numbers(cells: np.ndarray, types: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Kind of every cell (the same as testing it with ``is_numeric_like``/``is_year``) and the
+    number in it (NaN where there is none, as :func:`parse_value` gives it).
+
+    Made together because both start from the plain numbers as one float array, converted
+    once; each distinct text is parsed once (memoised), and only the texts whose kind is
+    numeric are parsed for a number, so labels and headings are not parsed twice."""
     kinds = np.full(cells.shape, TEXT, dtype=np.int8)
     kinds[types == NONE] = EMPTY
-    numbers = (types == FLOAT) | (types == INT)
-    floats = cells[numbers].astype(np.float64)
+    numbers = np.full(cells.shape, np.nan)
+    plain = (types == FLOAT) | (types == INT)
+    floats = numbers[plain] = cells[plain].astype(np.float64)
     years = (floats >= 1800) & (floats <= 2100) & (floats == np.floor(floats))
-    kinds[numbers] = np.where(years, YEAR, NUMBER)
+    kinds[plain] = np.where(years, YEAR, NUMBER)
     texts = types == STR
-    kinds[texts] = np.fromiter(map(_TEXT_KINDS.__getitem__, cells[texts]), dtype=np.int8,
-                               count=int(np.count_nonzero(texts)))
-    return kinds
+    strings = cells[texts].tolist()
+    kinds[texts] = np.fromiter(map(_TEXT_KINDS.__getitem__, strings), np.int8, len(strings))
+    number_texts = texts & (kinds >= NUMBER)
+    if number_texts.any():
+        numbers[number_texts] = numbers_of(cells[number_texts], types[number_texts])
+    return kinds, numbers
 
 
 def numbers_of(cells: np.ndarray, types: np.ndarray) -> np.ndarray:

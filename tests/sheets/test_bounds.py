@@ -57,3 +57,25 @@ def test_ordinary_members_pass(tmp_path: Path) -> None:
         archive.writestr("stored.xml", b"<a/>" * 1000, compress_type=zipfile.ZIP_STORED)
         archive.writestr("deflated.xml", b"<b/>" * 1000, compress_type=zipfile.ZIP_DEFLATED)
     assert check_workbook(book, ".xlsx", 20_000_000) is None
+
+
+def test_only_repeats_with_content_count_as_content() -> None:
+    """The .ods repeat check looks closer only when something repeated 100 times or more holds
+    a value: LibreOffice's padding (empty repeated cells and rows) must not send every sheet
+    down the slow walk, and any repeated value must."""
+    from gaffertape.sheets.bounds import _repeats_content
+
+    padding = (b'<table:table-row table:number-rows-repeated="1048000"><table:table-cell '
+               b'table:number-columns-repeated="1024"/></table:table-row>'
+               b'<table:table-cell table:style-name="ce1" table:number-columns-repeated="244"/>')
+    assert not _repeats_content(padding)
+    valued = [
+        b'<table:table-cell table:number-columns-repeated="500" office:value-type="float" '
+        b'office:value="1"/>',
+        b'<table:table-cell table:number-columns-repeated="500"><text:p>x</text:p>'
+        b'</table:table-cell>',
+        b'<table:table-row table:number-rows-repeated="900"><table:table-cell>'
+        b'<text:p>x</text:p></table:table-cell></table:table-row>',
+    ]
+    for repeat in valued:
+        assert _repeats_content(padding + repeat + padding), repeat

@@ -294,18 +294,21 @@ def _repeats_content(content: bytes) -> bool:
     """Does any row or cell repeat 100 times or more *with content*? If not, the sheet is no
     bigger than what is written out, and the row-by-row walk below is not needed (it costs
     seconds on a large workbook; the padding LibreOffice adds repeats only empty cells)."""
-    for match in _LARGE_REPEAT.finditer(content):
+    for match in _LARGE_REPEAT.finditer(content):  # searched in place: no slice is copied
         tag_start = content.rfind(b"<", 0, match.start())
         tag_end = content.find(b">", match.end())
-        tag = content[tag_start:tag_end + 1]
-        if tag.startswith(b"<table:table-row"):
+        if content.startswith(b"<table:table-row", tag_start):
             body_end = content.find(b"</table:table-row>", tag_end)
-            body = content[tag_end:body_end]
-            if b"value-type" in body or b"<text:" in body:
+            if _holds(content, b"value-type", tag_end, body_end) or _holds(
+                    content, b"<text:", tag_end, body_end):
                 return True
-        elif b"value-type" in tag or not tag.endswith(b"/>"):
-            return True
+        elif _holds(content, b"value-type", tag_start, tag_end) or content[tag_end - 1] != 47:
+            return True  # a cell with a value, or one that is not self-closing (47 is "/")
     return False
+
+
+def _holds(content: bytes, needle: bytes, start: int, end: int) -> bool:
+    return content.find(needle, start, end) >= 0
 
 
 def _ods_table_extent(content: bytes, start: int, end: int) -> tuple[int, int]:

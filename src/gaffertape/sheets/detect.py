@@ -671,15 +671,16 @@ def _total_rows(grid: Grid, table: Table, values: np.ndarray) -> tuple[list[int]
     "Manufacturing, total" or "All industries" whose numbers sum nothing (rates, suppressed
     cells). Both are flagged ``is_total``, so nothing is counted twice; they are told apart
     because readers (and the SAUS annotators) take a group's heading row for data."""
+    filled = np.nan_to_num(values)  # made once per table: a cell without a number sums as 0
     labelled = set(_labelled_totals(grid, table))
     blocks = _blocks(table.body_rows)  # runs of rows between blank rows or sub-table titles
-    summing = set(_summing_rows(table, values, blocks))
+    summing = set(_summing_rows(table, filled, blocks))
     hundreds = set(_hundred_rows(table, values, blocks))
     candidates = labelled | summing | hundreds | set(_heading_total(grid, table))
     totals = candidates & (set(table.body_rows[:1]) | hundreds | (labelled & summing))
     rest = np.array(sorted(candidates - totals), dtype=np.intp)
     starts = _starts_total(grid, table, rest)
-    totals |= set(rest[starts].tolist()) | set(_closing_rows(table, values, rest[~starts]))
+    totals |= set(rest[starts].tolist()) | set(_closing_rows(table, filled, rest[~starts]))
     return sorted(totals), sorted(candidates - totals)
 
 
@@ -705,24 +706,25 @@ def _hundred_rows(table: Table, values: np.ndarray, blocks: list[tuple[int, int]
     return [table.body_rows[i] for i in firsts if hundred[i]]
 
 
-def _closing_rows(table: Table, values: np.ndarray, rows: np.ndarray) -> list[int]:
+def _closing_rows(table: Table, filled: np.ndarray, rows: np.ndarray) -> list[int]:
     """Those of ``rows`` whose numbers are the sum of the two or more body rows right above
     them (half their numbers at least, as in :func:`_summing_rows`): a total closing a group.
     Sums over any run of rows come from one running sum; candidates are taken a few at a time
-    so the (candidates x runs x columns) array stays small on wide sheets."""
+    so the (candidates x runs x columns) array stays small on wide sheets. ``filled`` holds
+    the body's numbers with 0 where there is none."""
     if not len(rows):
         return []
     at = np.searchsorted(table.body_rows, rows)  # body rows are in sheet order
-    running = np.vstack([np.zeros((1, values.shape[1])), np.cumsum(np.nan_to_num(values), axis=0)])
+    running = np.vstack([np.zeros((1, filled.shape[1])), np.cumsum(filled, axis=0)])
     runs = np.arange(2, _WIDEST + 1)
     closing = np.zeros(len(at), dtype=bool)
-    step = max(1, 2_000_000 // (len(runs) * max(values.shape[1], 1)))
+    step = max(1, 2_000_000 // (len(runs) * max(filled.shape[1], 1)))
     for lo in range(0, len(at), step):
         i = at[lo:lo + step]
         starts = i[:, None] - runs[None, :]
         sums = running[i][:, None, :] - running[np.maximum(starts, 0)]
-        target = values[i]
-        known = ~np.isnan(target) & (target != 0)
+        target = filled[i]
+        known = target != 0  # a non-zero number (no number is 0 in ``filled``)
         close = _close(sums, target[:, None, :]) & known[:, None, :]
         fits = (close.any(axis=2) & (2 * close.sum(axis=2) >= known.sum(axis=1)[:, None])
                 & (starts >= 0))
@@ -730,24 +732,25 @@ def _closing_rows(table: Table, values: np.ndarray, rows: np.ndarray) -> list[in
     return rows[closing].tolist()
 
 
-def _summing_rows(table: Table, values: np.ndarray,
+def _summing_rows(table: Table, filled: np.ndarray,
                   blocks: list[tuple[int, int]]) -> list[int]:
     """The first row of a block (rows between blank rows or sub-table titles) that is the sum of
     the block's other rows: "Construction type 100" over its parts, found from the numbers,
     whatever the label says (within rounding: 1%). Half its numbers summing is enough, since
     shares and averages beside the counts never add up ("United States" over the states: the
-    count sums, the percent columns do not). All blocks at once."""
+    count sums, the percent columns do not). All blocks at once; ``filled`` holds the body's
+    numbers with 0 where there is none."""
     body = table.body_rows
     runs = np.array([(first, last) for first, last in blocks if last - first >= 2],
                     dtype=np.intp).reshape(-1, 2)
     if not len(runs):
         return []
-    filled = np.vstack([np.nan_to_num(values), np.zeros((1, values.shape[1]))])
-    # sums over the rows after each block's first: reduceat over (first + 1, last + 1) pairs
-    sums = np.add.reduceat(filled, np.column_stack([runs[:, 0] + 1, runs[:, 1] + 1]).ravel(),
-                           axis=0)[::2]
-    target = values[runs[:, 0]]
-    known = ~np.isnan(target) & (target != 0)
+    # sums over the rows after each block's first: reduceat over (first + 1, last + 1) pairs,
+    # the last run's end left out (reduceat runs the last slice to the end of what it is given)
+    ends = np.column_stack([runs[:, 0] + 1, runs[:, 1] + 1]).ravel()[:-1]
+    sums = np.add.reduceat(filled[:runs[-1, 1] + 1], ends, axis=0)[::2]
+    target = filled[runs[:, 0]]
+    known = target != 0  # a non-zero number (no number is 0 in ``filled``)
     close = _close(sums, target) & known
     summing = close.any(axis=1) & (2 * close.sum(axis=1) >= known.sum(axis=1))
     return np.array(body, dtype=np.intp)[runs[summing, 0]].tolist()
@@ -774,13 +777,17 @@ def _total_cols(grid: Grid, table: Table, values: np.ndarray) -> list[int]:
     one year among years) stays data, and so do columns under other headings that happen to
     sum their neighbours: annotated tables call those data far more often than totals."""
     headed = _headed_total(grid, table)
+    if not headed:
+        return []
+    filled, known = np.nan_to_num(values), ~np.isnan(values)  # made once for every candidate
     parts = np.zeros(values.shape[1], dtype=bool)  # columns an inner total already counts
     totals = []
     for j in headed[::-1]:
+        rows = np.flatnonzero(filled[:, j])  # where column j holds a non-zero number
         peers = np.flatnonzero(~parts)
-        run = _summing_run(values, j, peers[peers > j][:_WIDEST])
+        run = _summing_run(filled, known, j, rows, peers[peers > j][:_WIDEST])
         if not len(run):
-            run = _summing_run(values, j, peers[peers < j][::-1][:_WIDEST])
+            run = _summing_run(filled, known, j, rows, peers[peers < j][::-1][:_WIDEST])
         if len(run):
             totals.append(j)
             parts[run] = True
@@ -808,25 +815,24 @@ def _headed_total(grid: Grid, table: Table) -> list[int]:
     return np.flatnonzero(says[lowest, np.arange(cells.shape[1])] & filled.any(axis=0)).tolist()
 
 
-def _summing_run(values: np.ndarray, j: int, peers: np.ndarray) -> np.ndarray:
+def _summing_run(filled: np.ndarray, known: np.ndarray, j: int, rows: np.ndarray,
+                 peers: np.ndarray) -> np.ndarray:
     """The fewest of ``peers`` (two at least, taken in order) whose sum is column ``j`` on
-    every row where column ``j`` holds a non-zero number and they all hold numbers, three
-    rows at least; empty if none. A suppressed cell ("(D)") only leaves its row unchecked."""
-    target = values[:, j]
-    rows = np.flatnonzero(~np.isnan(target) & (target != 0))
+    every one of ``rows`` (where column ``j`` holds a non-zero number) where they all hold
+    numbers, three rows at least; empty if none. A suppressed cell ("(D)") only leaves its
+    row unchecked. ``filled`` holds the numbers with 0 where ``known`` says there is none."""
     if len(peers) < 2 or len(rows) < 3:
         return peers[:0]
-    block = values[cross(rows, peers)]
-    sums = np.cumsum(np.nan_to_num(block), axis=1)[:, 1:]  # 2, 3, ... peers
-    complete = (np.cumsum(np.isnan(block), axis=1) == 0)[:, 1:]
-    fits = (_close(sums, target[rows][:, None]) | ~complete).all(axis=0)
+    block = cross(rows, peers)
+    sums = np.cumsum(filled[block], axis=1)[:, 1:]  # 2, 3, ... peers
+    complete = np.logical_and.accumulate(known[block], axis=1)[:, 1:]
+    fits = (_close(sums, filled[rows, j][:, None]) | ~complete).all(axis=0)
     fits &= complete.sum(axis=0) >= 3
     return peers[:int(np.argmax(fits)) + 2] if fits.any() else peers[:0]
 
 
 def _close(sums: np.ndarray, target: np.ndarray) -> np.ndarray:
-    """Equal within rounding (1%)."""
-    target = np.nan_to_num(target)
+    """Equal within rounding (1%); ``target`` holds no NaN."""
     return np.abs(sums - target) <= 0.01 * np.abs(target)
 
 

@@ -671,12 +671,14 @@ def _total_rows(grid: Grid, table: Table, values: np.ndarray) -> tuple[list[int]
     "Manufacturing, total" or "All industries" whose numbers sum nothing (rates, suppressed
     cells). Both are flagged ``is_total``, so nothing is counted twice; they are told apart
     because readers (and the SAUS annotators) take a group's heading row for data."""
-    filled = np.nan_to_num(values)  # made once per table: a cell without a number sums as 0
+    filled = _filled(values)  # made once per table: a cell without a number sums as 0
     labelled = set(_labelled_totals(grid, table))
     blocks = _blocks(table.body_rows)  # runs of rows between blank rows or sub-table titles
     summing = set(_summing_rows(table, filled, blocks))
     hundreds = set(_hundred_rows(table, values, blocks))
     candidates = labelled | summing | hundreds | set(_heading_total(grid, table))
+    if not candidates:  # most tables
+        return [], []
     totals = candidates & (set(table.body_rows[:1]) | hundreds | (labelled & summing))
     rest = np.array(sorted(candidates - totals), dtype=np.intp)
     starts = _starts_total(grid, table, rest)
@@ -699,11 +701,16 @@ def _starts_total(grid: Grid, table: Table, rows: np.ndarray) -> np.ndarray:
 def _hundred_rows(table: Table, values: np.ndarray, blocks: list[tuple[int, int]]) -> list[int]:
     """The first rows of blocks whose numbers are all 100 (two at least): the base of a
     percentage distribution ("Floor area 100.0" over its size bands), whether or not the
-    shares below add up (rounding, suppressed cells, an average among them)."""
-    known = ~np.isnan(values)
-    hundred = (np.where(known, values, 100.0) == 100.0).all(axis=1) & (known.sum(axis=1) >= 2)
+    shares below add up (rounding, suppressed cells, an average among them). Only the first
+    rows are read, and no further than a 100 among them."""
     firsts = [first for first, last in blocks if last > first]
-    return [table.body_rows[i] for i in firsts if hundred[i]]
+    numbers = values[firsts]
+    hundred = numbers == 100.0
+    if not hundred.any():
+        return []
+    known = ~np.isnan(numbers)
+    every = (hundred | ~known).all(axis=1) & (known.sum(axis=1) >= 2)
+    return [table.body_rows[i] for i, yes in zip(firsts, every.tolist(), strict=True) if yes]
 
 
 def _closing_rows(table: Table, filled: np.ndarray, rows: np.ndarray) -> list[int]:
@@ -740,20 +747,20 @@ def _summing_rows(table: Table, filled: np.ndarray,
     shares and averages beside the counts never add up ("United States" over the states: the
     count sums, the percent columns do not). All blocks at once; ``filled`` holds the body's
     numbers with 0 where there is none."""
-    body = table.body_rows
-    runs = np.array([(first, last) for first, last in blocks if last - first >= 2],
-                    dtype=np.intp).reshape(-1, 2)
-    if not len(runs):
+    runs = [(first, last) for first, last in blocks if last - first >= 2]
+    if not runs:
         return []
     # sums over the rows after each block's first: reduceat over (first + 1, last + 1) pairs,
-    # the last run's end left out (reduceat runs the last slice to the end of what it is given)
-    ends = np.column_stack([runs[:, 0] + 1, runs[:, 1] + 1]).ravel()[:-1]
-    sums = np.add.reduceat(filled[:runs[-1, 1] + 1], ends, axis=0)[::2]
-    target = filled[runs[:, 0]]
+    # the last edge left out (reduceat sums the last slice to the end of the rows it is given)
+    edges = [edge for first, last in runs for edge in (first + 1, last + 1)]
+    sums = np.add.reduceat(filled[:edges[-1]], edges[:-1], axis=0)[::2]
+    target = filled[[first for first, _ in runs]]
     known = target != 0  # a non-zero number (no number is 0 in ``filled``)
     close = _close(sums, target) & known
-    summing = close.any(axis=1) & (2 * close.sum(axis=1) >= known.sum(axis=1))
-    return np.array(body, dtype=np.intp)[runs[summing, 0]].tolist()
+    count = close.sum(axis=1)
+    summing = (count > 0) & (2 * count >= known.sum(axis=1))
+    return [table.body_rows[first] for (first, _), yes in zip(runs, summing.tolist(), strict=True)
+            if yes]
 
 
 def _heading_total(grid: Grid, table: Table) -> list[int]:
@@ -779,7 +786,7 @@ def _total_cols(grid: Grid, table: Table, values: np.ndarray) -> list[int]:
     headed = _headed_total(grid, table)
     if not headed:
         return []
-    filled, known = np.nan_to_num(values), ~np.isnan(values)  # made once for every candidate
+    filled, known = _filled(values), ~np.isnan(values)  # made once for every candidate
     parts = np.zeros(values.shape[1], dtype=bool)  # columns an inner total already counts
     totals = []
     for j in headed[::-1]:
@@ -836,6 +843,17 @@ def _close(sums: np.ndarray, target: np.ndarray) -> np.ndarray:
     return np.abs(sums - target) <= 0.01 * np.abs(target)
 
 
+def _filled(values: np.ndarray) -> np.ndarray:
+    """``values`` with 0 where there is no number (NaN) and infinities made the largest finite
+    numbers, as ``np.nan_to_num`` gives them: its fixed cost is more than a small table's sums."""
+    filled = np.where(np.isnan(values), 0.0, values)
+    np.minimum(filled, _LARGEST, out=filled)
+    return np.maximum(filled, -_LARGEST, out=filled)
+
+
+_LARGEST = np.finfo(np.float64).max
+
+
 def _body_numbers(grid: Grid, table: Table) -> np.ndarray:
     """The numbers of the body rows x data columns (NaN where there is none)."""
     return grid.numbers[cross(table.body_rows, table.data_cols)]
@@ -843,19 +861,26 @@ def _body_numbers(grid: Grid, table: Table) -> np.ndarray:
 
 def _blocks(body: list[int]) -> list[tuple[int, int]]:
     """(first, last) index into ``body`` of each run of consecutive sheet rows (a blank row or
-    a sub-table title, never a body row, parts two runs)."""
-    breaks = np.flatnonzero(np.diff(body) != 1) + 1
-    return list(zip([0, *breaks.tolist()], [*(breaks - 1).tolist(), len(body) - 1],
-                    strict=True))
+    a sub-table title, never a body row, parts two runs). Body rows are in sheet order, so a
+    body that spans as many rows as it holds is one run, as most are."""
+    if not body or body[-1] - body[0] == len(body) - 1:
+        return [(0, len(body) - 1)]
+    rows = np.asarray(body)
+    breaks = (np.flatnonzero(rows[1:] - rows[:-1] != 1) + 1).tolist()
+    return list(zip([0, *breaks], [*(i - 1 for i in breaks), len(body) - 1], strict=True))
 
 
 def _labelled_totals(grid: Grid, table: Table) -> list[int]:
-    """Body rows whose label says total/all; each distinct label is tested once."""
+    """Body rows whose label says total/all. Each distinct label is tested once, and most
+    tables have none that says it, so their cells are not visited a second time."""
     block = cross(table.body_rows, table.label_cols)
-    labels, strings = grid.cells[block], grid.types[block] == STR
-    totals = np.zeros(labels.shape, dtype=bool)
-    totals[strings] = np.fromiter(map(_SAYS_TOTAL.__getitem__, labels[strings]), dtype=bool,
-                                  count=int(np.count_nonzero(strings)))
+    strings = grid.types[block] == STR
+    labels = grid.cells[block][strings]
+    says = {label for label in set(labels.tolist()) if _SAYS_TOTAL[label]}
+    if not says:
+        return []
+    totals = np.zeros(strings.shape, dtype=bool)
+    totals[strings] = np.fromiter(map(says.__contains__, labels), dtype=bool, count=len(labels))
     return np.array(table.body_rows, dtype=np.intp)[totals.any(axis=1)].tolist()
 
 

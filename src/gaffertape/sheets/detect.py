@@ -791,6 +791,8 @@ def _total_cols(grid: Grid, table: Table, values: np.ndarray) -> list[int]:
     totals = []
     for j in headed[::-1]:
         rows = np.flatnonzero(filled[:, j])  # where column j holds a non-zero number
+        if len(rows) < 3:
+            continue
         peers = np.flatnonzero(~parts)
         run = _summing_run(filled, known, j, rows, peers[peers > j][:_WIDEST])
         if not len(run):
@@ -811,15 +813,16 @@ def _headed_total(grid: Grid, table: Table) -> list[int]:
     if not table.header_rows:
         return []
     block = cross(table.header_rows, table.data_cols)
-    cells, strings = grid.cells[block], grid.types[block] == STR
-    says = np.zeros(cells.shape, dtype=bool)
-    says[strings] = np.fromiter(map(_IS_TOTAL_HEADING.__getitem__, cells[strings]), dtype=bool,
-                                count=int(np.count_nonzero(strings)))
-    if not says.any():
+    strings = grid.types[block] == STR
+    texts = grid.cells[block][strings].tolist()
+    total = np.fromiter(map(_IS_TOTAL_HEADING.__getitem__, texts), dtype=bool, count=len(texts))
+    if not total.any():  # most tables
         return []
+    says = np.zeros(strings.shape, dtype=bool)
+    says[strings] = total
     filled = grid.kinds[block] != EMPTY
     lowest = len(filled) - 1 - filled[::-1].argmax(axis=0)  # lowest filled header row per column
-    return np.flatnonzero(says[lowest, np.arange(cells.shape[1])] & filled.any(axis=0)).tolist()
+    return np.flatnonzero(says[lowest, np.arange(says.shape[1])] & filled.any(axis=0)).tolist()
 
 
 def _summing_run(filled: np.ndarray, known: np.ndarray, j: int, rows: np.ndarray,
@@ -828,7 +831,7 @@ def _summing_run(filled: np.ndarray, known: np.ndarray, j: int, rows: np.ndarray
     every one of ``rows`` (where column ``j`` holds a non-zero number) where they all hold
     numbers, three rows at least; empty if none. A suppressed cell ("(D)") only leaves its
     row unchecked. ``filled`` holds the numbers with 0 where ``known`` says there is none."""
-    if len(peers) < 2 or len(rows) < 3:
+    if len(peers) < 2:
         return peers[:0]
     block = cross(rows, peers)
     sums = np.cumsum(filled[block], axis=1)[:, 1:]  # 2, 3, ... peers
@@ -871,16 +874,16 @@ def _blocks(body: list[int]) -> list[tuple[int, int]]:
 
 
 def _labelled_totals(grid: Grid, table: Table) -> list[int]:
-    """Body rows whose label says total/all. Each distinct label is tested once, and most
-    tables have none that says it, so their cells are not visited a second time."""
+    """Body rows whose label says total/all; each distinct label is tested once. Most tables
+    have none, and stop there."""
     block = cross(table.body_rows, table.label_cols)
     strings = grid.types[block] == STR
-    labels = grid.cells[block][strings]
-    says = {label for label in set(labels.tolist()) if _SAYS_TOTAL[label]}
-    if not says:
+    labels = grid.cells[block][strings].tolist()
+    says = np.fromiter(map(_SAYS_TOTAL.__getitem__, labels), dtype=bool, count=len(labels))
+    if not says.any():
         return []
     totals = np.zeros(strings.shape, dtype=bool)
-    totals[strings] = np.fromiter(map(says.__contains__, labels), dtype=bool, count=len(labels))
+    totals[strings] = says
     return np.array(table.body_rows, dtype=np.intp)[totals.any(axis=1)].tolist()
 
 

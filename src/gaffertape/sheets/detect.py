@@ -671,15 +671,18 @@ def _total_rows(grid: Grid, table: Table, values: np.ndarray) -> tuple[list[int]
     "Manufacturing, total" or "All industries" whose numbers sum nothing (rates, suppressed
     cells). Both are flagged ``is_total``, so nothing is counted twice; they are told apart
     because readers (and the SAUS annotators) take a group's heading row for data."""
+    filled = _filled(values)  # made once per table: a cell without a number sums as 0
     labelled = set(_labelled_totals(grid, table))
     blocks = _blocks(table.body_rows)  # runs of rows between blank rows or sub-table titles
-    summing = set(_summing_rows(table, values, blocks))
+    summing = set(_summing_rows(table, filled, blocks))
     hundreds = set(_hundred_rows(table, values, blocks))
     candidates = labelled | summing | hundreds | set(_heading_total(grid, table))
+    if not candidates:  # most tables
+        return [], []
     totals = candidates & (set(table.body_rows[:1]) | hundreds | (labelled & summing))
     rest = np.array(sorted(candidates - totals), dtype=np.intp)
     starts = _starts_total(grid, table, rest)
-    totals |= set(rest[starts].tolist()) | set(_closing_rows(table, values, rest[~starts]))
+    totals |= set(rest[starts].tolist()) | set(_closing_rows(table, filled, rest[~starts]))
     return sorted(totals), sorted(candidates - totals)
 
 
@@ -698,31 +701,37 @@ def _starts_total(grid: Grid, table: Table, rows: np.ndarray) -> np.ndarray:
 def _hundred_rows(table: Table, values: np.ndarray, blocks: list[tuple[int, int]]) -> list[int]:
     """The first rows of blocks whose numbers are all 100 (two at least): the base of a
     percentage distribution ("Floor area 100.0" over its size bands), whether or not the
-    shares below add up (rounding, suppressed cells, an average among them)."""
-    known = ~np.isnan(values)
-    hundred = (np.where(known, values, 100.0) == 100.0).all(axis=1) & (known.sum(axis=1) >= 2)
+    shares below add up (rounding, suppressed cells, an average among them). Only the first
+    rows are read, and no further than a 100 among them."""
     firsts = [first for first, last in blocks if last > first]
-    return [table.body_rows[i] for i in firsts if hundred[i]]
+    numbers = values[firsts]
+    hundred = numbers == 100.0
+    if not hundred.any():
+        return []
+    known = ~np.isnan(numbers)
+    every = (hundred | ~known).all(axis=1) & (known.sum(axis=1) >= 2)
+    return [table.body_rows[i] for i, yes in zip(firsts, every.tolist(), strict=True) if yes]
 
 
-def _closing_rows(table: Table, values: np.ndarray, rows: np.ndarray) -> list[int]:
+def _closing_rows(table: Table, filled: np.ndarray, rows: np.ndarray) -> list[int]:
     """Those of ``rows`` whose numbers are the sum of the two or more body rows right above
     them (half their numbers at least, as in :func:`_summing_rows`): a total closing a group.
     Sums over any run of rows come from one running sum; candidates are taken a few at a time
-    so the (candidates x runs x columns) array stays small on wide sheets."""
+    so the (candidates x runs x columns) array stays small on wide sheets. ``filled`` holds
+    the body's numbers with 0 where there is none."""
     if not len(rows):
         return []
     at = np.searchsorted(table.body_rows, rows)  # body rows are in sheet order
-    running = np.vstack([np.zeros((1, values.shape[1])), np.cumsum(np.nan_to_num(values), axis=0)])
+    running = np.vstack([np.zeros((1, filled.shape[1])), np.cumsum(filled, axis=0)])
     runs = np.arange(2, _WIDEST + 1)
     closing = np.zeros(len(at), dtype=bool)
-    step = max(1, 2_000_000 // (len(runs) * max(values.shape[1], 1)))
+    step = max(1, 2_000_000 // (len(runs) * max(filled.shape[1], 1)))
     for lo in range(0, len(at), step):
         i = at[lo:lo + step]
         starts = i[:, None] - runs[None, :]
         sums = running[i][:, None, :] - running[np.maximum(starts, 0)]
-        target = values[i]
-        known = ~np.isnan(target) & (target != 0)
+        target = filled[i]
+        known = target != 0  # a non-zero number (no number is 0 in ``filled``)
         close = _close(sums, target[:, None, :]) & known[:, None, :]
         fits = (close.any(axis=2) & (2 * close.sum(axis=2) >= known.sum(axis=1)[:, None])
                 & (starts >= 0))
@@ -730,27 +739,28 @@ def _closing_rows(table: Table, values: np.ndarray, rows: np.ndarray) -> list[in
     return rows[closing].tolist()
 
 
-def _summing_rows(table: Table, values: np.ndarray,
+def _summing_rows(table: Table, filled: np.ndarray,
                   blocks: list[tuple[int, int]]) -> list[int]:
     """The first row of a block (rows between blank rows or sub-table titles) that is the sum of
     the block's other rows: "Construction type 100" over its parts, found from the numbers,
     whatever the label says (within rounding: 1%). Half its numbers summing is enough, since
     shares and averages beside the counts never add up ("United States" over the states: the
-    count sums, the percent columns do not). All blocks at once."""
-    body = table.body_rows
-    runs = np.array([(first, last) for first, last in blocks if last - first >= 2],
-                    dtype=np.intp).reshape(-1, 2)
-    if not len(runs):
+    count sums, the percent columns do not). All blocks at once; ``filled`` holds the body's
+    numbers with 0 where there is none."""
+    runs = [(first, last) for first, last in blocks if last - first >= 2]
+    if not runs:
         return []
-    filled = np.vstack([np.nan_to_num(values), np.zeros((1, values.shape[1]))])
-    # sums over the rows after each block's first: reduceat over (first + 1, last + 1) pairs
-    sums = np.add.reduceat(filled, np.column_stack([runs[:, 0] + 1, runs[:, 1] + 1]).ravel(),
-                           axis=0)[::2]
-    target = values[runs[:, 0]]
-    known = ~np.isnan(target) & (target != 0)
+    # sums over the rows after each block's first: reduceat over (first + 1, last + 1) pairs,
+    # the last edge left out (reduceat sums the last slice to the end of the rows it is given)
+    edges = [edge for first, last in runs for edge in (first + 1, last + 1)]
+    sums = np.add.reduceat(filled[:edges[-1]], edges[:-1], axis=0)[::2]
+    target = filled[[first for first, _ in runs]]
+    known = target != 0  # a non-zero number (no number is 0 in ``filled``)
     close = _close(sums, target) & known
-    summing = close.any(axis=1) & (2 * close.sum(axis=1) >= known.sum(axis=1))
-    return np.array(body, dtype=np.intp)[runs[summing, 0]].tolist()
+    count = close.sum(axis=1)
+    summing = (count > 0) & (2 * count >= known.sum(axis=1))
+    return [table.body_rows[first] for (first, _), yes in zip(runs, summing.tolist(), strict=True)
+            if yes]
 
 
 def _heading_total(grid: Grid, table: Table) -> list[int]:
@@ -774,13 +784,19 @@ def _total_cols(grid: Grid, table: Table, values: np.ndarray) -> list[int]:
     one year among years) stays data, and so do columns under other headings that happen to
     sum their neighbours: annotated tables call those data far more often than totals."""
     headed = _headed_total(grid, table)
+    if not headed:
+        return []
+    filled, known = _filled(values), ~np.isnan(values)  # made once for every candidate
     parts = np.zeros(values.shape[1], dtype=bool)  # columns an inner total already counts
     totals = []
     for j in headed[::-1]:
+        rows = np.flatnonzero(filled[:, j])  # where column j holds a non-zero number
+        if len(rows) < 3:
+            continue
         peers = np.flatnonzero(~parts)
-        run = _summing_run(values, j, peers[peers > j][:_WIDEST])
+        run = _summing_run(filled, known, j, rows, peers[peers > j][:_WIDEST])
         if not len(run):
-            run = _summing_run(values, j, peers[peers < j][::-1][:_WIDEST])
+            run = _summing_run(filled, known, j, rows, peers[peers < j][::-1][:_WIDEST])
         if len(run):
             totals.append(j)
             parts[run] = True
@@ -797,37 +813,48 @@ def _headed_total(grid: Grid, table: Table) -> list[int]:
     if not table.header_rows:
         return []
     block = cross(table.header_rows, table.data_cols)
-    cells, strings = grid.cells[block], grid.types[block] == STR
-    says = np.zeros(cells.shape, dtype=bool)
-    says[strings] = np.fromiter(map(_IS_TOTAL_HEADING.__getitem__, cells[strings]), dtype=bool,
-                                count=int(np.count_nonzero(strings)))
-    if not says.any():
+    strings = grid.types[block] == STR
+    texts = grid.cells[block][strings].tolist()
+    total = np.fromiter(map(_IS_TOTAL_HEADING.__getitem__, texts), dtype=bool, count=len(texts))
+    if not total.any():  # most tables
         return []
+    says = np.zeros(strings.shape, dtype=bool)
+    says[strings] = total
     filled = grid.kinds[block] != EMPTY
     lowest = len(filled) - 1 - filled[::-1].argmax(axis=0)  # lowest filled header row per column
-    return np.flatnonzero(says[lowest, np.arange(cells.shape[1])] & filled.any(axis=0)).tolist()
+    return np.flatnonzero(says[lowest, np.arange(says.shape[1])] & filled.any(axis=0)).tolist()
 
 
-def _summing_run(values: np.ndarray, j: int, peers: np.ndarray) -> np.ndarray:
+def _summing_run(filled: np.ndarray, known: np.ndarray, j: int, rows: np.ndarray,
+                 peers: np.ndarray) -> np.ndarray:
     """The fewest of ``peers`` (two at least, taken in order) whose sum is column ``j`` on
-    every row where column ``j`` holds a non-zero number and they all hold numbers, three
-    rows at least; empty if none. A suppressed cell ("(D)") only leaves its row unchecked."""
-    target = values[:, j]
-    rows = np.flatnonzero(~np.isnan(target) & (target != 0))
-    if len(peers) < 2 or len(rows) < 3:
+    every one of ``rows`` (where column ``j`` holds a non-zero number) where they all hold
+    numbers, three rows at least; empty if none. A suppressed cell ("(D)") only leaves its
+    row unchecked. ``filled`` holds the numbers with 0 where ``known`` says there is none."""
+    if len(peers) < 2:
         return peers[:0]
-    block = values[cross(rows, peers)]
-    sums = np.cumsum(np.nan_to_num(block), axis=1)[:, 1:]  # 2, 3, ... peers
-    complete = (np.cumsum(np.isnan(block), axis=1) == 0)[:, 1:]
-    fits = (_close(sums, target[rows][:, None]) | ~complete).all(axis=0)
+    block = cross(rows, peers)
+    sums = np.cumsum(filled[block], axis=1)[:, 1:]  # 2, 3, ... peers
+    complete = np.logical_and.accumulate(known[block], axis=1)[:, 1:]
+    fits = (_close(sums, filled[rows, j][:, None]) | ~complete).all(axis=0)
     fits &= complete.sum(axis=0) >= 3
     return peers[:int(np.argmax(fits)) + 2] if fits.any() else peers[:0]
 
 
 def _close(sums: np.ndarray, target: np.ndarray) -> np.ndarray:
-    """Equal within rounding (1%)."""
-    target = np.nan_to_num(target)
+    """Equal within rounding (1%); ``target`` holds no NaN."""
     return np.abs(sums - target) <= 0.01 * np.abs(target)
+
+
+def _filled(values: np.ndarray) -> np.ndarray:
+    """``values`` with 0 where there is no number (NaN) and infinities made the largest finite
+    numbers, as ``np.nan_to_num`` gives them: its fixed cost is more than a small table's sums."""
+    filled = np.where(np.isnan(values), 0.0, values)
+    np.minimum(filled, _LARGEST, out=filled)
+    return np.maximum(filled, -_LARGEST, out=filled)
+
+
+_LARGEST = np.finfo(np.float64).max
 
 
 def _body_numbers(grid: Grid, table: Table) -> np.ndarray:
@@ -837,19 +864,26 @@ def _body_numbers(grid: Grid, table: Table) -> np.ndarray:
 
 def _blocks(body: list[int]) -> list[tuple[int, int]]:
     """(first, last) index into ``body`` of each run of consecutive sheet rows (a blank row or
-    a sub-table title, never a body row, parts two runs)."""
-    breaks = np.flatnonzero(np.diff(body) != 1) + 1
-    return list(zip([0, *breaks.tolist()], [*(breaks - 1).tolist(), len(body) - 1],
-                    strict=True))
+    a sub-table title, never a body row, parts two runs). Body rows are in sheet order, so a
+    body that spans as many rows as it holds is one run, as most are."""
+    if not body or body[-1] - body[0] == len(body) - 1:
+        return [(0, len(body) - 1)]
+    rows = np.asarray(body)
+    breaks = (np.flatnonzero(rows[1:] - rows[:-1] != 1) + 1).tolist()
+    return list(zip([0, *breaks], [*(i - 1 for i in breaks), len(body) - 1], strict=True))
 
 
 def _labelled_totals(grid: Grid, table: Table) -> list[int]:
-    """Body rows whose label says total/all; each distinct label is tested once."""
+    """Body rows whose label says total/all; each distinct label is tested once. Most tables
+    have none, and stop there."""
     block = cross(table.body_rows, table.label_cols)
-    labels, strings = grid.cells[block], grid.types[block] == STR
-    totals = np.zeros(labels.shape, dtype=bool)
-    totals[strings] = np.fromiter(map(_SAYS_TOTAL.__getitem__, labels[strings]), dtype=bool,
-                                  count=int(np.count_nonzero(strings)))
+    strings = grid.types[block] == STR
+    labels = grid.cells[block][strings].tolist()
+    says = np.fromiter(map(_SAYS_TOTAL.__getitem__, labels), dtype=bool, count=len(labels))
+    if not says.any():
+        return []
+    totals = np.zeros(strings.shape, dtype=bool)
+    totals[strings] = says
     return np.array(table.body_rows, dtype=np.intp)[totals.any(axis=1)].tolist()
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from itertools import pairwise
+from itertools import compress, pairwise
 
 import numpy as np
 
@@ -40,7 +40,6 @@ class Rows:
     last: list[int]  # last non-empty column (-1 on a blank row)
     numeric: list[int]  # how many cells are numeric-like
     data: list[bool]  # numbers to the right of a label: a row of a table body
-    first_value: list[int]  # first numeric column right of the leading cell (a year label, say)
     qualifier: list[bool]  # bracketed notes right under the numbers of a data row ("(1981 Q1)")
     preamble: list[bool]  # "Title:", "Date:", "Filters:" lines at the top of an export
 
@@ -55,43 +54,52 @@ class Rows:
         return self.filled[r] == 1 and not self.numeric[r]
 
 
+def kind_counts(kinds: np.ndarray) -> np.ndarray:
+    """How many cells of each kind (columns EMPTY, TEXT, NUMBER, YEAR) each row of ``kinds``
+    holds: one counting pass, where a comparison and a count per kind would take eight (most
+    sheets are small, so the number of numpy calls is what costs)."""
+    keys = kinds + (4 * np.arange(len(kinds)))[:, None]  # row r's kind k counts at 4r + k
+    return np.bincount(keys.ravel(), minlength=4 * len(kinds)).reshape(-1, 4)
+
+
 def summarise_rows(grid: Grid) -> Rows:
-    """The per-row facts of the whole sheet, from a few reductions over its kinds array."""
+    """The per-row facts of the whole sheet, from the count of each kind of cell on each row
+    and the kind of each row's leading cell."""
     kinds = grid.kinds if grid.kinds.shape[1] else np.zeros((grid.n_rows, 1), dtype=np.int8)
-    filled, numeric = kinds != EMPTY, kinds >= NUMBER
-    n_filled, n_numeric = np.count_nonzero(filled, axis=1), np.count_nonzero(numeric, axis=1)
-    width = kinds.shape[1]
+    counts = kind_counts(kinds)
+    n_filled, n_text = kinds.shape[1] - counts[:, EMPTY], counts[:, TEXT]
+    n_numeric = counts[:, NUMBER] + counts[:, YEAR]
+    filled = kinds != EMPTY
     first = np.where(n_filled > 0, filled.argmax(axis=1), -1)
-    last = np.where(n_filled > 0, width - 1 - filled[:, ::-1].argmax(axis=1), -1)
+    last = np.where(n_filled > 0, kinds.shape[1] - 1 - filled[:, ::-1].argmax(axis=1), -1)
+    leading = kinds[np.arange(len(kinds)), first]  # (a blank row's last cell: EMPTY)
     # years heading columns, with perhaps "2004, estimate" beside them
-    texts_after = np.count_nonzero((kinds == TEXT) & (np.arange(kinds.shape[1]) > first[:, None]),
-                                   axis=1)
+    texts_after = n_text - (leading == TEXT)
     year_rows = (((n_numeric >= 2) | ((n_numeric == 1) & (texts_after >= 2)))
-                 & (np.count_nonzero(kinds == YEAR, axis=1) == n_numeric))
-    last_numeric = width - 1 - numeric[:, ::-1].argmax(axis=1)
-    numbers = (n_numeric > 0) & ((n_numeric >= 2) | (last_numeric > first))
-    preamble = _preamble(grid, n_filled, first)
+                 & (counts[:, YEAR] == n_numeric))
+    # two numbers, or one right of the row's leading cell (its label)
+    numbers = (n_numeric >= 2) | ((n_numeric == 1) & (leading < NUMBER))
+    n_filled_list, first_list = n_filled.tolist(), first.tolist()
+    preamble = _preamble(grid, n_filled_list, first_list)
     data = numbers & ~year_rows & ~preamble
     _years_inside_data(data, numbers & year_rows)
-    _headings_above_data(grid, kinds, data, n_numeric)
-    after = numeric & (np.arange(width) > first[:, None])
-    first_value = np.where(after.any(axis=1), after.argmax(axis=1), numeric.argmax(axis=1))
-    return Rows(n_filled.tolist(), first.tolist(), last.tolist(), n_numeric.tolist(),
-                data.tolist(), first_value.tolist(),
-                _qualifier_rows(grid, kinds, data, n_filled).tolist(), preamble.tolist())
+    _headings_above_data(grid, kinds, data, n_numeric, n_text)
+    qualifier = _qualifier_rows(grid, kinds, data, n_filled, n_text)
+    return Rows(n_filled_list, first_list, last.tolist(), n_numeric.tolist(), data.tolist(),
+                qualifier.tolist(), preamble.tolist())
 
 
-def _preamble(grid: Grid, n_filled: np.ndarray, first: np.ndarray) -> np.ndarray:
+def _preamble(grid: Grid, n_filled: list[int], first: list[int]) -> np.ndarray:
     """The metadata lines an export puts above its table ("Title:", "Date:, 2024", "Filters:,
     Country, All" and the lines continuing it below, each "Key:" with its value beside it):
     three keys at least, from the sheet's first filled row to the first blank one. They title
     the table (its ``table_title`` keeps the filters: "Academic year 2022/23"), never head its
     columns ("All | 2022/23 | Female") nor hold data ("Date: 2024")."""
     preamble = np.zeros(len(n_filled), dtype=bool)
-    filled = np.flatnonzero(n_filled)
-    if not len(filled):
+    top = next((r for r, n in enumerate(n_filled) if n), None)
+    if top is None:
         return preamble
-    top, keys = int(filled[0]), 0
+    keys = 0
     r = top
     while r < len(n_filled) and n_filled[r] and n_filled[r] <= 3:
         text = grid.cells[r, first[r]]
@@ -105,19 +113,19 @@ def _preamble(grid: Grid, n_filled: np.ndarray, first: np.ndarray) -> np.ndarray
     return preamble
 
 
-def _qualifier_rows(grid: Grid, kinds: np.ndarray, data: np.ndarray,
-                    n_filled: np.ndarray) -> np.ndarray:
+def _qualifier_rows(grid: Grid, kinds: np.ndarray, data: np.ndarray, n_filled: np.ndarray,
+                    n_text: np.ndarray) -> np.ndarray:
     """Rows of two or more bracketed notes, each right under a number of the data row above
     ("1.6" over "(1981 Q1)": the quarter of a record). They qualify those numbers; read as
     headings, they would cut the table at every row and name the next row's columns. (One
-    bracketed word under a number is as often the unit of the rows below: "(Dollars)".)"""
-    under_numbers = np.zeros(kinds.shape, dtype=bool)
-    under_numbers[1:] = (kinds[1:] == TEXT) & (kinds[:-1] >= NUMBER) & data[:-1, None]
-    rows = np.flatnonzero((n_filled >= 2) & (np.count_nonzero(under_numbers, axis=1) == n_filled))
+    bracketed word under a number is as often the unit of the rows below: "(Dollars)".)
+    Only rows of texts alone right under a data row are looked at, cell by cell."""
     qualifier = np.zeros(len(data), dtype=bool)
-    for r in rows.tolist():
-        qualifier[r] = all(_BRACKETED.match(str(grid.cells[r, c]))
-                           for c in np.flatnonzero(under_numbers[r]).tolist())
+    candidates = np.flatnonzero(data[:-1] & (n_filled[1:] >= 2) & (n_text[1:] == n_filled[1:]))
+    for r in (candidates + 1).tolist():
+        texts = np.flatnonzero(kinds[r] == TEXT)
+        qualifier[r] = bool((kinds[r - 1, texts] >= NUMBER).all()) and all(
+            _BRACKETED.match(str(grid.cells[r, c])) for c in texts.tolist())
     return qualifier
 
 
@@ -143,14 +151,14 @@ def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
 
 
 def _headings_above_data(grid: Grid, kinds: np.ndarray, data: np.ndarray,
-                         n_numeric: np.ndarray) -> None:
+                         n_numeric: np.ndarray, n_text: np.ndarray) -> None:
     """Rows at the top of a data run that are really header rows, though they hold numbers:
     a row of column numbers (1, 2, 3 ...) and a heading row whose numbers are headings (the
     percentiles 10, 20, 25 ... next to "Median", "Mean") where the rows below are all numbers.
     (Rows too short for either test, by their counts of numbers and texts, are not tested.)"""
-    numbers = n_numeric.tolist()
-    texts = np.count_nonzero(kinds == TEXT, axis=1).tolist()
-    for start, _end in _runs(data):
+    numbers, texts = n_numeric.tolist(), n_text.tolist()
+    starts = (np.flatnonzero(data[1:] > data[:-1]) + 1).tolist()  # a data row after another row
+    for start in [0, *starts] if len(data) and data[0] else starts:
         r = start
         while r < min(start + MAX_NUMERIC_HEADINGS, len(data)) and data[r] and (
                 (numbers[r] >= 3 and _numbering_row(grid, kinds, r))
@@ -199,7 +207,7 @@ def detect(grid: Grid) -> SheetLayout:
     rows = summarise_rows(grid)
     tables: list[Table] = []
     floor = 0
-    for start, end in _bodies(rows):
+    for start, end in _bodies(grid, rows):
         built = _build_table(grid, rows, start, end, floor, len(tables))
         tables.extend(built)
         floor = max((table.bottom + 1 for table in built), default=floor)
@@ -306,26 +314,24 @@ def _text_table(grid: Grid, rows: Rows) -> list[Table]:
                   body_rows=body, label_cols=labels, data_cols=data)]
 
 
-def _bodies(rows: Rows) -> list[tuple[int, int]]:
+def _bodies(grid: Grid, rows: Rows) -> list[tuple[int, int]]:
     """Runs of data rows, bridging blank rows and label-only rows (sub-table titles).
 
     Adjacent data rows always join, so only the gaps between data rows are examined.
     """
-    data = np.flatnonzero(rows.data)
-    if not len(data):
+    data = list(compress(range(len(rows)), rows.data))
+    if not data:
         return []
-    gaps = np.flatnonzero(np.diff(data) > 1)  # data[gaps] ends a stretch, data[gaps + 1] starts one
-    ends, starts = data[gaps].tolist(), data[gaps + 1].tolist()
-    breaks = [(end, nxt) for end, nxt in zip(ends, starts, strict=True)
-              if not _bridgeable(rows, end, nxt)]
-    firsts = [int(data[0]), *(nxt for _, nxt in breaks)]
-    lasts = [*(end for end, _ in breaks), int(data[-1])]
+    breaks = [(end, nxt) for end, nxt in pairwise(data)
+              if nxt - end > 1 and not _bridgeable(grid, rows, end, nxt)]
+    firsts = [data[0], *(nxt for _, nxt in breaks)]
+    lasts = [*(end for end, _ in breaks), data[-1]]
     return list(zip(firsts, lasts, strict=True))
 
 
-def _bridgeable(rows: Rows, end: int, nxt: int) -> bool:
+def _bridgeable(grid: Grid, rows: Rows, end: int, nxt: int) -> bool:
     """Can the rows strictly between two data rows sit inside one table body?"""
-    first_data = min(rows.first_value[end], rows.first_value[nxt])
+    first_data = min(_first_value(grid, rows, end), _first_value(grid, rows, nxt))
     blanks = 0
     for r in range(end + 1, nxt):
         if rows.qualifier[r]:
@@ -338,6 +344,14 @@ def _bridgeable(rows: Rows, end: int, nxt: int) -> bool:
         if rows.last[r] >= first_data and rows.filled[r] > 1:
             return False  # a row over the data columns: the next table's header
     return True
+
+
+def _first_value(grid: Grid, rows: Rows, r: int) -> int:
+    """The first numeric column right of data row ``r``'s leading cell (a year label, say), or
+    its first numeric column when there is none."""
+    numeric = np.flatnonzero(grid.kinds[r] >= NUMBER)
+    after = numeric[numeric > rows.first[r]]
+    return int(after[0] if len(after) else numeric[0])
 
 
 def _build_table(grid: Grid, rows: Rows, start: int, end: int, floor: int,

@@ -222,9 +222,10 @@ def detect(grid: Grid) -> SheetLayout:
     return SheetLayout(grid.source, grid.sheet, tables)
 
 
-def _side_by_side(grid: Grid, table: Table) -> list[Table]:
+def _side_by_side(grid: Grid, table: Table, body: list[list[int]]) -> list[Table]:
     """The table, or the tables it is made of when an empty column parts it and the part on
-    the right starts with a text column of its own (its row labels): two tables side by side."""
+    the right starts with a text column of its own (its row labels): two tables side by side.
+    ``body``: the kinds counted in each column over the body rows (:func:`_column_kinds`)."""
     columns = sorted(table.label_cols + table.data_cols)
     last_label = max(table.label_cols, default=-1)
     gaps = [(before, after) for before, after in pairwise(columns)
@@ -232,10 +233,7 @@ def _side_by_side(grid: Grid, table: Table) -> list[Table]:
     rows = table.header_rows + table.body_rows
     for before, after in gaps:
         right = [c for c in columns if c >= after]
-        kinds = grid.kinds[cross(table.body_rows, right)]
-        leading = [c for c, text, numbers in zip(right, (kinds == TEXT).sum(axis=0).tolist(),
-                                                   (kinds >= NUMBER).sum(axis=0).tolist(),
-                                                   strict=True) if text > numbers]
+        leading = [c for c in right if body[c][TEXT] > body[c][NUMBER] + body[c][YEAR]]
         if len(right) < 2 or not leading or leading[0] != after:
             continue
         if (grid.kinds[cross(rows, range(before + 1, after))] != EMPTY).any():
@@ -254,7 +252,7 @@ def _side_by_side(grid: Grid, table: Table) -> list[Table]:
                       flag_rows=table.flag_rows, title=table.title, unit=table.unit)
         table.data_cols = [c for c in table.data_cols if c < after]
         table.right = before
-        return [table, *_side_by_side(grid, other)] if table.data_cols else [table]
+        return [table, *_side_by_side(grid, other, body)] if table.data_cols else [table]
     return [table]
 
 
@@ -364,42 +362,52 @@ def _build_table(grid: Grid, rows: Rows, start: int, end: int, floor: int,
     left = min(label_cols + data_cols)
     table = Table(index=index, left=left, right=max(data_cols), label_cols=label_cols,
                   data_cols=data_cols)
-    filled, last, numeric, qualifier = (
-        np.array(facts[start:end + 1])
-        for facts in (rows.filled, rows.last, rows.numeric, rows.qualifier))
-    has_data = (grid.kinds[start:end + 1, data_cols] >= NUMBER).any(axis=1)
-    single_text = (filled == 1) & (numeric == 0)  # a sub-table title such as 'Full-time'
-    sections = ~has_data & (numeric == 0) & ((last < data_cols[0]) | single_text) & ~qualifier
-    # a lone number with no label (a stray 0 in a spacer row) is not an observation
-    table.body_rows = (start + np.flatnonzero((filled > 1) & has_data)).tolist()
-    table.section_rows = (start + np.flatnonzero((filled > 0) & sections)).tolist()
-    after = end + 1 < len(rows) and rows.qualifier[end + 1]  # under the last row of the body
-    table.flag_rows = (start + np.flatnonzero(qualifier)).tolist() + ([end + 1] if after else [])
+    has_data = (grid.kinds[start:end + 1, data_cols] >= NUMBER).any(axis=1).tolist()
+    for r, numbers in zip(span, has_data, strict=True):
+        if rows.qualifier[r]:
+            table.flag_rows.append(r)
+        elif numbers:
+            if rows.filled[r] > 1:  # a lone number with no label (a stray 0) is no observation
+                table.body_rows.append(r)
+        elif rows.filled[r] and not rows.numeric[r] and (
+                rows.last[r] < data_cols[0] or rows.single_text(r)):
+            table.section_rows.append(r)  # a sub-table title such as 'Full-time'
+    if end + 1 < len(rows) and rows.qualifier[end + 1]:  # under the last row of the body
+        table.flag_rows.append(end + 1)
     _header_and_title(grid, rows, table, floor)
-    parts = _side_by_side(grid, table)
+    body = _column_kinds(grid, table.body_rows)
+    parts = _side_by_side(grid, table, body)
     for part in parts:
-        _tidy_keys(grid, part)
-        _code_columns(grid, part)
-        _flag_columns(grid, part)
+        _tidy_keys(grid, part, body)
+        _code_columns(grid, part, body)
+        _flag_columns(grid, part, body)
         values = _body_numbers(grid, part)  # one parse for the row and the column totals
         part.total_rows, part.subtotal_rows = _total_rows(grid, part, values)
         part.total_cols = _total_cols(grid, part, values)
     return parts
 
 
+def _column_kinds(grid: Grid, rows: list[int]) -> list[list[int]]:
+    """How many cells of each kind (EMPTY, TEXT, NUMBER, YEAR) each sheet column holds on
+    ``rows``, counted once per table for the tests of its columns. The counts of filled cells
+    hold for a part of the table too (:func:`_side_by_side`): the rows it leaves out are empty
+    over its columns."""
+    return kind_counts(grid.kinds[rows].T).tolist()
+
+
 def _columns(grid: Grid, rows: Rows, span: range) -> tuple[list[int], list[int]]:
     """Label columns (a leading run of text or year columns) and the data columns after them."""
-    data_rows = [r for r in span if rows.data[r]]
-    kinds = grid.kinds[data_rows]
-    filled = np.count_nonzero(kinds != EMPTY, axis=0).tolist()
-    numeric = np.count_nonzero(kinds >= NUMBER, axis=0).tolist()
-    all_years = (~(kinds == NUMBER).any(axis=0)).tolist()  # numbers in the column are years
+    data_rows = list(compress(span, rows.data[span.start:span.stop]))
+    counts = _column_kinds(grid, data_rows)
+    filled = [len(data_rows) - empty for empty, _, _, _ in counts]
+    numeric = [number + year for _, _, number, year in counts]
     columns = [c for c, n in enumerate(filled) if n]
     label_cols: list[int] = []
     for c in columns:
         n_numeric = numeric[c]
         sparse = filled[c] <= len(data_rows) / 2 and c == columns[0]
-        years = n_numeric and all_years[c] and (
+        all_years = not counts[c][NUMBER]  # numbers in the column are years
+        years = n_numeric and all_years and (
             not label_cols or filled[c] < len(data_rows) or filled[c] > n_numeric)
         if sparse or filled[c] - n_numeric > n_numeric or years:
             label_cols.append(c)
@@ -448,27 +456,25 @@ def _counts_rows(grid: Grid, data_rows: list[int], c: int) -> bool:
                 and (steps == 1).any())
 
 
-def _tidy_keys(grid: Grid, table: Table) -> None:
+def _tidy_keys(grid: Grid, table: Table, body: list[list[int]]) -> None:
     """A table under one header row (or none) whose text columns (words) or year columns (runs of
     the same year) sit among its numbers is already tidy (one row per observation): all its
     dimension columns are its key, not values."""
     if len(table.header_rows) > 1 or len(table.data_cols) < 2 or grid.origin:
         return  # (a rearranged record listing names its rows itself: records.name_records)
-    kinds = grid.kinds[cross(table.body_rows, table.data_cols)]
-    text = np.count_nonzero(kinds == TEXT, axis=0)
-    numbers = np.count_nonzero(kinds == NUMBER, axis=0)
-    years = np.count_nonzero(kinds == YEAR, axis=0)
-    keys = [c for c, t, n, y in zip(table.data_cols, text.tolist(), numbers.tolist(),
-                                    years.tolist(), strict=True)
-            if (t and not n and not y and _words(grid, table.body_rows, c))
-            or (y and not n and not t and _grouped(grid.cells[table.body_rows, c]))]
+    keys = []
+    for c in table.data_cols:
+        _, text, numbers, years = body[c]
+        if (text and not numbers and not years and _words(grid, table.body_rows, c)) or (
+                years and not numbers and not text and _grouped(grid.cells[table.body_rows, c])):
+            keys.append(c)
     values = [c for c in table.data_cols if c not in keys]
     if keys and values:
         table.label_cols = sorted(table.label_cols + keys)
         table.data_cols = values
 
 
-def _code_columns(grid: Grid, table: Table) -> None:
+def _code_columns(grid: Grid, table: Table, body: list[list[int]]) -> None:
     """Data columns headed as codes ("UKPRN", "2002 NAICS code", "FIPS"), standing right
     after the label columns or before them, and holding whole numbers (or markers such as
     "(X)") but no text, are identifiers: they name their rows with the labels; they are not
@@ -479,7 +485,8 @@ def _code_columns(grid: Grid, table: Table) -> None:
                                                                     default=-2) + 1
         headed = any(isinstance(v, str) and _CODE_HEADING.search(v)
                      for v in (grid.values[r][c] for r in table.header_rows))
-        if not (beside and headed and _whole_numbers(grid, table.body_rows, c)):
+        if not (beside and headed and not body[c][TEXT]
+                and _whole_numbers(grid, table.body_rows, c)):
             break
         codes.append(c)
     if codes:
@@ -488,31 +495,29 @@ def _code_columns(grid: Grid, table: Table) -> None:
 
 
 def _whole_numbers(grid: Grid, rows: list[int], c: int) -> bool:
-    """No text and no fractions in column ``c`` of ``rows`` (markers and blanks allowed)."""
+    """No fractions in column ``c`` of ``rows`` (markers and blanks allowed)."""
     numbers = grid.numbers[rows, c]
     fractions = ~np.isnan(numbers) & (numbers != np.trunc(numbers))
-    return not fractions.any() and not (grid.kinds[rows, c] == TEXT).any()
+    return not fractions.any()
 
 
 _CODE_HEADING = re.compile(r"\b(codes?|ukprn|fips|naics|sic|gss|identifiers?)\b", re.IGNORECASE)
 
 
-def _flag_columns(grid: Grid, table: Table) -> None:
+def _flag_columns(grid: Grid, table: Table, body: list[list[int]]) -> None:
     """Qualifier columns: right beside a column of numbers, with no heading of their own, only
     short codes ("U", "J3", at most three characters), never a number. Laboratory and survey
-    sheets qualify each value so; read as values, the code and its number would share one key."""
-    cols = np.array(table.data_cols, dtype=np.intp)
-    headed = (grid.kinds[cross(table.header_rows, cols)] != EMPTY).any(axis=0)
-    unheaded = np.flatnonzero(~headed[1:] & (np.diff(cols) == 1)) + 1  # (tested first: cheap)
-    if not len(unheaded):
+    sheets qualify each value so; read as values, the code and its number would share one key.
+    (``body``: the kinds counted in each column over the body rows, tested first: cheap.)"""
+    def numbers(c: int) -> int:
+        return body[c][NUMBER] + body[c][YEAR]
+    beside = [c for left, c in pairwise(table.data_cols)
+              if c == left + 1 and numbers(left) and not numbers(c) and body[c][TEXT]]
+    if not beside:
         return
-    kinds = grid.kinds[cross(table.body_rows, cols[np.concatenate([unheaded - 1, unheaded])])]
-    text, numbers = (kinds == TEXT).any(axis=0), (kinds >= NUMBER).any(axis=0)
-    n = len(unheaded)
-    flags = [int(c) for c, left_numbers, own_numbers, own_text
-             in zip(cols[unheaded], numbers[:n], numbers[n:], text[n:], strict=True)
-             if left_numbers and not own_numbers and own_text
-             and _short_codes(grid.cells[table.body_rows, c])]
+    headed = (grid.kinds[table.header_rows] != EMPTY).any(axis=0)
+    flags = [c for c in beside
+             if not headed[c] and _short_codes(grid.cells[table.body_rows, c])]
     if flags and len(flags) < len(table.data_cols):
         table.flag_cols = flags
         table.data_cols = [c for c in table.data_cols if c not in flags]

@@ -54,19 +54,21 @@ class Rows:
         return self.filled[r] == 1 and not self.numeric[r]
 
 
-def kind_counts(kinds: np.ndarray) -> np.ndarray:
-    """How many cells of each kind (columns EMPTY, TEXT, NUMBER, YEAR) each row of ``kinds``
-    holds: one counting pass, where a comparison and a count per kind would take eight (most
-    sheets are small, so the number of numpy calls is what costs)."""
-    keys = kinds + (4 * np.arange(len(kinds)))[:, None]  # row r's kind k counts at 4r + k
-    return np.bincount(keys.ravel(), minlength=4 * len(kinds)).reshape(-1, 4)
+def kind_counts(kinds: np.ndarray, axis: int) -> np.ndarray:
+    """How many cells of each kind (columns EMPTY, TEXT, NUMBER, YEAR) each row (``axis=1``)
+    or each column (``axis=0``) of ``kinds`` holds: one counting pass, where a comparison and a
+    count per kind would take eight numpy calls (most sheets are small: the calls are what
+    costs)."""
+    lines = 4 * np.arange(kinds.shape[1 - axis])
+    keys = kinds + (lines[:, None] if axis == 1 else lines)  # line i's kind k counts at 4i + k
+    return np.bincount(keys.ravel(), minlength=4 * len(lines)).reshape(-1, 4)
 
 
 def summarise_rows(grid: Grid) -> Rows:
     """The per-row facts of the whole sheet, from the count of each kind of cell on each row
     and the kind of each row's leading cell."""
     kinds = grid.kinds if grid.kinds.shape[1] else np.zeros((grid.n_rows, 1), dtype=np.int8)
-    counts = kind_counts(kinds)
+    counts = kind_counts(kinds, axis=1)
     n_filled, n_text = kinds.shape[1] - counts[:, EMPTY], counts[:, TEXT]
     n_numeric = counts[:, NUMBER] + counts[:, YEAR]
     filled = kinds != EMPTY
@@ -329,7 +331,7 @@ def _bodies(grid: Grid, rows: Rows) -> list[tuple[int, int]]:
 
 def _bridgeable(grid: Grid, rows: Rows, end: int, nxt: int) -> bool:
     """Can the rows strictly between two data rows sit inside one table body?"""
-    first_data = min(_first_value(grid, rows, end), _first_value(grid, rows, nxt))
+    first_data = None  # (found when first needed: most gaps are blank rows)
     blanks = 0
     for r in range(end + 1, nxt):
         if rows.qualifier[r]:
@@ -339,8 +341,11 @@ def _bridgeable(grid: Grid, rows: Rows, end: int, nxt: int) -> bool:
             if blanks > MAX_BODY_GAP:
                 return False
             continue
-        if rows.last[r] >= first_data and rows.filled[r] > 1:
-            return False  # a row over the data columns: the next table's header
+        if rows.filled[r] > 1:
+            if first_data is None:
+                first_data = min(_first_value(grid, rows, end), _first_value(grid, rows, nxt))
+            if rows.last[r] >= first_data:
+                return False  # a row over the data columns: the next table's header
     return True
 
 
@@ -363,15 +368,14 @@ def _build_table(grid: Grid, rows: Rows, start: int, end: int, floor: int,
     table = Table(index=index, left=left, right=max(data_cols), label_cols=label_cols,
                   data_cols=data_cols)
     has_data = (grid.kinds[start:end + 1, data_cols] >= NUMBER).any(axis=1).tolist()
-    for r, numbers in zip(span, has_data, strict=True):
-        if rows.qualifier[r]:
-            table.flag_rows.append(r)
-        elif numbers:
-            if rows.filled[r] > 1:  # a lone number with no label (a stray 0) is no observation
-                table.body_rows.append(r)
-        elif rows.filled[r] and not rows.numeric[r] and (
-                rows.last[r] < data_cols[0] or rows.single_text(r)):
-            table.section_rows.append(r)  # a sub-table title such as 'Full-time'
+    # a lone number with no label (a stray 0 in a spacer row) is not an observation
+    table.body_rows = [r for r, numbers, n in zip(span, has_data, rows.filled[start:end + 1],
+                                                   strict=True) if numbers and n > 1]
+    table.section_rows = [  # sub-table titles such as 'Full-time'
+        r for r, numbers in zip(span, has_data, strict=True)
+        if not numbers and rows.filled[r] and not rows.numeric[r] and not rows.qualifier[r]
+        and (rows.last[r] < data_cols[0] or rows.single_text(r))]
+    table.flag_rows = list(compress(span, rows.qualifier[start:end + 1]))
     if end + 1 < len(rows) and rows.qualifier[end + 1]:  # under the last row of the body
         table.flag_rows.append(end + 1)
     _header_and_title(grid, rows, table, floor)
@@ -392,7 +396,7 @@ def _column_kinds(grid: Grid, rows: list[int]) -> list[list[int]]:
     ``rows``, counted once per table for the tests of its columns. The counts of filled cells
     hold for a part of the table too (:func:`_side_by_side`): the rows it leaves out are empty
     over its columns."""
-    return kind_counts(grid.kinds[rows].T).tolist()
+    return kind_counts(grid.kinds[rows], axis=0).tolist()
 
 
 def _columns(grid: Grid, rows: Rows, span: range) -> tuple[list[int], list[int]]:
@@ -414,7 +418,8 @@ def _columns(grid: Grid, rows: Rows, span: range) -> tuple[list[int], list[int]]
         else:
             break
     counter = columns[len(label_cols)] if len(columns) > len(label_cols) + 1 else None
-    if counter is not None and (_counts_rows(grid, data_rows, counter)
+    all_numbers = counter is not None and numeric[counter] == len(data_rows)
+    if counter is not None and ((all_numbers and _counts_rows(grid, data_rows, counter))
                                 or _codes(grid, data_rows, counter)):
         label_cols.append(counter)  # item numbers 1, 2, 3 ... name their rows
         return label_cols, [c for c in columns if c > counter]
@@ -441,8 +446,9 @@ def _codes(grid: Grid, data_rows: list[int], c: int) -> bool:
 
 def _counts_rows(grid: Grid, data_rows: list[int], c: int) -> bool:
     """A column of whole numbers counting from 0 or 1, up by one on every row, perhaps starting
-    again (0-4 within each day): row numbers, not values."""
-    if len(data_rows) < 3 or (grid.kinds[data_rows, c] < NUMBER).any():
+    again (0-4 within each day): row numbers, not values. (The caller has seen a number on
+    every row.)"""
+    if len(data_rows) < 3:
         return False
     start = [parse_value(v)[0] for v in grid.cells[data_rows[:2], c].tolist()]
     if start[0] is None or start[0] > 1 or start[1] is None:  # counts from 0 or 1: test first
@@ -633,10 +639,11 @@ def _title(grid: Grid, rows: Rows, table: Table, floor: int) -> None:
                 table.title_rows and r < table.title_rows[0] - 3)):
             break
         table.title_rows.insert(0, r)
-    notes = [r for r in table.title_rows if _looks_like_note(grid, r)]
+    texts = {r: _text(grid, r) for r in table.title_rows}  # (as _looks_like_note reads them)
+    notes = [r for r, text in texts.items() if _NOTE.match(text)]
     table.title_rows = [r for r in table.title_rows if r not in notes]
     table.note_rows = notes  # "See notes", "Source: ..." above the table
-    table.title = " ".join(_text(grid, r) for r in table.title_rows)
+    table.title = " ".join(texts[r] for r in table.title_rows)
 
 
 def _stub_heading(rows: Rows, candidates: list[tuple[int, bool]], floor: int) -> bool:
@@ -656,7 +663,7 @@ def _label_header(grid: Grid, rows: Rows, table: Table, r: int,
     Right above the body an ALL-CAPS or colon-ended label starts a block; above the column
     headings it is the stub's heading ("STATE")."""
     text = _text(grid, r)
-    if rows.numeric[r] or _looks_like_note(grid, r) or (
+    if rows.numeric[r] or _NOTE.match(text) or (  # (_looks_like_note, its text made once)
             _is_section_text(text) and not under_header):
         return False
     return rows.first[r] > table.left or len(text) <= 40

@@ -121,13 +121,15 @@ def _qualifier_rows(grid: Grid, kinds: np.ndarray, data: np.ndarray, n_filled: n
     ("1.6" over "(1981 Q1)": the quarter of a record). They qualify those numbers; read as
     headings, they would cut the table at every row and name the next row's columns. (One
     bracketed word under a number is as often the unit of the rows below: "(Dollars)".)
-    Only rows of texts alone right under a data row are looked at, cell by cell."""
+    Only rows of texts alone right under a data row are looked at."""
     qualifier = np.zeros(len(data), dtype=bool)
-    candidates = np.flatnonzero(data[:-1] & (n_filled[1:] >= 2) & (n_text[1:] == n_filled[1:]))
-    for r in (candidates + 1).tolist():
-        texts = np.flatnonzero(kinds[r] == TEXT)
-        qualifier[r] = bool((kinds[r - 1, texts] >= NUMBER).all()) and all(
-            _BRACKETED.match(str(grid.cells[r, c])) for c in texts.tolist())
+    rows = np.flatnonzero(data[:-1] & (n_filled[1:] >= 2) & (n_text[1:] == n_filled[1:])) + 1
+    if not len(rows):
+        return qualifier
+    under_numbers = ((kinds[rows] != TEXT) | (kinds[rows - 1] >= NUMBER)).all(axis=1)
+    for r in rows[under_numbers].tolist():
+        qualifier[r] = all(_BRACKETED.match(str(grid.cells[r, c]))
+                           for c in np.flatnonzero(kinds[r] == TEXT).tolist())
     return qualifier
 
 
@@ -187,11 +189,11 @@ def _numbering_row(grid: Grid, kinds: np.ndarray, r: int) -> bool:
         return False
     if not (values == np.trunc(values)).all():  # a fraction, or a marker (NaN)
         return False
-    numbers = np.abs(values)
+    numbers = np.abs(values).tolist()  # (a few: tested in Python)
     labelled = bool((kinds[r] == TEXT).any())  # "Leave  45 46 47" is data; "(1) (2) (3)" is not
-    after_leading = numbers[1:] if cols[0] == np.argmax(kinds[r] != EMPTY) else numbers[:0]
-    return any(len(run) >= 3 and (run[0] <= 1 or not labelled) and (np.diff(run) == 1).all()
-               for run in (numbers, after_leading))
+    after_leading = numbers[1:] if cols[0] == np.argmax(kinds[r] != EMPTY) else []
+    return any(len(run) >= 3 and (run[0] <= 1 or not labelled)
+               and all(b - a == 1 for a, b in pairwise(run)) for run in (numbers, after_leading))
 
 
 def _text_over_numbers(kinds: np.ndarray, r: int, depth: int = 5) -> bool:
@@ -367,15 +369,15 @@ def _build_table(grid: Grid, rows: Rows, start: int, end: int, floor: int,
     left = min(label_cols + data_cols)
     table = Table(index=index, left=left, right=max(data_cols), label_cols=label_cols,
                   data_cols=data_cols)
-    has_data = (grid.kinds[start:end + 1, data_cols] >= NUMBER).any(axis=1).tolist()
+    has_data = (grid.kinds[start:end + 1, data_cols] >= NUMBER).any(axis=1)
     # a lone number with no label (a stray 0 in a spacer row) is not an observation
-    table.body_rows = [r for r, numbers, n in zip(span, has_data, rows.filled[start:end + 1],
-                                                   strict=True) if numbers and n > 1]
+    filled = np.array(rows.filled[start:end + 1])
+    table.body_rows = (start + np.flatnonzero(has_data & (filled > 1))).tolist()
+    others = (start + np.flatnonzero(~has_data)).tolist()  # (few: read one by one)
     table.section_rows = [  # sub-table titles such as 'Full-time'
-        r for r, numbers in zip(span, has_data, strict=True)
-        if not numbers and rows.filled[r] and not rows.numeric[r] and not rows.qualifier[r]
+        r for r in others if rows.filled[r] and not rows.numeric[r] and not rows.qualifier[r]
         and (rows.last[r] < data_cols[0] or rows.single_text(r))]
-    table.flag_rows = list(compress(span, rows.qualifier[start:end + 1]))
+    table.flag_rows = [r for r in others if rows.qualifier[r]]  # (no numbers: never data)
     if end + 1 < len(rows) and rows.qualifier[end + 1]:  # under the last row of the body
         table.flag_rows.append(end + 1)
     _header_and_title(grid, rows, table, floor)

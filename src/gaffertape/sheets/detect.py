@@ -363,7 +363,9 @@ def _build_table(grid: Grid, rows: Rows, start: int, end: int, floor: int,
                  index: int) -> list[Table]:
     """The table over body rows ``start``-``end`` (or the tables side by side there)."""
     span = range(start, end + 1)
-    label_cols, data_cols = _columns(grid, rows, span)
+    data_rows = list(compress(span, rows.data[start:end + 1]))
+    data_kinds = _column_kinds(grid, data_rows)
+    label_cols, data_cols = _columns(grid, data_rows, data_kinds)
     if not data_cols:
         return []
     left = min(label_cols + data_cols)
@@ -381,7 +383,8 @@ def _build_table(grid: Grid, rows: Rows, start: int, end: int, floor: int,
     if end + 1 < len(rows) and rows.qualifier[end + 1]:  # under the last row of the body
         table.flag_rows.append(end + 1)
     _header_and_title(grid, rows, table, floor)
-    body = _column_kinds(grid, table.body_rows)
+    # (the body rows are nearly always the data rows: their kinds are counted already)
+    body = data_kinds if table.body_rows == data_rows else _column_kinds(grid, table.body_rows)
     parts = _side_by_side(grid, table, body)
     for part in parts:
         _tidy_keys(grid, part, body)
@@ -401,10 +404,10 @@ def _column_kinds(grid: Grid, rows: list[int]) -> list[list[int]]:
     return kind_counts(grid.kinds[rows], axis=0).tolist()
 
 
-def _columns(grid: Grid, rows: Rows, span: range) -> tuple[list[int], list[int]]:
-    """Label columns (a leading run of text or year columns) and the data columns after them."""
-    data_rows = list(compress(span, rows.data[span.start:span.stop]))
-    counts = _column_kinds(grid, data_rows)
+def _columns(grid: Grid, data_rows: list[int], counts: list[list[int]]
+             ) -> tuple[list[int], list[int]]:
+    """Label columns (a leading run of text or year columns) and the data columns after them,
+    from the kinds counted in each column over the data rows (:func:`_column_kinds`)."""
     filled = [len(data_rows) - empty for empty, _, _, _ in counts]
     numeric = [number + year for _, _, number, year in counts]
     columns = [c for c, n in enumerate(filled) if n]

@@ -148,10 +148,12 @@ def _years_inside_data(data: np.ndarray, year_rows: np.ndarray) -> None:
 
 
 def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
-    """(first, last) of every run of True in a boolean vector."""
-    edges = np.diff(np.concatenate(([0], mask.view(np.int8), [0])))
-    return list(zip(np.flatnonzero(edges == 1).tolist(),
-                    (np.flatnonzero(edges == -1) - 1).tolist(), strict=True))
+    """(first, last) of every run of True in a boolean vector (with few True: year rows)."""
+    runs: list[tuple[int, int]] = []
+    for r in np.flatnonzero(mask).tolist():
+        first = runs.pop()[0] if runs and runs[-1][1] == r - 1 else r
+        runs.append((first, r))
+    return runs
 
 
 def _headings_above_data(grid: Grid, kinds: np.ndarray, data: np.ndarray,
@@ -553,7 +555,7 @@ def _words(grid: Grid, body_rows: list[int], c: int) -> bool:
 
 def _header_and_title(grid: Grid, rows: Rows, table: Table, floor: int) -> None:
     """Walk upwards from the body: header rows first, then title/metadata rows."""
-    first = min(table.body_rows + table.section_rows)
+    first = min(table.body_rows[:1] + table.section_rows[:1])  # (both in sheet order)
     candidates: list[tuple[int, bool]] = []  # (row, spans data columns)
     r, blanks = first - 1, 0
     while r >= floor and blanks <= MAX_HEADER_GAP and not rows.preamble[r]:
@@ -667,8 +669,10 @@ def _label_header(grid: Grid, rows: Rows, table: Table, r: int,
     """A text row over the label columns only: a header of the label column, not a note.
     Right above the body an ALL-CAPS or colon-ended label starts a block; above the column
     headings it is the stub's heading ("STATE")."""
+    if rows.numeric[r]:
+        return False
     text = _text(grid, r)
-    if rows.numeric[r] or _NOTE.match(text) or (  # (_looks_like_note, its text made once)
+    if _NOTE.match(text) or (  # (_looks_like_note, its text made once)
             _is_section_text(text) and not under_header):
         return False
     return rows.first[r] > table.left or len(text) <= 40

@@ -185,10 +185,12 @@ def _numbering_row(grid: Grid, kinds: np.ndarray, r: int) -> bool:
     cols = (kinds[r] >= NUMBER).nonzero()[0]
     if len(cols) < 3:
         return False
-    values = grid.numbers[r, cols]  # NaN for a marker such as ".."
+    values = grid.numbers[r][cols]  # NaN for a marker such as ".."
     # the third and fourth numbers differ by one in any numbering: a cheap test first
-    if len(cols) > 3 and abs(abs(values[3]) - abs(values[2])) != 1:  # (NaN: never 1)
-        return False
+    if len(cols) > 3:
+        third, fourth = values[2:4].tolist()
+        if abs(abs(fourth) - abs(third)) != 1:  # (NaN: never 1)
+            return False
     if not (values == np.trunc(values)).all():  # a fraction, or a marker (NaN)
         return False
     numbers = np.abs(values).tolist()  # (a few: tested in Python)

@@ -71,9 +71,9 @@ def summarise_rows(grid: Grid) -> Rows:
     counts = kind_counts(kinds, axis=1)
     n_filled, n_text = kinds.shape[1] - counts[:, EMPTY], counts[:, TEXT]
     n_numeric = counts[:, NUMBER] + counts[:, YEAR]
-    filled = kinds != EMPTY
-    first = np.where(n_filled > 0, filled.argmax(axis=1), -1)
-    last = np.where(n_filled > 0, kinds.shape[1] - 1 - filled[:, ::-1].argmax(axis=1), -1)
+    filled, blank = kinds != EMPTY, n_filled == 0
+    first = np.where(blank, -1, filled.argmax(axis=1))
+    last = np.where(blank, -1, kinds.shape[1] - 1 - filled[:, ::-1].argmax(axis=1))
     leading = kinds[np.arange(len(kinds)), first]  # (a blank row's last cell: EMPTY)
     # years heading columns, with perhaps "2004, estimate" beside them
     texts_after = n_text - (leading == TEXT)
@@ -203,10 +203,10 @@ def _numbering_row(grid: Grid, kinds: np.ndarray, r: int) -> bool:
 def _text_over_numbers(kinds: np.ndarray, r: int, depth: int = 5) -> bool:
     """Text cells (two or more, a fifth of the row at least) over columns that hold only
     numbers in the next rows: a heading row (one such cell is more often a code, "44-45" over
-    "441")."""
+    "441"). Row ``r`` has a row below it."""
     below = kinds[r + 1:r + 1 + depth]
-    numeric_below = (below >= NUMBER).any(axis=0) & ~(below == TEXT).any(axis=0)
-    headings = np.count_nonzero(numeric_below & (kinds[r] == TEXT))
+    only_numbers = (below.max(axis=0) >= NUMBER) & (below != TEXT).all(axis=0)
+    headings = np.count_nonzero(only_numbers & (kinds[r] == TEXT))
     return headings >= 2 and headings * 5 >= np.count_nonzero(kinds[r] != EMPTY)
 
 

@@ -182,15 +182,14 @@ def is_numbering_row(grid: Grid, r: int) -> bool:
 def _numbering_row(grid: Grid, kinds: np.ndarray, r: int) -> bool:
     """Column numbers: three or more consecutive whole numbers ("(1)", "(2)" ...), perhaps
     after a leading cell; from 0 or 1 when the row also holds text."""
-    cols = (kinds[r] >= NUMBER).nonzero()[0]
+    cols = [c for c, kind in enumerate(kinds[r].tolist()) if kind >= NUMBER]
     if len(cols) < 3:
         return False
-    values = grid.numbers[r][cols]  # NaN for a marker such as ".."
+    numbers = grid.numbers[r]  # NaN for a marker such as ".."
     # the third and fourth numbers differ by one in any numbering: a cheap test first
-    if len(cols) > 3:
-        third, fourth = values[2:4].tolist()
-        if abs(abs(fourth) - abs(third)) != 1:  # (NaN: never 1)
-            return False
+    if len(cols) > 3 and abs(abs(numbers[cols[3]]) - abs(numbers[cols[2]])) != 1:  # (NaN: never 1)
+        return False
+    values = numbers[cols]
     if not (values == np.trunc(values)).all():  # a fraction, or a marker (NaN)
         return False
     numbers = np.abs(values).tolist()  # (a few: tested in Python)
@@ -203,11 +202,12 @@ def _numbering_row(grid: Grid, kinds: np.ndarray, r: int) -> bool:
 def _text_over_numbers(kinds: np.ndarray, r: int, depth: int = 5) -> bool:
     """Text cells (two or more, a fifth of the row at least) over columns that hold only
     numbers in the next rows: a heading row (one such cell is more often a code, "44-45" over
-    "441"). Row ``r`` has a row below it."""
-    below = kinds[r + 1:r + 1 + depth]
-    only_numbers = (below.max(axis=0) >= NUMBER) & (below != TEXT).all(axis=0)
-    headings = np.count_nonzero(only_numbers & (kinds[r] == TEXT))
-    return headings >= 2 and headings * 5 >= np.count_nonzero(kinds[r] != EMPTY)
+    "441"). The few short rows are read as lists: quicker than array calls on them."""
+    row, below = kinds[r].tolist(), kinds[r + 1:r + 1 + depth].tolist()
+    headings = sum(1 for c, kind in enumerate(row) if kind == TEXT
+                   and any(line[c] >= NUMBER for line in below)
+                   and all(line[c] != TEXT for line in below))
+    return headings >= 2 and headings * 5 >= len(row) - row.count(EMPTY)
 
 
 def detect(grid: Grid) -> SheetLayout:

@@ -182,7 +182,7 @@ def is_numbering_row(grid: Grid, r: int) -> bool:
 def _numbering_row(grid: Grid, kinds: np.ndarray, r: int) -> bool:
     """Column numbers: three or more consecutive whole numbers ("(1)", "(2)" ...), perhaps
     after a leading cell; from 0 or 1 when the row also holds text."""
-    cols = [c for c, kind in enumerate(kinds[r].tolist()) if kind >= NUMBER]
+    cols = _numeric_cols(kinds, r)
     if len(cols) < 3:
         return False
     numbers = grid.numbers[r]  # NaN for a marker such as ".."
@@ -197,6 +197,11 @@ def _numbering_row(grid: Grid, kinds: np.ndarray, r: int) -> bool:
     after_leading = numbers[1:] if cols[0] == np.argmax(kinds[r] != EMPTY) else []
     return any(len(run) >= 3 and (run[0] <= 1 or not labelled)
                and all(b - a == 1 for a, b in pairwise(run)) for run in (numbers, after_leading))
+
+
+def _numeric_cols(kinds: np.ndarray, r: int) -> list[int]:
+    """The columns of row ``r``'s numeric cells (read as a list: one row is short)."""
+    return [c for c, kind in enumerate(kinds[r].tolist()) if kind >= NUMBER]
 
 
 def _text_over_numbers(kinds: np.ndarray, r: int, depth: int = 5) -> bool:
@@ -358,9 +363,8 @@ def _bridgeable(grid: Grid, rows: Rows, end: int, nxt: int) -> bool:
 def _first_value(grid: Grid, rows: Rows, r: int) -> int:
     """The first numeric column right of data row ``r``'s leading cell (a year label, say), or
     its first numeric column when there is none."""
-    numeric = np.flatnonzero(grid.kinds[r] >= NUMBER)
-    after = numeric[numeric > rows.first[r]]
-    return int(after[0] if len(after) else numeric[0])
+    numeric = _numeric_cols(grid.kinds, r)
+    return next((c for c in numeric if c > rows.first[r]), numeric[0])
 
 
 def _build_table(grid: Grid, rows: Rows, start: int, end: int, floor: int,

@@ -409,7 +409,13 @@ def _column_kinds(grid: Grid, rows: list[int]) -> list[list[int]]:
     ``rows``, counted once per table for the tests of its columns. The counts of filled cells
     hold for a part of the table too (:func:`_side_by_side`): the rows it leaves out are empty
     over its columns."""
-    return kind_counts(grid.kinds[rows], axis=0).tolist()
+    return kind_counts(grid.kinds[_row_index(rows)], axis=0).tolist()
+
+
+def _row_index(rows: list[int]) -> slice | list[int]:
+    """``rows`` (in sheet order) to index an array with: a slice when they run on without a
+    gap, as most tables' do (a view, and no long list to convert to an index array)."""
+    return slice(rows[0], rows[-1] + 1) if rows and rows[-1] - rows[0] + 1 == len(rows) else rows
 
 
 def _columns(grid: Grid, data_rows: list[int], counts: list[list[int]]
@@ -448,10 +454,11 @@ def _codes(grid: Grid, data_rows: list[int], c: int) -> bool:
     """Mostly digits written as text of one length, some with a leading zero ('01' ... '96',
     perhaps among the headings of their groups): classification codes, which name rows; a
     quantity is never written '01'."""
-    types = grid.types[data_rows, c]
+    at = _row_index(data_rows)
+    types = grid.types[at, c]
     if 2 * np.count_nonzero(types == STR) <= np.count_nonzero(types != NONE):
         return False  # codes are texts: not enough of them (a column of numbers, mostly)
-    cells = [v for v in grid.cells[data_rows, c].tolist() if v is not None]
+    cells = [v for v in grid.cells[at, c].tolist() if v is not None]
     codes = [v for v in cells if type(v) is str and v.isdigit()]
     return 2 * len(codes) > len(cells) and len({len(v) for v in codes}) == 1 and any(
         v.startswith("0") for v in codes) and len(codes[0]) > 1
@@ -466,7 +473,7 @@ def _counts_rows(grid: Grid, data_rows: list[int], c: int) -> bool:
     start = [parse_value(v)[0] for v in grid.cells[data_rows[:2], c].tolist()]
     if start[0] is None or start[0] > 1 or start[1] is None:  # counts from 0 or 1: test first
         return False
-    values = [parse_value(v)[0] for v in grid.cells[data_rows, c].tolist()]
+    values = [parse_value(v)[0] for v in grid.cells[_row_index(data_rows), c].tolist()]
     if any(v is None or v != int(v) for v in values):
         return False
     numbers = np.array(values, dtype=float)

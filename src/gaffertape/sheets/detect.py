@@ -185,11 +185,11 @@ def _numbering_row(grid: Grid, kinds: np.ndarray, r: int) -> bool:
     cols = _numeric_cols(kinds, r)
     if len(cols) < 3:
         return False
-    numbers = grid.numbers[r]  # NaN for a marker such as ".."
+    row = grid.numbers[r]  # NaN for a marker such as ".."
     # the third and fourth numbers differ by one in any numbering: a cheap test first
-    if len(cols) > 3 and abs(abs(numbers[cols[3]]) - abs(numbers[cols[2]])) != 1:  # (NaN: never 1)
+    if len(cols) > 3 and abs(abs(row[cols[3]]) - abs(row[cols[2]])) != 1:  # (NaN: never 1)
         return False
-    values = numbers[cols]
+    values = row[cols]
     if not (values == np.trunc(values)).all():  # a fraction, or a marker (NaN)
         return False
     numbers = np.abs(values).tolist()  # (a few: tested in Python)

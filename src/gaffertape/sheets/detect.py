@@ -77,10 +77,10 @@ def summarise_rows(grid: Grid) -> Rows:
     leading = kinds[np.arange(len(kinds)), first]  # (a blank row's last cell: EMPTY)
     # years heading columns, with perhaps "2004, estimate" beside them
     texts_after = n_text - (leading == TEXT)
-    year_rows = (((n_numeric >= 2) | ((n_numeric == 1) & (texts_after >= 2)))
-                 & (counts[:, YEAR] == n_numeric))
+    two, one = n_numeric >= 2, n_numeric == 1
+    year_rows = (two | (one & (texts_after >= 2))) & (counts[:, YEAR] == n_numeric)
     # two numbers, or one right of the row's leading cell (its label)
-    numbers = (n_numeric >= 2) | ((n_numeric == 1) & (leading < NUMBER))
+    numbers = two | (one & (leading < NUMBER))
     n_filled_list, first_list = n_filled.tolist(), first.tolist()
     preamble = _preamble(grid, n_filled_list, first_list)
     data = numbers & ~year_rows & ~preamble
@@ -88,7 +88,7 @@ def summarise_rows(grid: Grid) -> Rows:
     _headings_above_data(grid, kinds, data, n_numeric, n_text)
     qualifier = _qualifier_rows(grid, kinds, data, n_filled, n_text)
     return Rows(n_filled_list, first_list, last.tolist(), n_numeric.tolist(), data.tolist(),
-                qualifier.tolist(), preamble.tolist())
+                qualifier, preamble.tolist())
 
 
 def _preamble(grid: Grid, n_filled: list[int], first: list[int]) -> np.ndarray:
@@ -116,13 +116,13 @@ def _preamble(grid: Grid, n_filled: list[int], first: list[int]) -> np.ndarray:
 
 
 def _qualifier_rows(grid: Grid, kinds: np.ndarray, data: np.ndarray, n_filled: np.ndarray,
-                    n_text: np.ndarray) -> np.ndarray:
+                    n_text: np.ndarray) -> list[bool]:
     """Rows of two or more bracketed notes, each right under a number of the data row above
     ("1.6" over "(1981 Q1)": the quarter of a record). They qualify those numbers; read as
     headings, they would cut the table at every row and name the next row's columns. (One
     bracketed word under a number is as often the unit of the rows below: "(Dollars)".)
     Only rows of texts alone right under a data row are looked at."""
-    qualifier = np.zeros(len(data), dtype=bool)
+    qualifier = [False] * len(data)
     rows = np.flatnonzero(data[:-1] & (n_filled[1:] >= 2) & (n_text[1:] == n_filled[1:])) + 1
     if not len(rows):
         return qualifier

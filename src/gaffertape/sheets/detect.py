@@ -41,7 +41,7 @@ class Rows:
     numeric: list[int]  # how many cells are numeric-like
     data: list[bool]  # numbers to the right of a label: a row of a table body
     qualifier: list[bool]  # bracketed notes right under the numbers of a data row ("(1981 Q1)")
-    preamble: list[bool]  # "Title:", "Date:", "Filters:" lines at the top of an export
+    preamble: range  # "Title:", "Date:", "Filters:" lines at the top of an export (rows)
 
     def __len__(self) -> int:
         return len(self.filled)
@@ -83,24 +83,24 @@ def summarise_rows(grid: Grid) -> Rows:
     numbers = two | (one & (leading < NUMBER))
     n_filled_list, first_list = n_filled.tolist(), first.tolist()
     preamble = _preamble(grid, n_filled_list, first_list)
-    data = numbers & ~year_rows & ~preamble
+    data = numbers & ~year_rows
+    data[preamble.start:preamble.stop] = False
     _years_inside_data(data, numbers & year_rows)
     _headings_above_data(grid, kinds, data, n_numeric, n_text)
     qualifier = _qualifier_rows(grid, kinds, data, n_filled, n_text)
     return Rows(n_filled_list, first_list, last.tolist(), n_numeric.tolist(), data.tolist(),
-                qualifier, preamble.tolist())
+                qualifier, preamble)
 
 
-def _preamble(grid: Grid, n_filled: list[int], first: list[int]) -> np.ndarray:
+def _preamble(grid: Grid, n_filled: list[int], first: list[int]) -> range:
     """The metadata lines an export puts above its table ("Title:", "Date:, 2024", "Filters:,
     Country, All" and the lines continuing it below, each "Key:" with its value beside it):
     three keys at least, from the sheet's first filled row to the first blank one. They title
     the table (its ``table_title`` keeps the filters: "Academic year 2022/23"), never head its
-    columns ("All | 2022/23 | Female") nor hold data ("Date: 2024")."""
-    preamble = np.zeros(len(n_filled), dtype=bool)
+    columns ("All | 2022/23 | Female") nor hold data ("Date: 2024"). Their rows, or none."""
     top = next((r for r, n in enumerate(n_filled) if n), None)
     if top is None:
-        return preamble
+        return range(0)
     keys = 0
     r = top
     while r < len(n_filled) and n_filled[r] and n_filled[r] <= 3:
@@ -110,9 +110,7 @@ def _preamble(grid: Grid, n_filled: list[int], first: list[int]) -> np.ndarray:
         elif r == top or first[r] <= first[top] or n_filled[r] > 2:
             break  # neither a key nor a line continuing the one above
         r += 1
-    if keys >= 3:
-        preamble[top:r] = True
-    return preamble
+    return range(top, r) if keys >= 3 else range(0)
 
 
 def _qualifier_rows(grid: Grid, kinds: np.ndarray, data: np.ndarray, n_filled: np.ndarray,
@@ -571,7 +569,7 @@ def _header_and_title(grid: Grid, rows: Rows, table: Table, floor: int) -> None:
     first = min(table.body_rows[:1] + table.section_rows[:1])  # (both in sheet order)
     candidates: list[tuple[int, bool]] = []  # (row, spans data columns)
     r, blanks = first - 1, 0
-    while r >= floor and blanks <= MAX_HEADER_GAP and not rows.preamble[r]:
+    while r >= floor and blanks <= MAX_HEADER_GAP and r not in rows.preamble:
         if rows.blank(r):
             blanks += 1
         elif blanks > MAX_LABEL_GAP and rows.last[r] < table.data_cols[0]:
@@ -654,7 +652,7 @@ def _title(grid: Grid, rows: Rows, table: Table, floor: int) -> None:
     for r in range(top - 1, floor - 1, -1):
         if rows.blank(r):
             continue
-        preamble = rows.preamble[r]  # an export's "Key:" lines: all of them title the table
+        preamble = r in rows.preamble  # an export's "Key:" lines: all of them title the table
         if not preamble and (rows.filled[r] > 2 or (
                 table.title_rows and r < table.title_rows[0] - 3)):
             break

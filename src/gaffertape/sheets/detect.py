@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from itertools import pairwise
+from itertools import compress, pairwise
 
 import numpy as np
 
@@ -40,9 +40,8 @@ class Rows:
     last: list[int]  # last non-empty column (-1 on a blank row)
     numeric: list[int]  # how many cells are numeric-like
     data: list[bool]  # numbers to the right of a label: a row of a table body
-    first_value: list[int]  # first numeric column right of the leading cell (a year label, say)
     qualifier: list[bool]  # bracketed notes right under the numbers of a data row ("(1981 Q1)")
-    preamble: list[bool]  # "Title:", "Date:", "Filters:" lines at the top of an export
+    preamble: range  # "Title:", "Date:", "Filters:" lines at the top of an export (rows)
 
     def __len__(self) -> int:
         return len(self.filled)
@@ -55,43 +54,54 @@ class Rows:
         return self.filled[r] == 1 and not self.numeric[r]
 
 
+def kind_counts(kinds: np.ndarray, axis: int) -> np.ndarray:
+    """How many cells of each kind (columns EMPTY, TEXT, NUMBER, YEAR) each row (``axis=1``)
+    or each column (``axis=0``) of ``kinds`` holds: one counting pass, where a comparison and a
+    count per kind would take eight numpy calls (most sheets are small: the calls are what
+    costs)."""
+    lines = 4 * np.arange(kinds.shape[1 - axis])
+    keys = kinds + (lines[:, None] if axis == 1 else lines)  # line i's kind k counts at 4i + k
+    return np.bincount(keys.ravel(), minlength=4 * len(lines)).reshape(-1, 4)
+
+
 def summarise_rows(grid: Grid) -> Rows:
-    """The per-row facts of the whole sheet, from a few reductions over its kinds array."""
+    """The per-row facts of the whole sheet, from the count of each kind of cell on each row
+    and the kind of each row's leading cell."""
     kinds = grid.kinds if grid.kinds.shape[1] else np.zeros((grid.n_rows, 1), dtype=np.int8)
-    filled, numeric = kinds != EMPTY, kinds >= NUMBER
-    n_filled, n_numeric = np.count_nonzero(filled, axis=1), np.count_nonzero(numeric, axis=1)
-    width = kinds.shape[1]
-    first = np.where(n_filled > 0, filled.argmax(axis=1), -1)
-    last = np.where(n_filled > 0, width - 1 - filled[:, ::-1].argmax(axis=1), -1)
+    counts = kind_counts(kinds, axis=1)
+    n_filled, n_text = kinds.shape[1] - counts[:, EMPTY], counts[:, TEXT]
+    n_numeric = counts[:, NUMBER] + counts[:, YEAR]
+    filled, blank = kinds != EMPTY, n_filled == 0
+    first = np.where(blank, -1, filled.argmax(axis=1))
+    last = np.where(blank, -1, kinds.shape[1] - 1 - filled[:, ::-1].argmax(axis=1))
+    leading = kinds[np.arange(len(kinds)), first]  # (a blank row's last cell: EMPTY)
     # years heading columns, with perhaps "2004, estimate" beside them
-    texts_after = np.count_nonzero((kinds == TEXT) & (np.arange(kinds.shape[1]) > first[:, None]),
-                                   axis=1)
-    year_rows = (((n_numeric >= 2) | ((n_numeric == 1) & (texts_after >= 2)))
-                 & (np.count_nonzero(kinds == YEAR, axis=1) == n_numeric))
-    last_numeric = width - 1 - numeric[:, ::-1].argmax(axis=1)
-    numbers = (n_numeric > 0) & ((n_numeric >= 2) | (last_numeric > first))
-    preamble = _preamble(grid, n_filled, first)
-    data = numbers & ~year_rows & ~preamble
+    texts_after = n_text - (leading == TEXT)
+    two, one = n_numeric >= 2, n_numeric == 1
+    year_rows = (two | (one & (texts_after >= 2))) & (counts[:, YEAR] == n_numeric)
+    # two numbers, or one right of the row's leading cell (its label)
+    numbers = two | (one & (leading < NUMBER))
+    n_filled_list, first_list = n_filled.tolist(), first.tolist()
+    preamble = _preamble(grid, n_filled_list, first_list)
+    data = numbers & ~year_rows
+    data[preamble.start:preamble.stop] = False
     _years_inside_data(data, numbers & year_rows)
-    _headings_above_data(grid, kinds, data, n_numeric)
-    after = numeric & (np.arange(width) > first[:, None])
-    first_value = np.where(after.any(axis=1), after.argmax(axis=1), numeric.argmax(axis=1))
-    return Rows(n_filled.tolist(), first.tolist(), last.tolist(), n_numeric.tolist(),
-                data.tolist(), first_value.tolist(),
-                _qualifier_rows(grid, kinds, data, n_filled).tolist(), preamble.tolist())
+    _headings_above_data(grid, kinds, data, n_numeric, n_text)
+    qualifier = _qualifier_rows(grid, kinds, data, n_filled, n_text)
+    return Rows(n_filled_list, first_list, last.tolist(), n_numeric.tolist(), data.tolist(),
+                qualifier, preamble)
 
 
-def _preamble(grid: Grid, n_filled: np.ndarray, first: np.ndarray) -> np.ndarray:
+def _preamble(grid: Grid, n_filled: list[int], first: list[int]) -> range:
     """The metadata lines an export puts above its table ("Title:", "Date:, 2024", "Filters:,
     Country, All" and the lines continuing it below, each "Key:" with its value beside it):
     three keys at least, from the sheet's first filled row to the first blank one. They title
     the table (its ``table_title`` keeps the filters: "Academic year 2022/23"), never head its
-    columns ("All | 2022/23 | Female") nor hold data ("Date: 2024")."""
-    preamble = np.zeros(len(n_filled), dtype=bool)
-    filled = np.flatnonzero(n_filled)
-    if not len(filled):
-        return preamble
-    top, keys = int(filled[0]), 0
+    columns ("All | 2022/23 | Female") nor hold data ("Date: 2024"). Their rows, or none."""
+    top = next((r for r, n in enumerate(n_filled) if n), None)
+    if top is None:
+        return range(0)
+    keys = 0
     r = top
     while r < len(n_filled) and n_filled[r] and n_filled[r] <= 3:
         text = grid.cells[r, first[r]]
@@ -100,24 +110,24 @@ def _preamble(grid: Grid, n_filled: np.ndarray, first: np.ndarray) -> np.ndarray
         elif r == top or first[r] <= first[top] or n_filled[r] > 2:
             break  # neither a key nor a line continuing the one above
         r += 1
-    if keys >= 3:
-        preamble[top:r] = True
-    return preamble
+    return range(top, r) if keys >= 3 else range(0)
 
 
-def _qualifier_rows(grid: Grid, kinds: np.ndarray, data: np.ndarray,
-                    n_filled: np.ndarray) -> np.ndarray:
+def _qualifier_rows(grid: Grid, kinds: np.ndarray, data: np.ndarray, n_filled: np.ndarray,
+                    n_text: np.ndarray) -> list[bool]:
     """Rows of two or more bracketed notes, each right under a number of the data row above
     ("1.6" over "(1981 Q1)": the quarter of a record). They qualify those numbers; read as
     headings, they would cut the table at every row and name the next row's columns. (One
-    bracketed word under a number is as often the unit of the rows below: "(Dollars)".)"""
-    under_numbers = np.zeros(kinds.shape, dtype=bool)
-    under_numbers[1:] = (kinds[1:] == TEXT) & (kinds[:-1] >= NUMBER) & data[:-1, None]
-    rows = np.flatnonzero((n_filled >= 2) & (np.count_nonzero(under_numbers, axis=1) == n_filled))
-    qualifier = np.zeros(len(data), dtype=bool)
-    for r in rows.tolist():
+    bracketed word under a number is as often the unit of the rows below: "(Dollars)".)
+    Only rows of texts alone right under a data row are looked at."""
+    qualifier = [False] * len(data)
+    rows = np.flatnonzero(data[:-1] & (n_filled[1:] >= 2) & (n_text[1:] == n_filled[1:])) + 1
+    if not len(rows):
+        return qualifier
+    under_numbers = ((kinds[rows] != TEXT) | (kinds[rows - 1] >= NUMBER)).all(axis=1)
+    for r in rows[under_numbers].tolist():
         qualifier[r] = all(_BRACKETED.match(str(grid.cells[r, c]))
-                           for c in np.flatnonzero(under_numbers[r]).tolist())
+                           for c in np.flatnonzero(kinds[r] == TEXT).tolist())
     return qualifier
 
 
@@ -136,21 +146,23 @@ def _years_inside_data(data: np.ndarray, year_rows: np.ndarray) -> None:
 
 
 def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
-    """(first, last) of every run of True in a boolean vector."""
-    edges = np.diff(np.concatenate(([0], mask.view(np.int8), [0])))
-    return list(zip(np.flatnonzero(edges == 1).tolist(),
-                    (np.flatnonzero(edges == -1) - 1).tolist(), strict=True))
+    """(first, last) of every run of True in a boolean vector (with few True: year rows)."""
+    runs: list[tuple[int, int]] = []
+    for r in np.flatnonzero(mask).tolist():
+        first = runs.pop()[0] if runs and runs[-1][1] == r - 1 else r
+        runs.append((first, r))
+    return runs
 
 
 def _headings_above_data(grid: Grid, kinds: np.ndarray, data: np.ndarray,
-                         n_numeric: np.ndarray) -> None:
+                         n_numeric: np.ndarray, n_text: np.ndarray) -> None:
     """Rows at the top of a data run that are really header rows, though they hold numbers:
     a row of column numbers (1, 2, 3 ...) and a heading row whose numbers are headings (the
     percentiles 10, 20, 25 ... next to "Median", "Mean") where the rows below are all numbers.
     (Rows too short for either test, by their counts of numbers and texts, are not tested.)"""
-    numbers = n_numeric.tolist()
-    texts = np.count_nonzero(kinds == TEXT, axis=1).tolist()
-    for start, _end in _runs(data):
+    numbers, texts = n_numeric.tolist(), n_text.tolist()
+    starts = (np.flatnonzero(data[1:] > data[:-1]) + 1).tolist()  # a data row after another row
+    for start in [0, *starts] if len(data) and data[0] else starts:
         r = start
         while r < min(start + MAX_NUMERIC_HEADINGS, len(data)) and data[r] and (
                 (numbers[r] >= 3 and _numbering_row(grid, kinds, r))
@@ -168,30 +180,37 @@ def is_numbering_row(grid: Grid, r: int) -> bool:
 def _numbering_row(grid: Grid, kinds: np.ndarray, r: int) -> bool:
     """Column numbers: three or more consecutive whole numbers ("(1)", "(2)" ...), perhaps
     after a leading cell; from 0 or 1 when the row also holds text."""
-    cols = (kinds[r] >= NUMBER).nonzero()[0]
+    cols = _numeric_cols(kinds, r)
     if len(cols) < 3:
         return False
-    values = grid.numbers[r, cols]  # NaN for a marker such as ".."
+    row = grid.numbers[r]  # NaN for a marker such as ".."
     # the third and fourth numbers differ by one in any numbering: a cheap test first
-    if len(cols) > 3 and abs(abs(values[3]) - abs(values[2])) != 1:  # (NaN: never 1)
+    if len(cols) > 3 and abs(abs(row[cols[3]]) - abs(row[cols[2]])) != 1:  # (NaN: never 1)
         return False
+    values = row[cols]
     if not (values == np.trunc(values)).all():  # a fraction, or a marker (NaN)
         return False
-    numbers = np.abs(values)
+    numbers = np.abs(values).tolist()  # (a few: tested in Python)
     labelled = bool((kinds[r] == TEXT).any())  # "Leave  45 46 47" is data; "(1) (2) (3)" is not
-    after_leading = numbers[1:] if cols[0] == np.argmax(kinds[r] != EMPTY) else numbers[:0]
-    return any(len(run) >= 3 and (run[0] <= 1 or not labelled) and (np.diff(run) == 1).all()
-               for run in (numbers, after_leading))
+    after_leading = numbers[1:] if cols[0] == np.argmax(kinds[r] != EMPTY) else []
+    return any(len(run) >= 3 and (run[0] <= 1 or not labelled)
+               and all(b - a == 1 for a, b in pairwise(run)) for run in (numbers, after_leading))
+
+
+def _numeric_cols(kinds: np.ndarray, r: int) -> list[int]:
+    """The columns of row ``r``'s numeric cells (read as a list: one row is short)."""
+    return [c for c, kind in enumerate(kinds[r].tolist()) if kind >= NUMBER]
 
 
 def _text_over_numbers(kinds: np.ndarray, r: int, depth: int = 5) -> bool:
     """Text cells (two or more, a fifth of the row at least) over columns that hold only
     numbers in the next rows: a heading row (one such cell is more often a code, "44-45" over
-    "441")."""
-    below = kinds[r + 1:r + 1 + depth]
-    numeric_below = (below >= NUMBER).any(axis=0) & ~(below == TEXT).any(axis=0)
-    headings = np.count_nonzero(numeric_below & (kinds[r] == TEXT))
-    return headings >= 2 and headings * 5 >= np.count_nonzero(kinds[r] != EMPTY)
+    "441"). The few short rows are read as lists: quicker than array calls on them."""
+    row, below = kinds[r].tolist(), kinds[r + 1:r + 1 + depth].tolist()
+    headings = sum(1 for c, kind in enumerate(row) if kind == TEXT
+                   and any(line[c] >= NUMBER for line in below)
+                   and all(line[c] != TEXT for line in below))
+    return headings >= 2 and headings * 5 >= len(row) - row.count(EMPTY)
 
 
 def detect(grid: Grid) -> SheetLayout:
@@ -199,7 +218,7 @@ def detect(grid: Grid) -> SheetLayout:
     rows = summarise_rows(grid)
     tables: list[Table] = []
     floor = 0
-    for start, end in _bodies(rows):
+    for start, end in _bodies(grid, rows):
         built = _build_table(grid, rows, start, end, floor, len(tables))
         tables.extend(built)
         floor = max((table.bottom + 1 for table in built), default=floor)
@@ -214,9 +233,10 @@ def detect(grid: Grid) -> SheetLayout:
     return SheetLayout(grid.source, grid.sheet, tables)
 
 
-def _side_by_side(grid: Grid, table: Table) -> list[Table]:
+def _side_by_side(grid: Grid, table: Table, body: list[list[int]]) -> list[Table]:
     """The table, or the tables it is made of when an empty column parts it and the part on
-    the right starts with a text column of its own (its row labels): two tables side by side."""
+    the right starts with a text column of its own (its row labels): two tables side by side.
+    ``body``: the kinds counted in each column over the body rows (:func:`_column_kinds`)."""
     columns = sorted(table.label_cols + table.data_cols)
     last_label = max(table.label_cols, default=-1)
     gaps = [(before, after) for before, after in pairwise(columns)
@@ -224,10 +244,7 @@ def _side_by_side(grid: Grid, table: Table) -> list[Table]:
     rows = table.header_rows + table.body_rows
     for before, after in gaps:
         right = [c for c in columns if c >= after]
-        kinds = grid.kinds[cross(table.body_rows, right)]
-        leading = [c for c, text, numbers in zip(right, (kinds == TEXT).sum(axis=0).tolist(),
-                                                   (kinds >= NUMBER).sum(axis=0).tolist(),
-                                                   strict=True) if text > numbers]
+        leading = [c for c in right if body[c][TEXT] > body[c][NUMBER] + body[c][YEAR]]
         if len(right) < 2 or not leading or leading[0] != after:
             continue
         if (grid.kinds[cross(rows, range(before + 1, after))] != EMPTY).any():
@@ -246,7 +263,7 @@ def _side_by_side(grid: Grid, table: Table) -> list[Table]:
                       flag_rows=table.flag_rows, title=table.title, unit=table.unit)
         table.data_cols = [c for c in table.data_cols if c < after]
         table.right = before
-        return [table, *_side_by_side(grid, other)] if table.data_cols else [table]
+        return [table, *_side_by_side(grid, other, body)] if table.data_cols else [table]
     return [table]
 
 
@@ -306,26 +323,24 @@ def _text_table(grid: Grid, rows: Rows) -> list[Table]:
                   body_rows=body, label_cols=labels, data_cols=data)]
 
 
-def _bodies(rows: Rows) -> list[tuple[int, int]]:
+def _bodies(grid: Grid, rows: Rows) -> list[tuple[int, int]]:
     """Runs of data rows, bridging blank rows and label-only rows (sub-table titles).
 
     Adjacent data rows always join, so only the gaps between data rows are examined.
     """
-    data = np.flatnonzero(rows.data)
-    if not len(data):
+    data = list(compress(range(len(rows)), rows.data))
+    if not data:
         return []
-    gaps = np.flatnonzero(np.diff(data) > 1)  # data[gaps] ends a stretch, data[gaps + 1] starts one
-    ends, starts = data[gaps].tolist(), data[gaps + 1].tolist()
-    breaks = [(end, nxt) for end, nxt in zip(ends, starts, strict=True)
-              if not _bridgeable(rows, end, nxt)]
-    firsts = [int(data[0]), *(nxt for _, nxt in breaks)]
-    lasts = [*(end for end, _ in breaks), int(data[-1])]
+    breaks = [(end, nxt) for end, nxt in pairwise(data)
+              if nxt - end > 1 and not _bridgeable(grid, rows, end, nxt)]
+    firsts = [data[0], *(nxt for _, nxt in breaks)]
+    lasts = [*(end for end, _ in breaks), data[-1]]
     return list(zip(firsts, lasts, strict=True))
 
 
-def _bridgeable(rows: Rows, end: int, nxt: int) -> bool:
+def _bridgeable(grid: Grid, rows: Rows, end: int, nxt: int) -> bool:
     """Can the rows strictly between two data rows sit inside one table body?"""
-    first_data = min(rows.first_value[end], rows.first_value[nxt])
+    first_data = None  # (found when first needed: most gaps are blank rows)
     blanks = 0
     for r in range(end + 1, nxt):
         if rows.qualifier[r]:
@@ -335,64 +350,93 @@ def _bridgeable(rows: Rows, end: int, nxt: int) -> bool:
             if blanks > MAX_BODY_GAP:
                 return False
             continue
-        if rows.last[r] >= first_data and rows.filled[r] > 1:
-            return False  # a row over the data columns: the next table's header
+        if rows.filled[r] > 1:
+            if first_data is None:
+                first_data = min(_first_value(grid, rows, end), _first_value(grid, rows, nxt))
+            if rows.last[r] >= first_data:
+                return False  # a row over the data columns: the next table's header
     return True
+
+
+def _first_value(grid: Grid, rows: Rows, r: int) -> int:
+    """The first numeric column right of data row ``r``'s leading cell (a year label, say), or
+    its first numeric column when there is none."""
+    numeric = _numeric_cols(grid.kinds, r)
+    return next((c for c in numeric if c > rows.first[r]), numeric[0])
 
 
 def _build_table(grid: Grid, rows: Rows, start: int, end: int, floor: int,
                  index: int) -> list[Table]:
     """The table over body rows ``start``-``end`` (or the tables side by side there)."""
     span = range(start, end + 1)
-    label_cols, data_cols = _columns(grid, rows, span)
+    data_rows = list(compress(span, rows.data[start:end + 1]))
+    data_kinds = _column_kinds(grid, data_rows)
+    label_cols, data_cols = _columns(grid, data_rows, data_kinds)
     if not data_cols:
         return []
     left = min(label_cols + data_cols)
     table = Table(index=index, left=left, right=max(data_cols), label_cols=label_cols,
                   data_cols=data_cols)
-    filled, last, numeric, qualifier = (
-        np.array(facts[start:end + 1])
-        for facts in (rows.filled, rows.last, rows.numeric, rows.qualifier))
     has_data = (grid.kinds[start:end + 1, data_cols] >= NUMBER).any(axis=1)
-    single_text = (filled == 1) & (numeric == 0)  # a sub-table title such as 'Full-time'
-    sections = ~has_data & (numeric == 0) & ((last < data_cols[0]) | single_text) & ~qualifier
     # a lone number with no label (a stray 0 in a spacer row) is not an observation
-    table.body_rows = (start + np.flatnonzero((filled > 1) & has_data)).tolist()
-    table.section_rows = (start + np.flatnonzero((filled > 0) & sections)).tolist()
-    after = end + 1 < len(rows) and rows.qualifier[end + 1]  # under the last row of the body
-    table.flag_rows = (start + np.flatnonzero(qualifier)).tolist() + ([end + 1] if after else [])
+    filled = np.array(rows.filled[start:end + 1])
+    table.body_rows = (start + np.flatnonzero(has_data & (filled > 1))).tolist()
+    others = (start + np.flatnonzero(~has_data)).tolist()  # (few: read one by one)
+    table.section_rows = [  # sub-table titles such as 'Full-time'
+        r for r in others if rows.filled[r] and not rows.numeric[r] and not rows.qualifier[r]
+        and (rows.last[r] < data_cols[0] or rows.single_text(r))]
+    table.flag_rows = [r for r in others if rows.qualifier[r]]  # (no numbers: never data)
+    if end + 1 < len(rows) and rows.qualifier[end + 1]:  # under the last row of the body
+        table.flag_rows.append(end + 1)
     _header_and_title(grid, rows, table, floor)
-    parts = _side_by_side(grid, table)
+    # (the body rows are nearly always the data rows: their kinds are counted already)
+    body = data_kinds if table.body_rows == data_rows else _column_kinds(grid, table.body_rows)
+    parts = _side_by_side(grid, table, body)
     for part in parts:
-        _tidy_keys(grid, part)
-        _code_columns(grid, part)
-        _flag_columns(grid, part)
+        _tidy_keys(grid, part, body)
+        _code_columns(grid, part, body)
+        _flag_columns(grid, part, body)
         values = _body_numbers(grid, part)  # one parse for the row and the column totals
         part.total_rows, part.subtotal_rows = _total_rows(grid, part, values)
         part.total_cols = _total_cols(grid, part, values)
     return parts
 
 
-def _columns(grid: Grid, rows: Rows, span: range) -> tuple[list[int], list[int]]:
-    """Label columns (a leading run of text or year columns) and the data columns after them."""
-    data_rows = [r for r in span if rows.data[r]]
-    kinds = grid.kinds[data_rows]
-    filled = np.count_nonzero(kinds != EMPTY, axis=0).tolist()
-    numeric = np.count_nonzero(kinds >= NUMBER, axis=0).tolist()
-    all_years = (~(kinds == NUMBER).any(axis=0)).tolist()  # numbers in the column are years
+def _column_kinds(grid: Grid, rows: list[int]) -> list[list[int]]:
+    """How many cells of each kind (EMPTY, TEXT, NUMBER, YEAR) each sheet column holds on
+    ``rows``, counted once per table for the tests of its columns. The counts of filled cells
+    hold for a part of the table too (:func:`_side_by_side`): the rows it leaves out are empty
+    over its columns."""
+    return kind_counts(grid.kinds[_row_index(rows)], axis=0).tolist()
+
+
+def _row_index(rows: list[int]) -> slice | list[int]:
+    """``rows`` (in sheet order) to index an array with: a slice when they run on without a
+    gap, as most tables' do (a view, and no long list to convert to an index array)."""
+    return slice(rows[0], rows[-1] + 1) if rows and rows[-1] - rows[0] + 1 == len(rows) else rows
+
+
+def _columns(grid: Grid, data_rows: list[int], counts: list[list[int]]
+             ) -> tuple[list[int], list[int]]:
+    """Label columns (a leading run of text or year columns) and the data columns after them,
+    from the kinds counted in each column over the data rows (:func:`_column_kinds`)."""
+    filled = [len(data_rows) - empty for empty, _, _, _ in counts]
+    numeric = [number + year for _, _, number, year in counts]
     columns = [c for c, n in enumerate(filled) if n]
     label_cols: list[int] = []
     for c in columns:
         n_numeric = numeric[c]
         sparse = filled[c] <= len(data_rows) / 2 and c == columns[0]
-        years = n_numeric and all_years[c] and (
+        all_years = not counts[c][NUMBER]  # numbers in the column are years
+        years = n_numeric and all_years and (
             not label_cols or filled[c] < len(data_rows) or filled[c] > n_numeric)
         if sparse or filled[c] - n_numeric > n_numeric or years:
             label_cols.append(c)
         else:
             break
     counter = columns[len(label_cols)] if len(columns) > len(label_cols) + 1 else None
-    if counter is not None and (_counts_rows(grid, data_rows, counter)
+    all_numbers = counter is not None and numeric[counter] == len(data_rows)
+    if counter is not None and ((all_numbers and _counts_rows(grid, data_rows, counter))
                                 or _codes(grid, data_rows, counter)):
         label_cols.append(counter)  # item numbers 1, 2, 3 ... name their rows
         return label_cols, [c for c in columns if c > counter]
@@ -408,10 +452,11 @@ def _codes(grid: Grid, data_rows: list[int], c: int) -> bool:
     """Mostly digits written as text of one length, some with a leading zero ('01' ... '96',
     perhaps among the headings of their groups): classification codes, which name rows; a
     quantity is never written '01'."""
-    types = grid.types[data_rows, c]
+    at = _row_index(data_rows)
+    types = grid.types[at, c]
     if 2 * np.count_nonzero(types == STR) <= np.count_nonzero(types != NONE):
         return False  # codes are texts: not enough of them (a column of numbers, mostly)
-    cells = [v for v in grid.cells[data_rows, c].tolist() if v is not None]
+    cells = [v for v in grid.cells[at, c].tolist() if v is not None]
     codes = [v for v in cells if type(v) is str and v.isdigit()]
     return 2 * len(codes) > len(cells) and len({len(v) for v in codes}) == 1 and any(
         v.startswith("0") for v in codes) and len(codes[0]) > 1
@@ -419,13 +464,14 @@ def _codes(grid: Grid, data_rows: list[int], c: int) -> bool:
 
 def _counts_rows(grid: Grid, data_rows: list[int], c: int) -> bool:
     """A column of whole numbers counting from 0 or 1, up by one on every row, perhaps starting
-    again (0-4 within each day): row numbers, not values."""
-    if len(data_rows) < 3 or (grid.kinds[data_rows, c] < NUMBER).any():
+    again (0-4 within each day): row numbers, not values. (The caller has seen a number on
+    every row.)"""
+    if len(data_rows) < 3:
         return False
     start = [parse_value(v)[0] for v in grid.cells[data_rows[:2], c].tolist()]
     if start[0] is None or start[0] > 1 or start[1] is None:  # counts from 0 or 1: test first
         return False
-    values = [parse_value(v)[0] for v in grid.cells[data_rows, c].tolist()]
+    values = [parse_value(v)[0] for v in grid.cells[_row_index(data_rows), c].tolist()]
     if any(v is None or v != int(v) for v in values):
         return False
     numbers = np.array(values, dtype=float)
@@ -434,27 +480,25 @@ def _counts_rows(grid: Grid, data_rows: list[int], c: int) -> bool:
                 and (steps == 1).any())
 
 
-def _tidy_keys(grid: Grid, table: Table) -> None:
+def _tidy_keys(grid: Grid, table: Table, body: list[list[int]]) -> None:
     """A table under one header row (or none) whose text columns (words) or year columns (runs of
     the same year) sit among its numbers is already tidy (one row per observation): all its
     dimension columns are its key, not values."""
     if len(table.header_rows) > 1 or len(table.data_cols) < 2 or grid.origin:
         return  # (a rearranged record listing names its rows itself: records.name_records)
-    kinds = grid.kinds[cross(table.body_rows, table.data_cols)]
-    text = np.count_nonzero(kinds == TEXT, axis=0)
-    numbers = np.count_nonzero(kinds == NUMBER, axis=0)
-    years = np.count_nonzero(kinds == YEAR, axis=0)
-    keys = [c for c, t, n, y in zip(table.data_cols, text.tolist(), numbers.tolist(),
-                                    years.tolist(), strict=True)
-            if (t and not n and not y and _words(grid, table.body_rows, c))
-            or (y and not n and not t and _grouped(grid.cells[table.body_rows, c]))]
+    keys = []
+    for c in table.data_cols:
+        _, text, numbers, years = body[c]
+        if (text and not numbers and not years and _words(grid, table.body_rows, c)) or (
+                years and not numbers and not text and _grouped(grid.cells[table.body_rows, c])):
+            keys.append(c)
     values = [c for c in table.data_cols if c not in keys]
     if keys and values:
         table.label_cols = sorted(table.label_cols + keys)
         table.data_cols = values
 
 
-def _code_columns(grid: Grid, table: Table) -> None:
+def _code_columns(grid: Grid, table: Table, body: list[list[int]]) -> None:
     """Data columns headed as codes ("UKPRN", "2002 NAICS code", "FIPS"), standing right
     after the label columns or before them, and holding whole numbers (or markers such as
     "(X)") but no text, are identifiers: they name their rows with the labels; they are not
@@ -465,7 +509,8 @@ def _code_columns(grid: Grid, table: Table) -> None:
                                                                     default=-2) + 1
         headed = any(isinstance(v, str) and _CODE_HEADING.search(v)
                      for v in (grid.values[r][c] for r in table.header_rows))
-        if not (beside and headed and _whole_numbers(grid, table.body_rows, c)):
+        if not (beside and headed and not body[c][TEXT]
+                and _whole_numbers(grid, table.body_rows, c)):
             break
         codes.append(c)
     if codes:
@@ -474,31 +519,29 @@ def _code_columns(grid: Grid, table: Table) -> None:
 
 
 def _whole_numbers(grid: Grid, rows: list[int], c: int) -> bool:
-    """No text and no fractions in column ``c`` of ``rows`` (markers and blanks allowed)."""
+    """No fractions in column ``c`` of ``rows`` (markers and blanks allowed)."""
     numbers = grid.numbers[rows, c]
     fractions = ~np.isnan(numbers) & (numbers != np.trunc(numbers))
-    return not fractions.any() and not (grid.kinds[rows, c] == TEXT).any()
+    return not fractions.any()
 
 
 _CODE_HEADING = re.compile(r"\b(codes?|ukprn|fips|naics|sic|gss|identifiers?)\b", re.IGNORECASE)
 
 
-def _flag_columns(grid: Grid, table: Table) -> None:
+def _flag_columns(grid: Grid, table: Table, body: list[list[int]]) -> None:
     """Qualifier columns: right beside a column of numbers, with no heading of their own, only
     short codes ("U", "J3", at most three characters), never a number. Laboratory and survey
-    sheets qualify each value so; read as values, the code and its number would share one key."""
-    cols = np.array(table.data_cols, dtype=np.intp)
-    headed = (grid.kinds[cross(table.header_rows, cols)] != EMPTY).any(axis=0)
-    unheaded = np.flatnonzero(~headed[1:] & (np.diff(cols) == 1)) + 1  # (tested first: cheap)
-    if not len(unheaded):
+    sheets qualify each value so; read as values, the code and its number would share one key.
+    (``body``: the kinds counted in each column over the body rows, tested first: cheap.)"""
+    def numbers(c: int) -> int:
+        return body[c][NUMBER] + body[c][YEAR]
+    beside = [c for left, c in pairwise(table.data_cols)
+              if c == left + 1 and numbers(left) and not numbers(c) and body[c][TEXT]]
+    if not beside:
         return
-    kinds = grid.kinds[cross(table.body_rows, cols[np.concatenate([unheaded - 1, unheaded])])]
-    text, numbers = (kinds == TEXT).any(axis=0), (kinds >= NUMBER).any(axis=0)
-    n = len(unheaded)
-    flags = [int(c) for c, left_numbers, own_numbers, own_text
-             in zip(cols[unheaded], numbers[:n], numbers[n:], text[n:], strict=True)
-             if left_numbers and not own_numbers and own_text
-             and _short_codes(grid.cells[table.body_rows, c])]
+    headed = (grid.kinds[table.header_rows] != EMPTY).any(axis=0)
+    flags = [c for c in beside
+             if not headed[c] and _short_codes(grid.cells[table.body_rows, c])]
     if flags and len(flags) < len(table.data_cols):
         table.flag_cols = flags
         table.data_cols = [c for c in table.data_cols if c not in flags]
@@ -523,10 +566,10 @@ def _words(grid: Grid, body_rows: list[int], c: int) -> bool:
 
 def _header_and_title(grid: Grid, rows: Rows, table: Table, floor: int) -> None:
     """Walk upwards from the body: header rows first, then title/metadata rows."""
-    first = min(table.body_rows + table.section_rows)
+    first = min(table.body_rows[:1] + table.section_rows[:1])  # (both in sheet order)
     candidates: list[tuple[int, bool]] = []  # (row, spans data columns)
     r, blanks = first - 1, 0
-    while r >= floor and blanks <= MAX_HEADER_GAP and not rows.preamble[r]:
+    while r >= floor and blanks <= MAX_HEADER_GAP and r not in rows.preamble:
         if rows.blank(r):
             blanks += 1
         elif blanks > MAX_LABEL_GAP and rows.last[r] < table.data_cols[0]:
@@ -609,15 +652,16 @@ def _title(grid: Grid, rows: Rows, table: Table, floor: int) -> None:
     for r in range(top - 1, floor - 1, -1):
         if rows.blank(r):
             continue
-        preamble = rows.preamble[r]  # an export's "Key:" lines: all of them title the table
+        preamble = r in rows.preamble  # an export's "Key:" lines: all of them title the table
         if not preamble and (rows.filled[r] > 2 or (
                 table.title_rows and r < table.title_rows[0] - 3)):
             break
         table.title_rows.insert(0, r)
-    notes = [r for r in table.title_rows if _looks_like_note(grid, r)]
+    texts = {r: _text(grid, r) for r in table.title_rows}  # (as _looks_like_note reads them)
+    notes = [r for r, text in texts.items() if _NOTE.match(text)]
     table.title_rows = [r for r in table.title_rows if r not in notes]
     table.note_rows = notes  # "See notes", "Source: ..." above the table
-    table.title = " ".join(_text(grid, r) for r in table.title_rows)
+    table.title = " ".join(texts[r] for r in table.title_rows)
 
 
 def _stub_heading(rows: Rows, candidates: list[tuple[int, bool]], floor: int) -> bool:
@@ -636,8 +680,10 @@ def _label_header(grid: Grid, rows: Rows, table: Table, r: int,
     """A text row over the label columns only: a header of the label column, not a note.
     Right above the body an ALL-CAPS or colon-ended label starts a block; above the column
     headings it is the stub's heading ("STATE")."""
+    if rows.numeric[r]:
+        return False
     text = _text(grid, r)
-    if rows.numeric[r] or _looks_like_note(grid, r) or (
+    if _NOTE.match(text) or (  # (_looks_like_note, its text made once)
             _is_section_text(text) and not under_header):
         return False
     return rows.first[r] > table.left or len(text) <= 40

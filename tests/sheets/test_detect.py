@@ -45,3 +45,18 @@ def test_any_grid_gives_observations() -> None:
     data = observations(grid, detect(grid))
     assert list(data["cell"]) == ["B2", "C2"]
     assert list(data["flags"]) == ["", "[c]"] and data["value"].iloc[0] == 10.0
+
+
+def test_run_whose_numbers_all_stand_in_label_columns_is_no_table() -> None:
+    """A short data run whose only number falls in what the detector takes for a label
+    column ('Mean | Date: | 02 | Median') has no body: it is left outside the tables instead
+    of stopping the whole file with a ValueError (found by comparing detectors on random
+    grids)."""
+    grid = from_rows([["A", 2001, None, 2001], ["Mean", "Date:", "02", "Median"],
+                      [None, 2001, 2001, None], [None] * 4, [None] * 4, ["B", 1, 100, 3.5],
+                      ["Men", 100, "..", 2001], ["A", 1, 2, 100], ["A", 2001, None, 3.5],
+                      ["Total", 1, 2001, 2001]])
+    layout = detect(grid)
+    assert all(table.body_rows for table in layout.tables)
+    data = observations(grid, layout)
+    assert "B6" in set(data["cell"]) and set(cell_roles(grid, layout))

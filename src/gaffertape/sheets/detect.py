@@ -385,6 +385,8 @@ def _build_table(grid: Grid, rows: Rows, start: int, end: int, floor: int,
     table.section_rows = [  # sub-table titles such as 'Full-time'
         r for r in others if rows.filled[r] and not rows.numeric[r] and not rows.qualifier[r]
         and (rows.last[r] < data_cols[0] or rows.single_text(r))]
+    if not table.body_rows and not table.section_rows:
+        return []  # the run's numbers all stand in its label columns: nothing to observe
     table.flag_rows = [r for r in others if rows.qualifier[r]]  # (no numbers: never data)
     if end + 1 < len(rows) and rows.qualifier[end + 1]:  # under the last row of the body
         table.flag_rows.append(end + 1)

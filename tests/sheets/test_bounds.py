@@ -8,6 +8,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from gaffertape.errors import UserError
 from gaffertape.sheets.bounds import check_workbook
@@ -79,3 +81,27 @@ def test_only_repeats_with_content_count_as_content() -> None:
     ]
     for repeat in valued:
         assert _repeats_content(padding + repeat + padding), repeat
+
+
+_PIECES = st.one_of(
+    st.sampled_from([b"<c", b">", b"<v>1</v>", b' s="1"', b"</c>", b" ", b'"', b"x"]),
+    st.builds(lambda letters, digits, closed: b' r="' + letters.encode() + digits.encode()
+              + (b'"' if closed else b""),
+              st.text("ABXZ", max_size=5), st.text("0123456789", max_size=9), st.booleans()))
+
+
+@given(st.lists(_PIECES, max_size=40).map(b"".join))
+def test_quick_extent_scan_sees_the_widest_and_longest_reference(xml: bytes) -> None:
+    """The one-pass scan for the longest references (see ``_widest_references``) must agree
+    with reading every reference: the widest column letters (capped at 3) of any reference
+    followed by a row number, and the most row digits (capped at 7, counted from 4) of any
+    reference that closes right after them."""
+    from gaffertape.sheets.bounds import _REFERENCE, _widest_references
+
+    letters, digits = 0, 3
+    for column, row, closed in _REFERENCE.findall(xml):
+        if column and row:
+            letters = max(letters, min(len(column), 3))
+        if closed and len(row) >= 4:
+            digits = max(digits, min(len(row), 7))
+    assert _widest_references(xml) == (letters, digits)

@@ -17,10 +17,6 @@ from gaffertape.sheets.grid import Grid, cross
 from gaffertape.sheets.layout import SheetLayout, Table
 from gaffertape.sheets.values import EMPTY, NONE, NUMBER, STR, TEXT, YEAR, Memo, parse_value
 
-# "Total", "Retail trade, total", "All industries"; not "Total supply" or "All other ..."
-_TOTAL = re.compile(r"^\s*(grand\s+)?totals?\b\s*(\\\d+)?\s*[:(]?\s*$|,\s*total\b"
-                    r"|\btotals?\s*(\\\d+)?$|^\s*all\s+(?!other)\w+|^\s*(total|all)\s*[:(]",
-                    re.IGNORECASE)
 _NOTE = re.compile(r"^\s*(source|sources|note|notes|see |\*|\d\s|\(\d|\[\d|footnote|symbol|"
                    r"x |na |z |- |\.\. |r |p |<http)", re.IGNORECASE)
 MAX_BODY_GAP = 2
@@ -922,20 +918,13 @@ def _blocks(body: list[int]) -> list[tuple[int, int]]:
 
 
 def _labelled_totals(grid: Grid, table: Table) -> list[int]:
-    """Body rows whose label says total/all; each distinct label is tested once. Most tables
-    have none, and stop there."""
-    block = cross(table.body_rows, table.label_cols)
-    strings = grid.types[block] == STR
-    labels = grid.cells[block][strings].tolist()
-    says = np.fromiter(map(_SAYS_TOTAL.__getitem__, labels), dtype=bool, count=len(labels))
-    if not says.any():
+    """Body rows whose label says total/all (read once per sheet: ``Grid.says_total``)."""
+    says = grid.says_total[cross(table.body_rows, table.label_cols)].any(axis=1)
+    if not says.any():  # most tables
         return []
-    totals = np.zeros(strings.shape, dtype=bool)
-    totals[strings] = says
-    return np.array(table.body_rows, dtype=np.intp)[totals.any(axis=1)].tolist()
+    return np.array(table.body_rows, dtype=np.intp)[says].tolist()
 
 
-_SAYS_TOTAL = Memo(lambda label: bool(_TOTAL.search(label)))  # type: ignore[arg-type]
 _IS_TOTAL_HEADING = Memo(lambda text: bool(_ONLY_TOTAL.match(text)))  # type: ignore[arg-type]
 _BEGINS_TOTAL = Memo(lambda label: bool(_STARTS_TOTAL.match(label)))  # type: ignore[arg-type]
 

@@ -13,7 +13,7 @@ from typing import overload
 
 import numpy as np
 
-from gaffertape.sheets.values import NONE, STR, cell_types, kinds_and_numbers
+from gaffertape.sheets.values import NONE, STR, CellFacts, cell_facts, cell_types
 
 Merge = tuple[int, int, int, int]  # first row, first col, last row, last col (inclusive, 0-based)
 
@@ -60,19 +60,24 @@ class Grid:
         return cell_types(self.cells)
 
     @cached_property
-    def _kinds_and_numbers(self) -> tuple[np.ndarray, np.ndarray]:
-        return kinds_and_numbers(self.cells, self.types)
+    def _facts(self) -> CellFacts:
+        return cell_facts(self.cells, self.types)
 
     @cached_property
     def kinds(self) -> np.ndarray:
         """Kind of every cell (``values.EMPTY``, ``TEXT``, ``NUMBER``, ``YEAR``)."""
-        return self._kinds_and_numbers[0]
+        return self._facts.kinds
 
     @cached_property
     def numbers(self) -> np.ndarray:
-        """The number in every cell, NaN where there is none (see ``values.kinds_and_numbers``):
-        made once, with the kinds, for the detector's sums and the observations' values alike."""
-        return self._kinds_and_numbers[1]
+        """The number in every cell, NaN where there is none (see ``values.cell_facts``): made
+        once, with the kinds, for the detector's sums and the observations' values alike."""
+        return self._facts.numbers
+
+    @cached_property
+    def says_total(self) -> np.ndarray:
+        """Does the cell's text read as a total's label ("Total", "All industries")?"""
+        return self._facts.says_total
 
     @cached_property
     def merged_rows(self) -> dict[int, list[Merge]]:

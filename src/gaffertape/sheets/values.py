@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from datetime import date, datetime, time
+from typing import NamedTuple
 
 import numpy as np
 
@@ -148,16 +149,36 @@ def _text_kind(text: str) -> int:
     return NUMBER if is_numeric_like(text) else TEXT
 
 
-_TEXT_KINDS = Memo(_text_kind)  # type: ignore[arg-type]
+# "Total", "Retail trade, total", "All industries"; not "Total supply" or "All other ..."
+_TOTAL_LABEL = re.compile(r"^\s*(grand\s+)?totals?\b\s*(\\\d+)?\s*[:(]?\s*$|,\s*total\b"
+                          r"|\btotals?\s*(\\\d+)?$|^\s*all\s+(?!other)\w+|^\s*(total|all)\s*[:(]",
+                          re.IGNORECASE)
+_SAYS_TOTAL = 4  # a bit above the kinds (0-3) in a text's facts
 
 
-def kinds_and_numbers(cells: np.ndarray, types: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Kind of every cell (the same as testing it with ``is_numeric_like``/``is_year``) and the
-    number in it (NaN where there is none, as :func:`parse_value` gives it).
+def _text_facts(text: str) -> int:
+    """A text's kind, with the ``_SAYS_TOTAL`` bit when it reads as a total's label."""
+    return _text_kind(text) | (_SAYS_TOTAL if _TOTAL_LABEL.search(text) else 0)
 
-    Made together because both start from the plain numbers as one float array, converted
-    once; each distinct text is parsed once (memoised), and only the texts whose kind is
-    numeric are parsed for a number, so labels and headings are not parsed twice."""
+
+_TEXT_FACTS = Memo(_text_facts)  # type: ignore[arg-type]
+
+
+class CellFacts(NamedTuple):
+    """What the detector asks of every cell, made in one pass (see :func:`cell_facts`)."""
+
+    kinds: np.ndarray  # EMPTY, TEXT, NUMBER or YEAR
+    numbers: np.ndarray  # the number in the cell, NaN where there is none
+    says_total: np.ndarray  # a text that reads as a total's label ("Total", "All industries")
+
+
+def cell_facts(cells: np.ndarray, types: np.ndarray) -> CellFacts:
+    """Kind of every cell (the same as testing it with ``is_numeric_like``/``is_year``), the
+    number in it (as :func:`parse_value` gives it) and whether its text says "total".
+
+    Made together because the plain numbers are converted to one float array once for the
+    kinds and the numbers, and each distinct text is read once (memoised) for everything
+    asked of it; only the texts whose kind is numeric are parsed for a number."""
     kinds = np.full(cells.shape, TEXT, dtype=np.int8)
     kinds[types == NONE] = EMPTY
     numbers = np.full(cells.shape, np.nan)
@@ -167,11 +188,14 @@ def kinds_and_numbers(cells: np.ndarray, types: np.ndarray) -> tuple[np.ndarray,
     kinds[plain] = np.where(years, YEAR, NUMBER)
     texts = types == STR
     strings = cells[texts].tolist()
-    kinds[texts] = np.fromiter(map(_TEXT_KINDS.__getitem__, strings), np.int8, len(strings))
+    facts = np.fromiter(map(_TEXT_FACTS.__getitem__, strings), np.int8, len(strings))
+    kinds[texts] = facts & ~_SAYS_TOTAL
+    says_total = np.zeros(cells.shape, dtype=bool)
+    says_total[texts] = facts >= _SAYS_TOTAL
     number_texts = texts & (kinds >= NUMBER)
     if number_texts.any():
         numbers[number_texts] = numbers_of(cells[number_texts], types[number_texts])
-    return kinds, numbers
+    return CellFacts(kinds, numbers, says_total)
 
 
 def numbers_of(cells: np.ndarray, types: np.ndarray) -> np.ndarray:

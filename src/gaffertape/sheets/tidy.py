@@ -109,7 +109,7 @@ def _column_headers_and_markers(grid: Grid, table: Table) -> tuple[dict[int, str
                 label = carry
             if c not in paths or not label:
                 continue
-            label, mark = _label_and_marker(label)
+            label, mark = _LABEL_AND_MARKER[label]
             if not paths[c] or paths[c][-1] != label:
                 paths[c].append(label)
             if mark:
@@ -195,8 +195,9 @@ def _label_and_marker(value: str) -> tuple[str, str]:
     return (match["label"], match["marker"]) if match else (shown, "")
 
 
-_LABEL = Memo(lambda value: _label_and_marker(value)[0])  # type: ignore[arg-type]
-_LABEL_MARKER = Memo(lambda value: _label_and_marker(value)[1])  # type: ignore[arg-type]
+_LABEL_AND_MARKER = Memo(_label_and_marker)  # type: ignore[arg-type]
+_LABEL = Memo(lambda value: _LABEL_AND_MARKER[value][0])  # type: ignore[index]
+_LABEL_MARKER = Memo(lambda value: _LABEL_AND_MARKER[value][1])  # type: ignore[index]
 
 
 def _leading_depth(label: str) -> int:

@@ -340,16 +340,17 @@ def _rows_told_apart(sub_tables: np.ndarray, paths: np.ndarray) -> np.ndarray:
     clash, and the uniqueness guard says so): "Latest three months | % change from year earlier"."""
     if len(set(paths.tolist())) == len(paths):
         return paths  # the common case, tested at C speed without joining any strings
-    joined = sub_tables + "\x1f" + paths
-    if len(set(joined.tolist())) == len(joined):
-        return paths
-    keys = pd.Series(joined, copy=False)
-    repeated = keys.duplicated(keep=False).to_numpy()
-    first, uniques = pd.factorize(keys)  # a group number per row (hashing, not sorting)
+    # a group number per (sub-table, label), from integer codes: no strings joined
+    labels, distinct = pd.factorize(paths)
+    first = pd.factorize(pd.factorize(sub_tables)[0] * len(distinct) + labels)[0]
+    sizes = np.bincount(first)
+    if sizes.max() == 1:
+        return paths  # each repeat is under a sub-table of its own
+    repeated = sizes[first] > 1
     # every repeat of a label must sit right under a row whose label is its own and not empty
     under_own = np.zeros(len(paths), dtype=bool)
     under_own[1:] = ~repeated[:-1] & (paths[:-1] != "") & (sub_tables[:-1] == sub_tables[1:])
-    all_under_own = np.ones(len(uniques), dtype=bool)
+    all_under_own = np.ones(len(sizes), dtype=bool)
     np.logical_and.at(all_under_own, first[repeated], under_own[repeated])
     fix = repeated & all_under_own[first] & (paths != "")
     told = paths.copy()

@@ -295,25 +295,35 @@ def _row_paths(grid: Grid, table: Table) -> tuple[np.ndarray, np.ndarray, np.nda
     sub-table, built array-wise. Indented tables go through the row-by-row walk.
     """
     if _indented(grid, table):
-        rows, subs, paths = zip(*_nested_paths(grid, table), strict=True) or ((), (), ())
-        return (np.array(rows, dtype=np.intp), np.array(subs, dtype=object),
-                np.array(paths, dtype=object))
+        return _nested_paths(grid, table)
     sections = sorted(set(table.section_rows))
     rows = np.array(sorted(set(table.body_rows).difference(sections)), dtype=np.intp)
     under = np.searchsorted(sections, rows) - 1  # the sub-table row each row is under, or -1
     since = np.array([*sections, -1], dtype=np.intp)[under]  # labels carry down from there
-    columns = []
-    for c in table.label_cols:
-        texts = _texts(grid.cells[rows, c], grid.types[rows, c])
-        if _ends_its_groups(texts):  # each label on the last row of its group
-            columns.append(_filled_up(texts))
-            continue
-        columns.append(texts if _names_each_row(texts) else _filled_down(texts, rows, since))
-        # a new label in this column starts afresh the columns to its right (a new year does
-        # not carry last year's month down onto its own summary rows)
-        since = np.maximum(since, _last_filled_row(texts, rows))
+    columns = _carried_labels(_label_texts(grid, table, rows), rows, since)
     titles = object_array([*(_section_label(grid, r) for r in sections), ""])
     return rows, titles[under], _joined(columns, len(rows))
+
+
+def _label_texts(grid: Grid, table: Table, rows: np.ndarray) -> list[np.ndarray]:
+    """The label text of each label column on ``rows`` (see :func:`_texts`)."""
+    return [_texts(grid.cells[rows, c], grid.types[rows, c]) for c in table.label_cols]
+
+
+def _carried_labels(texts: list[np.ndarray], rows: np.ndarray,
+                    since: np.ndarray) -> list[np.ndarray]:
+    """Each label column's labels carried down to the rows under them (no further up than row
+    ``since``: a sub-table title starts them afresh)."""
+    columns = []
+    for labels in texts:
+        if _ends_its_groups(labels):  # each label on the last row of its group
+            columns.append(_filled_up(labels))
+            continue
+        columns.append(labels if _names_each_row(labels) else _filled_down(labels, rows, since))
+        # a new label in this column starts afresh the columns to its right (a new year does
+        # not carry last year's month down onto its own summary rows)
+        since = np.maximum(since, _last_filled_row(labels, rows))
+    return columns
 
 
 def _joined(columns: list[np.ndarray], n_rows: int) -> np.ndarray:
@@ -323,6 +333,8 @@ def _joined(columns: list[np.ndarray], n_rows: int) -> np.ndarray:
     column by column."""
     if len(columns) > 2:
         rows = zip(*(labels.tolist() for labels in columns), strict=True)
+        if all(labels.all() for labels in columns):  # no empty label to leave out
+            return object_array(list(map(SEP.join, rows)))
         return object_array([SEP.join(filter(None, labels)) for labels in rows])
     paths = columns[0] if columns else np.full(n_rows, "", dtype=object)
     for labels in columns[1:]:
@@ -436,52 +448,49 @@ def _last_filled_row(texts: np.ndarray, rows: np.ndarray) -> np.ndarray:
     return np.maximum.accumulate(last)
 
 
-def _nested_paths(grid: Grid, table: Table) -> list[tuple[int, str, str]]:
+def _nested_paths(grid: Grid, table: Table) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Row by row: sub-table rows reset the labels, indented labels nest under the ones above.
 
-    The label texts are made column by column beforehand (each distinct string cleaned once),
-    so the walk itself only carries labels down and keeps the indentation stack."""
+    The labels carried down each column are made array-wise, as in :func:`_row_paths` (only a
+    sub-table row at depth 0 starts them afresh), so the walk itself only keeps the
+    indentation stack."""
     sections = set(table.section_rows)
-    order = sorted(sections | set(table.body_rows))
-    rows = np.array(order, dtype=np.intp)
-    labels = [_texts(grid.cells[rows, c], grid.types[rows, c]).tolist() for c in table.label_cols]
-    columns = list(enumerate(table.label_cols))
-    carried: dict[int, str] = {}
-    stack: list[tuple[int, str]] = []
-    sub_table = ""
-    result = []
-    body = sorted(set(table.body_rows) - sections)
-    ending = _labels_ending_groups(grid, table, body)
-    identifiers = _identifier_columns(grid, table, body)
-    outline, depth = _outline_column(grid, table, order), 0
-    for i, r in enumerate(order):
-        # a row whose indented column is empty continues the item above it ("Connecticut",
-        # then its "2016" and "Percent change" rows beside it): same depth, same parents
-        continues = outline is not None and not labels[outline][i] and r not in sections
-        depth = depth if continues else _indent(grid, r, table)
+    order = sorted(sections.union(table.body_rows))
+    depths = _indents(grid, table, order)
+    body = np.array([r for r in order if r not in sections], dtype=np.intp)
+    resets = [r for r, depth in zip(order, depths, strict=True) if depth == 0 and r in sections]
+    since = np.array([*resets, -1], dtype=np.intp)[np.searchsorted(resets, body) - 1]
+    texts = _label_texts(grid, table, body)
+    columns = _carried_labels(texts, body, since)
+    outline = _outline_column(grid, table, order)
+    # the label a row gives the deeper rows under it: its indented column's (not a year's)
+    owns = (columns[-1 if outline is None else outline] if columns
+            else np.full(len(body), "", dtype=object)).tolist()
+    # a row whose indented column is empty continues the item above it ("Connecticut", then
+    # its "2016" and "Percent change" rows beside it): same depth, same parents
+    continues = (texts[outline] == "").tolist() if outline is not None else [False] * len(body)
+    labels = _joined(columns, len(body)).tolist()
+    stack: list[tuple[int, str]] = []  # (depth, label) of the rows that deeper ones nest under
+    sub_table, subs, paths = "", [], []
+    depth, i = 0, 0
+    for r, row_depth in zip(order, depths, strict=True):
         if r in sections:
-            label = _section_label(grid, r)
+            depth, label = row_depth, _section_label(grid, r)
             if depth == 0:
-                sub_table, stack, carried = label, [], {}
+                sub_table, stack = label, []
             else:
                 stack = [*(s for s in stack if s[0] < depth), (depth, label)]
             continue
-        for j, c in columns:
-            if c in ending:  # filled up from the end of its group, as in the fast path
-                carried[c] = ending[c][r]
-            elif label := labels[j][i]:
-                carried = {k: v for k, v in carried.items() if k < c}  # start afresh on its right
-                carried[c] = label
-            elif c in identifiers:  # a row without its own identifier takes none from above
-                carried.pop(c, None)
-        parts = [carried.get(c, "") for c in table.label_cols]
+        if not continues[i]:
+            depth = row_depth
         parents = [s for s in stack if s[0] < depth]
-        path = [s[1] for s in parents] + [p for p in parts if p]
-        if not continues:  # deeper rows nest under the indented column's label (not a year)
-            own = parts[outline] if outline is not None else parts[-1] if parts else ""
-            stack = [*parents, (depth, own)] if own else parents
-        result.append((r, sub_table, SEP.join(path)))
-    return result
+        path = [s[1] for s in parents]
+        paths.append(SEP.join([*path, labels[i]] if labels[i] else path))
+        subs.append(sub_table)
+        if not continues[i]:
+            stack = [*parents, (depth, owns[i])] if owns[i] else parents
+        i += 1
+    return body, object_array(subs), object_array(paths)
 
 
 def _outline_column(grid: Grid, table: Table, rows: list[int]) -> int | None:
@@ -494,31 +503,17 @@ def _outline_column(grid: Grid, table: Table, rows: list[int]) -> int | None:
     return None
 
 
-def _identifier_columns(grid: Grid, table: Table, rows: list[int]) -> set[int]:
-    """The label columns that name each row (see :func:`_names_each_row`)."""
-    return {c for c in table.label_cols
-            if _names_each_row(_texts(grid.cells[rows, c], grid.types[rows, c]))}
-
-
-def _labels_ending_groups(grid: Grid, table: Table, rows: list[int]) -> dict[int, dict]:
-    """{label column: {row: label}} for the label columns whose labels stand on the last row
-    of their groups (see :func:`_ends_its_groups`), filled up."""
-    ending = {}
-    for c in table.label_cols:
-        texts = _texts(grid.cells[rows, c], grid.types[rows, c])
-        if _ends_its_groups(texts):
-            ending[c] = dict(zip(rows, _filled_up(texts).tolist(), strict=True))
-    return ending
-
-
-def _indent(grid: Grid, r: int, table: Table) -> int:
-    """Indentation of the row's label: the style hint, else its leading spaces."""
-    for c in table.label_cols or [table.left]:
-        value = grid.cells[r, c]
-        if value is None:
-            continue
-        styled = grid.indent.get((r, c), 0) if grid.indent else 0
-        if styled or type(value) is not str or not value.startswith(" "):
-            return styled
-        return _LEADING_SPACES[value]  # type: ignore[return-value]
-    return 0
+def _indents(grid: Grid, table: Table, rows: list[int]) -> list[int]:
+    """Indentation of each row's label (its first filled label cell): the style hint, else its
+    leading spaces."""
+    block = cross(rows, table.label_cols or [table.left])
+    filled = grid.types[block] != NONE
+    first = filled.argmax(axis=1)
+    values = grid.cells[block][np.arange(len(rows)), first].tolist()  # None: no label at all
+    depths = [_LEADING_SPACES[v] if type(v) is str else 0 for v in values]
+    if not grid.indent:
+        return depths  # type: ignore[return-value]
+    cols = block[1][first].tolist()
+    styled = [grid.indent.get((r, c), 0) if value is not None else 0
+              for r, c, value in zip(rows, cols, values, strict=True)]
+    return [style or depth for style, depth in zip(styled, depths, strict=True)]

@@ -301,7 +301,7 @@ def _row_paths(grid: Grid, table: Table) -> tuple[np.ndarray, np.ndarray, np.nda
     under = np.searchsorted(sections, rows) - 1  # the sub-table row each row is under, or -1
     since = np.array([*sections, -1], dtype=np.intp)[under]  # labels carry down from there
     columns = _carried_labels(_label_texts(grid, table, rows), rows, since)
-    titles = object_array([*(_section_label(grid, r) for r in sections), ""])
+    titles = object_array([*_section_labels(grid, sections), ""])
     return rows, titles[under], _joined(columns, len(rows))
 
 
@@ -316,6 +316,10 @@ def _carried_labels(texts: list[np.ndarray], rows: np.ndarray,
     ``since``: a sub-table title starts them afresh)."""
     columns = []
     for labels in texts:
+        if labels.all():  # every row has a label of its own (the usual case): none to carry
+            columns.append(labels)
+            since = rows
+            continue
         if _ends_its_groups(labels):  # each label on the last row of its group
             columns.append(_filled_up(labels))
             continue
@@ -380,17 +384,24 @@ def _indented(grid: Grid, table: Table) -> bool:
     return any(map(_LEADING_SPACES.__getitem__, labels.tolist()))
 
 
-def _section_label(grid: Grid, r: int) -> str:
-    """A sub-table row's text: its cells joined, without a trailing colon."""
-    filled = grid.cells[r][grid.types[r] != NONE]  # only these: rows can be wide
-    return " ".join(v for v in (text(x) for x in filled.tolist()) if v).rstrip(":")
+def _section_labels(grid: Grid, rows: list[int]) -> list[str]:
+    """Each sub-table row's text: its cells joined, without a trailing colon."""
+    which, cols = np.nonzero(grid.types[rows] != NONE)  # only these: rows can be wide
+    texts: list[list[str]] = [[] for _ in rows]
+    values = grid.cells[np.asarray(rows, dtype=np.intp)[which], cols].tolist()
+    for i, value in zip(which.tolist(), values, strict=True):
+        if shown := text(value):
+            texts[i].append(shown)
+    return [" ".join(parts).rstrip(":") for parts in texts]
 
 
 def _texts(cells: np.ndarray, types: np.ndarray) -> np.ndarray:
     """Label text of each cell ('' when empty, footnote markers dropped), each distinct string
     cleaned once."""
-    texts = np.full(len(cells), "", dtype=object)
     strings = types == STR
+    if strings.all():  # the usual label column
+        return object_array(list(map(_LABEL.__getitem__, cells.tolist())))
+    texts = np.full(len(cells), "", dtype=object)
     texts[strings] = object_array(list(map(_LABEL.__getitem__, cells[strings].tolist())))
     rest = (types != NONE) & ~strings
     texts[rest] = object_array([text(v) for v in cells[rest]])
@@ -454,11 +465,12 @@ def _nested_paths(grid: Grid, table: Table) -> tuple[np.ndarray, np.ndarray, np.
     The labels carried down each column are made array-wise, as in :func:`_row_paths` (only a
     sub-table row at depth 0 starts them afresh), so the walk itself only keeps the
     indentation stack."""
-    sections = set(table.section_rows)
-    order = sorted(sections.union(table.body_rows))
+    sections = sorted(set(table.section_rows))
+    titles = dict(zip(sections, _section_labels(grid, sections), strict=True))
+    order = sorted(titles.keys() | set(table.body_rows))
     depths = _indents(grid, table, order)
-    body = np.array([r for r in order if r not in sections], dtype=np.intp)
-    resets = [r for r, depth in zip(order, depths, strict=True) if depth == 0 and r in sections]
+    body = np.array([r for r in order if r not in titles], dtype=np.intp)
+    resets = [r for r, depth in zip(order, depths, strict=True) if depth == 0 and r in titles]
     since = np.array([*resets, -1], dtype=np.intp)[np.searchsorted(resets, body) - 1]
     texts = _label_texts(grid, table, body)
     columns = _carried_labels(texts, body, since)
@@ -474,8 +486,8 @@ def _nested_paths(grid: Grid, table: Table) -> tuple[np.ndarray, np.ndarray, np.
     sub_table, subs, paths = "", [], []
     depth, i = 0, 0
     for r, row_depth in zip(order, depths, strict=True):
-        if r in sections:
-            depth, label = row_depth, _section_label(grid, r)
+        if r in titles:
+            depth, label = row_depth, titles[r]
             if depth == 0:
                 sub_table, stack = label, []
             else:

@@ -150,10 +150,10 @@ def _table_observations(grid: Grid, table: Table) -> dict[str, object]:
     cols = np.array(table.data_cols, dtype=np.intp)
     block = grid.types[cross(body, cols)]
     row_i, col_i = np.nonzero(block != NONE)
-    rows = body[row_i]
-    cells, types = grid.cells[rows, cols[col_i]], block[row_i, col_i]
+    rows, columns = body[row_i], cols[col_i]
+    cells, types = grid.cells[rows, columns], block[row_i, col_i]
     flags = _with_label_markers(grid, table, body, row_i, flags_of(cells, types))
-    flags = _with_qualifiers(grid, table, rows, cols[col_i], flags)
+    flags = _with_qualifiers(grid, table, rows, columns, flags)
     by_column, markers = _column_headers_and_markers(grid, table)
     headers = object_array([by_column[c] for c in table.data_cols])
     if markers:
@@ -166,11 +166,11 @@ def _table_observations(grid: Grid, table: Table) -> dict[str, object]:
         "row_header": paths[row_i],
         "column_header": headers[col_i],
         "sub_table": sub_tables[row_i],
-        "value": grid.numbers[rows, cols[col_i]],
+        "value": grid.numbers[rows, columns],
         "raw": _raw(cells, types),
         "flags": flags,
-        "is_total": (_is_row(table.total_rows + table.subtotal_rows, grid.n_rows)[rows]
-                     | np.isin(cols[col_i], table.total_cols)),
+        "is_total": (_among(table.total_rows + table.subtotal_rows, grid.n_rows)[rows]
+                     | _among(table.total_cols, grid.n_cols)[columns]),
         "unit": table.unit,
         AMBIGUOUS: ambiguous_in_table([sub_tables, paths], headers, row_i, col_i),
     }
@@ -258,10 +258,10 @@ def _add_texts(grid: Grid, flags: np.ndarray, at: np.ndarray, rows: object,
         flags[i] = f"{flags[i]} {found.strip()}".strip()
 
 
-def _is_row(rows: list[int], n_rows: int) -> np.ndarray:
-    """A boolean per sheet row: is it one of ``rows``?"""
-    mask = np.zeros(n_rows, dtype=bool)
-    mask[rows] = True
+def _among(indices: list[int], n: int) -> np.ndarray:
+    """A boolean per sheet row (or column) ``0 .. n - 1``: is it one of ``indices``?"""
+    mask = np.zeros(n, dtype=bool)
+    mask[indices] = True
     return mask
 
 

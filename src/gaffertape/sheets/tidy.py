@@ -91,9 +91,10 @@ def _column_headers_and_markers(grid: Grid, table: Table) -> tuple[dict[int, str
     for h in header_rows:
         spread = h != last and h not in merged_rows  # a sparse upper row spans to the right
         carry = ""
-        row, filled = grid.values[h], grid.merged_values(h)
-        labels = [_display(row[c] if c < len(row) and row[c] is not None else filled.get(c))
-                  for c in range(first_data, table.right + 1)]
+        row, filled = grid.cells[h, first_data:table.right + 1].tolist(), grid.merged_values(h)
+        if filled:  # a merged heading reads the same across its span
+            row = [filled.get(c) if v is None else v for c, v in enumerate(row, first_data)]
+        labels = list(map(_display, row))
         ends_spans = spread and _ends_its_groups(labels)  # each heading at its span's right end
         if ends_spans:
             boundaries.update(c for c, start in enumerate(_starts(labels), first_data) if start)

@@ -1,5 +1,6 @@
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -75,7 +76,7 @@ def test_array_wise_row_paths_match_the_row_walk() -> None:
 
     from gaffertape.sheets.detect import detect
     from gaffertape.sheets.grid import from_rows
-    from gaffertape.sheets.tidy import _nested_paths, _row_paths
+    from gaffertape.sheets.tidy import _label_cells, _label_texts, _nested_paths, _row_paths
 
     rng = random.Random(7)
     for _ in range(200):
@@ -90,8 +91,10 @@ def test_array_wise_row_paths_match_the_row_walk() -> None:
                 rows.append([*labels, rng.random(), rng.choice([1.5, "[x]", None])])
         grid = from_rows(rows)
         for table in detect(grid).tables:
-            fast = [list(part) for part in _row_paths(grid, table)]
-            walk = [list(part) for part in _nested_paths(grid, table)]
+            body = np.array(sorted(set(table.body_rows) - set(table.section_rows)), dtype=int)
+            labels = _label_cells(grid, table, body)
+            fast = [list(part) for part in _row_paths(grid, table, body, labels)]
+            walk = [list(part) for part in _nested_paths(grid, table, body, _label_texts(labels))]
             assert fast == walk
 
 

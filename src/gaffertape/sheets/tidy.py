@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, time
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -146,14 +147,16 @@ def _table_observations(grid: Grid, table: Table) -> dict[str, object]:
     them once for all tables instead of filling an array per table. ``ambiguous`` (not an
     output column) counts the observations whose key another one shares, for the warnings.
     """
-    body, sub_tables, paths = _row_paths(grid, table)
+    body = np.array(sorted(set(table.body_rows).difference(table.section_rows)), dtype=np.intp)
+    labels = _label_cells(grid, table, body)
+    sub_tables, paths = _row_paths(grid, table, body, labels)
     paths = _rows_told_apart(sub_tables, paths)
     cols = np.array(table.data_cols, dtype=np.intp)
     block = grid.types[cross(body, cols)]
     row_i, col_i = np.nonzero(block != NONE)
     rows, columns = body[row_i], cols[col_i]
     cells, types = grid.cells[rows, columns], block[row_i, col_i]
-    flags = _with_label_markers(grid, table, body, row_i, flags_of(cells, types))
+    flags = _with_label_markers(labels, row_i, flags_of(cells, types))
     flags = _with_qualifiers(grid, table, rows, columns, flags)
     by_column, markers = _column_headers_and_markers(grid, table)
     headers = object_array([by_column[c] for c in table.data_cols])
@@ -209,19 +212,32 @@ def _leading_depth(label: str) -> int:
 _LEADING_SPACES = Memo(_leading_depth)  # type: ignore[arg-type]
 
 
-def _with_label_markers(grid: Grid, table: Table, body: np.ndarray, row_i: np.ndarray,
+class _LabelCells(NamedTuple):
+    """The row-label cells of a table's body rows (rows x label columns), read once for the
+    row paths, the indentation test and the labels' footnote markers."""
+
+    cells: np.ndarray
+    types: np.ndarray
+    strings: np.ndarray  # which cells hold text
+    texts: list[str]  # the text of those cells, in order
+
+
+def _label_cells(grid: Grid, table: Table, body: np.ndarray) -> _LabelCells:
+    block = cross(body, table.label_cols)
+    cells, types = grid.cells[block], grid.types[block]
+    strings = types == STR
+    return _LabelCells(cells, types, strings, cells[strings].tolist())
+
+
+def _with_label_markers(labels: _LabelCells, row_i: np.ndarray,
                         flags: np.ndarray) -> np.ndarray:
     """The flags, with the footnote markers of each row's own labels ("Apr¹" -> "¹") added:
     the marker qualifies the row's numbers, it does not name the row."""
-    if not table.label_cols or not len(body):
-        return flags
-    block = cross(body, table.label_cols)
-    cells, strings = grid.cells[block], grid.types[block] == STR
-    found = list(map(_LABEL_MARKER.__getitem__, cells[strings].tolist()))
+    found = list(map(_LABEL_MARKER.__getitem__, labels.texts))
     if not any(found):
         return flags  # no label has a marker (most tables)
-    markers = np.full(cells.shape, "", dtype=object)
-    markers[strings] = object_array(found)
+    markers = np.full(labels.cells.shape, "", dtype=object)
+    markers[labels.strings] = object_array(found)
     per_row = markers[:, 0]
     for c in range(1, markers.shape[1]):
         per_row = np.where(markers[:, c] == "", per_row,
@@ -289,26 +305,29 @@ def _cell_refs(grid: Grid, body: np.ndarray, cols: np.ndarray, row_i: np.ndarray
     return letters[col_i] + numbers[row_i]  # one string concatenation per cell, in C
 
 
-def _row_paths(grid: Grid, table: Table) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(rows, sub-table labels, row-header paths) of the body rows, in sheet order.
+def _row_paths(grid: Grid, table: Table, rows: np.ndarray,
+               labels: _LabelCells) -> tuple[np.ndarray, np.ndarray]:
+    """(sub-table labels, row-header paths) of the body ``rows`` (in sheet order), whose label
+    cells are ``labels``.
 
     Without indented labels (most tables), a path is the label columns filled down within its
     sub-table, built array-wise. Indented tables go through the row-by-row walk.
     """
-    if _indented(grid, table):
-        return _nested_paths(grid, table)
+    texts = _label_texts(labels)
+    if _indented(grid, table, labels):
+        return _nested_paths(grid, table, rows, texts)
     sections = sorted(set(table.section_rows))
-    rows = np.array(sorted(set(table.body_rows).difference(sections)), dtype=np.intp)
     under = np.searchsorted(sections, rows) - 1  # the sub-table row each row is under, or -1
     since = np.array([*sections, -1], dtype=np.intp)[under]  # labels carry down from there
-    columns = _carried_labels(_label_texts(grid, table, rows), rows, since)
+    columns = _carried_labels(texts, rows, since)
     titles = object_array([*_section_labels(grid, sections), ""])
-    return rows, titles[under], _joined(columns, len(rows))
+    return titles[under], _joined(columns, len(rows))
 
 
-def _label_texts(grid: Grid, table: Table, rows: np.ndarray) -> list[np.ndarray]:
-    """The label text of each label column on ``rows`` (see :func:`_texts`)."""
-    return [_texts(grid.cells[rows, c], grid.types[rows, c]) for c in table.label_cols]
+def _label_texts(labels: _LabelCells) -> list[np.ndarray]:
+    """The label text of each label column (see :func:`_texts`)."""
+    texts = _texts(labels.cells, labels.types, labels.strings, labels.texts)
+    return [texts[:, j] for j in range(texts.shape[1])]
 
 
 def _carried_labels(texts: list[np.ndarray], rows: np.ndarray,
@@ -376,13 +395,16 @@ def _rows_told_apart(sub_tables: np.ndarray, paths: np.ndarray) -> np.ndarray:
     return told
 
 
-def _indented(grid: Grid, table: Table) -> bool:
-    """Could any body or sub-table row have a non-zero indentation (see :func:`_indent`)?"""
-    if grid.indent:
+def _indented(grid: Grid, table: Table, labels: _LabelCells) -> bool:
+    """Could any body or sub-table row have a non-zero indentation (see :func:`_indents`)?"""
+    if grid.indent or any(map(_LEADING_SPACES.__getitem__, labels.texts)):
         return True
-    block = cross(table.body_rows + table.section_rows, table.label_cols or [table.left])
-    labels = grid.cells[block][grid.types[block] == STR]
-    return any(map(_LEADING_SPACES.__getitem__, labels.tolist()))
+    rows = table.section_rows if table.label_cols else table.body_rows + table.section_rows
+    if not rows:
+        return False
+    block = cross(rows, table.label_cols or [table.left])
+    texts = grid.cells[block][grid.types[block] == STR]
+    return any(map(_LEADING_SPACES.__getitem__, texts.tolist()))
 
 
 def _section_labels(grid: Grid, rows: list[int]) -> list[str]:
@@ -396,16 +418,17 @@ def _section_labels(grid: Grid, rows: list[int]) -> list[str]:
     return [" ".join(parts).rstrip(":") for parts in texts]
 
 
-def _texts(cells: np.ndarray, types: np.ndarray) -> np.ndarray:
+def _texts(cells: np.ndarray, types: np.ndarray, strings: np.ndarray,
+           values: list[str]) -> np.ndarray:
     """Label text of each cell ('' when empty, footnote markers dropped), each distinct string
-    cleaned once."""
-    strings = types == STR
-    if strings.all():  # the usual label column
-        return object_array(list(map(_LABEL.__getitem__, cells.tolist())))
-    texts = np.full(len(cells), "", dtype=object)
-    texts[strings] = object_array(list(map(_LABEL.__getitem__, cells[strings].tolist())))
+    cleaned once: ``strings`` marks the text cells, whose ``values`` are given."""
+    if len(values) == cells.size:  # every label cell holds text (most tables)
+        return object_array(list(map(_LABEL.__getitem__, values))).reshape(cells.shape)
+    texts = np.full(cells.shape, "", dtype=object)
+    texts[strings] = object_array(list(map(_LABEL.__getitem__, values)))
     rest = (types != NONE) & ~strings
-    texts[rest] = object_array([text(v) for v in cells[rest]])
+    if rest.any():  # numbers, dates as labels
+        texts[rest] = object_array([text(v) for v in cells[rest]])
     return texts
 
 
@@ -460,7 +483,8 @@ def _last_filled_row(texts: np.ndarray, rows: np.ndarray) -> np.ndarray:
     return np.maximum.accumulate(last)
 
 
-def _nested_paths(grid: Grid, table: Table) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _nested_paths(grid: Grid, table: Table, body: np.ndarray,
+                  texts: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     """Row by row: sub-table rows reset the labels, indented labels nest under the ones above.
 
     The labels carried down each column are made array-wise, as in :func:`_row_paths` (only a
@@ -470,10 +494,8 @@ def _nested_paths(grid: Grid, table: Table) -> tuple[np.ndarray, np.ndarray, np.
     titles = dict(zip(sections, _section_labels(grid, sections), strict=True))
     order = sorted(titles.keys() | set(table.body_rows))
     depths = _indents(grid, table, order)
-    body = np.array([r for r in order if r not in titles], dtype=np.intp)
     resets = [r for r, depth in zip(order, depths, strict=True) if depth == 0 and r in titles]
     since = np.array([*resets, -1], dtype=np.intp)[np.searchsorted(resets, body) - 1]
-    texts = _label_texts(grid, table, body)
     columns = _carried_labels(texts, body, since)
     outline = _outline_column(grid, table, order)
     # the label a row gives the deeper rows under it: its indented column's (not a year's)
@@ -503,7 +525,7 @@ def _nested_paths(grid: Grid, table: Table) -> tuple[np.ndarray, np.ndarray, np.
         if not continues[i]:
             stack = [*parents, (depth, owns[i])] if owns[i] else parents
         i += 1
-    return body, object_array(subs), object_array(paths)
+    return object_array(subs), object_array(paths)
 
 
 def _outline_column(grid: Grid, table: Table, rows: list[int]) -> int | None:

@@ -49,10 +49,14 @@ def to_frame(parts: list[dict[str, object]]) -> pd.DataFrame:
         dtype = _DTYPES.get(name, object)
         if name in _CONSTANT:
             column = np.repeat(np.array([p[name] for p in parts], dtype=dtype), lengths)
+        elif len(parts) == 1:
+            column = np.asarray(parts[0][name], dtype=dtype)  # made for this frame: no copy
         else:
             column = np.concatenate([np.asarray(p[name], dtype=dtype) for p in parts])
-        # object dtype: converting every string column to Arrow costs more than the whole parse
-        columns[name] = pd.Series(column, index=index, dtype=dtype, copy=False)
+        # object dtype: converting every string column to Arrow costs more than the whole
+        # parse; pandas would infer that from a bare object array, so those go as Series
+        columns[name] = pd.Series(column, index=index, dtype=dtype, copy=False) \
+            if dtype is object else column
     # no copy: the arrays are new and owned by the frame; copying them into consolidated
     # blocks took longer than reading the workbooks
     return pd.DataFrame(columns, index=index, copy=False)

@@ -380,9 +380,11 @@ def _rows_told_apart(sub_tables: np.ndarray, paths: np.ndarray) -> np.ndarray:
     clash, and the uniqueness guard says so): "Latest three months | % change from year earlier"."""
     if len(set(paths.tolist())) == len(paths):
         return paths  # the common case, tested at C speed without joining any strings
-    # a group number per (sub-table, label), from integer codes: no strings joined
-    labels, distinct = pd.factorize(paths)
-    first = pd.factorize(pd.factorize(sub_tables)[0] * len(distinct) + labels)[0]
+    # a group number per (sub-table, label): tables with repeats have a few hundred rows at
+    # most, where a dict costs less than pandas' hashing
+    groups: dict[tuple[str, str], int] = {}
+    first = np.array([groups.setdefault(key, len(groups))
+                      for key in zip(sub_tables.tolist(), paths.tolist(), strict=True)])
     sizes = np.bincount(first)
     if sizes.max() == 1:
         return paths  # each repeat is under a sub-table of its own

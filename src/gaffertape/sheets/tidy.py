@@ -237,9 +237,9 @@ def _with_label_markers(labels: _LabelCells, row_i: np.ndarray,
                         flags: np.ndarray) -> np.ndarray:
     """The flags, with the footnote markers of each row's own labels ("Apr¹" -> "¹") added:
     the marker qualifies the row's numbers, it does not name the row."""
-    found = list(map(_LABEL_MARKER.__getitem__, labels.texts))
-    if not any(found):
+    if not any(map(_LABEL_MARKER.__getitem__, labels.texts)):
         return flags  # no label has a marker (most tables)
+    found = list(map(_LABEL_MARKER.__getitem__, labels.texts))
     markers = np.full(labels.cells.shape, "", dtype=object)
     markers[labels.strings] = object_array(found)
     per_row = markers[:, 0]
@@ -415,6 +415,8 @@ def _indented(grid: Grid, table: Table, labels: _LabelCells) -> bool:
 
 def _section_labels(grid: Grid, rows: list[int]) -> list[str]:
     """Each sub-table row's text: its cells joined, without a trailing colon."""
+    if not rows:
+        return []  # most tables have no sub-tables
     which, cols = np.nonzero(grid.types[rows] != NONE)  # only these: rows can be wide
     texts: list[list[str]] = [[] for _ in rows]
     values = grid.cells[np.asarray(rows, dtype=np.intp)[which], cols].tolist()

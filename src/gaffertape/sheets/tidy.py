@@ -462,6 +462,8 @@ def _ends_its_groups(labels: np.ndarray | list[str]) -> bool:
     starting unlabelled: "", "", "", "Bachelor's", "", "", "", "Certificate" (a row label on the
     last row of its group, a heading at the right end of its span)? Any other pattern reads as
     labels at the start of their groups, the usual way."""
+    if len(labels) < 2 or labels[0] or not labels[-1]:
+        return False  # a label on the first row or none on the last (most columns and rows)
     filled = np.flatnonzero(np.asarray(labels, dtype=object) != "")
     if len(filled) < 2 or filled[0] == 0 or filled[-1] != len(labels) - 1:
         return False

@@ -227,6 +227,7 @@ class _LabelCells(NamedTuple):
 
 
 def _label_cells(grid: Grid, table: Table, body: np.ndarray) -> _LabelCells:
+    """The label cells of the ``body`` rows (see :class:`_LabelCells`)."""
     block = cross(body, table.label_cols)
     cells, types = grid.cells[block], grid.types[block]
     strings = types == STR

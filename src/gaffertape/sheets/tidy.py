@@ -157,9 +157,11 @@ def _table_observations(grid: Grid, table: Table) -> dict[str, object]:
     paths = _rows_told_apart(sub_tables, paths)
     cols = np.array(table.data_cols, dtype=np.intp)
     block = grid.types[cross(body, cols)]
-    row_i, col_i = np.nonzero(block != NONE)
+    filled = block != NONE
+    row_i, col_i = np.nonzero(filled)
     rows, columns = body[row_i], cols[col_i]
-    cells, types = grid.cells[rows, columns], block[row_i, col_i]
+    at = rows * grid.n_cols + columns  # each observation's place in the flattened sheet
+    cells, types = grid.cells.ravel()[at], block[filled]
     flags = _with_label_markers(labels, row_i, flags_of(cells, types))
     flags = _with_qualifiers(grid, table, rows, columns, flags)
     by_column, markers = _column_headers_and_markers(grid, table)
@@ -174,7 +176,7 @@ def _table_observations(grid: Grid, table: Table) -> dict[str, object]:
         "row_header": paths[row_i],
         "column_header": headers[col_i],
         "sub_table": sub_tables[row_i],
-        "value": grid.numbers[rows, columns],
+        "value": grid.numbers.ravel()[at],
         "raw": _raw(cells, types),
         "flags": flags,
         "is_total": (_among(table.total_rows + table.subtotal_rows, grid.n_rows)[rows]

@@ -1,5 +1,6 @@
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -75,7 +76,7 @@ def test_array_wise_row_paths_match_the_row_walk() -> None:
 
     from gaffertape.sheets.detect import detect
     from gaffertape.sheets.grid import from_rows
-    from gaffertape.sheets.tidy import _nested_paths, _row_paths
+    from gaffertape.sheets.tidy import _label_cells, _label_texts, _nested_paths, _row_paths
 
     rng = random.Random(7)
     for _ in range(200):
@@ -90,6 +91,23 @@ def test_array_wise_row_paths_match_the_row_walk() -> None:
                 rows.append([*labels, rng.random(), rng.choice([1.5, "[x]", None])])
         grid = from_rows(rows)
         for table in detect(grid).tables:
-            fast = [list(part) for part in _row_paths(grid, table)]
-            walk = [list(part) for part in zip(*_nested_paths(grid, table), strict=True)]
-            assert fast == (walk or [[], [], []])
+            body = np.array(sorted(set(table.body_rows) - set(table.section_rows)), dtype=int)
+            labels = _label_cells(grid, table, body)
+            fast = [list(part) for part in _row_paths(grid, table, body, labels)]
+            walk = [list(part) for part in _nested_paths(grid, table, body, _label_texts(labels))]
+            assert fast == walk
+
+
+def test_indent_style_hints_nest_row_labels() -> None:
+    """A reader's indent hints (not leading spaces) nest a row under the one above it."""
+    from gaffertape.sheets.detect import detect
+    from gaffertape.sheets.grid import from_rows
+    from gaffertape.sheets.tidy import observations
+
+    grid = from_rows([["Spending by area"], [None, "2019", "2020"], ["Health", 10.0, 12.0],
+                      ["Hospitals", 6.0, 7.0], ["Clinics", 4.0, 5.0], ["Education", 8.0, 9.0],
+                      ["Schools", 8.0, 9.0]])
+    grid.indent = {(3, 0): 1, (4, 0): 1, (6, 0): 1}
+    data = observations(grid, detect(grid))
+    assert data.drop_duplicates("row_header")["row_header"].tolist() == [
+        "Health", "Health | Hospitals", "Health | Clinics", "Education", "Education | Schools"]

@@ -9,11 +9,12 @@ file and in the run's summary, so a surprising number is seen, not guessed at.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 
 import numpy as np
 
 from gaffertape.sheets.grid import Grid
-from gaffertape.sheets.layout import SheetLayout
+from gaffertape.sheets.layout import SheetLayout, Table
 from gaffertape.sheets.values import NONE
 
 OBSERVATION = "observations"
@@ -32,23 +33,46 @@ def cell_accounts(grid: Grid, layout: SheetLayout) -> Counter[str]:
     if not grid.n_rows or not grid.n_cols:
         return Counter()
     role = np.full((grid.n_rows, grid.n_cols), _CODES["outside tables"], dtype=np.int8)
-    for table in layout.tables:
-        span = slice(table.left, table.right + 1)
-        role[table.title_rows, :] = _CODES["title"]
-        role[table.note_rows, :] = _CODES["note"]
-        role[table.header_rows, span] = _CODES["header"]
-        role[table.section_rows, span] = _CODES["sub-table title"]
-        body = np.array(table.body_rows, dtype=np.intp)[:, None]  # rows x columns, as np.ix_
-        role[body, table.label_cols] = _CODES["row label"]
-        # a qualifier column's codes go out as the flags of the numbers beside them
-        role[body, table.flag_cols] = _CODES["qualifier code"]
-        role[table.flag_rows, span] = _CODES["qualifier code"]  # notes under the numbers
-        role[body, table.data_cols] = _CODES[OBSERVATION]
-    for table in layout.tables:  # a sub-table title row is never data, even inside the body
-        role[table.section_rows, table.left:table.right + 1] = _CODES["sub-table title"]
-    counts = np.bincount(role[grid.types != NONE], minlength=len(_CODES))
-    names = list(_CODES)
-    return Counter({names[code]: int(n) for code, n in enumerate(counts) if n})
+    parts = [part for table in layout.tables for part in _parts(table, grid.n_cols)]
+    # a sub-table title row is never data, even inside the body
+    parts += [(table.section_rows, range(table.left, table.right + 1), "sub-table title")
+              for table in layout.tables]
+    for rows, cols, reason in parts:
+        if rows and cols:  # most tables lack some parts
+            role[_block(rows, cols)] = _CODES[reason]
+    counts = np.bincount(role[grid.types != NONE], minlength=len(_CODES)).tolist()
+    return Counter({name: n for name, n in zip(_CODES, counts, strict=True) if n})
+
+
+def _parts(table: Table, n_cols: int) -> list[tuple[Sequence[int], Sequence[int], str]]:
+    """(rows, columns, reason) of each part of ``table``, in the order their roles are set."""
+    span, width = range(table.left, table.right + 1), range(n_cols)
+    return [(table.title_rows, width, "title"), (table.note_rows, width, "note"),
+            (table.header_rows, span, "header"), (table.section_rows, span, "sub-table title"),
+            (table.body_rows, table.label_cols, "row label"),
+            # a qualifier column's codes go out as the flags of the numbers beside them
+            (table.body_rows, table.flag_cols, "qualifier code"),
+            (table.flag_rows, span, "qualifier code"),  # notes under the numbers
+            (table.body_rows, table.data_cols, OBSERVATION)]
+
+
+def _block(rows: Sequence[int], cols: Sequence[int]) -> tuple[object, object]:
+    """The index of the block ``rows`` x ``cols``, with slices for runs without gaps (the usual
+    case: a block set through slices costs far less than through index arrays)."""
+    at_rows, at_cols = _positions(rows), _positions(cols)
+    if isinstance(at_rows, slice) or isinstance(at_cols, slice):
+        return at_rows, at_cols
+    return np.asarray(at_rows, dtype=np.intp)[:, None], at_cols
+
+
+def _positions(indices: Sequence[int]) -> slice | Sequence[int]:
+    """``indices`` as a slice when they run on, ascending, without a gap."""
+    if isinstance(indices, range):
+        return slice(indices.start, indices.stop)
+    first, stop = indices[0], indices[0] + len(indices)
+    if indices[-1] == stop - 1 and list(indices) == list(range(first, stop)):
+        return slice(first, stop)
+    return indices
 
 
 def not_emitted_text(counts: Counter[str]) -> str:

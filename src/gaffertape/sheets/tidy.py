@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, time
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -48,10 +49,14 @@ def to_frame(parts: list[dict[str, object]]) -> pd.DataFrame:
         dtype = _DTYPES.get(name, object)
         if name in _CONSTANT:
             column = np.repeat(np.array([p[name] for p in parts], dtype=dtype), lengths)
+        elif len(parts) == 1:
+            column = np.asarray(parts[0][name], dtype=dtype)  # made for this frame: no copy
         else:
             column = np.concatenate([np.asarray(p[name], dtype=dtype) for p in parts])
-        # object dtype: converting every string column to Arrow costs more than the whole parse
-        columns[name] = pd.Series(column, index=index, dtype=dtype, copy=False)
+        # object dtype: converting every string column to Arrow costs more than the whole
+        # parse; pandas would infer that from a bare object array, so those go as Series
+        columns[name] = pd.Series(column, index=index, dtype=dtype, copy=False) \
+            if dtype is object else column
     # no copy: the arrays are new and owned by the frame; copying them into consolidated
     # blocks took longer than reading the workbooks
     return pd.DataFrame(columns, index=index, copy=False)
@@ -91,9 +96,10 @@ def _column_headers_and_markers(grid: Grid, table: Table) -> tuple[dict[int, str
     for h in header_rows:
         spread = h != last and h not in merged_rows  # a sparse upper row spans to the right
         carry = ""
-        row, filled = grid.values[h], grid.merged_values(h)
-        labels = [_display(row[c] if c < len(row) and row[c] is not None else filled.get(c))
-                  for c in range(first_data, table.right + 1)]
+        row, filled = grid.cells[h, first_data:table.right + 1].tolist(), grid.merged_values(h)
+        if filled:  # a merged heading reads the same across its span
+            row = [filled.get(c) if v is None else v for c, v in enumerate(row, first_data)]
+        labels = list(map(_display, row))
         ends_spans = spread and _ends_its_groups(labels)  # each heading at its span's right end
         if ends_spans:
             boundaries.update(c for c, start in enumerate(_starts(labels), first_data) if start)
@@ -109,7 +115,7 @@ def _column_headers_and_markers(grid: Grid, table: Table) -> tuple[dict[int, str
                 label = carry
             if c not in paths or not label:
                 continue
-            label, mark = _label_and_marker(label)
+            label, mark = _LABEL_AND_MARKER[label]
             if not paths[c] or paths[c][-1] != label:
                 paths[c].append(label)
             if mark:
@@ -145,15 +151,19 @@ def _table_observations(grid: Grid, table: Table) -> dict[str, object]:
     them once for all tables instead of filling an array per table. ``ambiguous`` (not an
     output column) counts the observations whose key another one shares, for the warnings.
     """
-    body, sub_tables, paths = _row_paths(grid, table)
+    body = np.array(sorted(set(table.body_rows).difference(table.section_rows)), dtype=np.intp)
+    labels = _label_cells(grid, table, body)
+    sub_tables, paths = _row_paths(grid, table, body, labels)
     paths = _rows_told_apart(sub_tables, paths)
     cols = np.array(table.data_cols, dtype=np.intp)
     block = grid.types[cross(body, cols)]
-    row_i, col_i = np.nonzero(block != NONE)
-    rows = body[row_i]
-    cells, types = grid.cells[rows, cols[col_i]], block[row_i, col_i]
-    flags = _with_label_markers(grid, table, body, row_i, flags_of(cells, types))
-    flags = _with_qualifiers(grid, table, rows, cols[col_i], flags)
+    filled = block != NONE
+    row_i, col_i = np.nonzero(filled)
+    rows, columns = body[row_i], cols[col_i]
+    at = rows * grid.n_cols + columns  # each observation's place in the flattened sheet
+    cells, types = grid.cells.ravel()[at], block[filled]
+    flags = _with_label_markers(labels, row_i, flags_of(cells, types))
+    flags = _with_qualifiers(grid, table, rows, columns, flags)
     by_column, markers = _column_headers_and_markers(grid, table)
     headers = object_array([by_column[c] for c in table.data_cols])
     if markers:
@@ -166,11 +176,11 @@ def _table_observations(grid: Grid, table: Table) -> dict[str, object]:
         "row_header": paths[row_i],
         "column_header": headers[col_i],
         "sub_table": sub_tables[row_i],
-        "value": grid.numbers[rows, cols[col_i]],
+        "value": grid.numbers.ravel()[at],
         "raw": _raw(cells, types),
         "flags": flags,
-        "is_total": (_is_row(table.total_rows + table.subtotal_rows, grid.n_rows)[rows]
-                     | np.isin(cols[col_i], table.total_cols)),
+        "is_total": (_among(table.total_rows + table.subtotal_rows, grid.n_rows)[rows]
+                     | _among(table.total_cols, grid.n_cols)[columns]),
         "unit": table.unit,
         AMBIGUOUS: ambiguous_in_table([sub_tables, paths], headers, row_i, col_i),
     }
@@ -195,8 +205,9 @@ def _label_and_marker(value: str) -> tuple[str, str]:
     return (match["label"], match["marker"]) if match else (shown, "")
 
 
-_LABEL = Memo(lambda value: _label_and_marker(value)[0])  # type: ignore[arg-type]
-_LABEL_MARKER = Memo(lambda value: _label_and_marker(value)[1])  # type: ignore[arg-type]
+_LABEL_AND_MARKER = Memo(_label_and_marker)  # type: ignore[arg-type]
+_LABEL = Memo(lambda value: _LABEL_AND_MARKER[value][0])  # type: ignore[index]
+_LABEL_MARKER = Memo(lambda value: _LABEL_AND_MARKER[value][1])  # type: ignore[index]
 
 
 def _leading_depth(label: str) -> int:
@@ -207,19 +218,33 @@ def _leading_depth(label: str) -> int:
 _LEADING_SPACES = Memo(_leading_depth)  # type: ignore[arg-type]
 
 
-def _with_label_markers(grid: Grid, table: Table, body: np.ndarray, row_i: np.ndarray,
+class _LabelCells(NamedTuple):
+    """The row-label cells of a table's body rows (rows x label columns), read once for the
+    row paths, the indentation test and the labels' footnote markers."""
+
+    cells: np.ndarray
+    types: np.ndarray
+    strings: np.ndarray  # which cells hold text
+    texts: list[str]  # the text of those cells, in order
+
+
+def _label_cells(grid: Grid, table: Table, body: np.ndarray) -> _LabelCells:
+    """The label cells of the ``body`` rows (see :class:`_LabelCells`)."""
+    block = cross(body, table.label_cols)
+    cells, types = grid.cells[block], grid.types[block]
+    strings = types == STR
+    return _LabelCells(cells, types, strings, cells[strings].tolist())
+
+
+def _with_label_markers(labels: _LabelCells, row_i: np.ndarray,
                         flags: np.ndarray) -> np.ndarray:
     """The flags, with the footnote markers of each row's own labels ("Apr¹" -> "¹") added:
     the marker qualifies the row's numbers, it does not name the row."""
-    if not table.label_cols or not len(body):
-        return flags
-    block = cross(body, table.label_cols)
-    cells, strings = grid.cells[block], grid.types[block] == STR
-    found = list(map(_LABEL_MARKER.__getitem__, cells[strings].tolist()))
-    if not any(found):
+    if not any(map(_LABEL_MARKER.__getitem__, labels.texts)):
         return flags  # no label has a marker (most tables)
-    markers = np.full(cells.shape, "", dtype=object)
-    markers[strings] = object_array(found)
+    found = list(map(_LABEL_MARKER.__getitem__, labels.texts))
+    markers = np.full(labels.cells.shape, "", dtype=object)
+    markers[labels.strings] = object_array(found)
     per_row = markers[:, 0]
     for c in range(1, markers.shape[1]):
         per_row = np.where(markers[:, c] == "", per_row,
@@ -257,10 +282,10 @@ def _add_texts(grid: Grid, flags: np.ndarray, at: np.ndarray, rows: object,
         flags[i] = f"{flags[i]} {found.strip()}".strip()
 
 
-def _is_row(rows: list[int], n_rows: int) -> np.ndarray:
-    """A boolean per sheet row: is it one of ``rows``?"""
-    mask = np.zeros(n_rows, dtype=bool)
-    mask[rows] = True
+def _among(indices: list[int], n: int) -> np.ndarray:
+    """A boolean per sheet row (or column) ``0 .. n - 1``: is it one of ``indices``?"""
+    mask = np.zeros(n, dtype=bool)
+    mask[indices] = True
     return mask
 
 
@@ -287,32 +312,49 @@ def _cell_refs(grid: Grid, body: np.ndarray, cols: np.ndarray, row_i: np.ndarray
     return letters[col_i] + numbers[row_i]  # one string concatenation per cell, in C
 
 
-def _row_paths(grid: Grid, table: Table) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(rows, sub-table labels, row-header paths) of the body rows, in sheet order.
+def _row_paths(grid: Grid, table: Table, rows: np.ndarray,
+               labels: _LabelCells) -> tuple[np.ndarray, np.ndarray]:
+    """(sub-table labels, row-header paths) of the body ``rows`` (in sheet order), whose label
+    cells are ``labels``.
 
     Without indented labels (most tables), a path is the label columns filled down within its
     sub-table, built array-wise. Indented tables go through the row-by-row walk.
     """
-    if _indented(grid, table):
-        rows, subs, paths = zip(*_nested_paths(grid, table), strict=True) or ((), (), ())
-        return (np.array(rows, dtype=np.intp), np.array(subs, dtype=object),
-                np.array(paths, dtype=object))
+    texts = _label_texts(labels)
+    if _indented(grid, table, labels):
+        return _nested_paths(grid, table, rows, texts)
     sections = sorted(set(table.section_rows))
-    rows = np.array(sorted(set(table.body_rows).difference(sections)), dtype=np.intp)
     under = np.searchsorted(sections, rows) - 1  # the sub-table row each row is under, or -1
     since = np.array([*sections, -1], dtype=np.intp)[under]  # labels carry down from there
+    columns = _carried_labels(texts, rows, since)
+    titles = object_array([*_section_labels(grid, sections), ""])
+    return titles[under], _joined(columns, len(rows))
+
+
+def _label_texts(labels: _LabelCells) -> list[np.ndarray]:
+    """The label text of each label column (see :func:`_texts`)."""
+    texts = _texts(labels.cells, labels.types, labels.strings, labels.texts)
+    return [texts[:, j] for j in range(texts.shape[1])]
+
+
+def _carried_labels(texts: list[np.ndarray], rows: np.ndarray,
+                    since: np.ndarray) -> list[np.ndarray]:
+    """Each label column's labels carried down to the rows under them (no further up than row
+    ``since``: a sub-table title starts them afresh)."""
     columns = []
-    for c in table.label_cols:
-        texts = _texts(grid.cells[rows, c], grid.types[rows, c])
-        if _ends_its_groups(texts):  # each label on the last row of its group
-            columns.append(_filled_up(texts))
+    for labels in texts:
+        if labels.all():  # every row has a label of its own (the usual case): none to carry
+            columns.append(labels)
+            since = rows
             continue
-        columns.append(texts if _names_each_row(texts) else _filled_down(texts, rows, since))
+        if _ends_its_groups(labels):  # each label on the last row of its group
+            columns.append(_filled_up(labels))
+            continue
+        columns.append(labels if _names_each_row(labels) else _filled_down(labels, rows, since))
         # a new label in this column starts afresh the columns to its right (a new year does
         # not carry last year's month down onto its own summary rows)
-        since = np.maximum(since, _last_filled_row(texts, rows))
-    titles = object_array([*(_section_label(grid, r) for r in sections), ""])
-    return rows, titles[under], _joined(columns, len(rows))
+        since = np.maximum(since, _last_filled_row(labels, rows))
+    return columns
 
 
 def _joined(columns: list[np.ndarray], n_rows: int) -> np.ndarray:
@@ -322,6 +364,8 @@ def _joined(columns: list[np.ndarray], n_rows: int) -> np.ndarray:
     column by column."""
     if len(columns) > 2:
         rows = zip(*(labels.tolist() for labels in columns), strict=True)
+        if all(labels.all() for labels in columns):  # no empty label to leave out
+            return object_array(list(map(SEP.join, rows)))
         return object_array([SEP.join(filter(None, labels)) for labels in rows])
     paths = columns[0] if columns else np.full(n_rows, "", dtype=object)
     for labels in columns[1:]:
@@ -339,16 +383,19 @@ def _rows_told_apart(sub_tables: np.ndarray, paths: np.ndarray) -> np.ndarray:
     clash, and the uniqueness guard says so): "Latest three months | % change from year earlier"."""
     if len(set(paths.tolist())) == len(paths):
         return paths  # the common case, tested at C speed without joining any strings
-    joined = sub_tables + "\x1f" + paths
-    if len(set(joined.tolist())) == len(joined):
-        return paths
-    keys = pd.Series(joined, copy=False)
-    repeated = keys.duplicated(keep=False).to_numpy()
-    first, uniques = pd.factorize(keys)  # a group number per row (hashing, not sorting)
+    # a group number per (sub-table, label): tables with repeats have a few hundred rows at
+    # most, where a dict costs less than pandas' hashing
+    groups: dict[tuple[str, str], int] = {}
+    first = np.array([groups.setdefault(key, len(groups))
+                      for key in zip(sub_tables.tolist(), paths.tolist(), strict=True)])
+    sizes = np.bincount(first)
+    if sizes.max() == 1:
+        return paths  # each repeat is under a sub-table of its own
+    repeated = sizes[first] > 1
     # every repeat of a label must sit right under a row whose label is its own and not empty
     under_own = np.zeros(len(paths), dtype=bool)
     under_own[1:] = ~repeated[:-1] & (paths[:-1] != "") & (sub_tables[:-1] == sub_tables[1:])
-    all_under_own = np.ones(len(uniques), dtype=bool)
+    all_under_own = np.ones(len(sizes), dtype=bool)
     np.logical_and.at(all_under_own, first[repeated], under_own[repeated])
     fix = repeated & all_under_own[first] & (paths != "")
     told = paths.copy()
@@ -357,29 +404,42 @@ def _rows_told_apart(sub_tables: np.ndarray, paths: np.ndarray) -> np.ndarray:
     return told
 
 
-def _indented(grid: Grid, table: Table) -> bool:
-    """Could any body or sub-table row have a non-zero indentation (see :func:`_indent`)?"""
-    if grid.indent:
+def _indented(grid: Grid, table: Table, labels: _LabelCells) -> bool:
+    """Could any body or sub-table row have a non-zero indentation (see :func:`_indents`)?"""
+    if grid.indent or any(map(_LEADING_SPACES.__getitem__, labels.texts)):
         return True
-    block = cross(table.body_rows + table.section_rows, table.label_cols or [table.left])
-    labels = grid.cells[block][grid.types[block] == STR]
-    return any(map(_LEADING_SPACES.__getitem__, labels.tolist()))
+    rows = table.section_rows if table.label_cols else table.body_rows + table.section_rows
+    if not rows:
+        return False
+    block = cross(rows, table.label_cols or [table.left])
+    texts = grid.cells[block][grid.types[block] == STR]
+    return any(map(_LEADING_SPACES.__getitem__, texts.tolist()))
 
 
-def _section_label(grid: Grid, r: int) -> str:
-    """A sub-table row's text: its cells joined, without a trailing colon."""
-    filled = grid.cells[r][grid.types[r] != NONE]  # only these: rows can be wide
-    return " ".join(v for v in (text(x) for x in filled.tolist()) if v).rstrip(":")
+def _section_labels(grid: Grid, rows: list[int]) -> list[str]:
+    """Each sub-table row's text: its cells joined, without a trailing colon."""
+    if not rows:
+        return []  # most tables have no sub-tables
+    which, cols = np.nonzero(grid.types[rows] != NONE)  # only these: rows can be wide
+    texts: list[list[str]] = [[] for _ in rows]
+    values = grid.cells[np.asarray(rows, dtype=np.intp)[which], cols].tolist()
+    for i, value in zip(which.tolist(), values, strict=True):
+        if shown := text(value):
+            texts[i].append(shown)
+    return [" ".join(parts).rstrip(":") for parts in texts]
 
 
-def _texts(cells: np.ndarray, types: np.ndarray) -> np.ndarray:
+def _texts(cells: np.ndarray, types: np.ndarray, strings: np.ndarray,
+           values: list[str]) -> np.ndarray:
     """Label text of each cell ('' when empty, footnote markers dropped), each distinct string
-    cleaned once."""
-    texts = np.full(len(cells), "", dtype=object)
-    strings = types == STR
-    texts[strings] = object_array(list(map(_LABEL.__getitem__, cells[strings].tolist())))
+    cleaned once: ``strings`` marks the text cells, whose ``values`` are given."""
+    if len(values) == cells.size:  # every label cell holds text (most tables)
+        return object_array(list(map(_LABEL.__getitem__, values))).reshape(cells.shape)
+    texts = np.full(cells.shape, "", dtype=object)
+    texts[strings] = object_array(list(map(_LABEL.__getitem__, values)))
     rest = (types != NONE) & ~strings
-    texts[rest] = object_array([text(v) for v in cells[rest]])
+    if rest.any():  # numbers, dates as labels
+        texts[rest] = object_array([text(v) for v in cells[rest]])
     return texts
 
 
@@ -405,6 +465,8 @@ def _ends_its_groups(labels: np.ndarray | list[str]) -> bool:
     starting unlabelled: "", "", "", "Bachelor's", "", "", "", "Certificate" (a row label on the
     last row of its group, a heading at the right end of its span)? Any other pattern reads as
     labels at the start of their groups, the usual way."""
+    if len(labels) < 2 or labels[0] or not labels[-1]:
+        return False  # a label on the first row or none on the last (most columns and rows)
     filled = np.flatnonzero(np.asarray(labels, dtype=object) != "")
     if len(filled) < 2 or filled[0] == 0 or filled[-1] != len(labels) - 1:
         return False
@@ -434,52 +496,49 @@ def _last_filled_row(texts: np.ndarray, rows: np.ndarray) -> np.ndarray:
     return np.maximum.accumulate(last)
 
 
-def _nested_paths(grid: Grid, table: Table) -> list[tuple[int, str, str]]:
+def _nested_paths(grid: Grid, table: Table, body: np.ndarray,
+                  texts: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     """Row by row: sub-table rows reset the labels, indented labels nest under the ones above.
 
-    The label texts are made column by column beforehand (each distinct string cleaned once),
-    so the walk itself only carries labels down and keeps the indentation stack."""
-    sections = set(table.section_rows)
-    order = sorted(sections | set(table.body_rows))
-    rows = np.array(order, dtype=np.intp)
-    labels = [_texts(grid.cells[rows, c], grid.types[rows, c]).tolist() for c in table.label_cols]
-    columns = list(enumerate(table.label_cols))
-    carried: dict[int, str] = {}
-    stack: list[tuple[int, str]] = []
-    sub_table = ""
-    result = []
-    body = sorted(set(table.body_rows) - sections)
-    ending = _labels_ending_groups(grid, table, body)
-    identifiers = _identifier_columns(grid, table, body)
-    outline, depth = _outline_column(grid, table, order), 0
-    for i, r in enumerate(order):
-        # a row whose indented column is empty continues the item above it ("Connecticut",
-        # then its "2016" and "Percent change" rows beside it): same depth, same parents
-        continues = outline is not None and not labels[outline][i] and r not in sections
-        depth = depth if continues else _indent(grid, r, table)
-        if r in sections:
-            label = _section_label(grid, r)
+    The labels carried down each column are made array-wise, as in :func:`_row_paths` (only a
+    sub-table row at depth 0 starts them afresh), so the walk itself only keeps the
+    indentation stack."""
+    sections = sorted(set(table.section_rows))
+    titles = dict(zip(sections, _section_labels(grid, sections), strict=True))
+    order = sorted(titles.keys() | set(table.body_rows))
+    depths = _indents(grid, table, order)
+    resets = [r for r, depth in zip(order, depths, strict=True) if depth == 0 and r in titles]
+    since = np.array([*resets, -1], dtype=np.intp)[np.searchsorted(resets, body) - 1]
+    columns = _carried_labels(texts, body, since)
+    outline = _outline_column(grid, table, order)
+    # the label a row gives the deeper rows under it: its indented column's (not a year's)
+    owns = (columns[-1 if outline is None else outline] if columns
+            else np.full(len(body), "", dtype=object)).tolist()
+    # a row whose indented column is empty continues the item above it ("Connecticut", then
+    # its "2016" and "Percent change" rows beside it): same depth, same parents
+    continues = (texts[outline] == "").tolist() if outline is not None else [False] * len(body)
+    labels = _joined(columns, len(body)).tolist()
+    stack: list[tuple[int, str]] = []  # (depth, label) of the rows that deeper ones nest under
+    sub_table, subs, paths = "", [], []
+    depth, i = 0, 0
+    for r, row_depth in zip(order, depths, strict=True):
+        if r in titles:
+            depth, label = row_depth, titles[r]
             if depth == 0:
-                sub_table, stack, carried = label, [], {}
+                sub_table, stack = label, []
             else:
                 stack = [*(s for s in stack if s[0] < depth), (depth, label)]
             continue
-        for j, c in columns:
-            if c in ending:  # filled up from the end of its group, as in the fast path
-                carried[c] = ending[c][r]
-            elif label := labels[j][i]:
-                carried = {k: v for k, v in carried.items() if k < c}  # start afresh on its right
-                carried[c] = label
-            elif c in identifiers:  # a row without its own identifier takes none from above
-                carried.pop(c, None)
-        parts = [carried.get(c, "") for c in table.label_cols]
+        if not continues[i]:
+            depth = row_depth
         parents = [s for s in stack if s[0] < depth]
-        path = [s[1] for s in parents] + [p for p in parts if p]
-        if not continues:  # deeper rows nest under the indented column's label (not a year)
-            own = parts[outline] if outline is not None else parts[-1] if parts else ""
-            stack = [*parents, (depth, own)] if own else parents
-        result.append((r, sub_table, SEP.join(path)))
-    return result
+        path = [s[1] for s in parents]
+        paths.append(SEP.join([*path, labels[i]] if labels[i] else path))
+        subs.append(sub_table)
+        if not continues[i]:
+            stack = [*parents, (depth, owns[i])] if owns[i] else parents
+        i += 1
+    return object_array(subs), object_array(paths)
 
 
 def _outline_column(grid: Grid, table: Table, rows: list[int]) -> int | None:
@@ -492,31 +551,17 @@ def _outline_column(grid: Grid, table: Table, rows: list[int]) -> int | None:
     return None
 
 
-def _identifier_columns(grid: Grid, table: Table, rows: list[int]) -> set[int]:
-    """The label columns that name each row (see :func:`_names_each_row`)."""
-    return {c for c in table.label_cols
-            if _names_each_row(_texts(grid.cells[rows, c], grid.types[rows, c]))}
-
-
-def _labels_ending_groups(grid: Grid, table: Table, rows: list[int]) -> dict[int, dict]:
-    """{label column: {row: label}} for the label columns whose labels stand on the last row
-    of their groups (see :func:`_ends_its_groups`), filled up."""
-    ending = {}
-    for c in table.label_cols:
-        texts = _texts(grid.cells[rows, c], grid.types[rows, c])
-        if _ends_its_groups(texts):
-            ending[c] = dict(zip(rows, _filled_up(texts).tolist(), strict=True))
-    return ending
-
-
-def _indent(grid: Grid, r: int, table: Table) -> int:
-    """Indentation of the row's label: the style hint, else its leading spaces."""
-    for c in table.label_cols or [table.left]:
-        value = grid.cells[r, c]
-        if value is None:
-            continue
-        styled = grid.indent.get((r, c), 0) if grid.indent else 0
-        if styled or type(value) is not str or not value.startswith(" "):
-            return styled
-        return _LEADING_SPACES[value]  # type: ignore[return-value]
-    return 0
+def _indents(grid: Grid, table: Table, rows: list[int]) -> list[int]:
+    """Indentation of each row's label (its first filled label cell): the style hint, else its
+    leading spaces."""
+    block = cross(rows, table.label_cols or [table.left])
+    filled = grid.types[block] != NONE
+    first = filled.argmax(axis=1)
+    values = grid.cells[block][np.arange(len(rows)), first].tolist()  # None: no label at all
+    depths = [_LEADING_SPACES[v] if type(v) is str else 0 for v in values]
+    if not grid.indent:
+        return depths  # type: ignore[return-value]
+    cols = block[1][first].tolist()
+    styled = [grid.indent.get((r, c), 0) if value is not None else 0
+              for r, c, value in zip(rows, cols, values, strict=True)]
+    return [style or depth for style, depth in zip(styled, depths, strict=True)]

@@ -53,6 +53,20 @@ def test_member_cut_short_is_reported_as_corrupt(tmp_path: Path) -> None:
         check_workbook(book, ".xlsx", 20_000_000)
 
 
+def test_member_with_a_broken_deflate_stream_is_reported_as_corrupt(tmp_path: Path) -> None:
+    """Bytes that are no deflate stream (a damaged download) are the file's error, named, not
+    the inflater's exception escaping the folder run."""
+    book = tmp_path / "garbled.xlsx"
+    with zipfile.ZipFile(book, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/styles.xml", b"<styleSheet/>" * 500)
+    data = bytearray(book.read_bytes())
+    start = data.index(b"xl/styles.xml") + len("xl/styles.xml")  # the stream follows its name
+    data[start:start + 8] = b"\xff" * 8
+    book.write_bytes(bytes(data))
+    with pytest.raises(UserError, match=r"garbled.xlsx: cannot read: corrupt zip"):
+        check_workbook(book, ".xlsx", 20_000_000)
+
+
 def test_ordinary_members_pass(tmp_path: Path) -> None:
     book = tmp_path / "fine.xlsx"
     with zipfile.ZipFile(book, "w") as archive:

@@ -2,6 +2,7 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+import pytest
 from typer.testing import CliRunner
 
 from gaffertape.cli import app
@@ -35,6 +36,31 @@ def test_folder_run_reports_bad_file_and_exits_non_zero(compound_xlsx: Path,
     result = runner.invoke(app, ["sheets", "tidy", str(tmp_path), "--out", str(out)])
     assert result.exit_code == 1
     assert len(pd.read_csv(out)) == 19
+
+
+def test_a_detector_bug_on_one_file_fails_that_file_only(compound_xlsx: Path, tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """An exception nobody foresaw (a layout that trips a bug, as the min() of no rows once
+    did) is that file's one-line error: the folder run writes the other files and exits 1."""
+    from gaffertape.sheets import api
+
+    detect = api.detect
+
+    def trips_on_the_copy(grid):  # type: ignore[no-untyped-def]
+        if "copy" in grid.source:
+            raise ValueError("min() arg is an empty sequence")
+        return detect(grid)
+
+    monkeypatch.setattr(api, "detect", trips_on_the_copy)
+    (tmp_path / "copy.xlsx").write_bytes(compound_xlsx.read_bytes())
+    out = tmp_path / "all.csv"
+    result = runner.invoke(app, ["sheets", "tidy", str(compound_xlsx), str(tmp_path / "copy.xlsx"),
+                                 "--out", str(out)])
+    assert result.exit_code == 1, result.output
+    assert len(pd.read_csv(out, encoding="utf-8-sig")) == 19
+    assert "copy.xlsx: could not be tidied (ValueError: min() arg is an empty sequence)" in (
+        result.output.replace("\n", " "))
+    assert "Traceback" not in result.output
 
 
 def test_inspect_and_wide(compound_xlsx: Path, tmp_path: Path) -> None:

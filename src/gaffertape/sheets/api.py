@@ -122,6 +122,11 @@ def tidy_files(paths: Iterable[Path | str], *, recipes: Path | str | None = None
         except UserError as exc:
             errors[str(path)] = exc.one_line()
             status = "error"
+        except Exception as exc:  # a layout nobody foresaw: only this file fails, the run goes on
+            errors[str(path)] = UserError(
+                f"{path}: could not be tidied ({type(exc).__name__}: {exc})",
+                hint="a gaffertape bug: please report it with the file").one_line()
+            status = "error"
         if on_file:
             on_file(path, status)
     return TidyResult(_concat(frames), errors, len(files), cells, warnings)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import os
 import statistics
 import time
 from collections.abc import Callable
@@ -101,8 +102,10 @@ def main() -> None:
     args = parser.parse_args()
     if not FILES.is_dir():
         raise SystemExit(f"real data not found at {FILES}")
+    before = os.getloadavg()[0]
     figures = measure(args.repeat)
     print(f"files: {figures['files']} (openpyxl subset without .ods: {figures['subset_files']})")
+    print(f"load average (1 min) before and after: {before:.2f}, {os.getloadavg()[0]:.2f}")
     print(f"medians of {args.repeat} interleaved repeats")
     print(f"python-calamine raw read : {figures['calamine_s']:.3f} s (baseline 1.00x)")
     print(f"gaffertape tidy pipeline : {figures['gaffertape_s']:.3f} s "

@@ -853,15 +853,16 @@ _ONLY_TOTAL = re.compile(r"^\s*(grand\s+)?totals?\s*(\\\d+|[*¹²³†‡])?\s*$
 
 def _headed_total(grid: Grid, table: Table) -> list[int]:
     """Positions (in ``data_cols``) of the columns whose own heading, their lowest non-empty
-    header cell, is "Total"; each distinct header text is tested once."""
-    if not table.header_rows:
-        return []
+    header cell, is "Total"; each distinct header text is tested once. The few header cells
+    are read as lists first: most tables have none saying "Total", and need no array."""
+    headers = (grid.values[r] for r in table.header_rows)
+    if not any(type(text) is str and _IS_TOTAL_HEADING[text]
+               for row in headers for text in map(row.__getitem__, table.data_cols)):
+        return []  # most tables
     block = cross(table.header_rows, table.data_cols)
     strings = grid.types[block] == STR
     texts = grid.cells[block][strings].tolist()
     total = np.fromiter(map(_IS_TOTAL_HEADING.__getitem__, texts), dtype=bool, count=len(texts))
-    if not total.any():  # most tables
-        return []
     says = np.zeros(strings.shape, dtype=bool)
     says[strings] = total
     filled = grid.kinds[block] != EMPTY

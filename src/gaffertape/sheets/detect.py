@@ -373,11 +373,11 @@ def _build_table(grid: Grid, rows: Rows, start: int, end: int, floor: int,
     left = min(label_cols + data_cols)
     table = Table(index=index, left=left, right=max(data_cols), label_cols=label_cols,
                   data_cols=data_cols)
-    has_data = (grid.kinds[start:end + 1, data_cols] >= NUMBER).any(axis=1)
+    has_data = (grid.kinds[start:end + 1, data_cols] >= NUMBER).any(axis=1).tolist()
     # a lone number with no label (a stray 0 in a spacer row) is not an observation
-    filled = np.array(rows.filled[start:end + 1])
-    table.body_rows = (start + np.flatnonzero(has_data & (filled > 1))).tolist()
-    others = (start + np.flatnonzero(~has_data)).tolist()  # (few: read one by one)
+    table.body_rows = [r for r, yes in zip(span, has_data, strict=True)
+                       if yes and rows.filled[r] > 1]
+    others = [r for r, yes in zip(span, has_data, strict=True) if not yes]
     table.section_rows = [  # sub-table titles such as 'Full-time'
         r for r in others if rows.filled[r] and not rows.numeric[r] and not rows.qualifier[r]
         and (rows.last[r] < data_cols[0] or rows.single_text(r))]

@@ -395,8 +395,9 @@ def _build_table(grid: Grid, rows: Rows, start: int, end: int, floor: int,
         _code_columns(grid, part, body)
         _flag_columns(grid, part, body)
         values = _body_numbers(grid, part)  # one parse for the row and the column totals
-        part.total_rows, part.subtotal_rows = _total_rows(grid, part, values)
-        part.total_cols = _total_cols(grid, part, values)
+        filled = _filled(values)  # (and one copy with 0 where a cell holds no number)
+        part.total_rows, part.subtotal_rows = _total_rows(grid, part, values, filled)
+        part.total_cols = _total_cols(grid, part, values, filled)
     return parts
 
 
@@ -704,7 +705,8 @@ def _attach_notes(grid: Grid, rows: Rows, tables: list[Table]) -> None:
         table.notes = "\n".join(_text(grid, r) for r in table.note_rows[above:])
 
 
-def _total_rows(grid: Grid, table: Table, values: np.ndarray) -> tuple[list[int], list[int]]:
+def _total_rows(grid: Grid, table: Table, values: np.ndarray,
+                filled: np.ndarray) -> tuple[list[int], list[int]]:
     """(totals, subtotals) among the body rows. A row is a candidate when its label says
     total/all, when it is the first row of a block and the sum of the block's other rows, or
     when it is the first row and its label begins "Total". It is a *total* when a second
@@ -714,8 +716,9 @@ def _total_rows(grid: Grid, table: Table, values: np.ndarray) -> tuple[list[int]
     headings that add up their group ("Durable goods" over its industries) and rows labelled
     "Manufacturing, total" or "All industries" whose numbers sum nothing (rates, suppressed
     cells). Both are flagged ``is_total``, so nothing is counted twice; they are told apart
-    because readers (and the SAUS annotators) take a group's heading row for data."""
-    filled = _filled(values)  # made once per table: a cell without a number sums as 0
+    because readers (and the SAUS annotators) take a group's heading row for data.
+    ``filled``: ``values`` with 0 where a cell holds no number (:func:`_filled`, made once
+    per table for these sums and the column totals)."""
     labelled = set(_labelled_totals(grid, table))
     blocks = _blocks(table.body_rows)  # runs of rows between blank rows or sub-table titles
     summing = set(_summing_rows(table, filled, blocks))
@@ -819,18 +822,19 @@ def _heading_total(grid: Grid, table: Table) -> list[int]:
 _STARTS_TOTAL = re.compile(r"^\s*totals?\b", re.IGNORECASE)
 
 
-def _total_cols(grid: Grid, table: Table, values: np.ndarray) -> list[int]:
+def _total_cols(grid: Grid, table: Table, values: np.ndarray, filled: np.ndarray) -> list[int]:
     """Data columns headed "Total" whose numbers are the sum of the two or more columns right
     beside them (after them, or before them: a total at the right end), on every row where
     they all hold numbers, three rows at least. Inner totals are found first (right to left)
     and stand in for their parts in the outer ones: "Total" over "Married-couple: Total, With
     children, Without" and "One-person". A "Total" that sums nothing beside it (the total of
     one year among years) stays data, and so do columns under other headings that happen to
-    sum their neighbours: annotated tables call those data far more often than totals."""
+    sum their neighbours: annotated tables call those data far more often than totals.
+    ``filled``: ``values`` with 0 where a cell holds no number (:func:`_filled`)."""
     headed = _headed_total(grid, table)
     if not headed:
         return []
-    filled, known = _filled(values), ~np.isnan(values)  # made once for every candidate
+    known = ~np.isnan(values)  # made once for every candidate
     parts = np.zeros(values.shape[1], dtype=bool)  # columns an inner total already counts
     totals = []
     for j in headed[::-1]:

@@ -156,15 +156,15 @@ def _headings_above_data(grid: Grid, kinds: np.ndarray, data: np.ndarray,
     a row of column numbers (1, 2, 3 ...) and a heading row whose numbers are headings (the
     percentiles 10, 20, 25 ... next to "Median", "Mean") where the rows below are all numbers.
     (Rows too short for either test, by their counts of numbers and texts, are not tested.)"""
-    numbers, texts = n_numeric.tolist(), n_text.tolist()
+    numbers, texts, is_data = n_numeric.tolist(), n_text.tolist(), data.tolist()
     starts = (np.flatnonzero(data[1:] > data[:-1]) + 1).tolist()  # a data row after another row
-    for start in [0, *starts] if len(data) and data[0] else starts:
-        r = start
-        while r < min(start + MAX_NUMERIC_HEADINGS, len(data)) and data[r] and (
+    for start in [0, *starts] if is_data and is_data[0] else starts:
+        r, stop = start, min(start + MAX_NUMERIC_HEADINGS, len(data))
+        while r < stop and is_data[r] and (
                 (numbers[r] >= 3 and _numbering_row(grid, kinds, r))
-                or (r + 1 < len(data) and data[r + 1] and texts[r] >= 2
+                or (r + 1 < len(data) and is_data[r + 1] and texts[r] >= 2
                     and _text_over_numbers(kinds, r))):
-            data[r] = False
+            data[r] = is_data[r] = False
             r += 1
 
 

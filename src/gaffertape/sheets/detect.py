@@ -156,15 +156,15 @@ def _headings_above_data(grid: Grid, kinds: np.ndarray, data: np.ndarray,
     a row of column numbers (1, 2, 3 ...) and a heading row whose numbers are headings (the
     percentiles 10, 20, 25 ... next to "Median", "Mean") where the rows below are all numbers.
     (Rows too short for either test, by their counts of numbers and texts, are not tested.)"""
-    numbers, texts = n_numeric.tolist(), n_text.tolist()
+    numbers, texts, is_data = n_numeric.tolist(), n_text.tolist(), data.tolist()
     starts = (np.flatnonzero(data[1:] > data[:-1]) + 1).tolist()  # a data row after another row
-    for start in [0, *starts] if len(data) and data[0] else starts:
-        r = start
-        while r < min(start + MAX_NUMERIC_HEADINGS, len(data)) and data[r] and (
+    for start in [0, *starts] if is_data and is_data[0] else starts:
+        r, stop = start, min(start + MAX_NUMERIC_HEADINGS, len(data))
+        while r < stop and is_data[r] and (
                 (numbers[r] >= 3 and _numbering_row(grid, kinds, r))
-                or (r + 1 < len(data) and data[r + 1] and texts[r] >= 2
+                or (r + 1 < len(data) and is_data[r + 1] and texts[r] >= 2
                     and _text_over_numbers(kinds, r))):
-            data[r] = False
+            data[r] = is_data[r] = False
             r += 1
 
 
@@ -373,11 +373,11 @@ def _build_table(grid: Grid, rows: Rows, start: int, end: int, floor: int,
     left = min(label_cols + data_cols)
     table = Table(index=index, left=left, right=max(data_cols), label_cols=label_cols,
                   data_cols=data_cols)
-    has_data = (grid.kinds[start:end + 1, data_cols] >= NUMBER).any(axis=1)
+    has_data = (grid.kinds[start:end + 1, data_cols] >= NUMBER).any(axis=1).tolist()
     # a lone number with no label (a stray 0 in a spacer row) is not an observation
-    filled = np.array(rows.filled[start:end + 1])
-    table.body_rows = (start + np.flatnonzero(has_data & (filled > 1))).tolist()
-    others = (start + np.flatnonzero(~has_data)).tolist()  # (few: read one by one)
+    table.body_rows = [r for r, yes in zip(span, has_data, strict=True)
+                       if yes and rows.filled[r] > 1]
+    others = [r for r, yes in zip(span, has_data, strict=True) if not yes]
     table.section_rows = [  # sub-table titles such as 'Full-time'
         r for r in others if rows.filled[r] and not rows.numeric[r] and not rows.qualifier[r]
         and (rows.last[r] < data_cols[0] or rows.single_text(r))]
@@ -395,8 +395,9 @@ def _build_table(grid: Grid, rows: Rows, start: int, end: int, floor: int,
         _code_columns(grid, part, body)
         _flag_columns(grid, part, body)
         values = _body_numbers(grid, part)  # one parse for the row and the column totals
-        part.total_rows, part.subtotal_rows = _total_rows(grid, part, values)
-        part.total_cols = _total_cols(grid, part, values)
+        filled = _filled(values)  # (and one copy with 0 where a cell holds no number)
+        part.total_rows, part.subtotal_rows = _total_rows(grid, part, values, filled)
+        part.total_cols = _total_cols(grid, part, values, filled)
     return parts
 
 
@@ -704,7 +705,8 @@ def _attach_notes(grid: Grid, rows: Rows, tables: list[Table]) -> None:
         table.notes = "\n".join(_text(grid, r) for r in table.note_rows[above:])
 
 
-def _total_rows(grid: Grid, table: Table, values: np.ndarray) -> tuple[list[int], list[int]]:
+def _total_rows(grid: Grid, table: Table, values: np.ndarray,
+                filled: np.ndarray) -> tuple[list[int], list[int]]:
     """(totals, subtotals) among the body rows. A row is a candidate when its label says
     total/all, when it is the first row of a block and the sum of the block's other rows, or
     when it is the first row and its label begins "Total". It is a *total* when a second
@@ -714,8 +716,9 @@ def _total_rows(grid: Grid, table: Table, values: np.ndarray) -> tuple[list[int]
     headings that add up their group ("Durable goods" over its industries) and rows labelled
     "Manufacturing, total" or "All industries" whose numbers sum nothing (rates, suppressed
     cells). Both are flagged ``is_total``, so nothing is counted twice; they are told apart
-    because readers (and the SAUS annotators) take a group's heading row for data."""
-    filled = _filled(values)  # made once per table: a cell without a number sums as 0
+    because readers (and the SAUS annotators) take a group's heading row for data.
+    ``filled``: ``values`` with 0 where a cell holds no number (:func:`_filled`, made once
+    per table for these sums and the column totals)."""
     labelled = set(_labelled_totals(grid, table))
     blocks = _blocks(table.body_rows)  # runs of rows between blank rows or sub-table titles
     summing = set(_summing_rows(table, filled, blocks))
@@ -819,18 +822,19 @@ def _heading_total(grid: Grid, table: Table) -> list[int]:
 _STARTS_TOTAL = re.compile(r"^\s*totals?\b", re.IGNORECASE)
 
 
-def _total_cols(grid: Grid, table: Table, values: np.ndarray) -> list[int]:
+def _total_cols(grid: Grid, table: Table, values: np.ndarray, filled: np.ndarray) -> list[int]:
     """Data columns headed "Total" whose numbers are the sum of the two or more columns right
     beside them (after them, or before them: a total at the right end), on every row where
     they all hold numbers, three rows at least. Inner totals are found first (right to left)
     and stand in for their parts in the outer ones: "Total" over "Married-couple: Total, With
     children, Without" and "One-person". A "Total" that sums nothing beside it (the total of
     one year among years) stays data, and so do columns under other headings that happen to
-    sum their neighbours: annotated tables call those data far more often than totals."""
+    sum their neighbours: annotated tables call those data far more often than totals.
+    ``filled``: ``values`` with 0 where a cell holds no number (:func:`_filled`)."""
     headed = _headed_total(grid, table)
     if not headed:
         return []
-    filled, known = _filled(values), ~np.isnan(values)  # made once for every candidate
+    known = ~np.isnan(values)  # made once for every candidate
     parts = np.zeros(values.shape[1], dtype=bool)  # columns an inner total already counts
     totals = []
     for j in headed[::-1]:
@@ -853,15 +857,16 @@ _ONLY_TOTAL = re.compile(r"^\s*(grand\s+)?totals?\s*(\\\d+|[*¹²³†‡])?\s*$
 
 def _headed_total(grid: Grid, table: Table) -> list[int]:
     """Positions (in ``data_cols``) of the columns whose own heading, their lowest non-empty
-    header cell, is "Total"; each distinct header text is tested once."""
-    if not table.header_rows:
-        return []
+    header cell, is "Total"; each distinct header text is tested once. The few header cells
+    are read as lists first: most tables have none saying "Total", and need no array."""
+    headers = (grid.values[r] for r in table.header_rows)
+    if not any(type(text) is str and _IS_TOTAL_HEADING[text]
+               for row in headers for text in map(row.__getitem__, table.data_cols)):
+        return []  # most tables
     block = cross(table.header_rows, table.data_cols)
     strings = grid.types[block] == STR
     texts = grid.cells[block][strings].tolist()
     total = np.fromiter(map(_IS_TOTAL_HEADING.__getitem__, texts), dtype=bool, count=len(texts))
-    if not total.any():  # most tables
-        return []
     says = np.zeros(strings.shape, dtype=bool)
     says[strings] = total
     filled = grid.kinds[block] != EMPTY
@@ -934,6 +939,8 @@ def _looks_like_note(grid: Grid, r: int) -> bool:
 
 
 def _text(grid: Grid, r: int) -> str:
-    """The row's non-empty cells as one text (only those cells are visited: rows can be wide)."""
-    row = grid.values[r]
-    return " ".join(str(row[c]).strip() for c in np.flatnonzero(grid.kinds[r]).tolist())
+    """The row's non-empty cells as one text (the row's kinds read as a list: most rows are
+    short, and a numpy call to find their filled cells costs more than the Python loop)."""
+    kinds = grid.kinds[r].tolist()  # (rows are padded to one width: see Grid)
+    return " ".join(str(value).strip() for value, kind in zip(grid.values[r], kinds, strict=True)
+                    if kind)

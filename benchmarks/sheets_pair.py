@@ -7,7 +7,10 @@ version's CPU time; after a warm pass (memos filled), each call's best over the 
 summed. On a shared machine this is far steadier than timing two runs one after the other:
 load hits both versions of every call alike.
 
-Run: python benchmarks/sheets_pair.py afd20f9 _total_rows _total_cols [--passes 7]
+Run: python benchmarks/sheets_pair.py HEAD~1 _text _title [--passes 7]
+(a function whose arguments changed since the revision cannot be paired: the run stops
+naming the error. Pair functions that do not call one another: an outer one's time would
+include both versions of the inner one.)
 """
 
 from __future__ import annotations
@@ -80,7 +83,8 @@ def main() -> None:
         calls.clear()
         gc.collect()
         for path in files:
-            api.tidy_files([path])
+            if errors := api.tidy_files([path]).errors:  # e.g. a signature changed since then
+                raise SystemExit(f"cannot pair: {next(iter(errors.values()))}")
         if i == 1:
             best = list(calls)
         elif i > 1:

@@ -7,7 +7,7 @@ version's CPU time; after a warm pass (memos filled), each call's best over the 
 summed. On a shared machine this is far steadier than timing two runs one after the other:
 load hits both versions of every call alike.
 
-Run: python benchmarks/sheets_pair.py HEAD~1 _text _title [--passes 7]
+Run: python benchmarks/sheets_pair.py HEAD~1 _text _headed_total [--passes 7]
 (a function whose arguments changed since the revision cannot be paired: the run stops
 naming the error. Pair functions that do not call one another: an outer one's time would
 include both versions of the inner one.)

@@ -128,6 +128,8 @@ def _told_apart(headers: dict[int, str]) -> dict[int, str]:
     """Columns whose header paths are the same ("Median", "change", "Mean", "change") are told
     apart by the nearest column on their left with a header of its own, the way a reader does:
     "Median | change", "Mean | change"."""
+    if len(set(headers.values())) == len(headers):
+        return headers  # no two columns alike (most tables), found at C speed
     counts: dict[str, int] = {}
     for path in headers.values():
         counts[path] = counts.get(path, 0) + 1
@@ -179,8 +181,7 @@ def _table_observations(grid: Grid, table: Table) -> dict[str, object]:
         "value": grid.numbers.ravel()[at],
         "raw": _raw(cells, types),
         "flags": flags,
-        "is_total": (_among(table.total_rows + table.subtotal_rows, grid.n_rows)[rows]
-                     | _among(table.total_cols, grid.n_cols)[columns]),
+        "is_total": _totals(grid, table, rows, columns),
         "unit": table.unit,
         AMBIGUOUS: ambiguous_in_table([sub_tables, paths], headers, row_i, col_i),
     }
@@ -282,6 +283,15 @@ def _add_texts(grid: Grid, flags: np.ndarray, at: np.ndarray, rows: object,
         flags[i] = f"{flags[i]} {found.strip()}".strip()
 
 
+def _totals(grid: Grid, table: Table, rows: np.ndarray, columns: np.ndarray) -> np.ndarray:
+    """Is each observation (at ``rows``, ``columns``) in a total or subtotal row or column?"""
+    total_rows = table.total_rows + table.subtotal_rows
+    if not total_rows and not table.total_cols:
+        return np.zeros(len(rows), dtype=bool)  # no totals (most small tables)
+    return (_among(total_rows, grid.n_rows)[rows]
+            | _among(table.total_cols, grid.n_cols)[columns])
+
+
 def _among(indices: list[int], n: int) -> np.ndarray:
     """A boolean per sheet row (or column) ``0 .. n - 1``: is it one of ``indices``?"""
     mask = np.zeros(n, dtype=bool)
@@ -324,6 +334,9 @@ def _row_paths(grid: Grid, table: Table, rows: np.ndarray,
     if _indented(grid, table, labels):
         return _nested_paths(grid, table, rows, texts)
     sections = sorted(set(table.section_rows))
+    if not sections:  # no sub-tables (most tables): labels carry down from the top
+        columns = _carried_labels(texts, rows, np.full(len(rows), -1, dtype=np.intp))
+        return np.full(len(rows), "", dtype=object), _joined(columns, len(rows))
     under = np.searchsorted(sections, rows) - 1  # the sub-table row each row is under, or -1
     since = np.array([*sections, -1], dtype=np.intp)[under]  # labels carry down from there
     columns = _carried_labels(texts, rows, since)
@@ -424,7 +437,7 @@ def _section_labels(grid: Grid, rows: list[int]) -> list[str]:
     texts: list[list[str]] = [[] for _ in rows]
     values = grid.cells[np.asarray(rows, dtype=np.intp)[which], cols].tolist()
     for i, value in zip(which.tolist(), values, strict=True):
-        if shown := text(value):
+        if shown := _display(value):
             texts[i].append(shown)
     return [" ".join(parts).rstrip(":") for parts in texts]
 

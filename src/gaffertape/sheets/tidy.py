@@ -164,7 +164,8 @@ def _table_observations(grid: Grid, table: Table) -> dict[str, object]:
     rows, columns = body[row_i], cols[col_i]
     at = rows * grid.n_cols + columns  # each observation's place in the flattened sheet
     cells, types = grid.cells.ravel()[at], block[filled]
-    flags = _with_label_markers(labels, row_i, flags_of(cells, types))
+    flags, raw = _flags_and_raw(cells, types)
+    flags = _with_label_markers(labels, row_i, flags)
     flags = _with_qualifiers(grid, table, rows, columns, flags)
     by_column, markers = _column_headers_and_markers(grid, table)
     headers = object_array([by_column[c] for c in table.data_cols])
@@ -179,7 +180,7 @@ def _table_observations(grid: Grid, table: Table) -> dict[str, object]:
         "column_header": headers[col_i],
         "sub_table": sub_tables[row_i],
         "value": grid.numbers.ravel()[at],
-        "raw": _raw(cells, types),
+        "raw": raw,
         "flags": flags,
         "is_total": _totals(grid, table, rows, columns),
         "unit": table.unit,
@@ -297,6 +298,14 @@ def _among(indices: list[int], n: int) -> np.ndarray:
     mask = np.zeros(n, dtype=bool)
     mask[indices] = True
     return mask
+
+
+def _flags_and_raw(cells: np.ndarray, types: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each cell's flag (see :func:`flags_of`) and raw text (see :func:`_raw`). A block of
+    plain floats only (most small tables) has neither: no masks or gathers are made for it."""
+    if (types == FLOAT).all():
+        return np.full(len(cells), "", dtype=object), np.full(len(cells), None, dtype=object)
+    return flags_of(cells, types), _raw(cells, types)
 
 
 def _raw(cells: np.ndarray, types: np.ndarray) -> np.ndarray:

@@ -394,6 +394,9 @@ def _joined(columns: list[np.ndarray], n_rows: int) -> np.ndarray:
         return object_array([SEP.join(filter(None, labels)) for labels in rows])
     paths = columns[0] if columns else np.full(n_rows, "", dtype=object)
     for labels in columns[1:]:
+        if all(labels.tolist()) and all(paths.tolist()):  # two labels on every row
+            paths = paths + SEP + labels
+            continue
         both = np.flatnonzero((labels != "") & (paths != ""))
         joined = np.where(labels == "", paths, labels)
         joined[both] = paths[both] + SEP + labels[both]

@@ -34,7 +34,7 @@ def cell_accounts(grid: Grid, layout: SheetLayout) -> Counter[str]:
         return Counter()
     role = np.full((grid.n_rows, grid.n_cols), _CODES["outside tables"], dtype=np.int8)
     parts = [part for table in layout.tables for part in _parts(table, grid.n_cols)]
-    # a sub-table title row is never data, even inside the body
+    # a sub-table title row is never data, even inside the body: set last
     parts += [(table.section_rows, range(table.left, table.right + 1), "sub-table title")
               for table in layout.tables]
     for rows, cols, reason in parts:
@@ -45,10 +45,11 @@ def cell_accounts(grid: Grid, layout: SheetLayout) -> Counter[str]:
 
 
 def _parts(table: Table, n_cols: int) -> list[tuple[Sequence[int], Sequence[int], str]]:
-    """(rows, columns, reason) of each part of ``table``, in the order their roles are set."""
+    """(rows, columns, reason) of each part of ``table``, in the order their roles are set
+    (its sub-table titles, set after every table's parts, are not among them)."""
     span, width = range(table.left, table.right + 1), range(n_cols)
     return [(table.title_rows, width, "title"), (table.note_rows, width, "note"),
-            (table.header_rows, span, "header"), (table.section_rows, span, "sub-table title"),
+            (table.header_rows, span, "header"),
             (table.body_rows, table.label_cols, "row label"),
             # a qualifier column's codes go out as the flags of the numbers beside them
             (table.body_rows, table.flag_cols, "qualifier code"),

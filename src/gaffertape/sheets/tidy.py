@@ -128,6 +128,8 @@ def _told_apart(headers: dict[int, str]) -> dict[int, str]:
     """Columns whose header paths are the same ("Median", "change", "Mean", "change") are told
     apart by the nearest column on their left with a header of its own, the way a reader does:
     "Median | change", "Mean | change"."""
+    if len(set(headers.values())) == len(headers):
+        return headers  # no two columns alike (most tables), found at C speed
     counts: dict[str, int] = {}
     for path in headers.values():
         counts[path] = counts.get(path, 0) + 1
@@ -162,7 +164,8 @@ def _table_observations(grid: Grid, table: Table) -> dict[str, object]:
     rows, columns = body[row_i], cols[col_i]
     at = rows * grid.n_cols + columns  # each observation's place in the flattened sheet
     cells, types = grid.cells.ravel()[at], block[filled]
-    flags = _with_label_markers(labels, row_i, flags_of(cells, types))
+    flags, raw = _flags_and_raw(cells, types)
+    flags = _with_label_markers(labels, row_i, flags)
     flags = _with_qualifiers(grid, table, rows, columns, flags)
     by_column, markers = _column_headers_and_markers(grid, table)
     headers = object_array([by_column[c] for c in table.data_cols])
@@ -177,10 +180,9 @@ def _table_observations(grid: Grid, table: Table) -> dict[str, object]:
         "column_header": headers[col_i],
         "sub_table": sub_tables[row_i],
         "value": grid.numbers.ravel()[at],
-        "raw": _raw(cells, types),
+        "raw": raw,
         "flags": flags,
-        "is_total": (_among(table.total_rows + table.subtotal_rows, grid.n_rows)[rows]
-                     | _among(table.total_cols, grid.n_cols)[columns]),
+        "is_total": _totals(grid, table, rows, columns),
         "unit": table.unit,
         AMBIGUOUS: ambiguous_in_table([sub_tables, paths], headers, row_i, col_i),
     }
@@ -282,11 +284,28 @@ def _add_texts(grid: Grid, flags: np.ndarray, at: np.ndarray, rows: object,
         flags[i] = f"{flags[i]} {found.strip()}".strip()
 
 
+def _totals(grid: Grid, table: Table, rows: np.ndarray, columns: np.ndarray) -> np.ndarray:
+    """Is each observation (at ``rows``, ``columns``) in a total or subtotal row or column?"""
+    total_rows = table.total_rows + table.subtotal_rows
+    if not total_rows and not table.total_cols:
+        return np.zeros(len(rows), dtype=bool)  # no totals (most small tables)
+    return (_among(total_rows, grid.n_rows)[rows]
+            | _among(table.total_cols, grid.n_cols)[columns])
+
+
 def _among(indices: list[int], n: int) -> np.ndarray:
     """A boolean per sheet row (or column) ``0 .. n - 1``: is it one of ``indices``?"""
     mask = np.zeros(n, dtype=bool)
     mask[indices] = True
     return mask
+
+
+def _flags_and_raw(cells: np.ndarray, types: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each cell's flag (see :func:`flags_of`) and raw text (see :func:`_raw`). A block of
+    plain floats only (most small tables) has neither: no masks or gathers are made for it."""
+    if (types == FLOAT).all():
+        return np.full(len(cells), "", dtype=object), np.full(len(cells), None, dtype=object)
+    return flags_of(cells, types), _raw(cells, types)
 
 
 def _raw(cells: np.ndarray, types: np.ndarray) -> np.ndarray:
@@ -324,6 +343,9 @@ def _row_paths(grid: Grid, table: Table, rows: np.ndarray,
     if _indented(grid, table, labels):
         return _nested_paths(grid, table, rows, texts)
     sections = sorted(set(table.section_rows))
+    if not sections:  # no sub-tables (most tables): labels carry down from the top
+        columns = _carried_labels(texts, rows, np.full(len(rows), -1, dtype=np.intp))
+        return np.full(len(rows), "", dtype=object), _joined(columns, len(rows))
     under = np.searchsorted(sections, rows) - 1  # the sub-table row each row is under, or -1
     since = np.array([*sections, -1], dtype=np.intp)[under]  # labels carry down from there
     columns = _carried_labels(texts, rows, since)
@@ -343,7 +365,9 @@ def _carried_labels(texts: list[np.ndarray], rows: np.ndarray,
     ``since``: a sub-table title starts them afresh)."""
     columns = []
     for labels in texts:
-        if labels.all():  # every row has a label of its own (the usual case): none to carry
+        # every row has a label of its own (the usual case): none to carry (a list is tested
+        # faster than an object array, whose `all` is a ufunc call per element)
+        if all(labels.tolist()):
             columns.append(labels)
             since = rows
             continue
@@ -363,12 +387,16 @@ def _joined(columns: list[np.ndarray], n_rows: int) -> np.ndarray:
     three or more (a tidy table's dimensions), one join per row costs less than joining
     column by column."""
     if len(columns) > 2:
-        rows = zip(*(labels.tolist() for labels in columns), strict=True)
-        if all(labels.all() for labels in columns):  # no empty label to leave out
+        texts = [labels.tolist() for labels in columns]
+        rows = zip(*texts, strict=True)
+        if all(map(all, texts)):  # no empty label to leave out
             return object_array(list(map(SEP.join, rows)))
         return object_array([SEP.join(filter(None, labels)) for labels in rows])
     paths = columns[0] if columns else np.full(n_rows, "", dtype=object)
     for labels in columns[1:]:
+        if all(labels.tolist()) and all(paths.tolist()):  # two labels on every row
+            paths = paths + SEP + labels
+            continue
         both = np.flatnonzero((labels != "") & (paths != ""))
         joined = np.where(labels == "", paths, labels)
         joined[both] = paths[both] + SEP + labels[both]
@@ -424,7 +452,7 @@ def _section_labels(grid: Grid, rows: list[int]) -> list[str]:
     texts: list[list[str]] = [[] for _ in rows]
     values = grid.cells[np.asarray(rows, dtype=np.intp)[which], cols].tolist()
     for i, value in zip(which.tolist(), values, strict=True):
-        if shown := text(value):
+        if shown := _display(value):
             texts[i].append(shown)
     return [" ".join(parts).rstrip(":") for parts in texts]
 

@@ -76,11 +76,6 @@ def text(value: object) -> str:
     return " ".join(str(value).split())
 
 
-def column_headers(grid: Grid, table: Table) -> dict[int, str]:
-    """Header path per data column, e.g. 'All Visits | NSA'."""
-    return _column_headers_and_markers(grid, table)[0]
-
-
 def _column_headers_and_markers(grid: Grid, table: Table) -> tuple[dict[int, str],
                                                                    dict[int, str]]:
     """Header path per data column, and the footnote markers of its headings ("Europe¹" ->

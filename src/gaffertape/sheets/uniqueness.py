@@ -66,9 +66,3 @@ def ambiguous_in_table(row_keys: list[np.ndarray], column_keys: np.ndarray,
     key = row_code[row_i] * (len(col_uniques) + 1) + col_code[col_i] + 1
     counts = np.bincount(pd.factorize(key)[0])
     return int(counts[counts > 1].sum())
-
-
-def clashing_cells(data: pd.DataFrame) -> set[tuple[str, str]]:
-    """(sheet, cell reference) of every ambiguous observation, for the inspector."""
-    mask = ambiguous(data)
-    return set(zip(data.loc[mask, "sheet"], data.loc[mask, "cell"], strict=True))

@@ -29,7 +29,7 @@ _ODS_CONTENT = """<?xml version="1.0" encoding="UTF-8"?>
 </table:table></office:spreadsheet></office:body></office:document-content>"""
 
 
-def _write_ods(path: Path) -> Path:
+def _write_ods(path: Path, content: str = _ODS_CONTENT) -> Path:
     with zipfile.ZipFile(path, "w") as archive:
         archive.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet",
                          compress_type=zipfile.ZIP_STORED)
@@ -39,7 +39,7 @@ def _write_ods(path: Path) -> Path:
  manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>
 <manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>
 </manifest:manifest>""")
-        archive.writestr("content.xml", re.sub(r">\s+<", "><", _ODS_CONTENT))
+        archive.writestr("content.xml", re.sub(r">\s+<", "><", content))
     return path
 
 
@@ -65,3 +65,37 @@ def test_ods_fallback_parser_agrees_with_the_scan() -> None:
 
     content = _ODS_CONTENT.encode()
     assert _scan(content) == _parse(content) == {"Data": [(0, 1, 0, 2)]}
+
+
+_GROUPED_ROWS = """<?xml version="1.0" encoding="UTF-8"?>
+<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0"
+ xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0"
+ xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"><office:body><office:spreadsheet>
+<table:table table:style-name="ta1" table:name="Grouped">
+<table:table-header-rows><table:table-row><table:table-cell office:value-type="string">
+<text:p>Title</text:p></table:table-cell></table:table-row></table:table-header-rows>
+<table:table-row-group><table:table-row table:number-rows-repeated="2"><table:table-cell/>
+</table:table-row><table:table-row><table:table-cell/><table:table-cell
+ table:number-columns-spanned="2" office:value-type="string"><text:p>2016</text:p>
+</table:table-cell><table:covered-table-cell/></table:table-row></table:table-row-group>
+<table:table-row/><table:table-row><table:table-cell table:number-rows-spanned="2"
+ office:value-type="string"><text:p>Wales</text:p></table:table-cell></table:table-row>
+</table:table>
+<table:table table:name="Second"><table:table-row><table:table-cell
+ table:number-columns-spanned="3" office:value-type="string"><text:p>x</text:p>
+</table:table-cell></table:table-row></table:table>
+</office:spreadsheet></office:body></office:document-content>"""
+
+
+def test_ods_merges_count_rows_in_groups_and_repeats_not_the_groups(tmp_path: Path) -> None:
+    """A row group (``<table:table-row-group>``, an outline) and the header rows hold rows
+    but are not rows themselves; a repeated row counts as many rows as it repeats. The
+    merges must sit where calamine puts their values."""
+    from gaffertape.sheets.ods_merges import _parse, _scan
+
+    content = _GROUPED_ROWS.encode()
+    expected = {"Grouped": [(3, 1, 3, 2), (5, 0, 6, 0)], "Second": [(0, 0, 0, 2)]}
+    assert _scan(content) == _parse(content) == expected
+    grouped, second = read_grids(_write_ods(tmp_path / "g.ods", _GROUPED_ROWS))
+    assert grouped.merged == expected["Grouped"] and second.merged == expected["Second"]
+    assert grouped.cell(3, 1) == "2016" and grouped.cell(5, 0) == "Wales"

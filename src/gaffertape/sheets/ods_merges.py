@@ -20,8 +20,6 @@ from gaffertape.sheets.grid import Merge
 
 _T = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
 _STANDARD = f'xmlns:table="{_T}"'.encode()
-_TABLE_RE = re.compile(rb'<table:table\s[^>]*?table:name="([^"]*)"')
-_ROW_RE = re.compile(rb"<table:table-row\b([^>]*?)(/?)>")
 _CELL_RE = re.compile(rb"<table:(?:covered-)?table-cell\b([^>]*?)/?>")
 _ATTR = {name: re.compile(rf'table:number-{name}="(\d+)"'.encode())
          for name in ("rows-repeated", "columns-repeated", "columns-spanned", "rows-spanned")}
@@ -52,39 +50,79 @@ def _attr(attrs: bytes, name: str) -> int:
 
 
 def _scan(content: bytes) -> dict[str, list[Merge]]:
-    tables = [(m.start(), html.unescape(m[1].decode())) for m in _TABLE_RE.finditer(content)]
+    tables = _tables(content)
     spans = _positions(content, b"-spanned")
     merges: dict[str, list[Merge]] = {name: [] for _, name in tables}
     ends = [start for start, _ in tables[1:]] + [len(content)]
     for (start, name), end in zip(tables, ends, strict=True):
-        if bisect.bisect_left(spans, start) < bisect.bisect_left(spans, end):
-            merges[name].extend(_table_merges(content, start, end, spans))
+        inside = spans[bisect.bisect_left(spans, start):bisect.bisect_left(spans, end)]
+        if inside:
+            merges[name].extend(_table_merges(content, start, inside))
     return merges
 
 
-def _positions(content: bytes, needle: bytes) -> list[int]:
-    """Every offset of ``needle`` (a plain find loop: several times faster than a regex scan)."""
-    found, at = [], content.find(needle)
+def _positions(content: bytes, needle: bytes, start: int = 0, end: int | None = None
+               ) -> list[int]:
+    """Every offset of ``needle`` in ``content[start:end]`` (a plain find loop: several times
+    faster than a regex scan)."""
+    end = len(content) if end is None else end
+    found, at = [], content.find(needle, start, end)
     while at >= 0:
         found.append(at)
-        at = content.find(needle, at + 1)
+        at = content.find(needle, at + 1, end)
     return found
 
 
-def _table_merges(content: bytes, start: int, end: int, spans: list[int]) -> list[Merge]:
-    """Walk the rows of one table, looking inside only those a spanning cell falls in (the
-    documents are large: slicing and searching every row cost more than calamine's read)."""
-    merges, row = [], 0
-    rows = list(_ROW_RE.finditer(content, start, end))
-    nexts = [match.start() for match in rows[1:]] + [end]
-    for match, nxt in zip(rows, nexts, strict=True):
-        spanned = bisect.bisect_left(spans, match.end()) < bisect.bisect_left(spans, nxt)
-        if spanned and not match[2]:  # not self-closing, and something spans in it
-            body = content[match.end():content.find(b"</table:table-row>", match.end())]
-            if b"-spanned" in body:
-                merges.extend(_row_merges(body, row))
-        row += _attr(match[1], "rows-repeated")
+def _table_merges(content: bytes, start: int, spans: list[int]) -> list[Merge]:
+    """The merges of the table starting at ``start``, whose spanning cells are at ``spans``.
+
+    Only the rows holding a spanning cell are read; the rows before each are counted, not
+    walked (a large sheet has tens of thousands of rows and a few dozen merges)."""
+    merges: list[Merge] = []
+    counted, row = start, 0  # `row`: the index of the first row at or after offset `counted`
+    for span in spans:
+        # the row's own tag is the last to open before its cell (a row group or the rows
+        # element opens before its rows, and a closing tag starts "</")
+        row_start = content.rfind(b"<table:table-row", counted, span)
+        if row_start < 0:
+            continue  # the row is one already read (its first spanning cell was earlier)
+        row += _rows_between(content, counted, row_start)
+        tag_end = content.find(b">", row_start)
+        repeat = _attr(content[row_start:tag_end], "rows-repeated")
+        if content[tag_end - 1] != ord("/"):  # not an empty row: read its cells
+            body_end = content.find(b"</table:table-row>", tag_end)
+            merges.extend(_row_merges(content[tag_end + 1:body_end], row))
+            tag_end = body_end
+        counted, row = tag_end, row + repeat  # the rest is counted from here
     return merges
+
+
+def _tables(content: bytes) -> list[tuple[int, str]]:
+    """(offset, name) of every ``<table:table>``, found from the name attributes (few) rather
+    than by a regex over every tag (a cell is a ``<table:table-cell``)."""
+    tables = []
+    for at in _positions(content, _NAME):
+        tag = content.rfind(b"<", 0, at)
+        if _TABLE_TAG.match(content, tag):
+            name = content[at + len(_NAME):content.find(b'"', at + len(_NAME))]
+            tables.append((tag, html.unescape(name.decode())))
+    return tables
+
+
+_NAME = b'table:name="'
+_TABLE_TAG = re.compile(rb"<table:table\s")
+
+
+def _rows_between(content: bytes, start: int, end: int) -> int:
+    """Sheet rows whose tags open in ``content[start:end]``, with their repeats. Counted
+    without a regex: a count of the tag's name, less the row groups and ``<table:table-rows>``
+    elements that share it (rare), plus the repeats (rare)."""
+    rows = content.count(b"<table:table-row", start, end)
+    for container in (b"<table:table-row-group", b"<table:table-rows"):
+        rows -= len(_positions(content, container, start, end))
+    repeats = _positions(content, b"table:number-rows-repeated=", start, end)
+    return rows + sum(_attr(content[at:content.find(b">", at)], "rows-repeated") - 1
+                      for at in repeats)
 
 
 def _row_merges(body: bytes, row: int) -> list[Merge]:

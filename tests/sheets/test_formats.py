@@ -4,6 +4,9 @@ import re
 import zipfile
 from pathlib import Path
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from gaffertape.sheets import api
 from gaffertape.sheets.ods_merges import ods_merges
 from gaffertape.sheets.readers import read_grids
@@ -99,3 +102,50 @@ def test_ods_merges_count_rows_in_groups_and_repeats_not_the_groups(tmp_path: Pa
     grouped, second = read_grids(_write_ods(tmp_path / "g.ods", _GROUPED_ROWS))
     assert grouped.merged == expected["Grouped"] and second.merged == expected["Second"]
     assert grouped.cell(3, 1) == "2016" and grouped.cell(5, 0) == "Wales"
+
+
+_CELL = st.tuples(st.integers(1, 3), st.integers(1, 3), st.integers(1, 3),
+                  st.booleans())  # columns spanned, rows spanned, columns repeated, text
+_ROW = st.tuples(st.lists(_CELL, max_size=4), st.integers(1, 3),
+                 st.booleans())  # cells, rows repeated, in a row group
+_TABLES = st.lists(st.lists(_ROW, max_size=6), min_size=1, max_size=3)
+
+
+def _ods_content(tables: list[list[tuple[list[tuple[int, int, int, bool]], int, bool]]]) -> bytes:
+    """content.xml for generated tables: cells that span and repeat, rows that repeat
+    (empty ones self-closing), some inside a row group, and text that says "-spanned"."""
+    parts = ['<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:'
+             'office:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+             'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"><office:body>'
+             '<office:spreadsheet>']
+    for t, rows in enumerate(tables):
+        parts.append(f'<table:table table:name="T{t}">')
+        for cells, repeat, grouped in rows:
+            parts.append("<table:table-row-group>" if grouped else "")
+            attrs = f' table:number-rows-repeated="{repeat}"' if repeat > 1 else ""
+            if not cells:
+                parts.append(f"<table:table-row{attrs}/>")
+            else:
+                parts.append(f"<table:table-row{attrs}>")
+                for cols, rows_spanned, cols_repeated, has_text in cells:
+                    cell = (f'<table:table-cell table:number-columns-spanned="{cols}" '
+                            f'table:number-rows-spanned="{rows_spanned}" '
+                            f'table:number-columns-repeated="{cols_repeated}"')
+                    parts.append(cell + ("><text:p>rows-spanned</text:p></table:table-cell>"
+                                         if has_text else "/>"))
+                parts.append("</table:table-row>")
+            parts.append("</table:table-row-group>" if grouped else "")
+        parts.append("</table:table>")
+    parts.append("</office:spreadsheet></office:body></office:document-content>")
+    return "".join(parts).encode()
+
+
+@given(_TABLES)
+@settings(max_examples=200, deadline=None)
+def test_ods_merge_scan_agrees_with_the_xml_parse(tables: list) -> None:  # type: ignore[type-arg]
+    """The byte scan reads only the rows with a spanning cell and counts the others: it must
+    find what a namespace-aware parse of every row finds."""
+    from gaffertape.sheets.ods_merges import _parse, _scan
+
+    content = _ods_content(tables)
+    assert _scan(content) == _parse(content)

@@ -223,6 +223,7 @@ class _LabelCells(NamedTuple):
     types: np.ndarray
     strings: np.ndarray  # which cells hold text
     texts: list[str]  # the text of those cells, in order
+    distinct: set[str]  # the different texts: what is asked of every text is asked of these
 
 
 def _label_cells(grid: Grid, table: Table, body: np.ndarray) -> _LabelCells:
@@ -230,14 +231,15 @@ def _label_cells(grid: Grid, table: Table, body: np.ndarray) -> _LabelCells:
     block = cross(body, table.label_cols)
     cells, types = grid.cells[block], grid.types[block]
     strings = types == STR
-    return _LabelCells(cells, types, strings, cells[strings].tolist())
+    texts = cells[strings].tolist()
+    return _LabelCells(cells, types, strings, texts, set(texts))
 
 
 def _with_label_markers(labels: _LabelCells, row_i: np.ndarray,
                         flags: np.ndarray) -> np.ndarray:
     """The flags, with the footnote markers of each row's own labels ("Apr¹" -> "¹") added:
     the marker qualifies the row's numbers, it does not name the row."""
-    if not any(map(_LABEL_MARKER.__getitem__, labels.texts)):
+    if not any(map(_LABEL_MARKER.__getitem__, labels.distinct)):
         return flags  # no label has a marker (most tables)
     found = list(map(_LABEL_MARKER.__getitem__, labels.texts))
     markers = np.full(labels.cells.shape, "", dtype=object)
@@ -429,7 +431,7 @@ def _rows_told_apart(sub_tables: np.ndarray, paths: np.ndarray) -> np.ndarray:
 
 def _indented(grid: Grid, table: Table, labels: _LabelCells) -> bool:
     """Could any body or sub-table row have a non-zero indentation (see :func:`_indents`)?"""
-    if grid.indent or any(map(_LEADING_SPACES.__getitem__, labels.texts)):
+    if grid.indent or any(map(_LEADING_SPACES.__getitem__, labels.distinct)):
         return True
     rows = table.section_rows if table.label_cols else table.body_rows + table.section_rows
     if not rows:

@@ -48,7 +48,7 @@ def to_frame(parts: list[dict[str, object]]) -> pd.DataFrame:
     for name in COLUMNS:
         dtype = _DTYPES.get(name, object)
         if name in _CONSTANT:
-            column = np.repeat(np.array([p[name] for p in parts], dtype=dtype), lengths)
+            column = _repeated([p[name] for p in parts], lengths, dtype)
         elif len(parts) == 1:
             column = np.asarray(parts[0][name], dtype=dtype)  # made for this frame: no copy
         else:
@@ -60,6 +60,20 @@ def to_frame(parts: list[dict[str, object]]) -> pd.DataFrame:
     # no copy: the arrays are new and owned by the frame; copying them into consolidated
     # blocks took longer than reading the workbooks
     return pd.DataFrame(columns, index=index, copy=False)
+
+
+def _repeated(values: list[object], lengths: list[int], dtype: type) -> np.ndarray:
+    """Each of ``values`` repeated ``lengths`` times, one after another. An object column is
+    filled run by run: ``np.repeat`` copies an object array element by element, which costs
+    about twice as much on a long column of a few strings."""
+    if dtype is not object:
+        return np.repeat(np.array(values, dtype=dtype), lengths)
+    column = np.empty(sum(lengths), dtype=object)
+    start = 0
+    for value, length in zip(values, lengths, strict=True):
+        column[start:start + length] = value
+        start += length
+    return column
 
 
 def text(value: object) -> str:

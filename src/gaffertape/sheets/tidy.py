@@ -256,7 +256,7 @@ def _with_label_markers(labels: _LabelCells, row_i: np.ndarray,
     if not any(map(_LABEL_MARKER.__getitem__, labels.distinct)):
         return flags  # no label has a marker (most tables)
     found = list(map(_LABEL_MARKER.__getitem__, labels.texts))
-    markers = np.full(labels.cells.shape, "", dtype=object)
+    markers = _blanks(labels.cells.shape)
     markers[labels.strings] = object_array(found)
     per_row = markers[:, 0]
     for c in range(1, markers.shape[1]):
@@ -265,6 +265,14 @@ def _with_label_markers(labels: _LabelCells, row_i: np.ndarray,
     if not (per_row != "").any():
         return flags
     return _with_marks(flags, per_row[row_i])
+
+
+def _blanks(shape: int | tuple[int, ...]) -> np.ndarray:
+    """An object array of empty strings. ``np.full(shape, "", dtype=object)`` makes a
+    fixed-width string array of "" first and converts it cell by cell: five times slower."""
+    blanks = np.empty(shape, dtype=object)
+    blanks.fill("")
+    return blanks
 
 
 def _with_marks(flags: np.ndarray, marks: np.ndarray) -> np.ndarray:
@@ -315,7 +323,7 @@ def _flags_and_raw(cells: np.ndarray, types: np.ndarray) -> tuple[np.ndarray, np
     """Each cell's flag (see :func:`flags_of`) and raw text (see :func:`_raw`). A block of
     plain floats only (most small tables) has neither: no masks or gathers are made for it."""
     if (types == FLOAT).all():
-        return np.full(len(cells), "", dtype=object), np.full(len(cells), None, dtype=object)
+        return _blanks(len(cells)), np.full(len(cells), None, dtype=object)
     return flags_of(cells, types), _raw(cells, types)
 
 
@@ -356,7 +364,7 @@ def _row_paths(grid: Grid, table: Table, rows: np.ndarray,
     sections = sorted(set(table.section_rows))
     if not sections:  # no sub-tables (most tables): labels carry down from the top
         columns = _carried_labels(texts, rows, np.full(len(rows), -1, dtype=np.intp))
-        return np.full(len(rows), "", dtype=object), _joined(columns, len(rows))
+        return _blanks(len(rows)), _joined(columns, len(rows))
     under = np.searchsorted(sections, rows) - 1  # the sub-table row each row is under, or -1
     since = np.array([*sections, -1], dtype=np.intp)[under]  # labels carry down from there
     columns = _carried_labels(texts, rows, since)
@@ -403,7 +411,7 @@ def _joined(columns: list[np.ndarray], n_rows: int) -> np.ndarray:
         if all(map(all, texts)):  # no empty label to leave out
             return object_array(list(map(SEP.join, rows)))
         return object_array([SEP.join(filter(None, labels)) for labels in rows])
-    paths = columns[0] if columns else np.full(n_rows, "", dtype=object)
+    paths = columns[0] if columns else _blanks(n_rows)
     for labels in columns[1:]:
         if all(labels.tolist()) and all(paths.tolist()):  # two labels on every row
             paths = paths + SEP + labels
@@ -474,7 +482,7 @@ def _texts(cells: np.ndarray, types: np.ndarray, strings: np.ndarray,
     cleaned once: ``strings`` marks the text cells, whose ``values`` are given."""
     if len(values) == cells.size:  # every label cell holds text (most tables)
         return object_array(list(map(_LABEL.__getitem__, values))).reshape(cells.shape)
-    texts = np.full(cells.shape, "", dtype=object)
+    texts = _blanks(cells.shape)
     texts[strings] = object_array(list(map(_LABEL.__getitem__, values)))
     rest = (types != NONE) & ~strings
     if rest.any():  # numbers, dates as labels
@@ -552,7 +560,7 @@ def _nested_paths(grid: Grid, table: Table, body: np.ndarray,
     outline = _outline_column(grid, table, order)
     # the label a row gives the deeper rows under it: its indented column's (not a year's)
     owns = (columns[-1 if outline is None else outline] if columns
-            else np.full(len(body), "", dtype=object)).tolist()
+            else _blanks(len(body))).tolist()
     # a row whose indented column is empty continues the item above it ("Connecticut", then
     # its "2016" and "Percent change" rows beside it): same depth, same parents
     continues = (texts[outline] == "").tolist() if outline is not None else [False] * len(body)

@@ -18,7 +18,7 @@ from gaffertape.sheets.detect import is_numbering_row
 from gaffertape.sheets.grid import Grid, cell_ref, cross
 from gaffertape.sheets.layout import SheetLayout, Table
 from gaffertape.sheets.uniqueness import ambiguous_in_table
-from gaffertape.sheets.values import FLOAT, INT, NONE, STR, Memo, flags_of, object_array
+from gaffertape.sheets.values import FLOAT, INT, NONE, OTHER, STR, Memo, flags_of, object_array
 
 COLUMNS = ["source_file", "sheet", "table", "table_title", "cell", "row_header", "column_header",
            "sub_table", "value", "raw", "flags", "is_total", "unit"]
@@ -328,14 +328,17 @@ def _flags_and_raw(cells: np.ndarray, types: np.ndarray) -> tuple[np.ndarray, np
 
 
 def _raw(cells: np.ndarray, types: np.ndarray) -> np.ndarray:
-    """Each cell as text, except plain floats (``value`` already says everything about them)."""
+    """Each cell as text, except plain floats (``value`` already says everything about them).
+    Only the kinds of cell the block holds are looked for (most hold floats and one other)."""
     raw = np.full(len(cells), None, dtype=object)
-    texts = types == STR
-    raw[texts] = object_array(list(map(_DISPLAY.__getitem__, cells[texts])))
-    ints = types == INT
-    raw[ints] = object_array(list(map(str, cells[ints])))
-    rest = ~texts & ~ints & (types != FLOAT)
-    raw[rest] = object_array([text(v) for v in cells[rest]])
+    counts = np.bincount(types, minlength=OTHER + 1)
+    for kind, as_text in ((STR, _DISPLAY.__getitem__), (INT, str)):
+        if counts[kind]:
+            cells_of_kind = types == kind
+            raw[cells_of_kind] = object_array(list(map(as_text, cells[cells_of_kind])))
+    if counts[FLOAT] + counts[STR] + counts[INT] < len(cells):
+        rest = (types != STR) & (types != INT) & (types != FLOAT)
+        raw[rest] = object_array([text(v) for v in cells[rest]])
     return raw
 
 

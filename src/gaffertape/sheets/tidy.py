@@ -8,6 +8,7 @@ row ("Full-time", "Part-time") becomes the ``sub_table`` dimension of every row 
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from datetime import date, datetime, time
 from typing import NamedTuple
 
@@ -558,7 +559,9 @@ def _nested_paths(grid: Grid, table: Table, body: np.ndarray,
     order = sorted(titles.keys() | set(table.body_rows))
     depths = _indents(grid, table, order)
     resets = [r for r, depth in zip(order, depths, strict=True) if depth == 0 and r in titles]
-    since = np.array([*resets, -1], dtype=np.intp)[np.searchsorted(resets, body) - 1]
+    under = np.searchsorted(resets, body) - 1  # the sub-table each row is in, or -1 (none)
+    since = np.array([*resets, -1], dtype=np.intp)[under]
+    sub_tables = object_array([*(titles[r] for r in resets), ""])[under]
     columns = _carried_labels(texts, body, since)
     outline = _outline_column(grid, table, order)
     # the label a row gives the deeper rows under it: its indented column's (not a year's)
@@ -568,27 +571,37 @@ def _nested_paths(grid: Grid, table: Table, body: np.ndarray,
     # its "2016" and "Percent change" rows beside it): same depth, same parents
     continues = (texts[outline] == "").tolist() if outline is not None else [False] * len(body)
     labels = _joined(columns, len(body)).tolist()
-    stack: list[tuple[int, str]] = []  # (depth, label) of the rows that deeper ones nest under
-    sub_table, subs, paths = "", [], []
+    # the rows that deeper ones nest under, shallowest first (so their depths ascend, and a
+    # row's parents are the ones at a lesser depth: a prefix, found by bisection)
+    stack_depths: list[int] = []
+    stack_labels: list[str] = []
+    paths = []
     depth, i = 0, 0
     for r, row_depth in zip(order, depths, strict=True):
         if r in titles:
-            depth, label = row_depth, titles[r]
-            if depth == 0:
-                sub_table, stack = label, []
+            depth = row_depth
+            if depth == 0:  # a new sub-table
+                stack_depths, stack_labels = [], []
             else:
-                stack = [*(s for s in stack if s[0] < depth), (depth, label)]
+                parents = bisect_left(stack_depths, depth)
+                del stack_depths[parents:], stack_labels[parents:]
+                stack_depths.append(depth)
+                stack_labels.append(titles[r])
             continue
         if not continues[i]:
             depth = row_depth
-        parents = [s for s in stack if s[0] < depth]
-        path = [s[1] for s in parents]
-        paths.append(SEP.join([*path, labels[i]] if labels[i] else path))
-        subs.append(sub_table)
+        parents = bisect_left(stack_depths, depth)
+        path = stack_labels[:parents]
+        if labels[i]:
+            path.append(labels[i])
+        paths.append(SEP.join(path))
         if not continues[i]:
-            stack = [*parents, (depth, owns[i])] if owns[i] else parents
+            del stack_depths[parents:], stack_labels[parents:]
+            if owns[i]:
+                stack_depths.append(depth)
+                stack_labels.append(owns[i])
         i += 1
-    return object_array(subs), object_array(paths)
+    return sub_tables, object_array(paths)
 
 
 def _outline_column(grid: Grid, table: Table, rows: list[int]) -> int | None:

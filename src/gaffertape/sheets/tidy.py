@@ -56,7 +56,8 @@ def to_frame(parts: list[dict[str, object]]) -> pd.DataFrame:
             column = np.concatenate([np.asarray(p[name], dtype=dtype) for p in parts])
         # object dtype: converting every string column to Arrow costs more than the whole
         # parse; pandas would infer that from a bare object array, so those go as Series
-        columns[name] = pd.Series(column, index=index, dtype=dtype, copy=False) \
+        # (given the array's own numpy dtype, which pandas takes as it is, unlike ``object``)
+        columns[name] = pd.Series(column, index=index, dtype=column.dtype, copy=False) \
             if dtype is object else column
     # no copy: the arrays are new and owned by the frame; copying them into consolidated
     # blocks took longer than reading the workbooks

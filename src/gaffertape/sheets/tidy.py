@@ -350,9 +350,20 @@ def _cell_refs(grid: Grid, body: np.ndarray, cols: np.ndarray, row_i: np.ndarray
     if grid.origin:
         pairs = zip(body[row_i].tolist(), cols[col_i].tolist(), strict=True)
         return object_array([cell_ref(*grid.origin[pair]) for pair in pairs])
-    letters = object_array([cell_ref(0, c)[:-1] for c in cols.tolist()])
     numbers = object_array([str(r + 1) for r in body.tolist()])
-    return letters[col_i] + numbers[row_i]  # one string concatenation per cell, in C
+    return _column_letters(cols)[col_i] + numbers[row_i]  # one string concatenation per cell
+
+
+_LETTERS = object_array([cell_ref(0, c)[:-1] for c in range(26 * 27)])
+"""The letters of columns A to ZZ (wider sheets are rare), read by index instead of spelt
+out for every column of every table."""
+
+
+def _column_letters(cols: np.ndarray) -> np.ndarray:
+    """The letters of sheet columns ``cols`` ("A", "B", ... "AA")."""
+    if len(cols) and cols.max() >= len(_LETTERS):
+        return object_array([cell_ref(0, c)[:-1] for c in cols.tolist()])
+    return _LETTERS[cols]
 
 
 def _row_paths(grid: Grid, table: Table, rows: np.ndarray,

@@ -244,11 +244,21 @@ class _LabelCells(NamedTuple):
 
 def _label_cells(grid: Grid, table: Table, body: np.ndarray) -> _LabelCells:
     """The label cells of the ``body`` rows (see :class:`_LabelCells`)."""
-    block = cross(body, table.label_cols)
+    block = _block(body, table.label_cols)
     cells, types = grid.cells[block], grid.types[block]
     strings = types == STR
     texts = cells[strings].tolist()
     return _LabelCells(cells, types, strings, texts, set(texts))
+
+
+def _block(rows: np.ndarray, cols: list[int]) -> tuple[object, object]:
+    """The index of the block ``rows`` (ascending, each once) x ``cols``: two slices where
+    both run on without a gap (most tables), which read a view of the sheet's arrays instead
+    of gathering every cell, else what :func:`cross` gives."""
+    if (len(rows) and rows[-1] - rows[0] == len(rows) - 1 and cols
+            and cols == list(range(cols[0], cols[0] + len(cols)))):
+        return slice(rows[0], rows[-1] + 1), slice(cols[0], cols[0] + len(cols))
+    return cross(rows, cols)
 
 
 def _with_label_markers(labels: _LabelCells, row_i: np.ndarray,

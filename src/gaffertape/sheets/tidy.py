@@ -167,7 +167,9 @@ def _table_observations(grid: Grid, table: Table) -> dict[str, object]:
     body = np.array(sorted(set(table.body_rows).difference(table.section_rows)), dtype=np.intp)
     labels = _label_cells(grid, table, body)
     sub_tables, paths = _row_paths(grid, table, body, labels)
-    paths = _rows_told_apart(sub_tables, paths)
+    rows_apart = len(set(paths.tolist())) == len(paths)  # no label repeats (most tables)
+    if not rows_apart:
+        paths = _rows_told_apart(sub_tables, paths)
     cols = np.array(table.data_cols, dtype=np.intp)
     block = grid.types[cross(body, cols)]
     filled = block != NONE
@@ -195,7 +197,8 @@ def _table_observations(grid: Grid, table: Table) -> dict[str, object]:
         "flags": flags,
         "is_total": _totals(grid, table, rows, columns),
         "unit": table.unit,
-        AMBIGUOUS: ambiguous_in_table([sub_tables, paths], headers, row_i, col_i),
+        AMBIGUOUS: ambiguous_in_table([sub_tables, paths], headers, row_i, col_i,
+                                      rows_apart=rows_apart),
     }
 
 
@@ -453,9 +456,10 @@ def _rows_told_apart(sub_tables: np.ndarray, paths: np.ndarray) -> np.ndarray:
     """Rows with the same label ("% change from year earlier" under "Latest three months" and
     again under "Year to date") are told apart by the row right above, as a reader does, when
     every repeat sits right under a row whose label is its own (otherwise the rows really
-    clash, and the uniqueness guard says so): "Latest three months | % change from year earlier"."""
-    if len(set(paths.tolist())) == len(paths):
-        return paths  # the common case, tested at C speed without joining any strings
+    clash, and the uniqueness guard says so): "Latest three months | % change from year earlier".
+
+    Called where some label repeats: whether any does is tested at C speed by the caller,
+    which says it to the uniqueness guard too."""
     # a group number per (sub-table, label): tables with repeats have a few hundred rows at
     # most, where a dict costs less than pandas' hashing
     groups: dict[tuple[str, str], int] = {}

@@ -44,7 +44,7 @@ def clash_warning(source: str, sheet: str, table: int, count: int) -> str:
 
 
 def ambiguous_in_table(row_keys: list[np.ndarray], column_keys: np.ndarray,
-                       row_i: np.ndarray, col_i: np.ndarray) -> int:
+                       row_i: np.ndarray, col_i: np.ndarray, *, rows_apart: bool = False) -> int:
     """How many observations of one table share a key with another, the same count as
     :func:`ambiguous` gives over the table's rows of the long form.
 
@@ -52,9 +52,10 @@ def ambiguous_in_table(row_keys: list[np.ndarray], column_keys: np.ndarray,
     per data column (``column_keys``), with each observation's row and column index: hashing a
     few hundred labels and comparing integer codes costs far less than hashing every
     observation's strings (on large files that took a tenth of the whole run).
+    ``rows_apart``: the caller already knows that no two rows have the same last key part.
     """
     # the last part alone (the row header) usually tells the rows apart: no tuples to hash
-    rows_apart = len(set(row_keys[-1].tolist())) == len(row_keys[-1]) or len(
+    rows_apart = rows_apart or len(set(row_keys[-1].tolist())) == len(row_keys[-1]) or len(
         set(zip(*(keys.tolist() for keys in row_keys), strict=True))) == len(row_keys[0])
     if rows_apart and len(set(column_keys.tolist())) == len(column_keys):
         return 0  # every row and every column has a key of its own (most tables)

@@ -7,6 +7,8 @@ analyst cannot tell apart, and a pivot or join on them silently picks or sums th
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import numpy as np
 import pandas as pd
 
@@ -59,11 +61,18 @@ def ambiguous_in_table(row_keys: list[np.ndarray], column_keys: np.ndarray,
         set(zip(*(keys.tolist() for keys in row_keys), strict=True))) == len(row_keys[0])
     if rows_apart and len(set(column_keys.tolist())) == len(column_keys):
         return 0  # every row and every column has a key of its own (most tables)
-    row_code = np.zeros(len(row_keys[0]), dtype=np.intp)
-    for keys in row_keys:  # codes stay below the number of rows: a product cannot overflow
-        codes, uniques = pd.factorize(keys)  # missing values are one key too (code -1)
-        row_code = pd.factorize(row_code * (len(uniques) + 1) + codes + 1)[0]
-    col_code, col_uniques = pd.factorize(column_keys)
-    key = row_code[row_i] * (len(col_uniques) + 1) + col_code[col_i] + 1
+    # the keys are the table's labels (strings), a few hundred: a dict numbers them for less
+    # than pandas' fixed cost per call; codes stay below the number of rows and of columns,
+    # so their product cannot overflow
+    row_code, _ = _codes(zip(*(keys.tolist() for keys in row_keys), strict=True))
+    col_code, n_cols = _codes(column_keys.tolist())
+    key = row_code[row_i] * n_cols + col_code[col_i]
     counts = np.bincount(pd.factorize(key)[0])
     return int(counts[counts > 1].sum())
+
+
+def _codes(keys: Iterable[object]) -> tuple[np.ndarray, int]:
+    """A number per key, the same for equal keys, and how many different keys there are."""
+    numbers: dict[object, int] = {}
+    codes = np.fromiter((numbers.setdefault(key, len(numbers)) for key in keys), dtype=np.intp)
+    return codes, len(numbers)

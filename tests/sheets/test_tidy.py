@@ -6,6 +6,7 @@ import pytest
 
 from gaffertape.errors import UserError
 from gaffertape.sheets import api
+from gaffertape.sheets.tidy import SEP
 
 
 def test_long_form_of_compound_table(compound_xlsx: Path) -> None:
@@ -96,6 +97,85 @@ def test_array_wise_row_paths_match_the_row_walk() -> None:
             fast = [list(part) for part in _row_paths(grid, table, body, labels)]
             walk = [list(part) for part in _nested_paths(grid, table, body, _label_texts(labels))]
             assert fast == walk
+
+
+def _stack_walk(grid, table, body, texts):  # type: ignore[no-untyped-def]
+    """The indentation walk as first written (a stack of (depth, label), filtered per row):
+    the reference the bisecting walk in ``_nested_paths`` must agree with."""
+    from gaffertape.sheets import tidy
+
+    sections = sorted(set(table.section_rows))
+    titles = dict(zip(sections, tidy._section_labels(grid, sections), strict=True))
+    order = sorted(titles.keys() | set(table.body_rows))
+    depths = tidy._indents(grid, table, order)
+    resets = [r for r, depth in zip(order, depths, strict=True) if depth == 0 and r in titles]
+    since = np.array([*resets, -1], dtype=np.intp)[np.searchsorted(resets, body) - 1]
+    columns = tidy._carried_labels(texts, body, since)
+    outline = tidy._outline_column(grid, table, order)
+    owns = (columns[-1 if outline is None else outline] if columns
+            else np.full(len(body), "", dtype=object)).tolist()
+    continues = (texts[outline] == "").tolist() if outline is not None else [False] * len(body)
+    labels = tidy._joined(columns, len(body)).tolist()
+    stack: list[tuple[int, str]] = []
+    sub_table, subs, paths = "", [], []
+    depth, i = 0, 0
+    for r, row_depth in zip(order, depths, strict=True):
+        if r in titles:
+            depth, label = row_depth, titles[r]
+            if depth == 0:
+                sub_table, stack = label, []
+            else:
+                stack = [*(s for s in stack if s[0] < depth), (depth, label)]
+            continue
+        if not continues[i]:
+            depth = row_depth
+        parents = [s for s in stack if s[0] < depth]
+        path = [s[1] for s in parents]
+        paths.append(SEP.join([*path, labels[i]] if labels[i] else path))
+        subs.append(sub_table)
+        if not continues[i]:
+            stack = [*parents, (depth, owns[i])] if owns[i] else parents
+        i += 1
+    return subs, paths
+
+
+def test_indented_walk_matches_the_stack_walk() -> None:
+    """Indented labels, sub-table titles at any depth, rows continuing the item above and a
+    second label column, at random: the walk gives what the plain stack walk gives."""
+    import random
+
+    from gaffertape.sheets.grid import from_rows
+    from gaffertape.sheets.layout import Table
+    from gaffertape.sheets.tidy import _label_cells, _label_texts, _nested_paths
+
+    rng = random.Random(11)
+    for _ in range(400):
+        rows: list[list[object]] = [[None, None, "Value"]]
+        body, sections = [], []
+        for r in range(1, rng.randint(2, 30)):
+            indent = " " * rng.choice([0, 0, 2, 4, 6, 3])
+            if rng.random() < 0.15:
+                rows.append([indent + rng.choice(["Full-time", "Part-time:", "All", ":"]),
+                             None, None])
+                sections.append(r)
+                continue
+            first = None if rng.random() < 0.2 else indent + rng.choice(["a", "b", "c", "d"])
+            second = rng.choice([None, "2016", "Percent change", "x"])
+            rows.append([first, second, rng.random()])
+            body.append(r)
+        if not body:
+            continue
+        grid = from_rows(rows)
+        if rng.random() < 0.2:
+            grid.indent = {(r, 0): rng.randint(0, 3) for r in range(1, len(rows))
+                           if rng.random() < 0.5}
+        table = Table(index=0, left=0, right=2, header_rows=[0], body_rows=body,
+                      section_rows=sections, label_cols=rng.choice([[0], [0, 1]]),
+                      data_cols=[2])
+        rows_ = np.array(body, dtype=np.intp)
+        texts = _label_texts(_label_cells(grid, table, rows_))
+        subs, paths = _nested_paths(grid, table, rows_, texts)
+        assert (subs.tolist(), paths.tolist()) == _stack_walk(grid, table, rows_, texts)
 
 
 def test_indent_style_hints_nest_row_labels() -> None:

@@ -8,6 +8,7 @@ row ("Full-time", "Part-time") becomes the ``sub_table`` dimension of every row 
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from datetime import date, datetime, time
 from typing import NamedTuple
 
@@ -18,7 +19,7 @@ from gaffertape.sheets.detect import is_numbering_row
 from gaffertape.sheets.grid import Grid, cell_ref, cross
 from gaffertape.sheets.layout import SheetLayout, Table
 from gaffertape.sheets.uniqueness import ambiguous_in_table
-from gaffertape.sheets.values import FLOAT, INT, NONE, STR, Memo, flags_of, object_array
+from gaffertape.sheets.values import FLOAT, INT, NONE, OTHER, STR, Memo, flags_of, object_array
 
 COLUMNS = ["source_file", "sheet", "table", "table_title", "cell", "row_header", "column_header",
            "sub_table", "value", "raw", "flags", "is_total", "unit"]
@@ -48,18 +49,33 @@ def to_frame(parts: list[dict[str, object]]) -> pd.DataFrame:
     for name in COLUMNS:
         dtype = _DTYPES.get(name, object)
         if name in _CONSTANT:
-            column = np.repeat(np.array([p[name] for p in parts], dtype=dtype), lengths)
+            column = _repeated([p[name] for p in parts], lengths, dtype)
         elif len(parts) == 1:
             column = np.asarray(parts[0][name], dtype=dtype)  # made for this frame: no copy
         else:
             column = np.concatenate([np.asarray(p[name], dtype=dtype) for p in parts])
         # object dtype: converting every string column to Arrow costs more than the whole
         # parse; pandas would infer that from a bare object array, so those go as Series
-        columns[name] = pd.Series(column, index=index, dtype=dtype, copy=False) \
+        # (given the array's own numpy dtype, which pandas takes as it is, unlike ``object``)
+        columns[name] = pd.Series(column, index=index, dtype=column.dtype, copy=False) \
             if dtype is object else column
     # no copy: the arrays are new and owned by the frame; copying them into consolidated
     # blocks took longer than reading the workbooks
     return pd.DataFrame(columns, index=index, copy=False)
+
+
+def _repeated(values: list[object], lengths: list[int], dtype: type) -> np.ndarray:
+    """Each of ``values`` repeated ``lengths`` times, one after another. An object column is
+    filled run by run: ``np.repeat`` copies an object array element by element, which costs
+    about twice as much on a long column of a few strings."""
+    if dtype is not object:
+        return np.repeat(np.array(values, dtype=dtype), lengths)
+    column = np.empty(sum(lengths), dtype=object)
+    start = 0
+    for value, length in zip(values, lengths, strict=True):
+        column[start:start + length] = value
+        start += length
+    return column
 
 
 def text(value: object) -> str:
@@ -151,7 +167,9 @@ def _table_observations(grid: Grid, table: Table) -> dict[str, object]:
     body = np.array(sorted(set(table.body_rows).difference(table.section_rows)), dtype=np.intp)
     labels = _label_cells(grid, table, body)
     sub_tables, paths = _row_paths(grid, table, body, labels)
-    paths = _rows_told_apart(sub_tables, paths)
+    rows_apart = len(set(paths.tolist())) == len(paths)  # no label repeats (most tables)
+    if not rows_apart:
+        paths = _rows_told_apart(sub_tables, paths)
     cols = np.array(table.data_cols, dtype=np.intp)
     block = grid.types[cross(body, cols)]
     filled = block != NONE
@@ -179,7 +197,8 @@ def _table_observations(grid: Grid, table: Table) -> dict[str, object]:
         "flags": flags,
         "is_total": _totals(grid, table, rows, columns),
         "unit": table.unit,
-        AMBIGUOUS: ambiguous_in_table([sub_tables, paths], headers, row_i, col_i),
+        AMBIGUOUS: ambiguous_in_table([sub_tables, paths], headers, row_i, col_i,
+                                      rows_apart=rows_apart),
     }
 
 
@@ -223,24 +242,36 @@ class _LabelCells(NamedTuple):
     types: np.ndarray
     strings: np.ndarray  # which cells hold text
     texts: list[str]  # the text of those cells, in order
+    distinct: set[str]  # the different texts: what is asked of every text is asked of these
 
 
 def _label_cells(grid: Grid, table: Table, body: np.ndarray) -> _LabelCells:
     """The label cells of the ``body`` rows (see :class:`_LabelCells`)."""
-    block = cross(body, table.label_cols)
+    block = _block(body, table.label_cols)
     cells, types = grid.cells[block], grid.types[block]
     strings = types == STR
-    return _LabelCells(cells, types, strings, cells[strings].tolist())
+    texts = cells[strings].tolist()
+    return _LabelCells(cells, types, strings, texts, set(texts))
+
+
+def _block(rows: np.ndarray, cols: list[int]) -> tuple[object, object]:
+    """The index of the block ``rows`` (ascending, each once) x ``cols``: two slices where
+    both run on without a gap (most tables), which read a view of the sheet's arrays instead
+    of gathering every cell, else what :func:`cross` gives."""
+    if (len(rows) and rows[-1] - rows[0] == len(rows) - 1 and cols
+            and cols == list(range(cols[0], cols[0] + len(cols)))):
+        return slice(rows[0], rows[-1] + 1), slice(cols[0], cols[0] + len(cols))
+    return cross(rows, cols)
 
 
 def _with_label_markers(labels: _LabelCells, row_i: np.ndarray,
                         flags: np.ndarray) -> np.ndarray:
     """The flags, with the footnote markers of each row's own labels ("Apr¹" -> "¹") added:
     the marker qualifies the row's numbers, it does not name the row."""
-    if not any(map(_LABEL_MARKER.__getitem__, labels.texts)):
+    if not any(map(_LABEL_MARKER.__getitem__, labels.distinct)):
         return flags  # no label has a marker (most tables)
     found = list(map(_LABEL_MARKER.__getitem__, labels.texts))
-    markers = np.full(labels.cells.shape, "", dtype=object)
+    markers = _blanks(labels.cells.shape)
     markers[labels.strings] = object_array(found)
     per_row = markers[:, 0]
     for c in range(1, markers.shape[1]):
@@ -249,6 +280,14 @@ def _with_label_markers(labels: _LabelCells, row_i: np.ndarray,
     if not (per_row != "").any():
         return flags
     return _with_marks(flags, per_row[row_i])
+
+
+def _blanks(shape: int | tuple[int, ...]) -> np.ndarray:
+    """An object array of empty strings. ``np.full(shape, "", dtype=object)`` makes a
+    fixed-width string array of "" first and converts it cell by cell: five times slower."""
+    blanks = np.empty(shape, dtype=object)
+    blanks.fill("")
+    return blanks
 
 
 def _with_marks(flags: np.ndarray, marks: np.ndarray) -> np.ndarray:
@@ -299,19 +338,22 @@ def _flags_and_raw(cells: np.ndarray, types: np.ndarray) -> tuple[np.ndarray, np
     """Each cell's flag (see :func:`flags_of`) and raw text (see :func:`_raw`). A block of
     plain floats only (most small tables) has neither: no masks or gathers are made for it."""
     if (types == FLOAT).all():
-        return np.full(len(cells), "", dtype=object), np.full(len(cells), None, dtype=object)
+        return _blanks(len(cells)), np.full(len(cells), None, dtype=object)
     return flags_of(cells, types), _raw(cells, types)
 
 
 def _raw(cells: np.ndarray, types: np.ndarray) -> np.ndarray:
-    """Each cell as text, except plain floats (``value`` already says everything about them)."""
+    """Each cell as text, except plain floats (``value`` already says everything about them).
+    Only the kinds of cell the block holds are looked for (most hold floats and one other)."""
     raw = np.full(len(cells), None, dtype=object)
-    texts = types == STR
-    raw[texts] = object_array(list(map(_DISPLAY.__getitem__, cells[texts])))
-    ints = types == INT
-    raw[ints] = object_array(list(map(str, cells[ints])))
-    rest = ~texts & ~ints & (types != FLOAT)
-    raw[rest] = object_array([text(v) for v in cells[rest]])
+    counts = np.bincount(types, minlength=OTHER + 1)
+    for kind, as_text in ((STR, _DISPLAY.__getitem__), (INT, str)):
+        if counts[kind]:
+            cells_of_kind = types == kind
+            raw[cells_of_kind] = object_array(list(map(as_text, cells[cells_of_kind])))
+    if counts[FLOAT] + counts[STR] + counts[INT] < len(cells):
+        rest = (types != STR) & (types != INT) & (types != FLOAT)
+        raw[rest] = object_array([text(v) for v in cells[rest]])
     return raw
 
 
@@ -321,9 +363,20 @@ def _cell_refs(grid: Grid, body: np.ndarray, cols: np.ndarray, row_i: np.ndarray
     if grid.origin:
         pairs = zip(body[row_i].tolist(), cols[col_i].tolist(), strict=True)
         return object_array([cell_ref(*grid.origin[pair]) for pair in pairs])
-    letters = object_array([cell_ref(0, c)[:-1] for c in cols.tolist()])
     numbers = object_array([str(r + 1) for r in body.tolist()])
-    return letters[col_i] + numbers[row_i]  # one string concatenation per cell, in C
+    return _column_letters(cols)[col_i] + numbers[row_i]  # one string concatenation per cell
+
+
+_LETTERS = object_array([cell_ref(0, c)[:-1] for c in range(26 * 27)])
+"""The letters of columns A to ZZ (wider sheets are rare), read by index instead of spelt
+out for every column of every table."""
+
+
+def _column_letters(cols: np.ndarray) -> np.ndarray:
+    """The letters of sheet columns ``cols`` ("A", "B", ... "AA")."""
+    if len(cols) and cols.max() >= len(_LETTERS):
+        return object_array([cell_ref(0, c)[:-1] for c in cols.tolist()])
+    return _LETTERS[cols]
 
 
 def _row_paths(grid: Grid, table: Table, rows: np.ndarray,
@@ -340,7 +393,7 @@ def _row_paths(grid: Grid, table: Table, rows: np.ndarray,
     sections = sorted(set(table.section_rows))
     if not sections:  # no sub-tables (most tables): labels carry down from the top
         columns = _carried_labels(texts, rows, np.full(len(rows), -1, dtype=np.intp))
-        return np.full(len(rows), "", dtype=object), _joined(columns, len(rows))
+        return _blanks(len(rows)), _joined(columns, len(rows))
     under = np.searchsorted(sections, rows) - 1  # the sub-table row each row is under, or -1
     since = np.array([*sections, -1], dtype=np.intp)[under]  # labels carry down from there
     columns = _carried_labels(texts, rows, since)
@@ -387,7 +440,7 @@ def _joined(columns: list[np.ndarray], n_rows: int) -> np.ndarray:
         if all(map(all, texts)):  # no empty label to leave out
             return object_array(list(map(SEP.join, rows)))
         return object_array([SEP.join(filter(None, labels)) for labels in rows])
-    paths = columns[0] if columns else np.full(n_rows, "", dtype=object)
+    paths = columns[0] if columns else _blanks(n_rows)
     for labels in columns[1:]:
         if all(labels.tolist()) and all(paths.tolist()):  # two labels on every row
             paths = paths + SEP + labels
@@ -403,9 +456,10 @@ def _rows_told_apart(sub_tables: np.ndarray, paths: np.ndarray) -> np.ndarray:
     """Rows with the same label ("% change from year earlier" under "Latest three months" and
     again under "Year to date") are told apart by the row right above, as a reader does, when
     every repeat sits right under a row whose label is its own (otherwise the rows really
-    clash, and the uniqueness guard says so): "Latest three months | % change from year earlier"."""
-    if len(set(paths.tolist())) == len(paths):
-        return paths  # the common case, tested at C speed without joining any strings
+    clash, and the uniqueness guard says so): "Latest three months | % change from year earlier".
+
+    Called where some label repeats: whether any does is tested at C speed by the caller,
+    which says it to the uniqueness guard too."""
     # a group number per (sub-table, label): tables with repeats have a few hundred rows at
     # most, where a dict costs less than pandas' hashing
     groups: dict[tuple[str, str], int] = {}
@@ -429,7 +483,7 @@ def _rows_told_apart(sub_tables: np.ndarray, paths: np.ndarray) -> np.ndarray:
 
 def _indented(grid: Grid, table: Table, labels: _LabelCells) -> bool:
     """Could any body or sub-table row have a non-zero indentation (see :func:`_indents`)?"""
-    if grid.indent or any(map(_LEADING_SPACES.__getitem__, labels.texts)):
+    if grid.indent or any(map(_LEADING_SPACES.__getitem__, labels.distinct)):
         return True
     rows = table.section_rows if table.label_cols else table.body_rows + table.section_rows
     if not rows:
@@ -458,7 +512,7 @@ def _texts(cells: np.ndarray, types: np.ndarray, strings: np.ndarray,
     cleaned once: ``strings`` marks the text cells, whose ``values`` are given."""
     if len(values) == cells.size:  # every label cell holds text (most tables)
         return object_array(list(map(_LABEL.__getitem__, values))).reshape(cells.shape)
-    texts = np.full(cells.shape, "", dtype=object)
+    texts = _blanks(cells.shape)
     texts[strings] = object_array(list(map(_LABEL.__getitem__, values)))
     rest = (types != NONE) & ~strings
     if rest.any():  # numbers, dates as labels
@@ -531,37 +585,49 @@ def _nested_paths(grid: Grid, table: Table, body: np.ndarray,
     order = sorted(titles.keys() | set(table.body_rows))
     depths = _indents(grid, table, order)
     resets = [r for r, depth in zip(order, depths, strict=True) if depth == 0 and r in titles]
-    since = np.array([*resets, -1], dtype=np.intp)[np.searchsorted(resets, body) - 1]
+    under = np.searchsorted(resets, body) - 1  # the sub-table each row is in, or -1 (none)
+    since = np.array([*resets, -1], dtype=np.intp)[under]
+    sub_tables = object_array([*(titles[r] for r in resets), ""])[under]
     columns = _carried_labels(texts, body, since)
     outline = _outline_column(grid, table, order)
     # the label a row gives the deeper rows under it: its indented column's (not a year's)
     owns = (columns[-1 if outline is None else outline] if columns
-            else np.full(len(body), "", dtype=object)).tolist()
+            else _blanks(len(body))).tolist()
     # a row whose indented column is empty continues the item above it ("Connecticut", then
     # its "2016" and "Percent change" rows beside it): same depth, same parents
     continues = (texts[outline] == "").tolist() if outline is not None else [False] * len(body)
     labels = _joined(columns, len(body)).tolist()
-    stack: list[tuple[int, str]] = []  # (depth, label) of the rows that deeper ones nest under
-    sub_table, subs, paths = "", [], []
+    # the rows that deeper ones nest under, shallowest first (so their depths ascend, and a
+    # row's parents are the ones at a lesser depth: a prefix, found by bisection)
+    stack_depths: list[int] = []
+    stack_labels: list[str] = []
+    paths = []
     depth, i = 0, 0
     for r, row_depth in zip(order, depths, strict=True):
         if r in titles:
-            depth, label = row_depth, titles[r]
-            if depth == 0:
-                sub_table, stack = label, []
+            depth = row_depth
+            if depth == 0:  # a new sub-table
+                stack_depths, stack_labels = [], []
             else:
-                stack = [*(s for s in stack if s[0] < depth), (depth, label)]
+                parents = bisect_left(stack_depths, depth)
+                del stack_depths[parents:], stack_labels[parents:]
+                stack_depths.append(depth)
+                stack_labels.append(titles[r])
             continue
         if not continues[i]:
             depth = row_depth
-        parents = [s for s in stack if s[0] < depth]
-        path = [s[1] for s in parents]
-        paths.append(SEP.join([*path, labels[i]] if labels[i] else path))
-        subs.append(sub_table)
+        parents = bisect_left(stack_depths, depth)
+        path = stack_labels[:parents]
+        if labels[i]:
+            path.append(labels[i])
+        paths.append(SEP.join(path))
         if not continues[i]:
-            stack = [*parents, (depth, owns[i])] if owns[i] else parents
+            del stack_depths[parents:], stack_labels[parents:]
+            if owns[i]:
+                stack_depths.append(depth)
+                stack_labels.append(owns[i])
         i += 1
-    return object_array(subs), object_array(paths)
+    return sub_tables, object_array(paths)
 
 
 def _outline_column(grid: Grid, table: Table, rows: list[int]) -> int | None:

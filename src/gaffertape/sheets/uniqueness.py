@@ -7,6 +7,8 @@ analyst cannot tell apart, and a pivot or join on them silently picks or sums th
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import numpy as np
 import pandas as pd
 
@@ -44,7 +46,7 @@ def clash_warning(source: str, sheet: str, table: int, count: int) -> str:
 
 
 def ambiguous_in_table(row_keys: list[np.ndarray], column_keys: np.ndarray,
-                       row_i: np.ndarray, col_i: np.ndarray) -> int:
+                       row_i: np.ndarray, col_i: np.ndarray, *, rows_apart: bool = False) -> int:
     """How many observations of one table share a key with another, the same count as
     :func:`ambiguous` gives over the table's rows of the long form.
 
@@ -52,17 +54,25 @@ def ambiguous_in_table(row_keys: list[np.ndarray], column_keys: np.ndarray,
     per data column (``column_keys``), with each observation's row and column index: hashing a
     few hundred labels and comparing integer codes costs far less than hashing every
     observation's strings (on large files that took a tenth of the whole run).
+    ``rows_apart``: the caller already knows that no two rows have the same last key part.
     """
     # the last part alone (the row header) usually tells the rows apart: no tuples to hash
-    rows_apart = len(set(row_keys[-1].tolist())) == len(row_keys[-1]) or len(
+    rows_apart = rows_apart or len(set(row_keys[-1].tolist())) == len(row_keys[-1]) or len(
         set(zip(*(keys.tolist() for keys in row_keys), strict=True))) == len(row_keys[0])
     if rows_apart and len(set(column_keys.tolist())) == len(column_keys):
         return 0  # every row and every column has a key of its own (most tables)
-    row_code = np.zeros(len(row_keys[0]), dtype=np.intp)
-    for keys in row_keys:  # codes stay below the number of rows: a product cannot overflow
-        codes, uniques = pd.factorize(keys)  # missing values are one key too (code -1)
-        row_code = pd.factorize(row_code * (len(uniques) + 1) + codes + 1)[0]
-    col_code, col_uniques = pd.factorize(column_keys)
-    key = row_code[row_i] * (len(col_uniques) + 1) + col_code[col_i] + 1
+    # the keys are the table's labels (strings), a few hundred: a dict numbers them for less
+    # than pandas' fixed cost per call; codes stay below the number of rows and of columns,
+    # so their product cannot overflow
+    row_code, _ = _codes(zip(*(keys.tolist() for keys in row_keys), strict=True))
+    col_code, n_cols = _codes(column_keys.tolist())
+    key = row_code[row_i] * n_cols + col_code[col_i]
     counts = np.bincount(pd.factorize(key)[0])
     return int(counts[counts > 1].sum())
+
+
+def _codes(keys: Iterable[object]) -> tuple[np.ndarray, int]:
+    """A number per key, the same for equal keys, and how many different keys there are."""
+    numbers: dict[object, int] = {}
+    codes = np.fromiter((numbers.setdefault(key, len(numbers)) for key in keys), dtype=np.intp)
+    return codes, len(numbers)

@@ -325,8 +325,8 @@ def _bodies(grid: Grid, rows: Rows) -> list[tuple[int, int]]:
     Adjacent data rows always join, so only the gaps between data rows are examined.
     """
     data = list(compress(range(len(rows)), rows.data))
-    if not data:
-        return []
+    if not data or data[-1] - data[0] == len(data) - 1:  # none, or one run without a gap
+        return [(data[0], data[-1])] if data else []
     breaks = [(end, nxt) for end, nxt in pairwise(data)
               if nxt - end > 1 and not _bridgeable(grid, rows, end, nxt)]
     firsts = [data[0], *(nxt for _, nxt in breaks)]
@@ -374,10 +374,12 @@ def _build_table(grid: Grid, rows: Rows, start: int, end: int, floor: int,
     table = Table(index=index, left=left, right=max(data_cols), label_cols=label_cols,
                   data_cols=data_cols)
     has_data = (grid.kinds[start:end + 1, data_cols] >= NUMBER).any(axis=1).tolist()
-    # a lone number with no label (a stray 0 in a spacer row) is not an observation
-    table.body_rows = [r for r, yes in zip(span, has_data, strict=True)
-                       if yes and rows.filled[r] > 1]
-    others = [r for r, yes in zip(span, has_data, strict=True) if not yes]
+    if all(has_data) and min(rows.filled[start:end + 1]) > 1:  # every row a body row (long
+        table.body_rows, others = list(span), []  # tables mostly: no need to list them)
+    else:  # (a lone number with no label, a stray 0 in a spacer row, is not an observation)
+        table.body_rows = [r for r, yes in zip(span, has_data, strict=True)
+                           if yes and rows.filled[r] > 1]
+        others = [r for r, yes in zip(span, has_data, strict=True) if not yes]
     table.section_rows = [  # sub-table titles such as 'Full-time'
         r for r in others if rows.filled[r] and not rows.numeric[r] and not rows.qualifier[r]
         and (rows.last[r] < data_cols[0] or rows.single_text(r))]

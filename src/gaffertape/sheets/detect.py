@@ -786,12 +786,16 @@ def _closing_rows(table: Table, filled: np.ndarray, rows: np.ndarray) -> list[in
     for lo in range(0, len(at), step):
         i = at[lo:lo + step]
         starts = i[:, None] - runs[None, :]
-        sums = running[i][:, None, :] - running[np.maximum(starts, 0)]
-        target = filled[i]
+        target = filled[i][:, None, :]
         known = target != 0  # a non-zero number (no number is 0 in ``filled``)
-        close = _close(sums, target[:, None, :]) & known[:, None, :]
-        fits = (close.any(axis=2) & (2 * close.sum(axis=2) >= known.sum(axis=1)[:, None])
-                & (starts >= 0))
+        # as _close (1%), in place; no sum is within the tolerance -1 of a target of no number
+        tolerance = np.where(known, 0.01 * np.abs(target), -1.0)
+        off = running[i][:, None, :] - running[np.maximum(starts, 0)]
+        off -= target
+        close = np.abs(off, out=off) <= tolerance
+        # close on half the row's numbers, one at least
+        needed = np.maximum((known.sum(axis=2) + 1) // 2, 1)
+        fits = (close.sum(axis=2) >= needed) & (starts >= 0)
         closing[lo:lo + step] = fits.any(axis=1)
     return rows[closing].tolist()
 

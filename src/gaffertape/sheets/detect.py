@@ -954,7 +954,7 @@ def _looks_like_note(grid: Grid, r: int) -> bool:
 
 def _text(grid: Grid, r: int) -> str:
     """The row's non-empty cells as one text (the row's kinds read as a list: most rows are
-    short, and a numpy call to find their filled cells costs more than the Python loop)."""
-    kinds = grid.kinds[r].tolist()  # (rows are padded to one width: see Grid)
-    return " ".join(str(value).strip() for value, kind in zip(grid.values[r], kinds, strict=True)
-                    if kind)
+    short, and a numpy call to find their filled cells costs more than picking them with
+    ``compress``). Rows are padded to one width (see Grid), so values and kinds pair up."""
+    filled = compress(grid.values[r], grid.kinds[r].tolist())
+    return " ".join([str(value).strip() for value in filled])

@@ -897,11 +897,12 @@ def _summing_run(filled: np.ndarray, known: np.ndarray, j: int, rows: np.ndarray
     if len(peers) < 2:
         return peers[:0]
     block = cross(rows, peers)
-    sums = np.cumsum(filled[block], axis=1)[:, 1:]  # 2, 3, ... peers
+    sums = filled[block].cumsum(axis=1)[:, 1:]  # 2, 3, ... peers
     complete = np.logical_and.accumulate(known[block], axis=1)[:, 1:]
     fits = (_close(sums, filled[rows, j][:, None]) | ~complete).all(axis=0)
     fits &= complete.sum(axis=0) >= 3
-    return peers[:int(np.argmax(fits)) + 2] if fits.any() else peers[:0]
+    fewest = int(fits.argmax())  # (the first that fits, or 0 when none does)
+    return peers[:fewest + 2] if fits[fewest] else peers[:0]
 
 
 def _close(sums: np.ndarray, target: np.ndarray) -> np.ndarray:
@@ -938,10 +939,11 @@ def _blocks(body: list[int]) -> list[tuple[int, int]]:
 
 def _labelled_totals(grid: Grid, table: Table) -> list[int]:
     """Body rows whose label says total/all (read once per sheet: ``Grid.says_total``)."""
-    says = _block(grid.says_total, table.body_rows, table.label_cols).any(axis=1)
+    says = _block(grid.says_total, table.body_rows, table.label_cols)
     if not says.any():  # most tables
         return []
-    return np.array(table.body_rows, dtype=np.intp)[says].tolist()
+    body = table.body_rows
+    return [body[i] for i in np.flatnonzero(says.any(axis=1)).tolist()]
 
 
 _IS_TOTAL_HEADING = Memo(lambda text: bool(_ONLY_TOTAL.match(text)))  # type: ignore[arg-type]

@@ -778,7 +778,9 @@ def _closing_rows(table: Table, filled: np.ndarray, rows: np.ndarray) -> list[in
     the body's numbers with 0 where there is none."""
     if not len(rows):
         return []
-    at = np.searchsorted(table.body_rows, rows)  # body rows are in sheet order
+    body = table.body_rows  # in sheet order: a binary search finds the rows, or, in a body
+    runs_on = body[-1] - body[0] == len(body) - 1  # without a gap, their offset (no array of
+    at = rows - body[0] if runs_on else np.searchsorted(body, rows)  # the whole body to make)
     running = np.vstack([np.zeros((1, filled.shape[1])), np.cumsum(filled, axis=0)])
     runs = np.arange(2, _WIDEST + 1)
     closing = np.zeros(len(at), dtype=bool)

@@ -809,21 +809,27 @@ def _summing_rows(table: Table, filled: np.ndarray,
     whatever the label says (within rounding: 1%). Half its numbers summing is enough, since
     shares and averages beside the counts never add up ("United States" over the states: the
     count sums, the percent columns do not). All blocks at once; ``filled`` holds the body's
-    numbers with 0 where there is none."""
+    numbers with 0 where there is none. The sums are made at once; the first rows (a dozen
+    numbers on most tables) are compared with them as lists, where a dozen array calls cost
+    more than the comparisons."""
     runs = [(first, last) for first, last in blocks if last - first >= 2]
     if not runs:
         return []
     # sums over the rows after each block's first: reduceat over (first + 1, last + 1) pairs,
     # the last edge left out (reduceat sums the last slice to the end of the rows it is given)
     edges = [edge for first, last in runs for edge in (first + 1, last + 1)]
-    sums = np.add.reduceat(filled[:edges[-1]], edges[:-1], axis=0)[::2]
-    target = filled[[first for first, _ in runs]]
-    known = target != 0  # a non-zero number (no number is 0 in ``filled``)
-    close = _close(sums, target) & known
-    count = close.sum(axis=1)
-    summing = (count > 0) & (2 * count >= known.sum(axis=1))
-    return [table.body_rows[first] for (first, _), yes in zip(runs, summing.tolist(), strict=True)
-            if yes]
+    sums = np.add.reduceat(filled[:edges[-1]], edges[:-1], axis=0)[::2].tolist()
+    targets = filled[[first for first, _ in runs]].tolist()
+    return [table.body_rows[first] for (first, _), row_sums, target
+            in zip(runs, sums, targets, strict=True) if _sums_half(row_sums, target)]
+
+
+def _sums_half(sums: list[float], target: list[float]) -> bool:
+    """Are ``sums`` within rounding (1%, as :func:`_close`) of half the target's non-zero
+    numbers, one at least? (No number is 0 in a ``filled`` row: 0 is no number.)"""
+    known = [(total, number) for total, number in zip(sums, target, strict=True) if number != 0]
+    close = sum(1 for total, number in known if abs(total - number) <= 0.01 * abs(number))
+    return close > 0 and 2 * close >= len(known)
 
 
 def _heading_total(grid: Grid, table: Table) -> list[int]:

@@ -781,24 +781,26 @@ def _closing_rows(table: Table, filled: np.ndarray, rows: np.ndarray) -> list[in
     body = table.body_rows  # in sheet order: a binary search finds the rows, or, in a body
     runs_on = body[-1] - body[0] == len(body) - 1  # without a gap, their offset (no array of
     at = rows - body[0] if runs_on else np.searchsorted(body, rows)  # the whole body to make)
-    running = np.vstack([np.zeros((1, filled.shape[1])), np.cumsum(filled, axis=0)])
+    # running[_WIDEST + k]: the sum of the body's first k rows; NaN above them, so the sum of
+    # a run reaching above the body is NaN, which is close to nothing
+    width = filled.shape[1]
+    running = np.vstack([np.full((_WIDEST, width), np.nan), np.zeros((1, width)),
+                         np.cumsum(filled, axis=0)])
     runs = np.arange(2, _WIDEST + 1)
     closing = np.zeros(len(at), dtype=bool)
-    step = max(1, 2_000_000 // (len(runs) * max(filled.shape[1], 1)))
+    step = max(1, 2_000_000 // (len(runs) * max(width, 1)))
     for lo in range(0, len(at), step):
-        i = at[lo:lo + step]
-        starts = i[:, None] - runs[None, :]
-        target = filled[i][:, None, :]
+        i = at[lo:lo + step] + _WIDEST
+        target = filled[i - _WIDEST][:, None, :]
         known = target != 0  # a non-zero number (no number is 0 in ``filled``)
         # as _close (1%), in place; no sum is within the tolerance -1 of a target of no number
         tolerance = np.where(known, 0.01 * np.abs(target), -1.0)
-        off = running[i][:, None, :] - running[np.maximum(starts, 0)]
+        off = running[i][:, None, :] - running[i[:, None] - runs]
         off -= target
         close = np.abs(off, out=off) <= tolerance
         # close on half the row's numbers, one at least
         needed = np.maximum((known.sum(axis=2) + 1) // 2, 1)
-        fits = (close.sum(axis=2) >= needed) & (starts >= 0)
-        closing[lo:lo + step] = fits.any(axis=1)
+        closing[lo:lo + step] = (close.sum(axis=2) >= needed).any(axis=1)
     return rows[closing].tolist()
 
 

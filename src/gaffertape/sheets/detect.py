@@ -78,14 +78,15 @@ def summarise_rows(grid: Grid) -> Rows:
     # two numbers, or one right of the row's leading cell (its label)
     numbers = two | (one & (leading < NUMBER))
     n_filled_list, first_list = n_filled.tolist(), first.tolist()
+    numeric_list = n_numeric.tolist()
     preamble = _preamble(grid, n_filled_list, first_list)
     data = numbers & ~year_rows
     data[preamble.start:preamble.stop] = False
     _years_inside_data(data, numbers & year_rows)
-    _headings_above_data(grid, kinds, data, n_numeric, n_text)
+    data_list = _headings_above_data(grid, kinds, data, numeric_list, n_text)
     qualifier = _qualifier_rows(grid, kinds, data, n_filled, n_text)
-    return Rows(n_filled_list, first_list, last.tolist(), n_numeric.tolist(), data.tolist(),
-                qualifier, preamble)
+    return Rows(n_filled_list, first_list, last.tolist(), numeric_list, data_list, qualifier,
+                preamble)
 
 
 def _preamble(grid: Grid, n_filled: list[int], first: list[int]) -> range:
@@ -151,12 +152,13 @@ def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
 
 
 def _headings_above_data(grid: Grid, kinds: np.ndarray, data: np.ndarray,
-                         n_numeric: np.ndarray, n_text: np.ndarray) -> None:
+                         numbers: list[int], n_text: np.ndarray) -> list[bool]:
     """Rows at the top of a data run that are really header rows, though they hold numbers:
     a row of column numbers (1, 2, 3 ...) and a heading row whose numbers are headings (the
     percentiles 10, 20, 25 ... next to "Median", "Mean") where the rows below are all numbers.
-    (Rows too short for either test, by their counts of numbers and texts, are not tested.)"""
-    numbers, texts, is_data = n_numeric.tolist(), n_text.tolist(), data.tolist()
+    (Rows too short for either test, by their counts of numbers and texts, are not tested.)
+    They are taken out of ``data``; its flags are returned as a list too (for :class:`Rows`)."""
+    texts, is_data = n_text.tolist(), data.tolist()
     starts = (np.flatnonzero(data[1:] > data[:-1]) + 1).tolist()  # a data row after another row
     for start in [0, *starts] if is_data and is_data[0] else starts:
         r, stop = start, min(start + MAX_NUMERIC_HEADINGS, len(data))
@@ -166,6 +168,7 @@ def _headings_above_data(grid: Grid, kinds: np.ndarray, data: np.ndarray,
                     and _text_over_numbers(kinds, r))):
             data[r] = is_data[r] = False
             r += 1
+    return is_data
 
 
 def is_numbering_row(grid: Grid, r: int) -> bool:

@@ -465,8 +465,8 @@ def _codes(grid: Grid, data_rows: list[int], c: int) -> bool:
     perhaps among the headings of their groups): classification codes, which name rows; a
     quantity is never written '01'."""
     at = _row_index(data_rows)
-    types = grid.types[at, c]
-    if 2 * np.count_nonzero(types == STR) <= np.count_nonzero(types != NONE):
+    types = np.bincount(grid.types[at, c], minlength=STR + 1).tolist()  # (cells of each type)
+    if 2 * types[STR] <= len(data_rows) - types[NONE]:
         return False  # codes are texts: not enough of them (a column of numbers, mostly)
     cells = [v for v in grid.cells[at, c].tolist() if v is not None]
     codes = [v for v in cells if type(v) is str and v.isdigit()]

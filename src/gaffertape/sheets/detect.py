@@ -205,10 +205,9 @@ def _text_over_numbers(kinds: np.ndarray, r: int, depth: int = 5) -> bool:
     """Text cells (two or more, a fifth of the row at least) over columns that hold only
     numbers in the next rows: a heading row (one such cell is more often a code, "44-45" over
     "441"). The few short rows are read as lists: quicker than array calls on them."""
-    row, below = kinds[r].tolist(), kinds[r + 1:r + 1 + depth].tolist()
-    headings = sum(1 for c, kind in enumerate(row) if kind == TEXT
-                   and any(line[c] >= NUMBER for line in below)
-                   and all(line[c] != TEXT for line in below))
+    row, below = kinds[r].tolist(), kinds[r + 1:r + 1 + depth].T.tolist()  # (by column)
+    headings = sum(1 for kind, column in zip(row, below, strict=True) if kind == TEXT
+                   and TEXT not in column and column and max(column) >= NUMBER)
     return headings >= 2 and headings * 5 >= len(row) - row.count(EMPTY)
 
 

@@ -78,14 +78,15 @@ def summarise_rows(grid: Grid) -> Rows:
     # two numbers, or one right of the row's leading cell (its label)
     numbers = two | (one & (leading < NUMBER))
     n_filled_list, first_list = n_filled.tolist(), first.tolist()
+    numeric_list = n_numeric.tolist()
     preamble = _preamble(grid, n_filled_list, first_list)
     data = numbers & ~year_rows
     data[preamble.start:preamble.stop] = False
     _years_inside_data(data, numbers & year_rows)
-    _headings_above_data(grid, kinds, data, n_numeric, n_text)
+    data_list = _headings_above_data(grid, kinds, data, numeric_list, n_text)
     qualifier = _qualifier_rows(grid, kinds, data, n_filled, n_text)
-    return Rows(n_filled_list, first_list, last.tolist(), n_numeric.tolist(), data.tolist(),
-                qualifier, preamble)
+    return Rows(n_filled_list, first_list, last.tolist(), numeric_list, data_list, qualifier,
+                preamble)
 
 
 def _preamble(grid: Grid, n_filled: list[int], first: list[int]) -> range:
@@ -151,12 +152,13 @@ def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
 
 
 def _headings_above_data(grid: Grid, kinds: np.ndarray, data: np.ndarray,
-                         n_numeric: np.ndarray, n_text: np.ndarray) -> None:
+                         numbers: list[int], n_text: np.ndarray) -> list[bool]:
     """Rows at the top of a data run that are really header rows, though they hold numbers:
     a row of column numbers (1, 2, 3 ...) and a heading row whose numbers are headings (the
     percentiles 10, 20, 25 ... next to "Median", "Mean") where the rows below are all numbers.
-    (Rows too short for either test, by their counts of numbers and texts, are not tested.)"""
-    numbers, texts, is_data = n_numeric.tolist(), n_text.tolist(), data.tolist()
+    (Rows too short for either test, by their counts of numbers and texts, are not tested.)
+    They are taken out of ``data``; its flags are returned as a list too (for :class:`Rows`)."""
+    texts, is_data = n_text.tolist(), data.tolist()
     starts = (np.flatnonzero(data[1:] > data[:-1]) + 1).tolist()  # a data row after another row
     for start in [0, *starts] if is_data and is_data[0] else starts:
         r, stop = start, min(start + MAX_NUMERIC_HEADINGS, len(data))
@@ -166,6 +168,7 @@ def _headings_above_data(grid: Grid, kinds: np.ndarray, data: np.ndarray,
                     and _text_over_numbers(kinds, r))):
             data[r] = is_data[r] = False
             r += 1
+    return is_data
 
 
 def is_numbering_row(grid: Grid, r: int) -> bool:
@@ -202,10 +205,9 @@ def _text_over_numbers(kinds: np.ndarray, r: int, depth: int = 5) -> bool:
     """Text cells (two or more, a fifth of the row at least) over columns that hold only
     numbers in the next rows: a heading row (one such cell is more often a code, "44-45" over
     "441"). The few short rows are read as lists: quicker than array calls on them."""
-    row, below = kinds[r].tolist(), kinds[r + 1:r + 1 + depth].tolist()
-    headings = sum(1 for c, kind in enumerate(row) if kind == TEXT
-                   and any(line[c] >= NUMBER for line in below)
-                   and all(line[c] != TEXT for line in below))
+    row, below = kinds[r].tolist(), kinds[r + 1:r + 1 + depth].T.tolist()  # (by column)
+    headings = sum(1 for kind, column in zip(row, below, strict=True) if kind == TEXT
+                   and TEXT not in column and column and max(column) >= NUMBER)
     return headings >= 2 and headings * 5 >= len(row) - row.count(EMPTY)
 
 
@@ -325,8 +327,8 @@ def _bodies(grid: Grid, rows: Rows) -> list[tuple[int, int]]:
     Adjacent data rows always join, so only the gaps between data rows are examined.
     """
     data = list(compress(range(len(rows)), rows.data))
-    if not data:
-        return []
+    if not data or data[-1] - data[0] == len(data) - 1:  # none, or one run without a gap
+        return [(data[0], data[-1])] if data else []
     breaks = [(end, nxt) for end, nxt in pairwise(data)
               if nxt - end > 1 and not _bridgeable(grid, rows, end, nxt)]
     firsts = [data[0], *(nxt for _, nxt in breaks)]
@@ -374,10 +376,14 @@ def _build_table(grid: Grid, rows: Rows, start: int, end: int, floor: int,
     table = Table(index=index, left=left, right=max(data_cols), label_cols=label_cols,
                   data_cols=data_cols)
     has_data = (grid.kinds[start:end + 1, data_cols] >= NUMBER).any(axis=1).tolist()
-    # a lone number with no label (a stray 0 in a spacer row) is not an observation
-    table.body_rows = [r for r, yes in zip(span, has_data, strict=True)
-                       if yes and rows.filled[r] > 1]
-    others = [r for r, yes in zip(span, has_data, strict=True) if not yes]
+    # a lone number with no label (a stray 0 in a spacer row) is not an observation; on most
+    # long tables every row is a body row, and the rows need not be listed one by one
+    if all(has_data) and min(rows.filled[start:end + 1]) > 1:
+        table.body_rows, others = list(span), []
+    else:
+        table.body_rows = [r for r, yes in zip(span, has_data, strict=True)
+                           if yes and rows.filled[r] > 1]
+        others = [r for r, yes in zip(span, has_data, strict=True) if not yes]
     table.section_rows = [  # sub-table titles such as 'Full-time'
         r for r in others if rows.filled[r] and not rows.numeric[r] and not rows.qualifier[r]
         and (rows.last[r] < data_cols[0] or rows.single_text(r))]
@@ -413,6 +419,14 @@ def _row_index(rows: list[int]) -> slice | list[int]:
     """``rows`` (in sheet order) to index an array with: a slice when they run on without a
     gap, as most tables' do (a view, and no long list to convert to an index array)."""
     return slice(rows[0], rows[-1] + 1) if rows and rows[-1] - rows[0] + 1 == len(rows) else rows
+
+
+def _block(cells: np.ndarray, rows: list[int], cols: list[int]) -> np.ndarray:
+    """The cells of ``rows`` (in sheet order) x ``cols``. Rows that run on are sliced, and only
+    the columns gathered: a gather over both (:func:`grid.cross`) costs 6x more on a body of
+    650 rows, and its index is made from the whole row list."""
+    at = _row_index(rows)
+    return cells[at][:, cols] if isinstance(at, slice) else cells[cross(rows, cols)]
 
 
 def _columns(grid: Grid, data_rows: list[int], counts: list[list[int]]
@@ -452,8 +466,8 @@ def _codes(grid: Grid, data_rows: list[int], c: int) -> bool:
     perhaps among the headings of their groups): classification codes, which name rows; a
     quantity is never written '01'."""
     at = _row_index(data_rows)
-    types = grid.types[at, c]
-    if 2 * np.count_nonzero(types == STR) <= np.count_nonzero(types != NONE):
+    types = np.bincount(grid.types[at, c], minlength=STR + 1).tolist()  # (cells of each type)
+    if 2 * types[STR] <= len(data_rows) - types[NONE]:
         return False  # codes are texts: not enough of them (a column of numbers, mostly)
     cells = [v for v in grid.cells[at, c].tolist() if v is not None]
     codes = [v for v in cells if type(v) is str and v.isdigit()]
@@ -768,21 +782,32 @@ def _closing_rows(table: Table, filled: np.ndarray, rows: np.ndarray) -> list[in
     the body's numbers with 0 where there is none."""
     if not len(rows):
         return []
-    at = np.searchsorted(table.body_rows, rows)  # body rows are in sheet order
-    running = np.vstack([np.zeros((1, filled.shape[1])), np.cumsum(filled, axis=0)])
+    # the candidates' places in the body (in sheet order): their offset from its first row
+    # when it runs on without a gap (no array of the whole body to search: 7,689 rows on
+    # ITIS tidy), else a binary search
+    body = table.body_rows
+    runs_on = body[-1] - body[0] == len(body) - 1
+    at = rows - body[0] if runs_on else np.searchsorted(body, rows)
+    # running[_WIDEST + k]: the sum of the body's first k rows; NaN above them, so the sum of
+    # a run reaching above the body is NaN, which is close to nothing
+    width = filled.shape[1]
+    running = np.vstack([np.full((_WIDEST, width), np.nan), np.zeros((1, width)),
+                         np.cumsum(filled, axis=0)])
     runs = np.arange(2, _WIDEST + 1)
     closing = np.zeros(len(at), dtype=bool)
-    step = max(1, 2_000_000 // (len(runs) * max(filled.shape[1], 1)))
+    step = max(1, 2_000_000 // (len(runs) * max(width, 1)))
     for lo in range(0, len(at), step):
-        i = at[lo:lo + step]
-        starts = i[:, None] - runs[None, :]
-        sums = running[i][:, None, :] - running[np.maximum(starts, 0)]
-        target = filled[i]
+        i = at[lo:lo + step] + _WIDEST
+        target = filled[i - _WIDEST][:, None, :]
         known = target != 0  # a non-zero number (no number is 0 in ``filled``)
-        close = _close(sums, target[:, None, :]) & known[:, None, :]
-        fits = (close.any(axis=2) & (2 * close.sum(axis=2) >= known.sum(axis=1)[:, None])
-                & (starts >= 0))
-        closing[lo:lo + step] = fits.any(axis=1)
+        # as _close (1%), in place; no sum is within the tolerance -1 of a target of no number
+        tolerance = np.where(known, 0.01 * np.abs(target), -1.0)
+        off = running[i][:, None, :] - running[i[:, None] - runs]
+        off -= target
+        close = np.abs(off, out=off) <= tolerance
+        # close on half the row's numbers, one at least
+        needed = np.maximum((known.sum(axis=2) + 1) // 2, 1)
+        closing[lo:lo + step] = (close.sum(axis=2) >= needed).any(axis=1)
     return rows[closing].tolist()
 
 
@@ -793,21 +818,27 @@ def _summing_rows(table: Table, filled: np.ndarray,
     whatever the label says (within rounding: 1%). Half its numbers summing is enough, since
     shares and averages beside the counts never add up ("United States" over the states: the
     count sums, the percent columns do not). All blocks at once; ``filled`` holds the body's
-    numbers with 0 where there is none."""
+    numbers with 0 where there is none. The sums are made at once; the first rows (a dozen
+    numbers on most tables) are compared with them as lists, where a dozen array calls cost
+    more than the comparisons."""
     runs = [(first, last) for first, last in blocks if last - first >= 2]
     if not runs:
         return []
     # sums over the rows after each block's first: reduceat over (first + 1, last + 1) pairs,
     # the last edge left out (reduceat sums the last slice to the end of the rows it is given)
     edges = [edge for first, last in runs for edge in (first + 1, last + 1)]
-    sums = np.add.reduceat(filled[:edges[-1]], edges[:-1], axis=0)[::2]
-    target = filled[[first for first, _ in runs]]
-    known = target != 0  # a non-zero number (no number is 0 in ``filled``)
-    close = _close(sums, target) & known
-    count = close.sum(axis=1)
-    summing = (count > 0) & (2 * count >= known.sum(axis=1))
-    return [table.body_rows[first] for (first, _), yes in zip(runs, summing.tolist(), strict=True)
-            if yes]
+    sums = np.add.reduceat(filled[:edges[-1]], edges[:-1], axis=0)[::2].tolist()
+    targets = filled[[first for first, _ in runs]].tolist()
+    return [table.body_rows[first] for (first, _), row_sums, target
+            in zip(runs, sums, targets, strict=True) if _sums_half(row_sums, target)]
+
+
+def _sums_half(sums: list[float], target: list[float]) -> bool:
+    """Are ``sums`` within rounding (1%, as :func:`_close`) of half the target's non-zero
+    numbers, one at least? (No number is 0 in a ``filled`` row: 0 is no number.)"""
+    known = [(total, number) for total, number in zip(sums, target, strict=True) if number != 0]
+    close = sum(1 for total, number in known if abs(total - number) <= 0.01 * abs(number))
+    return close > 0 and 2 * close >= len(known)
 
 
 def _heading_total(grid: Grid, table: Table) -> list[int]:
@@ -858,20 +889,15 @@ _ONLY_TOTAL = re.compile(r"^\s*(grand\s+)?totals?\s*(\\\d+|[*¹²³†‡])?\s*$
 def _headed_total(grid: Grid, table: Table) -> list[int]:
     """Positions (in ``data_cols``) of the columns whose own heading, their lowest non-empty
     header cell, is "Total"; each distinct header text is tested once. The few header cells
-    are read as lists first: most tables have none saying "Total", and need no array."""
-    headers = (grid.values[r] for r in table.header_rows)
-    if not any(type(text) is str and _IS_TOTAL_HEADING[text]
-               for row in headers for text in map(row.__getitem__, table.data_cols)):
-        return []  # most tables
-    block = cross(table.header_rows, table.data_cols)
-    strings = grid.types[block] == STR
-    texts = grid.cells[block][strings].tolist()
-    total = np.fromiter(map(_IS_TOTAL_HEADING.__getitem__, texts), dtype=bool, count=len(texts))
-    says = np.zeros(strings.shape, dtype=bool)
-    says[strings] = total
-    filled = grid.kinds[block] != EMPTY
-    lowest = len(filled) - 1 - filled[::-1].argmax(axis=0)  # lowest filled header row per column
-    return np.flatnonzero(says[lowest, np.arange(says.shape[1])] & filled.any(axis=0)).tolist()
+    are read as lists: quicker than the dozen array calls a block of them would take."""
+    lowest: dict[int, object] = {}  # position -> the column's lowest non-empty header cell
+    for r in table.header_rows:
+        kinds, values = grid.kinds[r].tolist(), grid.values[r]
+        for i, c in enumerate(table.data_cols):
+            if kinds[c] != EMPTY:
+                lowest[i] = values[c]
+    return sorted(i for i, text in lowest.items()
+                  if type(text) is str and _IS_TOTAL_HEADING[text])
 
 
 def _summing_run(filled: np.ndarray, known: np.ndarray, j: int, rows: np.ndarray,
@@ -883,11 +909,12 @@ def _summing_run(filled: np.ndarray, known: np.ndarray, j: int, rows: np.ndarray
     if len(peers) < 2:
         return peers[:0]
     block = cross(rows, peers)
-    sums = np.cumsum(filled[block], axis=1)[:, 1:]  # 2, 3, ... peers
+    sums = filled[block].cumsum(axis=1)[:, 1:]  # 2, 3, ... peers
     complete = np.logical_and.accumulate(known[block], axis=1)[:, 1:]
     fits = (_close(sums, filled[rows, j][:, None]) | ~complete).all(axis=0)
     fits &= complete.sum(axis=0) >= 3
-    return peers[:int(np.argmax(fits)) + 2] if fits.any() else peers[:0]
+    fewest = int(fits.argmax())  # (the first that fits, or 0 when none does)
+    return peers[:fewest + 2] if fits[fewest] else peers[:0]
 
 
 def _close(sums: np.ndarray, target: np.ndarray) -> np.ndarray:
@@ -908,7 +935,7 @@ _LARGEST = np.finfo(np.float64).max
 
 def _body_numbers(grid: Grid, table: Table) -> np.ndarray:
     """The numbers of the body rows x data columns (NaN where there is none)."""
-    return grid.numbers[cross(table.body_rows, table.data_cols)]
+    return _block(grid.numbers, table.body_rows, table.data_cols)
 
 
 def _blocks(body: list[int]) -> list[tuple[int, int]]:
@@ -924,10 +951,11 @@ def _blocks(body: list[int]) -> list[tuple[int, int]]:
 
 def _labelled_totals(grid: Grid, table: Table) -> list[int]:
     """Body rows whose label says total/all (read once per sheet: ``Grid.says_total``)."""
-    says = grid.says_total[cross(table.body_rows, table.label_cols)].any(axis=1)
+    says = _block(grid.says_total, table.body_rows, table.label_cols)
     if not says.any():  # most tables
         return []
-    return np.array(table.body_rows, dtype=np.intp)[says].tolist()
+    body = table.body_rows
+    return [body[i] for i in np.flatnonzero(says.any(axis=1)).tolist()]
 
 
 _IS_TOTAL_HEADING = Memo(lambda text: bool(_ONLY_TOTAL.match(text)))  # type: ignore[arg-type]
@@ -940,7 +968,7 @@ def _looks_like_note(grid: Grid, r: int) -> bool:
 
 def _text(grid: Grid, r: int) -> str:
     """The row's non-empty cells as one text (the row's kinds read as a list: most rows are
-    short, and a numpy call to find their filled cells costs more than the Python loop)."""
-    kinds = grid.kinds[r].tolist()  # (rows are padded to one width: see Grid)
-    return " ".join(str(value).strip() for value, kind in zip(grid.values[r], kinds, strict=True)
-                    if kind)
+    short, and a numpy call to find their filled cells costs more than picking them with
+    ``compress``). Rows are padded to one width (see Grid), so values and kinds pair up."""
+    filled = compress(grid.values[r], grid.kinds[r].tolist())
+    return " ".join([str(value).strip() for value in filled])

@@ -1,0 +1,89 @@
+"""The whole `sheets tidy` pipeline of this checkout against the same pipeline at a git
+revision, and python-calamine's raw read, in one process (CPU time).
+
+The revision's package is extracted beside this one under another name (``gaffertape_at_rev``),
+so both versions run on the same files in the same minutes: each file is read by calamine,
+then tidied by one version and by the other (the order alternating between passes), and each
+measure's best per file is summed. On a shared or virtual machine, where the calamine read
+alone moves by a third between runs minutes apart, this is the steady way to tell whether a
+change made the pipeline faster and what ratio each version has to calamine.
+
+Run: python benchmarks/sheets_versions.py HEAD~5 [--passes 7]
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import io
+import re
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import gaffertape.sheets.api as current
+from sheets_realdata import DATA
+from sheets_speed import BOOKS, calamine_read
+
+RENAMED = "gaffertape_at_rev"
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def api_at(revision: str, folder: Path):  # type: ignore[no-untyped-def]
+    """`gaffertape.sheets.api` as it was at ``revision``, imported as ``RENAMED``."""
+    archive = subprocess.run(["git", "archive", revision, "src/gaffertape"], cwd=ROOT,
+                             capture_output=True, check=True).stdout
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        tar.extractall(folder, filter="data")
+    package = folder / "src" / "gaffertape"
+    for source in package.rglob("*.py"):
+        text = re.sub(r"\bgaffertape\b(?=[.\s])", RENAMED, source.read_text())
+        source.write_text(text)
+    package.rename(package.with_name(RENAMED))
+    sys.path.insert(0, str(folder / "src"))
+    return importlib.import_module(f"{RENAMED}.sheets.api")
+
+
+def cpu(run: Callable[[Path], object], path: Path) -> float:
+    start = time.process_time()
+    run(path)
+    return time.process_time() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("revision")
+    parser.add_argument("--passes", type=int, default=7)
+    args = parser.parse_args()
+    files = sorted(p for p in (DATA / "files").iterdir() if p.suffix in BOOKS)
+    with tempfile.TemporaryDirectory() as folder:
+        old = api_at(args.revision, Path(folder))
+        runs: dict[str, Callable[[Path], object]] = {
+            "calamine": calamine_read, "revision": lambda p: old.tidy_files([p]),
+            "this checkout": lambda p: current.tidy_files([p])}
+        for path in files:  # warm: imports, memo dicts, file cache
+            for run in runs.values():
+                run(path)
+        best: dict[str, dict[Path, float]] = {name: {} for name in runs}
+        for i in range(args.passes):
+            names = list(runs) if i % 2 == 0 else ["calamine", "this checkout", "revision"]
+            for path in files:
+                for name in names:
+                    seconds = cpu(runs[name], path)
+                    best[name][path] = min(best[name].get(path, seconds), seconds)
+    total = {name: sum(times.values()) for name, times in best.items()}
+    base = total["calamine"]
+    print(f"{len(files)} files, CPU, each file's best of {args.passes} passes, summed")
+    print(f"python-calamine raw read : {base:.3f} s (baseline 1.00x)")
+    for name in ("revision", "this checkout"):
+        label = f"{name} ({args.revision})" if name == "revision" else name
+        print(f"{label:25s}: {total[name]:.3f} s ({total[name] / base:.2f}x calamine)")
+    print(f"this checkout / revision : {total['this checkout'] / total['revision']:.3f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -79,11 +79,21 @@ def check_workbook(path: Path, suffix: str, max_cells: int) -> bytes | None:
     file's ``content.xml``, inflated and checked here, so its merges are read without
     inflating it again (``None`` otherwise).
     """
-    if suffix not in {".xlsx", ".xlsm", ".ods"} or not zipfile.is_zipfile(path):
+    if suffix not in {".xlsx", ".xlsm", ".ods"}:
         return None
+    try:  # opened once: the zip's directory and its members are read from this handle
+        raw = path.open("rb")
+    except OSError:
+        return None  # as zipfile.is_zipfile(path) said: the reader reports the file
+    with raw:
+        return _check_zip(path, raw, suffix, max_cells) if zipfile.is_zipfile(raw) else None
+
+
+def _check_zip(path: Path, raw: BinaryIO, suffix: str, max_cells: int) -> bytes | None:
+    """:func:`check_workbook` on the open zip ``raw``."""
     ods_content = None
     try:
-        with zipfile.ZipFile(path) as archive, path.open("rb") as raw:
+        with zipfile.ZipFile(raw) as archive:
             sheets = _worksheet_names(archive) if suffix != ".ods" else {}
             for info in archive.infolist():
                 if info.is_dir():

@@ -119,3 +119,42 @@ def test_quick_extent_scan_sees_the_widest_and_longest_reference(xml: bytes) -> 
         if closed and len(row) >= 4:
             digits = max(digits, min(len(row), 7))
     assert _widest_references(xml) == (letters, digits)
+
+
+def _far_workbook(path: Path, rels: bytes = b"", rename: dict[str, str] | None = None) -> Path:
+    """A workbook whose sheet 'Far' holds a value at XFD1048576 (17 billion cells for
+    calamine), its worksheet relationship pointing at ``rels`` when given, and members
+    renamed per ``rename``."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.title = "Far"
+    book.active["XFD1048576"] = 1
+    plain = path.with_suffix(".plain.xlsx")
+    book.save(plain)
+    with zipfile.ZipFile(plain) as source, zipfile.ZipFile(path, "w") as archive:
+        for info in source.infolist():
+            data = source.read(info)
+            if rels and info.filename == "xl/_rels/workbook.xml.rels":
+                data = data.replace(b'"/xl/worksheets/sheet1.xml"', b'"%s"' % rels)
+            archive.writestr((rename or {}).get(info.filename, info.filename), data)
+    return path
+
+
+@pytest.mark.parametrize("target", [b"/xl/Worksheets/Sheet1.xml", b"worksheets\\sheet1.xml"])
+def test_a_worksheet_named_in_another_case_or_with_backslashes_is_still_checked(
+        tmp_path: Path, target: bytes) -> None:
+    """python-calamine finds xl/worksheets/sheet1.xml from the target /xl/Worksheets/Sheet1.xml
+    (and aborts on its far cell), so the check must match the target to the member as loosely."""
+    book = _far_workbook(tmp_path / "cased.xlsx", rels=target)
+    with pytest.raises(UserError, match=r"cased.xlsx \(sheet 'Far'\): refused: a value as far"):
+        check_workbook(book, ".xlsx", 20_000_000)
+
+
+def test_every_xml_member_is_checked_when_the_sheet_list_cannot_be_read(tmp_path: Path) -> None:
+    """Without a readable workbook.xml and relationships the check cannot tell worksheets from
+    other members: it checks them all rather than none."""
+    book = _far_workbook(tmp_path / "norels.xlsx",
+                         rename={"xl/_rels/workbook.xml.rels": "xl/_rels/Workbook.xml.rels"})
+    with pytest.raises(UserError, match=r"\(sheet 'xl/worksheets/sheet1.xml'\): refused"):
+        check_workbook(book, ".xlsx", 20_000_000)

@@ -103,18 +103,19 @@ def _check_zip(path: Path, raw: BinaryIO, suffix: str, max_cells: int) -> bytes 
             for info in archive.infolist():
                 if info.is_dir():
                     continue
-                extent = _Extent() if info.filename in sheets else None
+                sheet = _sheet_of(info.filename, sheets)
+                extent = _Extent() if sheet is not None else None
                 is_content = suffix == ".ods" and info.filename == "content.xml"
                 content = _stream_member(path, archive, raw, info, extent, keep=is_content)
                 if is_content:
                     _check_ods_extent(path, content, max_cells)
                     ods_content = content
-                if extent is None:
+                if extent is None or sheet is None:
                     continue
                 if extent.cells > max_cells:  # maybe only formatted, empty rows: look closer
                     extent = _Extent(exact=True)
                     _stream_member(path, archive, raw, info, extent)
-                extent.check(path, sheets[info.filename], max_cells)
+                extent.check(path, sheet, max_cells)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, isal_zlib.error, EOFError,
             OSError, ValueError) as exc:
         raise UserError(f"{path}: cannot read: corrupt zip: {exc}",
@@ -370,19 +371,36 @@ def column_number(letters: bytes) -> int:
     return number
 
 
-def _worksheet_names(archive: zipfile.ZipFile) -> dict[str, str]:
-    """Zip member -> sheet name for every worksheet of an .xlsx (from workbook.xml and its
-    relationships); empty when they cannot be read (then calamine reports the problem)."""
+def _sheet_of(member: str, sheets: dict[str, str] | None) -> str | None:
+    """The sheet name of a zip member that may be a worksheet, else ``None``.
+
+    Members are matched to the workbook's targets without regard to case or the slash's
+    direction (python-calamine finds ``xl/worksheets/sheet1.xml`` from a target written
+    ``/xl/Worksheets/Sheet1.xml``), and when the workbook's sheet list cannot be read, every
+    XML member is checked as a worksheet named after the member: a sheet calamine can reach
+    is never left unchecked."""
+    if sheets is None:
+        return member if member.lower().endswith(".xml") else None
+    return sheets.get(_member_key(member))
+
+
+def _member_key(member: str) -> str:
+    return member.replace("\\", "/").lower()
+
+
+def _worksheet_names(archive: zipfile.ZipFile) -> dict[str, str] | None:
+    """Zip member (see :func:`_member_key`) -> sheet name for every worksheet of an .xlsx,
+    from workbook.xml and its relationships; ``None`` when they cannot be read."""
     try:
         workbook = etree.fromstring(archive.read("xl/workbook.xml"), _PARSER)
         rels = etree.fromstring(archive.read("xl/_rels/workbook.xml.rels"), _PARSER)
     except (KeyError, etree.XMLSyntaxError):
-        return {}
+        return None
     targets = {r.get("Id"): r.get("Target", "") for r in rels}
     names = {}
     for sheet in workbook.iter("{*}sheet"):
         rel = next((v for k, v in sheet.attrib.items() if k.endswith("}id")), None)
         target = targets.get(rel, "")
         member = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
-        names[str(PurePosixPath(member))] = sheet.get("name", "")
+        names[_member_key(str(PurePosixPath(member.replace("\\", "/"))))] = sheet.get("name", "")
     return names

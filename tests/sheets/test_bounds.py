@@ -8,7 +8,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gaffertape.errors import UserError
@@ -75,26 +75,89 @@ def test_ordinary_members_pass(tmp_path: Path) -> None:
     assert check_workbook(book, ".xlsx", 20_000_000) is None
 
 
-def test_only_repeats_with_content_count_as_content() -> None:
-    """The .ods repeat check looks closer only when something repeated 100 times or more holds
-    a value: LibreOffice's padding (empty repeated cells and rows) must not send every sheet
-    down the slow walk, and any repeated value must."""
-    from gaffertape.sheets.bounds import _repeats_content
+_PADDING_ROW = (b'<table:table-row table:number-rows-repeated="1048000"><table:table-cell '
+                b'table:number-columns-repeated="1024"/></table:table-row>')
+_VALUE = b'<table:table-cell office:value-type="float" office:value="1"><text:p>1</text:p>' \
+         b"</table:table-cell>"
 
-    padding = (b'<table:table-row table:number-rows-repeated="1048000"><table:table-cell '
-               b'table:number-columns-repeated="1024"/></table:table-row>'
-               b'<table:table-cell table:style-name="ce1" table:number-columns-repeated="244"/>')
-    assert not _repeats_content(padding)
-    valued = [
-        b'<table:table-cell table:number-columns-repeated="500" office:value-type="float" '
-        b'office:value="1"/>',
-        b'<table:table-cell table:number-columns-repeated="500"><text:p>x</text:p>'
-        b'</table:table-cell>',
-        b'<table:table-row table:number-rows-repeated="900"><table:table-cell>'
-        b'<text:p>x</text:p></table:table-cell></table:table-row>',
-    ]
-    for repeat in valued:
-        assert _repeats_content(padding + repeat + padding), repeat
+
+def _ods_table(*rows: bytes) -> bytes:
+    return b'<table:table table:name="T">' + b"".join(rows) + _PADDING_ROW + b"</table:table>"
+
+
+def _row(cells: bytes, repeat: int = 1) -> bytes:
+    """A row of ``cells`` with LibreOffice's padding cell at its end."""
+    attrs = b' table:number-rows-repeated="%d"' % repeat if repeat > 1 else b""
+    return (b"<table:table-row" + attrs + b">" + cells + b'<table:table-cell '
+            b'table:number-columns-repeated="1000"/></table:table-row>')
+
+
+def _empty(repeat: int) -> bytes:
+    return b'<table:table-cell table:number-columns-repeated="%d"/>' % repeat
+
+
+def _cells_of(content: bytes) -> int:
+    from gaffertape.sheets.bounds import _check_ods_extent
+
+    try:
+        _check_ods_extent(Path("t.ods"), content, 1000)
+    except UserError as exc:
+        return int(str(exc).split(" = ")[1].split(" cells")[0].replace(",", ""))
+    return 0  # within the limit
+
+
+def test_ods_padding_does_not_count_but_every_repeat_before_a_value_does() -> None:
+    """LibreOffice pads every row and sheet with empty repeated cells and rows: they must not
+    count. Empty repeats before a value, and small repeats that multiply, must (a check that
+    looked only at repeats of 100 or more holding a value let both through, and calamine
+    aborted on the result)."""
+    assert _cells_of(_ods_table(_row(_VALUE * 3), _row(_VALUE * 5, repeat=2))) == 0
+    empty_rows_first = _ods_table(b'<table:table-row table:number-rows-repeated="5000">'
+                                  b"<table:table-cell/></table:table-row>", _row(_VALUE))
+    assert _cells_of(empty_rows_first) == 5001 * 1
+    empty_cells_first = _ods_table(_row(_empty(2000) + _VALUE))
+    assert _cells_of(empty_cells_first) == 1 * 2001
+    value = _VALUE.replace(b"table-cell ", b'table-cell table:number-columns-repeated="40" ', 1)
+    multiplied = _ods_table(*[_row(value * 2, repeat=30)] * 3)  # no repeat reaches 100
+    assert _cells_of(multiplied) == 90 * 80
+
+
+def test_ods_grouped_rows_and_covered_cells_count() -> None:
+    covered = b'<table:covered-table-cell table:number-columns-repeated="600"/>'
+    grouped = _ods_table(b"<table:table-row-group>" + _row(covered + _VALUE, repeat=3)
+                         + b"</table:table-row-group>")
+    assert _cells_of(grouped) == 3 * 601
+
+
+_ROWS = st.lists(st.tuples(st.lists(st.tuples(st.integers(1, 60), st.booleans()), max_size=5),
+                           st.integers(1, 60)), max_size=8)
+
+
+@given(_ROWS)
+@settings(max_examples=300, deadline=None)
+def test_ods_quick_bound_is_never_below_the_walk(rows: list) -> None:  # type: ignore[type-arg]
+    """The bound clears a table without walking it only if the walk could not find more: it
+    must never be below what the walk measures, and the walk must measure what the rows say
+    (rows up to the last with a value, times the widest row up to its last value)."""
+    from gaffertape.sheets.bounds import _ods_table_extent, _table_bound
+
+    made = []
+    expected_rows = expected_width = row_index = 0
+    for cells, repeat in rows:
+        made.append(_row(b"".join(_VALUE.replace(b"table-cell ", b'table-cell table:number-'
+                                                 b'columns-repeated="%d" ' % n, 1)
+                                  if valued else _empty(n) for n, valued in cells), repeat))
+        width = col = 0
+        for n, valued in cells:
+            col += n
+            width = col if valued else width
+        if width:
+            expected_rows, expected_width = row_index + repeat, max(expected_width, width)
+        row_index += repeat
+    content = _ods_table(*made)
+    _, found_rows, found_width = _ods_table_extent(content, 0, len(content))
+    assert (found_rows, found_width) == (expected_rows, expected_width)
+    assert _table_bound(content, 0, len(content)) >= found_rows * found_width
 
 
 _PIECES = st.one_of(

@@ -277,31 +277,26 @@ def _widest_references(data: bytes, letters: int = 0, digits: int = 3) -> tuple[
     return letters, digits
 
 
-_ODS_TABLE = re.compile(rb'<table:table\s[^>]*?table:name="([^"]*)"')
-_ODS_ROW = re.compile(rb"<table:table-row\b([^>]*?)(/?)>")
-_ODS_CELL = re.compile(rb"<table:(?:covered-)?table-cell\b([^>]*?)(/?)>")
-_ODS_REPEAT = {name: re.compile(rb'table:number-%s-repeated="(\d+)"' % name)
-               for name in (b"rows", b"columns")}
-
-
 def _check_ods_extent(path: Path, content: bytes, max_cells: int) -> None:
     """Refuse an .ods table whose repeated rows and cells (``number-rows-repeated``,
     ``number-columns-repeated``) would spread values over more than ``max_cells`` cells.
 
-    A few hundred bytes can repeat one value across 100,000 rows of 1,000 columns, which
-    calamine materialises whole. Repeated *empty* cells and rows (LibreOffice pads every sheet
-    with a million of them) do not count. Content is already bounded in size (see above).
+    A few hundred bytes can repeat one value across 100,000 rows of 1,000 columns, many small
+    repeats can multiply, a million empty rows can stand before one value: calamine
+    materialises all of it. Every table is measured up to its furthest cell with content (a
+    cell with a ``value-type`` or anything inside it); repeated *empty* cells and rows after
+    it (LibreOffice pads every sheet with a million of them) do not count. A quick bound
+    (:func:`_table_bound`) clears ordinary tables; the row-by-row walk measures the others.
+    Content is already bounded in size (see above).
     """
-    if not _repeats_content(content):
-        return
-    tables = [(m.start(), m[1]) for m in _ODS_TABLE.finditer(content)]
-    ends = [start for start, _ in tables[1:]] + [len(content)]
-    for (start, name), end in zip(tables, ends, strict=True):
-        rows, width = _ods_table_extent(content, start, end)
+    starts = [match.start() for match in _TABLE_OPEN.finditer(content)]
+    for start, end in zip(starts, [*starts[1:], len(content)], strict=True):
+        if _table_bound(content, start, end) <= max_cells:
+            continue
+        name, rows, width = _ods_table_extent(content, start, end)
         if rows * width > max_cells:
-            sheet = name.decode(errors="replace")
             raise UserError(
-                f"{path} (sheet {sheet!r}): refused: repeated cells spread values over "
+                f"{path} (sheet {name!r}): refused: repeated cells spread values over "
                 f"{rows:,} rows x {width:,} columns = {rows * width:,} cells "
                 f"(limit {max_cells:,})",
                 hint="delete the repeated far-away cells and save again, or export the sheet "
@@ -309,58 +304,108 @@ def _check_ods_extent(path: Path, content: bytes, max_cells: int) -> None:
             )
 
 
-_LARGE_REPEAT = re.compile(rb'-repeated="\d{3,}"')
+_TABLE_OPEN = re.compile(rb"<table:table[\s>]")
+_REPEAT = re.compile(rb'-repeated="(\d+)"')  # (a literal first: found at C speed)
+_COLUMNS_REPEAT = re.compile(rb'columns-repeated="(\d+)"')
+_SHORTEST_CELL = len(b"<table:table-cell/>")
 
 
-def _repeats_content(content: bytes) -> bool:
-    """Does any row or cell repeat 100 times or more *with content*? If not, the sheet is no
-    bigger than what is written out, and the row-by-row walk below is not needed (it costs
-    seconds on a large workbook; the padding LibreOffice adds repeats only empty cells)."""
-    for match in _LARGE_REPEAT.finditer(content):  # searched in place: no slice is copied
-        tag_start = content.rfind(b"<", 0, match.start())
-        tag_end = content.find(b">", match.end())
-        if content.startswith(b"<table:table-row", tag_start):
-            body_end = content.find(b"</table:table-row>", tag_end)
-            if _holds(content, b"value-type", tag_end, body_end) or _holds(
-                    content, b"<text:", tag_end, body_end):
-                return True
-        elif _holds(content, b"value-type", tag_start, tag_end) or content[tag_end - 1] != 47:
-            return True  # a cell with a value, or one that is not self-closing (47 is "/")
-    return False
+def _table_bound(content: bytes, start: int, end: int) -> int:
+    """An upper bound of the cells :func:`_ods_table_extent` finds in ``content[start:end]``,
+    from a few passes at C speed instead of a walk over every row.
+
+    Everything that counts stands before the table's last cell with content: the rows up to
+    it (each row tag, and each row repeat, before it) times the widest row, which holds at
+    most as many cells as its bytes allow, each repeated at most as the column repeats before
+    that last cell add up, less those of each row's empty padding cell (self-closing, no
+    value, last in its row: it never counts)."""
+    last = max(content.rfind(b"</table:table-cell>", start, end),
+               content.rfind(b"</table:covered-table-cell>", start, end),
+               content.rfind(b"value-type", start, end))
+    if last < 0:
+        return 0
+    rows = content.count(b"<table:table-row", start, last)  # (row groups too: a bound)
+    extra_rows = extra_columns = 0
+    for match in _REPEAT.finditer(content, start, last):
+        if content.endswith(b"rows", 0, match.start()):
+            extra_rows += int(match[1]) - 1
+        elif not _row_padding(content, match.start()):
+            extra_columns += int(match[1]) - 1
+    widest, at = 0, content.find(b"<table:table-row", start, end)
+    while at >= 0:  # the longest stretch between row tags bounds a row's cells
+        nxt = content.find(b"<table:table-row", at + 1, end)
+        widest = max(widest, (nxt if nxt >= 0 else end) - at)
+        at = nxt
+    return (rows + extra_rows) * (widest // _SHORTEST_CELL + extra_columns)
 
 
-def _holds(content: bytes, needle: bytes, start: int, end: int) -> bool:
-    return content.find(needle, start, end) >= 0
+def _row_padding(content: bytes, attribute: int) -> bool:
+    """Is the tag holding ``attribute`` an empty cell closing its row (``<table:table-cell
+    table:number-columns-repeated="1016"/></table:table-row>``)? A ``>`` inside an attribute
+    value can only make this say no (then the repeat is counted: the bound stays a bound)."""
+    tag_end = content.find(b">", attribute)
+    return (content.startswith(b"/></table:table-row>", tag_end - 1)
+            and content.find(b"value-type", content.rfind(b"<", 0, attribute), tag_end) < 0)
 
 
-def _ods_table_extent(content: bytes, start: int, end: int) -> tuple[int, int]:
-    """(rows, columns) up to the furthest cell with content in one ``<table:table>``."""
+def _ods_table_extent(content: bytes, start: int, end: int) -> tuple[str, int, int]:
+    """(name, rows, columns) of the table at ``content[start:end]``, up to its furthest cell
+    with content, read row by row from the tags' markers: XML allows no ``<`` in an attribute
+    value nor, unescaped, in text, so each ``<table:...`` is a real tag."""
+    tag = content[start:content.find(b">", start)]
+    name = tag.split(b'table:name="', 1)[1].split(b'"', 1)[0] if b'table:name="' in tag else b""
     row = rows = width = 0
-    for match in _ODS_ROW.finditer(content, start, end):
-        repeat = _repeat(match[1], b"rows")
-        if not match[2]:  # not self-closing: it has cells
-            body_end = content.find(b"</table:table-row>", match.end(), end)
-            filled = _ods_row_width(content[match.end():body_end if body_end >= 0 else end])
+    at = content.find(b"<table:table-row", start, end)
+    while at >= 0:
+        after = at + len(b"<table:table-row")
+        nxt = content.find(b"<table:table-row", after, end)
+        if content[after] not in b"-s":  # a row, not <table:table-row-group> or -rows>
+            closing = content.find(b"</table:table-row>", after, end)
+            body_end = min(e for e in (nxt, closing, end) if e >= 0)
+            body = content.find(b"<", after, body_end)  # its first cell (the row's tag ends)
+            repeat = _repeat_in_tag(content, at, b"table:number-rows-repeated")
+            filled = _ods_row_width(content, body, body_end) if body >= 0 else 0
             if filled:
-                width = max(width, filled)
-                rows = row + repeat
-        row += repeat
-    return rows, width
+                width, rows = max(width, filled), row + repeat
+            row += repeat
+        at = nxt
+    return name.decode(errors="replace"), rows, width
 
 
-def _ods_row_width(body: bytes) -> int:
-    """Columns up to the last cell of a row that has a value or text."""
-    col = last = 0
-    for cell in _ODS_CELL.finditer(body):
-        col += _repeat(cell[1], b"columns")
-        if b"value-type" in cell[1] or not cell[2]:
-            last = col
-    return last
+def _ods_row_width(content: bytes, start: int, end: int) -> int:
+    """Columns up to the last cell with content among the cells in ``content[start:end]``:
+    the cells up to it, each counted as often as it repeats."""
+    last = max(content.rfind(b"</table:table-cell>", start, end),
+               content.rfind(b"</table:covered-table-cell>", start, end),
+               content.rfind(b"value-type", start, end))
+    cell = max(content.rfind(b"<table:table-cell", start, last),
+               content.rfind(b"<table:covered-table-cell", start, last)) if last >= 0 else -1
+    if cell < 0:
+        return 0
+    before = (content.count(b"<table:table-cell", start, cell)
+              + content.count(b"<table:covered-table-cell", start, cell))
+    tag_end = content.find(b"<", cell + 1, end)  # the end of its tag (no "<" inside one)
+    repeats = _COLUMNS_REPEAT.findall(content, start, end if tag_end < 0 else tag_end)
+    return before + 1 + sum(int(n) - 1 for n in repeats)
 
 
-def _repeat(attrs: bytes, what: bytes) -> int:
-    match = _ODS_REPEAT[what].search(attrs)
-    return int(match[1]) if match else 1
+def _repeat_in_tag(content: bytes, tag: int, name: bytes) -> int:
+    """The value of the repeat attribute ``name`` of the tag at ``tag`` (1 if it has none)."""
+    tag_end = content.find(b"<", tag + 1)
+    at = content.find(name + b'="', tag, tag_end if tag_end >= 0 else len(content))
+    if at < 0:
+        return 1
+    digits = at + len(name) + 2
+    return int(content[digits:content.find(b'"', digits)])
+
+
+def _positions(content: bytes, needle: bytes) -> list[int]:
+    """Every offset of ``needle`` (a plain find loop)."""
+    found, at = [], content.find(needle)
+    while at >= 0:
+        found.append(at)
+        at = content.find(needle, at + 1)
+    return found
 
 
 def column_number(letters: bytes) -> int:

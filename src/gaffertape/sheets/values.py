@@ -154,14 +154,21 @@ _TOTAL_LABEL = re.compile(r"^\s*(grand\s+)?totals?\b\s*(\\\d+)?\s*[:(]?\s*$|,\s*
                           r"|\btotals?\s*(\\\d+)?$|^\s*all\s+(?!other)\w+|^\s*(total|all)\s*[:(]",
                           re.IGNORECASE)
 _SAYS_TOTAL = 4  # a bit above the kinds (0-3) in a text's facts
+_HOLDS_NUMBER = 8  # and another when it holds a number ("1,234", "12.3*"; not "[x]" or "Total")
+_KIND = 3  # the bits of the kind
 
 
 def _text_facts(text: str) -> int:
-    """A text's kind, with the ``_SAYS_TOTAL`` bit when it reads as a total's label."""
-    return _text_kind(text) | (_SAYS_TOTAL if _TOTAL_LABEL.search(text) else 0)
+    """A text's kind, with the ``_SAYS_TOTAL`` bit when it reads as a total's label and the
+    ``_HOLDS_NUMBER`` bit when there is a number in it."""
+    return (_text_kind(text) | (_SAYS_TOTAL if _TOTAL_LABEL.search(text) else 0)
+            | (_HOLDS_NUMBER if _PARSED[text][0] is not None else 0))  # type: ignore[index]
 
 
 _TEXT_FACTS = Memo(_text_facts)  # type: ignore[arg-type]
+_KIND_OF_TYPE = np.array([EMPTY, NUMBER, NUMBER, TEXT, TEXT], dtype=np.int8)  # by type code
+"""A cell's kind as far as its type tells it: texts are then read, and plain numbers checked
+for years, where there are any."""
 
 
 class CellFacts(NamedTuple):
@@ -176,39 +183,28 @@ def cell_facts(cells: np.ndarray, types: np.ndarray) -> CellFacts:
     """Kind of every cell (the same as testing it with ``is_numeric_like``/``is_year``), the
     number in it (as :func:`parse_value` gives it) and whether its text says "total".
 
-    Made together because the plain numbers are converted to one float array once for the
-    kinds and the numbers, and each distinct text is read once (memoised) for everything
-    asked of it; only the texts whose kind is numeric are parsed for a number."""
-    kinds = np.full(cells.shape, TEXT, dtype=np.int8)
-    kinds[types == NONE] = EMPTY
+    Made together because each distinct text is read once (memoised) for everything asked of
+    it, and only the texts that hold a number are looked up again for it. The plain numbers
+    are converted in place (``copyto`` where they are), without a gathered copy."""
+    kinds = _KIND_OF_TYPE[types]
     numbers = np.full(cells.shape, np.nan)
-    plain = (types == FLOAT) | (types == INT)
-    floats = numbers[plain] = cells[plain].astype(np.float64)
-    years = (floats >= 1800) & (floats <= 2100) & (floats == np.floor(floats))
-    kinds[plain] = np.where(years, YEAR, NUMBER)
+    np.copyto(numbers, cells, casting="unsafe", where=kinds == NUMBER)
+    years = (numbers >= 1800) & (numbers <= 2100)  # (NaN, i.e. not a plain number, is neither)
+    years[years] = numbers[years] == np.floor(numbers[years])
+    kinds[years] = YEAR
     texts = types == STR
     strings = cells[texts].tolist()
     facts = np.fromiter(map(_TEXT_FACTS.__getitem__, strings), np.int8, len(strings))
-    kinds[texts] = facts & ~_SAYS_TOTAL
+    kinds[texts] = facts & _KIND
     says_total = np.zeros(cells.shape, dtype=bool)
-    says_total[texts] = facts >= _SAYS_TOTAL
-    number_texts = texts & (kinds >= NUMBER)
-    if number_texts.any():
-        numbers[number_texts] = numbers_of(cells[number_texts], types[number_texts])
+    says_total[texts] = (facts & _SAYS_TOTAL) != 0
+    holds_number = (facts & _HOLDS_NUMBER) != 0
+    if holds_number.any():
+        at = np.flatnonzero(texts)[holds_number]
+        number_texts = cells.ravel()[at].tolist()
+        numbers.ravel()[at] = np.fromiter(map(_TEXT_NUMBERS.__getitem__, number_texts),
+                                          np.float64, len(at))
     return CellFacts(kinds, numbers, says_total)
-
-
-def numbers_of(cells: np.ndarray, types: np.ndarray) -> np.ndarray:
-    """The number in each cell (NaN where there is none), as :func:`parse_value` gives it:
-    plain numbers and number texts only, for the detector's sums and the observations' values."""
-    numbers = np.full(cells.shape, np.nan)
-    plain = (types == FLOAT) | (types == INT)
-    numbers[plain] = cells[plain].astype(np.float64)
-    texts = types == STR
-    if texts.any():
-        numbers[texts] = np.fromiter(map(_TEXT_NUMBERS.__getitem__, cells[texts]), np.float64,
-                                     int(np.count_nonzero(texts)))
-    return numbers
 
 
 def flags_of(cells: np.ndarray, types: np.ndarray) -> np.ndarray:

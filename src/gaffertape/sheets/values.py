@@ -195,9 +195,8 @@ def cell_facts(cells: np.ndarray, types: np.ndarray) -> CellFacts:
     kinds = _KIND_OF_TYPE.take(types)  # (indexing with int8 positions costs 2x)
     numbers = np.full(cells.shape, np.nan)
     np.copyto(numbers, cells, casting="unsafe", where=kinds == NUMBER)
-    years = (numbers >= 1800) & (numbers <= 2100)  # (NaN, i.e. not a plain number, is neither)
-    years[years] = numbers[years] == np.floor(numbers[years])
-    kinds[years] = YEAR
+    # the plain numbers that read as years (NaN, where there is none yet, is never one)
+    kinds[(numbers >= 1800) & (numbers <= 2100) & (numbers == np.floor(numbers))] = YEAR
     texts = types == STR
     strings = cells[texts].tolist()
     facts = small_ints(map(_TEXT_FACTS.__getitem__, strings))

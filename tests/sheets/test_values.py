@@ -19,25 +19,31 @@ def test_numeric_like_and_years() -> None:
 
 
 def test_array_parse_agrees_with_parse_value() -> None:
-    """The observations' values and flags are parsed array-wise (numbers_of, flags_of): each
-    cell must come out as parse_value says, whatever its type."""
+    """The observations' values and flags are parsed array-wise (Grid.numbers, flags_of), and
+    the detector's kinds made with them: each cell must come out as parse_value, is_year and
+    is_numeric_like say, whatever its type."""
     import datetime
     import math
 
     import numpy as np
 
-    from gaffertape.sheets.values import cell_types, flags_of, numbers_of
+    from gaffertape.sheets.grid import from_cells
+    from gaffertape.sheets.values import EMPTY, NUMBER, TEXT, YEAR, cell_types, flags_of
 
     raw = ["12.3*", "1,234", "[x]", "..", "Total", " ", 7, 2.5, True, datetime.date(2020, 1, 2),
-           "(12)", "45%", -3, 0.0, "2015", None, np.float64(1.5)]
+           "(12)", "45%", -3, 0.0, "2015", None, np.float64(1.5), "1999", 2000, 1850.5, "x"]
     cells = np.empty(len(raw), dtype=object)
     cells[:] = raw
-    types = cell_types(cells)
-    numbers, flags = numbers_of(cells, types), flags_of(cells, types)
-    for value, number, flag in zip(raw, numbers.tolist(), flags.tolist(), strict=True):
+    flags = flags_of(cells, cell_types(cells))
+    grid = from_cells(cells[None].copy(), source="s", sheet="t", merged=[])
+    for value, number, flag, kind in zip(raw, grid.numbers[0].tolist(), flags.tolist(),
+                                         grid.kinds[0].tolist(), strict=True):
         expected, expected_flag = parse_value(value)
         assert (math.isnan(number) if expected is None else number == expected), value
         assert flag == expected_flag, value
+        blank = value is None or (isinstance(value, str) and not value.strip())
+        assert kind == (EMPTY if blank else YEAR if is_year(value)
+                        else NUMBER if is_numeric_like(value) else TEXT), value
 
 
 def test_grid_numbers_parse_only_numeric_cells_and_miss_nothing() -> None:
@@ -48,13 +54,13 @@ def test_grid_numbers_parse_only_numeric_cells_and_miss_nothing() -> None:
     import numpy as np
 
     from gaffertape.sheets.grid import from_cells
-    from gaffertape.sheets.values import cell_types, numbers_of
+    from gaffertape.sheets.values import parse_value
 
     raw = [["Total", "12.3*", "  ", "..", True], [2015, "2016", "(3)", datetime.date(2020, 1, 2),
                                                   "x"], ["", None, 4.5, "N/A", "1,234"]]
     cells = np.empty((3, 5), dtype=object)
     cells[:] = raw
     grid = from_cells(cells.copy(), source="s", sheet="t", merged=[])
-    expected = numbers_of(grid.cells, cell_types(grid.cells))
+    expected = [[np.nan if n is None else n for n, _ in map(parse_value, row)] for row in raw]
     assert np.array_equal(grid.numbers, expected, equal_nan=True)
     assert np.count_nonzero(~np.isnan(grid.numbers)) == 6

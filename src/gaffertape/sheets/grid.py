@@ -137,8 +137,8 @@ def from_cells(cells: np.ndarray, *, source: str, sheet: str, merged: list[Merge
     The array and its type codes are kept on the grid instead of being rebuilt from the lists.
     """
     types = cell_types(cells)
-    blank = types == STR
-    blank[blank] = cells[blank] == ""
+    blank = np.zeros(cells.shape, dtype=bool)
+    np.equal(cells, "", out=blank, where=types == STR)  # the texts compared in place, not gathered
     cells[blank], types[blank] = None, NONE
     grid = Grid(source=source, sheet=sheet, values=ArrayRows(cells), merged=merged)
     grid.cells, grid.types, grid.n_cols = cells, types, cells.shape[1]

@@ -25,33 +25,34 @@ def turned_grid(grid: Grid) -> Grid | None:
     """
     kinds = grid.kinds
     numeric = kinds >= NUMBER
-    if not numeric.any():
+    rows = np.flatnonzero(numeric.any(axis=1))
+    if not len(rows):
         return None
-    rows, cols = np.flatnonzero(numeric.any(axis=1)), np.flatnonzero(numeric.any(axis=0))
+    cols = np.flatnonzero(numeric.any(axis=0))
     top, bottom, left, right = int(rows[0]), int(rows[-1]), int(cols[0]), int(cols[-1])
-    text = kinds == TEXT
-    over, beside = text[:, left:right + 1], text[top:bottom + 1]
+    over, beside = kinds[:, left:right + 1], kinds[top:bottom + 1]
     flip_rows = (_lines(over[bottom + 1:], axis=1) and not _lines(over[:top], axis=1)
-                 and _mostly_numbers(numeric, text, axis=1))
+                 and _mostly_numbers(numeric, kinds, axis=1))
     flip_cols = (_lines(beside[:, right + 1:], axis=0) and not _lines(beside[:, :left], axis=0)
-                 and _mostly_numbers(numeric, text, axis=0))
+                 and _mostly_numbers(numeric, kinds, axis=0))
     if not (flip_rows or flip_cols):
         return None
     return _turned(grid, flip_rows, flip_cols)
 
 
-def _mostly_numbers(numeric: np.ndarray, text: np.ndarray, axis: int) -> bool:
+def _mostly_numbers(numeric: np.ndarray, kinds: np.ndarray, axis: int) -> bool:
     """Two lines of numbers at least, and as many as lines of text only (rows for axis=1,
     columns for axis=0): a list of names beside one column of years is a text table, not
     numbers labelled on the right."""
     numbers = numeric.any(axis=axis)
     return np.count_nonzero(numbers) >= 2 and (
-        np.count_nonzero(numbers) >= np.count_nonzero(text.any(axis=axis) & ~numbers))
+        np.count_nonzero(numbers) >= np.count_nonzero((kinds == TEXT).any(axis=axis) & ~numbers))
 
 
-def _lines(text: np.ndarray, axis: int) -> bool:
-    """Does some line (a row for axis=1, a column for axis=0) hold two or more text cells?"""
-    return bool(text.size) and bool((np.count_nonzero(text, axis=axis) >= 2).any())
+def _lines(kinds: np.ndarray, axis: int) -> bool:
+    """Does some line (a row for axis=1, a column for axis=0) of these cells hold two or more
+    text cells? (Only the part of the sheet asked about is compared with TEXT.)"""
+    return bool(kinds.size) and int((kinds == TEXT).sum(axis=axis).max()) >= 2
 
 
 def _turned(grid: Grid, flip_rows: bool, flip_cols: bool) -> Grid:

@@ -122,6 +122,18 @@ def test_ods_padding_does_not_count_but_every_repeat_before_a_value_does() -> No
     assert _cells_of(multiplied) == 90 * 80
 
 
+@pytest.mark.parametrize("written", [b"='500'", b' = "500"', b'="&#53;00"'])
+def test_ods_repeat_in_a_form_the_scan_cannot_read_is_refused(written: bytes) -> None:
+    """Valid XML that calamine reads as a repeat of 500, but a byte scan for
+    ``-repeated="digits"`` would miss: refused rather than let through."""
+    cell = _VALUE.replace(b"table-cell ", b"table-cell table:number-columns-repeated" + written
+                          + b" ", 1)
+    from gaffertape.sheets.bounds import _check_ods_extent
+
+    with pytest.raises(UserError, match="repeat is written in a form"):
+        _check_ods_extent(Path("t.ods"), _ods_table(_row(cell)), 1000)
+
+
 def test_ods_grouped_rows_and_covered_cells_count() -> None:
     covered = b'<table:covered-table-cell table:number-columns-repeated="600"/>'
     grouped = _ods_table(b"<table:table-row-group>" + _row(covered + _VALUE, repeat=3)

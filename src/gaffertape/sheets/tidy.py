@@ -52,7 +52,7 @@ class TableObservations(NamedTuple):
     columns: np.ndarray
     row_header: np.ndarray
     column_header: np.ndarray
-    sub_table: np.ndarray
+    sub_table: np.ndarray | None  # None: the table has no sub-tables (most)
     value: np.ndarray
     cells: np.ndarray  # each observation's cell and its type, for its flags and raw text
     types: np.ndarray
@@ -83,11 +83,12 @@ def to_frame(parts: list[TableObservations], names: list[str] = COLUMNS) -> pd.D
         "cell": _cell_refs(parts, lengths),
         "row_header": _joined_up([p.row_header for p in parts]),
         "column_header": _joined_up([p.column_header for p in parts]),
-        "sub_table": _joined_up([p.sub_table for p in parts]),
+        "sub_table": _spread([p.sub_table for p in parts], lengths, _blanks(sum(lengths))),
         "value": _joined_up([p.value for p in parts]),
         "raw": raw,
         "flags": flags,
-        "is_total": _totals(parts, lengths),
+        "is_total": _spread([p.is_total for p in parts], lengths,
+                            np.zeros(sum(lengths), dtype=bool)),
         "unit": _repeated([p.table.unit for p in parts], lengths),
     }
     # object dtype: converting every string column to Arrow costs more than the whole
@@ -217,7 +218,8 @@ def _table_observations(grid: Grid, table: Table) -> TableObservations:
     column_marks = object_array([markers.get(c, "") for c in table.data_cols]) if markers else None
     return TableObservations(
         grid, table, body, rows, columns,
-        row_header=paths[row_i], column_header=headers[col_i], sub_table=sub_tables[row_i],
+        row_header=paths[row_i], column_header=headers[col_i],
+        sub_table=sub_tables[row_i] if table.section_rows else None,
         value=grid.numbers.ravel()[at], cells=grid.cells.ravel()[at], types=block[filled],
         label_marks=None if row_marks is None else row_marks[row_i],
         column_marks=None if column_marks is None else column_marks[col_i],
@@ -350,13 +352,14 @@ def _add_texts(grid: Grid, flags: np.ndarray, at: np.ndarray, rows: object,
         flags[i] = f"{flags[i]} {found.strip()}".strip()
 
 
-def _totals(parts: list[TableObservations], lengths: list[int]) -> np.ndarray:
-    """Is each observation of the tables in a total or subtotal row or column?"""
-    totals = np.zeros(sum(lengths), dtype=bool)
-    for part, at in zip(parts, _spans(lengths), strict=True):
-        if part.is_total is not None:  # most tables have no totals
-            totals[at] = part.is_total
-    return totals
+def _spread(arrays: list[np.ndarray | None], lengths: list[int],
+            column: np.ndarray) -> np.ndarray:
+    """``column`` (a file's, filled with what most tables have), with the tables that give
+    an array of their own (not None) written over their observations."""
+    for array, at in zip(arrays, _spans(lengths), strict=True):
+        if array is not None:
+            column[at] = array
+    return column
 
 
 def _spans(lengths: list[int]) -> list[slice]:

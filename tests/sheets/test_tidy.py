@@ -191,3 +191,35 @@ def test_indent_style_hints_nest_row_labels() -> None:
     data = observations(grid, detect(grid))
     assert data.drop_duplicates("row_header")["row_header"].tolist() == [
         "Health", "Health | Hospitals", "Health | Clinics", "Education", "Education | Schools"]
+
+
+def test_a_files_frame_is_its_tables_frames_one_after_another() -> None:
+    """to_frame builds a file's columns once for all its tables (cell references, flags and
+    raw text, sub-tables, totals); each table's observations must come out as if its frame
+    were built alone, whatever the tables before it hold."""
+    from gaffertape.sheets.detect import detect
+    from gaffertape.sheets.grid import from_rows
+    from gaffertape.sheets.tidy import observation_columns, to_frame
+
+    rng = np.random.default_rng(7)
+    cells = [1.5, 2.0, 7, "[x]", "..", "12*", "3.4 (p)", None, "n/a", 40.25]
+    labels = ["Wales", "England¹", "Scotland", "Total", "  Cardiff", "North (a)", "Other"]
+    parts = []
+    for sheet in range(40):
+        rows: list[list[object]] = [[f"Table {sheet}"], [None, "2019", "2020²", "2021"]]
+        for r in range(int(rng.integers(2, 9))):
+            if rng.random() < 0.15:
+                rows.append(["Part-time:"])
+            rows.append([str(rng.choice(labels)) + f" {r}",
+                         *(cells[i] for i in rng.integers(0, len(cells), 3))])
+        if rng.random() < 0.5:  # a second table under the first
+            rows += [[], ["Second"], [None, "Q1", "Q2"],
+                     *([f"Area {r}", float(r), "[c]" if r % 2 else 2.0] for r in range(4))]
+        grid = from_rows(rows, source="book.xlsx", sheet=f"S{sheet}")
+        parts += observation_columns(grid, detect(grid))
+    whole = to_frame(parts)
+    one_by_one = pd.concat([to_frame([part]) for part in parts if len(part.value)],
+                           ignore_index=True)
+    assert len(whole) > 500 and whole["is_total"].any()
+    assert whole["flags"].ne("").any() and whole["sub_table"].ne("").any()
+    pd.testing.assert_frame_equal(whole, one_by_one)

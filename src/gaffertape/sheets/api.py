@@ -22,7 +22,7 @@ from gaffertape.sheets.orientation import turned_grid
 from gaffertape.sheets.readers import SUFFIXES, read_grids
 from gaffertape.sheets.recipes import Recipe, apply_recipes, load_recipes
 from gaffertape.sheets.records import name_records, records_grid
-from gaffertape.sheets.tidy import AMBIGUOUS, COLUMNS, observation_columns, to_frame
+from gaffertape.sheets.tidy import COLUMNS, TableObservations, observation_columns, to_frame
 from gaffertape.sheets.uniqueness import clash_warning, clash_warnings
 
 FLAGS = "value_flags"
@@ -91,19 +91,18 @@ def _tidy_file(path: Path | str, recipes: list[Recipe] | None
     for grid, layout in layouts(path, recipes):
         parts += observation_columns(grid, layout)
         counts += cell_accounts(grid, layout)
-    frame = to_frame(parts)
-    frame.columns = OUTPUT_COLUMNS  # renamed in place: no copy of a million-row frame
+    frame = to_frame(parts, OUTPUT_COLUMNS)
     return frame, counts, _clash_warnings(parts, frame)
 
 
-def _clash_warnings(parts: list[dict[str, object]], frame: pd.DataFrame) -> list[str]:
+def _clash_warnings(parts: list[TableObservations], frame: pd.DataFrame) -> list[str]:
     """The warnings :func:`clash_warnings` gives on ``frame``, from each table's own count: a
     table is one part, unless a file repeats a sheet name (then the frame is checked whole)."""
-    tables = [(part["sheet"], part["table"]) for part in parts]
+    tables = [(part.grid.sheet, part.table.index) for part in parts]
     if len(set(tables)) < len(tables):
         return clash_warnings(frame)
-    return [clash_warning(p["source_file"], p["sheet"], p["table"], p[AMBIGUOUS])  # type: ignore[arg-type]
-            for p in parts if p[AMBIGUOUS]]
+    return [clash_warning(p.grid.source, p.grid.sheet, p.table.index, p.ambiguous)
+            for p in parts if p.ambiguous]
 
 
 def tidy_files(paths: Iterable[Path | str], *, recipes: Path | str | None = None,

@@ -24,52 +24,93 @@ from gaffertape.sheets.values import FLOAT, INT, NONE, OTHER, STR, Memo, flags_o
 COLUMNS = ["source_file", "sheet", "table", "table_title", "cell", "row_header", "column_header",
            "sub_table", "value", "raw", "flags", "is_total", "unit"]
 SEP = " | "
-AMBIGUOUS = "ambiguous"
 
 
 def observations(grid: Grid, layout: SheetLayout) -> pd.DataFrame:
     """Long-form observations of every table in ``layout``."""
-    return to_frame([_table_observations(grid, table) for table in layout.tables])
+    return to_frame(observation_columns(grid, layout))
 
 
-def observation_columns(grid: Grid, layout: SheetLayout) -> list[dict[str, object]]:
-    """The same as :func:`observations`, as column arrays to concatenate across many sheets."""
+def observation_columns(grid: Grid, layout: SheetLayout) -> list[TableObservations]:
+    """Each table's observations, for :func:`to_frame` to make one frame of many sheets."""
     return [_table_observations(grid, table) for table in layout.tables]
 
 
-def to_frame(parts: list[dict[str, object]]) -> pd.DataFrame:
-    """One DataFrame from many tables' columns (built once: pandas construction is costly)."""
-    parts = [p for p in parts if len(p["value"])]  # type: ignore[arg-type]
+class TableObservations(NamedTuple):
+    """One table's observations, as :func:`to_frame` needs them to build a file's frame.
+
+    A table gives what only it can read: each observation's labels, number, cell and type,
+    and where it sits. What is done the same way for every table (the cell references, the
+    flags and raw text read from the cells, the constant columns) is left to :func:`to_frame`,
+    which does it once for all the tables of a file: one set of array calls per file instead
+    of one per table (most tables are small, where those calls cost more than the data)."""
+
+    grid: Grid
+    table: Table
+    body: np.ndarray  # the table's body rows (sheet rows)
+    rows: np.ndarray  # each observation's sheet row and column
+    columns: np.ndarray
+    row_header: np.ndarray
+    column_header: np.ndarray
+    sub_table: np.ndarray | None  # None: the table has no sub-tables (most)
+    value: np.ndarray
+    cells: np.ndarray  # each observation's cell and its type, for its flags and raw text
+    types: np.ndarray
+    # footnote markers of its row labels and of its column's headings ('' for none; None when
+    # the table has none), added to the flags after the qualifiers, as a reader sees them
+    label_marks: np.ndarray | None
+    column_marks: np.ndarray | None
+    is_total: np.ndarray | None  # None: the table has no total rows or columns
+    ambiguous: int  # observations whose key another shares (see ``ambiguous_in_table``)
+
+
+def to_frame(parts: list[TableObservations], names: list[str] = COLUMNS) -> pd.DataFrame:
+    """One DataFrame of many tables' observations, its columns called ``names`` (in the order
+    of :data:`COLUMNS`). Built once per file, each column in one piece: pandas construction
+    is costly, and so is every numpy call made per table instead of once."""
+    parts = [p for p in parts if len(p.value)]
     if not parts:
-        return pd.DataFrame({name: pd.Series([], dtype=_DTYPES.get(name, object))
-                             for name in COLUMNS})
-    lengths = [len(p["value"]) for p in parts]  # type: ignore[arg-type]
+        return pd.DataFrame({name: pd.Series([], dtype=_DTYPES.get(column, object))
+                             for name, column in zip(names, COLUMNS, strict=True)})
+    lengths = [len(p.value) for p in parts]
     index = pd.RangeIndex(sum(lengths))  # one shared index: pandas then skips aligning columns
-    columns = {}
-    for name in COLUMNS:
-        dtype = _DTYPES.get(name, object)
-        if name in _CONSTANT:
-            column = _repeated([p[name] for p in parts], lengths, dtype)
-        elif len(parts) == 1:
-            column = np.asarray(parts[0][name], dtype=dtype)  # made for this frame: no copy
-        else:
-            column = np.concatenate([np.asarray(p[name], dtype=dtype) for p in parts])
-        # object dtype: converting every string column to Arrow costs more than the whole
-        # parse; pandas would infer that from a bare object array, so those go as Series
-        # (given the array's own numpy dtype, which pandas takes as it is, unlike ``object``)
-        columns[name] = pd.Series(column, index=index, dtype=column.dtype, copy=False) \
-            if dtype is object else column
+    flags, raw = _flags_and_raw(parts, lengths)
+    made = {
+        "source_file": _repeated([p.grid.source for p in parts], lengths),
+        "sheet": _repeated([p.grid.sheet for p in parts], lengths),
+        "table": np.repeat(np.array([p.table.index for p in parts], dtype=np.int64), lengths),
+        "table_title": _repeated([p.table.title for p in parts], lengths),
+        "cell": _cell_refs(parts, lengths),
+        "row_header": _joined_up([p.row_header for p in parts]),
+        "column_header": _joined_up([p.column_header for p in parts]),
+        "sub_table": _spread([p.sub_table for p in parts], lengths, _blanks(sum(lengths))),
+        "value": _joined_up([p.value for p in parts]),
+        "raw": raw,
+        "flags": flags,
+        "is_total": _spread([p.is_total for p in parts], lengths,
+                            np.zeros(sum(lengths), dtype=bool)),
+        "unit": _repeated([p.table.unit for p in parts], lengths),
+    }
+    # object dtype: converting every string column to Arrow costs more than the whole
+    # parse; pandas would infer that from a bare object array, so those go as Series
+    # (given the array's own numpy dtype, which pandas takes as it is, unlike ``object``)
+    columns = {name: pd.Series(column, index=index, dtype=column.dtype, copy=False)
+               if column.dtype == object else column
+               for name, column in zip(names, made.values(), strict=True)}
     # no copy: the arrays are new and owned by the frame; copying them into consolidated
     # blocks took longer than reading the workbooks
     return pd.DataFrame(columns, index=index, copy=False)
 
 
-def _repeated(values: list[object], lengths: list[int], dtype: type) -> np.ndarray:
-    """Each of ``values`` repeated ``lengths`` times, one after another. An object column is
+def _joined_up(arrays: list[np.ndarray]) -> np.ndarray:
+    """The tables' arrays one after another (one table's array as it is: made for this frame)."""
+    return arrays[0] if len(arrays) == 1 else np.concatenate(arrays)
+
+
+def _repeated(values: list[object], lengths: list[int]) -> np.ndarray:
+    """Each of ``values`` repeated ``lengths`` times, one after another, as an object column
     filled run by run: ``np.repeat`` copies an object array element by element, which costs
     about twice as much on a long column of a few strings."""
-    if dtype is not object:
-        return np.repeat(np.array(values, dtype=dtype), lengths)
     column = np.empty(sum(lengths), dtype=object)
     start = 0
     for value, length in zip(values, lengths, strict=True):
@@ -157,13 +198,8 @@ def _told_apart(headers: dict[int, str]) -> dict[int, str]:
     return told if len(set(told.values())) > len(set(headers.values())) else headers
 
 
-def _table_observations(grid: Grid, table: Table) -> dict[str, object]:
-    """Columnar build: numpy indexing on the data block, each distinct text parsed once.
-
-    The per-table constants (file, sheet, table, title) stay scalars: :func:`to_frame` repeats
-    them once for all tables instead of filling an array per table. ``ambiguous`` (not an
-    output column) counts the observations whose key another one shares, for the warnings.
-    """
+def _table_observations(grid: Grid, table: Table) -> TableObservations:
+    """Columnar build: numpy indexing on the data block, each distinct text parsed once."""
     body = np.array(sorted(set(table.body_rows).difference(table.section_rows)), dtype=np.intp)
     labels = _label_cells(grid, table, body)
     sub_tables, paths = _row_paths(grid, table, body, labels)
@@ -176,34 +212,23 @@ def _table_observations(grid: Grid, table: Table) -> dict[str, object]:
     row_i, col_i = np.nonzero(filled)
     rows, columns = body[row_i], cols[col_i]
     at = rows * grid.n_cols + columns  # each observation's place in the flattened sheet
-    cells, types = grid.cells.ravel()[at], block[filled]
-    flags, raw = _flags_and_raw(cells, types)
-    flags = _with_label_markers(labels, row_i, flags)
-    flags = _with_qualifiers(grid, table, rows, columns, flags)
     by_column, markers = _column_headers_and_markers(grid, table)
     headers = object_array([by_column[c] for c in table.data_cols])
-    if markers:
-        per_column = object_array([markers.get(c, "") for c in table.data_cols])
-        flags = _with_marks(flags, per_column[col_i])
-    return {
-        "source_file": grid.source, "sheet": grid.sheet, "table": table.index,
-        "table_title": table.title,
-        "cell": _cell_refs(grid, body, cols, row_i, col_i),
-        "row_header": paths[row_i],
-        "column_header": headers[col_i],
-        "sub_table": sub_tables[row_i],
-        "value": grid.numbers.ravel()[at],
-        "raw": raw,
-        "flags": flags,
-        "is_total": _totals(grid, table, rows, columns),
-        "unit": table.unit,
-        AMBIGUOUS: ambiguous_in_table([sub_tables, paths], headers, row_i, col_i,
-                                      rows_apart=rows_apart),
-    }
+    row_marks = _label_markers(labels)
+    column_marks = object_array([markers.get(c, "") for c in table.data_cols]) if markers else None
+    return TableObservations(
+        grid, table, body, rows, columns,
+        row_header=paths[row_i], column_header=headers[col_i],
+        sub_table=sub_tables[row_i] if table.section_rows else None,
+        value=grid.numbers.ravel()[at], cells=grid.cells.ravel()[at], types=block[filled],
+        label_marks=None if row_marks is None else row_marks[row_i],
+        column_marks=None if column_marks is None else column_marks[col_i],
+        is_total=_table_totals(grid, table, rows, columns),
+        ambiguous=ambiguous_in_table([sub_tables, paths], headers, row_i, col_i,
+                                     rows_apart=rows_apart))
 
 
 _DTYPES: dict[str, type] = {"table": np.int64, "value": float, "is_total": bool}
-_CONSTANT = ("source_file", "sheet", "table", "table_title", "unit")
 _DISPLAY = Memo(text)
 
 
@@ -264,12 +289,11 @@ def _block(rows: np.ndarray, cols: list[int]) -> tuple[object, object]:
     return cross(rows, cols)
 
 
-def _with_label_markers(labels: _LabelCells, row_i: np.ndarray,
-                        flags: np.ndarray) -> np.ndarray:
-    """The flags, with the footnote markers of each row's own labels ("Apr¹" -> "¹") added:
-    the marker qualifies the row's numbers, it does not name the row."""
+def _label_markers(labels: _LabelCells) -> np.ndarray | None:
+    """The footnote markers of each row's own labels ("Apr¹" -> "¹"), or None when no label
+    has one: the marker qualifies the row's numbers, it does not name the row."""
     if not any(map(_LABEL_MARKER.__getitem__, labels.distinct)):
-        return flags  # no label has a marker (most tables)
+        return None  # no label has a marker (most tables)
     found = list(map(_LABEL_MARKER.__getitem__, labels.texts))
     markers = _blanks(labels.cells.shape)
     markers[labels.strings] = object_array(found)
@@ -277,9 +301,7 @@ def _with_label_markers(labels: _LabelCells, row_i: np.ndarray,
     for c in range(1, markers.shape[1]):
         per_row = np.where(markers[:, c] == "", per_row,
                            np.where(per_row == "", markers[:, c], per_row + " " + markers[:, c]))
-    if not (per_row != "").any():
-        return flags
-    return _with_marks(flags, per_row[row_i])
+    return per_row if (per_row != "").any() else None
 
 
 def _blanks(shape: int | tuple[int, ...]) -> np.ndarray:
@@ -293,6 +315,18 @@ def _blanks(shape: int | tuple[int, ...]) -> np.ndarray:
 def _with_marks(flags: np.ndarray, marks: np.ndarray) -> np.ndarray:
     """Each observation's flags with its marker added (either may be empty)."""
     return np.where(marks == "", flags, np.where(flags == "", marks, flags + " " + marks))
+
+
+def _table_flags(part: TableObservations, flags: np.ndarray) -> np.ndarray:
+    """A table's flags read from its cells (``flags``), with what the table adds to them:
+    its row labels' footnote markers, the qualifier codes beside or under its numbers, and its
+    headings' footnote markers, in that order."""
+    if part.label_marks is not None:
+        flags = _with_marks(flags, part.label_marks)
+    flags = _with_qualifiers(part.grid, part.table, part.rows, part.columns, flags)
+    if part.column_marks is not None:
+        flags = _with_marks(flags, part.column_marks)
+    return flags
 
 
 def _with_qualifiers(grid: Grid, table: Table, rows: np.ndarray, cols: np.ndarray,
@@ -318,11 +352,29 @@ def _add_texts(grid: Grid, flags: np.ndarray, at: np.ndarray, rows: object,
         flags[i] = f"{flags[i]} {found.strip()}".strip()
 
 
-def _totals(grid: Grid, table: Table, rows: np.ndarray, columns: np.ndarray) -> np.ndarray:
-    """Is each observation (at ``rows``, ``columns``) in a total or subtotal row or column?"""
+def _spread(arrays: list[np.ndarray | None], lengths: list[int],
+            column: np.ndarray) -> np.ndarray:
+    """``column`` (a file's, filled with what most tables have), with the tables that give
+    an array of their own (not None) written over their observations."""
+    for array, at in zip(arrays, _spans(lengths), strict=True):
+        if array is not None:
+            column[at] = array
+    return column
+
+
+def _spans(lengths: list[int]) -> list[slice]:
+    """Where each table's observations sit in its file's columns, given how many each has."""
+    ends = np.cumsum(lengths).tolist()
+    return [slice(end - length, end) for length, end in zip(lengths, ends, strict=True)]
+
+
+def _table_totals(grid: Grid, table: Table, rows: np.ndarray,
+                  columns: np.ndarray) -> np.ndarray | None:
+    """Is each observation (at ``rows``, ``columns``) in a total or subtotal row or column?
+    None when the table has neither (most small tables)."""
     total_rows = table.total_rows + table.subtotal_rows
     if not total_rows and not table.total_cols:
-        return np.zeros(len(rows), dtype=bool)  # no totals (most small tables)
+        return None
     return (_among(total_rows, grid.n_rows)[rows]
             | _among(table.total_cols, grid.n_cols)[columns])
 
@@ -334,12 +386,23 @@ def _among(indices: list[int], n: int) -> np.ndarray:
     return mask
 
 
-def _flags_and_raw(cells: np.ndarray, types: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Each cell's flag (see :func:`flags_of`) and raw text (see :func:`_raw`). A block of
-    plain floats only (most small tables) has neither: no masks or gathers are made for it."""
-    if (types == FLOAT).all():
-        return _blanks(len(cells)), np.full(len(cells), None, dtype=object)
-    return flags_of(cells, types), _raw(cells, types)
+def _flags_and_raw(parts: list[TableObservations],
+                   lengths: list[int]) -> tuple[np.ndarray, np.ndarray]:
+    """Each observation's flag (see :func:`flags_of`, and :func:`_table_flags` for what a table
+    adds) and raw text (see :func:`_raw`), read once for all the tables' cells. Plain floats
+    (most cells) have neither: only the other cells are read."""
+    types = _joined_up([p.types for p in parts])
+    flags, raw = _blanks(len(types)), np.full(len(types), None, dtype=object)
+    others = np.flatnonzero(types != FLOAT)
+    if len(others):
+        cells = _joined_up([p.cells for p in parts])[others]
+        flags[others] = flags_of(cells, types[others])
+        raw[others] = _raw(cells, types[others])
+    for part, at in zip(parts, _spans(lengths), strict=True):
+        if (part.label_marks is not None or part.column_marks is not None
+                or part.table.flag_rows or part.table.flag_cols):  # most tables add nothing
+            flags[at] = _table_flags(part, flags[at])
+    return flags, raw
 
 
 def _raw(cells: np.ndarray, types: np.ndarray) -> np.ndarray:
@@ -357,14 +420,22 @@ def _raw(cells: np.ndarray, types: np.ndarray) -> np.ndarray:
     return raw
 
 
-def _cell_refs(grid: Grid, body: np.ndarray, cols: np.ndarray, row_i: np.ndarray,
-               col_i: np.ndarray) -> np.ndarray:
-    """A1 references in the original sheet (through ``grid.origin`` for rearranged grids)."""
-    if grid.origin:
-        pairs = zip(body[row_i].tolist(), cols[col_i].tolist(), strict=True)
-        return object_array([cell_ref(*grid.origin[pair]) for pair in pairs])
-    numbers = object_array([str(r + 1) for r in body.tolist()])
-    return _column_letters(cols)[col_i] + numbers[row_i]  # one string concatenation per cell
+def _cell_refs(parts: list[TableObservations], lengths: list[int]) -> np.ndarray:
+    """A1 references in the original sheet, made for all the tables of a file at once (one
+    string concatenation per cell), each row number spelt once; tables of rearranged grids
+    are then given theirs through ``grid.origin``."""
+    rows = _joined_up([p.rows for p in parts])
+    used = np.zeros(max(p.body[-1] for p in parts) + 1, dtype=bool)  # the tables' body rows
+    for part in parts:
+        used[part.body] = True
+    numbers = np.empty(len(used), dtype=object)
+    numbers[used] = object_array([str(r + 1) for r in np.flatnonzero(used).tolist()])
+    refs = _column_letters(_joined_up([p.columns for p in parts])) + numbers[rows]
+    for part, at in zip(parts, _spans(lengths), strict=True):
+        if part.grid.origin:
+            pairs = zip(part.rows.tolist(), part.columns.tolist(), strict=True)
+            refs[at] = object_array([cell_ref(*part.grid.origin[pair]) for pair in pairs])
+    return refs
 
 
 _LETTERS = object_array([cell_ref(0, c)[:-1] for c in range(26 * 27)])
@@ -374,8 +445,9 @@ out for every column of every table."""
 
 def _column_letters(cols: np.ndarray) -> np.ndarray:
     """The letters of sheet columns ``cols`` ("A", "B", ... "AA")."""
-    if len(cols) and cols.max() >= len(_LETTERS):
-        return object_array([cell_ref(0, c)[:-1] for c in cols.tolist()])
+    widest = int(cols.max()) if len(cols) else 0
+    if widest >= len(_LETTERS):
+        return object_array([cell_ref(0, c)[:-1] for c in range(widest + 1)])[cols]
     return _LETTERS[cols]
 
 

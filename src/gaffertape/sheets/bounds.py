@@ -410,15 +410,6 @@ def _repeat_in_tag(content: bytes, tag: int, name: bytes) -> int:
     return int(content[digits:content.find(b'"', digits)])
 
 
-def _positions(content: bytes, needle: bytes) -> list[int]:
-    """Every offset of ``needle`` (a plain find loop)."""
-    found, at = [], content.find(needle)
-    while at >= 0:
-        found.append(at)
-        at = content.find(needle, at + 1)
-    return found
-
-
 def column_number(letters: bytes) -> int:
     """1-based column number of ``b'A'``, ``b'AB'``, ``b'XFD'``."""
     number = 0

@@ -328,9 +328,7 @@ def _table_bound(content: bytes, start: int, end: int) -> int | None:
     value, last in its row: it never counts). None when a repeat before that cell is not
     written ``-repeated="digits"``: XML allows other forms, which calamine reads and these
     byte scans would not."""
-    last = max(content.rfind(b"</table:table-cell>", start, end),
-               content.rfind(b"</table:covered-table-cell>", start, end),
-               content.rfind(b"value-type", start, end))
+    last = _last_value(content, start, end)
     if last < 0:
         return 0
     extra_rows = extra_columns = seen = 0
@@ -349,6 +347,15 @@ def _table_bound(content: bytes, start: int, end: int) -> int | None:
         rows, widest = rows + 1, max(widest, (nxt if nxt >= 0 else end) - at)
         at = nxt if 0 <= nxt < last else -1
     return (rows + extra_rows) * (widest // _SHORTEST_CELL + extra_columns)
+
+
+def _last_value(content: bytes, start: int, end: int) -> int:
+    """Where the last cell with content in ``content[start:end]`` shows it (its closing tag,
+    or its ``value-type``), -1 when there is none. (A "value-type" in text only moves it
+    later, inside a cell that has content anyway.)"""
+    return max(content.rfind(b"</table:table-cell>", start, end),
+               content.rfind(b"</table:covered-table-cell>", start, end),
+               content.rfind(b"value-type", start, end))
 
 
 def _row_padding(content: bytes, repeat: re.Match[bytes]) -> bool:
@@ -386,9 +393,7 @@ def _ods_table_extent(content: bytes, start: int, end: int) -> tuple[str, int, i
 def _ods_row_width(content: bytes, start: int, end: int) -> int:
     """Columns up to the last cell with content among the cells in ``content[start:end]``:
     the cells up to it, each counted as often as it repeats."""
-    last = max(content.rfind(b"</table:table-cell>", start, end),
-               content.rfind(b"</table:covered-table-cell>", start, end),
-               content.rfind(b"value-type", start, end))
+    last = _last_value(content, start, end)
     cell = max(content.rfind(b"<table:table-cell", start, last),
                content.rfind(b"<table:covered-table-cell", start, last)) if last >= 0 else -1
     if cell < 0:

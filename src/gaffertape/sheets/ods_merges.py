@@ -119,7 +119,7 @@ def _rows_between(content: bytes, start: int, end: int) -> int:
     elements that share it (rare), plus the repeats (rare)."""
     rows = content.count(b"<table:table-row", start, end)
     for container in (b"<table:table-row-group", b"<table:table-rows"):
-        rows -= len(_positions(content, container, start, end))
+        rows -= content.count(container, start, end)
     repeats = _positions(content, b"table:number-rows-repeated=", start, end)
     return rows + sum(_attr(content[at:content.find(b">", at)], "rows-repeated") - 1
                       for at in repeats)

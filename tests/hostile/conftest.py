@@ -11,6 +11,7 @@ good lost or overwritten.
 from __future__ import annotations
 
 import os
+import random
 import resource
 import subprocess
 import sys
@@ -97,21 +98,60 @@ def ods_bomb(path: Path, inflated: int = 64 * 1024**2) -> Path:
     return path
 
 
-def ods_repeat_bomb(path: Path) -> Path:
-    """A 1 KB .ods whose one cell, repeated, fills 100,000 rows x 1,000 columns."""
+_REPEATED_CELLS = {
+    "before": b'<table:table-cell table:number-columns-repeated="1000" office:value-type="float" '
+              b'office:value="1"><text:p>1</text:p></table:table-cell>',
+    # the same repeat written after the value type, on a self-closing cell
+    "after": b'<table:table-cell office:value-type="float" office:value="1" '
+             b'table:number-columns-repeated="1000"/>',
+}
+
+
+def ods_repeat_bomb(path: Path, repeat: str = "before") -> Path:
+    """A 1 KB .ods whose one cell, repeated, fills 100,000 rows x 1,000 columns (its column
+    repeat written ``before`` or ``after`` its value type)."""
     content = (
         b'<?xml version="1.0" encoding="UTF-8"?><office:document-content '
         b'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
         b'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
         b'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2">'
         b'<office:body><office:spreadsheet><table:table table:name="Repeated">'
-        b'<table:table-row table:number-rows-repeated="100000"><table:table-cell '
-        b'table:number-columns-repeated="1000" office:value-type="float" office:value="1">'
-        b"<text:p>1</text:p></table:table-cell></table:table-row></table:table>"
+        b'<table:table-row table:number-rows-repeated="100000">' + _REPEATED_CELLS[repeat]
+        + b"</table:table-row></table:table>"
         b"</office:spreadsheet></office:body></office:document-content>"
     )
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet",
                          compress_type=zipfile.ZIP_STORED)
         archive.writestr("content.xml", content)
+        archive.writestr("META-INF/manifest.xml", _MANIFEST)  # calamine needs it to read on
+    return path
+
+
+_MANIFEST = (b'<?xml version="1.0" encoding="UTF-8"?><manifest:manifest xmlns:manifest='
+             b'"urn:oasis:names:tc:opendocument:xmlns:manifest:1.0"><manifest:file-entry '
+             b'manifest:full-path="/" manifest:media-type='
+             b'"application/vnd.oasis.opendocument.spreadsheet"/><manifest:file-entry '
+             b'manifest:full-path="content.xml" manifest:media-type="text/xml"/>'
+             b"</manifest:manifest>")
+
+
+def unreferenced_cells_xlsx(path: Path) -> Path:
+    """A 700 KB .xlsx whose cells carry no ``r`` reference (the format allows it: each cell
+    goes right of the one before): one row of 16,384 cells over 100,000 rows of one cell
+    makes calamine allocate a 1.6-billion-cell sheet. The values are varied so the zip
+    compresses no better than a real sheet's (a zip-bomb ratio would stop it sooner)."""
+    far_cell_xlsx(path)  # an ordinary workbook, whose one sheet is replaced
+    numbers = random.Random(7)
+    rows = [b"<row>" + b"<c><v>1</v></c>" * 16_384 + b"</row>"]
+    rows += [b"<row><c><v>%d</v></c></row>" % numbers.randrange(10**9) for _ in range(100_000)]
+    sheet = (b'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.'
+             b'openxmlformats.org/spreadsheetml/2006/main"><sheetData>' + b"".join(rows)
+             + b"</sheetData></worksheet>")
+    with zipfile.ZipFile(path) as source:
+        members = {info.filename: source.read(info) for info in source.infolist()}
+    members["xl/worksheets/sheet1.xml"] = sheet
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
     return path

@@ -9,8 +9,16 @@ from pathlib import Path
 import duckdb
 import openpyxl
 import pandas as pd
+import pytest
 
-from .conftest import far_cell_xlsx, gaffertape, good_xlsx, ods_bomb, ods_repeat_bomb
+from .conftest import (
+    far_cell_xlsx,
+    gaffertape,
+    good_xlsx,
+    ods_bomb,
+    ods_repeat_bomb,
+    unreferenced_cells_xlsx,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -38,8 +46,26 @@ def test_ods_zip_bomb_is_refused_before_it_is_inflated(tmp_path: Path) -> None:
     assert "Traceback" not in run.stderr and not (tmp_path / "out.parquet").exists()
 
 
-def test_ods_repeated_cell_bomb_is_refused(tmp_path: Path) -> None:
-    ods_repeat_bomb(tmp_path / "repeat.ods")  # calamine alone aborts on it (4 GB allocation)
+def test_cells_without_references_that_reach_far_are_refused(tmp_path: Path) -> None:
+    """Cells need no ``r`` attribute: a check that only read references let this file
+    through, and calamine aborted the run allocating 1.6 billion cells."""
+    bomb = unreferenced_cells_xlsx(tmp_path / "unreferenced.xlsx")
+    good_xlsx(tmp_path / "good.xlsx")
+    assert bomb.stat().st_size < 1024**2
+    run = gaffertape("sheets", "tidy", "unreferenced.xlsx", "good.xlsx", "--out", "out.csv",
+                     cwd=tmp_path)
+    assert run.returncode == 1, run.stderr  # not 134 (a Rust out-of-memory abort)
+    assert len(run.errors) == 1
+    assert "unreferenced.xlsx (sheet 'Far away'): refused: a value as far as row 100,001, "\
+           "column 16,384" in run.errors[0]
+    assert len(pd.read_csv(tmp_path / "out.csv", encoding="utf-8-sig")) == 6
+
+
+@pytest.mark.parametrize("repeat", ["before", "after"])
+def test_ods_repeated_cell_bomb_is_refused(tmp_path: Path, repeat: str) -> None:
+    """Refused wherever the repeat stands in the cell's tag (written after the value type, on
+    the last value, the quick bound once missed it and calamine aborted)."""
+    ods_repeat_bomb(tmp_path / "repeat.ods", repeat)  # calamine alone aborts (4 GB allocation)
     good_xlsx(tmp_path / "good.xlsx")
     run = gaffertape("sheets", "tidy", "repeat.ods", "good.xlsx", "--out", "out.csv",
                      cwd=tmp_path)

@@ -40,37 +40,30 @@ RATIO_SLACK = 1024 * 1024
 """Small members may compress better than the ratio: this much is always allowed."""
 
 _DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"')
-# ` r="C12"` on a cell, ` r="12"` on a row: the widest column letters (a run of letters followed
-# by a digit) and the longest row numbers (digits closing the attribute) bound a sheet's extent.
-# The widest tier is open-ended: a reference beyond Excel's XFD1048576 is hostile, and is
-# counted as reaching the limits, which sends the sheet to the exact pass.
 _FEW_ROWS = 999  # no row number of 4 digits; x 16,384 columns is still under 20 million cells
 _COLUMN_BOUNDS = {0: 0, 1: 26, 2: 26 * 27, 3: 16_384}  # by letters in the widest column
 _ROW_BOUNDS = {3: _FEW_ROWS, 4: 9_999, 5: 99_999, 6: 999_999, 7: 1_048_576}  # by row digits
-_REFERENCE = re.compile(rb' r="([A-Z]*)(\d*)(")?')
 
 
-def _longer_reference(letters: int, digits: int) -> re.Pattern[bytes]:
-    """A reference with more column letters or more row digits than seen so far.
+def _news(letters: int, digits: int) -> re.Pattern[bytes]:
+    """A cell tag the quick scan has not seen the like of: one whose reference has more column
+    letters or more row digits than ``letters`` and ``digits``, or that is not written the way
+    the scan reads (``<c r="A1"``: another attribute first, no reference, single quotes,
+    spaces, lower case). The last kind sends the sheet to the walk (see :class:`_CellWalk`).
 
-    After the first ``letters`` letters, either more letters and a digit (a wider column) or
-    more than ``digits`` digits and the closing quote (a deeper row): one pattern, so each of a
-    sheet's hundreds of thousands of references is tried once, not once per alternative. The
-    runs are possessive (``++``): letters and digits never overlap, so giving some back cannot
-    make a match, and not trying saves a quarter of the scan."""
-    deeper = rb'\d{%d,}+"' % (digits + 1)
-    if letters == 3:  # the widest tier is open-ended: only deeper rows are news
-        return re.compile(rb' r="[A-Z]*+' + deeper)
-    if digits == 7:
-        return re.compile(rb' r="[A-Z]{%d,}+\d' % (letters + 1))
-    return re.compile(rb' r="[A-Z]{0,%d}+(?:[A-Z]++\d|%s)' % (letters, deeper))
+    One search finds the next such tag, so a sheet's hundreds of thousands of cells are each
+    tried once, at C speed; the runs are possessive (``++``): giving back letters or digits
+    cannot make a match."""
+    if letters == 0:  # nothing seen yet: the first cell is news
+        return re.compile(rb"<c[\s/>]")
+    return re.compile(rb'<c(?! r="[A-Z]{1,%d}+\d{1,%d}+")[\s/>]' % (letters, digits))
 
 
-_LONGER = {(letters, digits): _longer_reference(letters, digits)
-           for letters in range(4) for digits in range(3, 8) if letters < 3 or digits < 7}
-# a cell with content: a value, a formula or inline text inside it (styled empty cells are
-# often written as <c r="Z9" s="1"></c>)
-_VALUE_CELL = re.compile(rb' r="([A-Z]+)(\d+)"[^>/]*>\s*<(?:\w+:)?(?:v|f|is)\b')
+_NEWS = {(letters, digits): _news(letters, digits)
+         for letters in range(4) for digits in range(3, 8)}
+_CELL_REFERENCE = re.compile(rb'<c r="([A-Z]{1,3}+)(\d{1,7}+)"')
+_PREFIXED_CELL = re.compile(rb":c[\s/>]")  # <x:c ...>: calamine reads it as a cell too
+_LOOKAHEAD = 24  # bytes a cell tag needs to be told canonical (`<c r="XFD1048576"` and more)
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
 _TAIL = 64  # bytes of the previous chunk kept, so a tag cut by a chunk boundary is still seen
 
@@ -112,9 +105,8 @@ def _check_zip(path: Path, raw: BinaryIO, suffix: str, max_cells: int) -> bytes 
                     ods_content = content
                 if extent is None or sheet is None:
                     continue
-                if extent.cells > max_cells:  # maybe only formatted, empty rows: look closer
-                    extent = _Extent(exact=True)
-                    _stream_member(path, archive, raw, info, extent)
+                if extent.odd or extent.cells > max_cells:  # look closer, as calamine reads
+                    extent = _walked(path, archive, raw, info, sheet)
                 extent.check(path, sheet, max_cells)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, isal_zlib.error, EOFError,
             OSError, ValueError) as exc:
@@ -130,7 +122,7 @@ def _stream_member(path: Path, archive: zipfile.ZipFile, raw: BinaryIO, info: zi
     limit = min(MAX_MEMBER_BYTES, max(info.compress_size, 1) * MAX_RATIO + RATIO_SLACK)
     if info.file_size > limit:
         raise _bomb(path, info, info.file_size)
-    size, tail, kept = 0, b"", []
+    size, kept = 0, []
     for chunk in _inflated(archive, raw, info):
         size += len(chunk)
         if size > limit:
@@ -138,8 +130,9 @@ def _stream_member(path: Path, archive: zipfile.ZipFile, raw: BinaryIO, info: zi
         if keep:
             kept.append(chunk)
         if extent is not None:
-            extent.scan(tail + chunk)
-            tail = chunk[-_TAIL:]
+            extent.read(chunk)
+    if extent is not None:
+        extent.finish()
     return b"".join(kept)
 
 
@@ -192,12 +185,12 @@ def _bomb(path: Path, info: zipfile.ZipInfo, size: int) -> UserError:
 class _Extent:
     """The declared and the furthest filled row and column of one worksheet's XML.
 
-    The quick pass only bounds them, from how long the longest references are (does any
-    ``r="..."`` have a 3-letter column, a 6-digit row?), in one read of the XML (see
-    :func:`_widest_references`). Only a sheet whose bound is over the limit gets the
-    ``exact`` pass, which reads the reference of every cell that has content (rows that are
-    only formatted do not count, as calamine skips them too). References are found by their
-    ``r`` attribute wherever it sits in the tag, so attribute order cannot hide a cell.
+    The quick pass (the default) only bounds them, from how long the longest references are
+    (does any cell have a 3-letter column, a 6-digit row?), in one read of the XML (see
+    :func:`_widest_cells`). It can do so only if every cell tag is written ``<c r="A1"``, as
+    Excel, LibreOffice and openpyxl write them; a sheet with any other cell tag is ``odd``.
+    An odd sheet, or one whose bound is over the limit, is read again by the ``exact`` pass,
+    which follows the XML the way calamine does (see :class:`_CellWalk`).
     """
 
     exact: bool = False
@@ -206,32 +199,49 @@ class _Extent:
     declared_ref: str = ""
     rows: int = 0
     columns: int = 0
+    odd: bool = False  # a cell tag the quick pass cannot read
     widest: tuple[int, int] = (0, 3)  # the quick pass's (letters, digits) so far
+    _tail: bytes = b""
+    _walk: _CellWalk | None = None
+
+    def __post_init__(self) -> None:
+        if self.exact:
+            self._walk = _CellWalk()
 
     @property
     def cells(self) -> int:
         return self.rows * self.columns
 
-    def scan(self, data: bytes) -> None:
+    def read(self, chunk: bytes) -> None:
+        """Take the member's next inflated ``chunk``."""
+        data = self._tail + chunk
         if not self.declared_ref and (dim := _DIMENSION.search(data)):
             first_col, first_row, last_col, last_row = dim.groups()
             self.declared_ref = dim[0].split(b'"')[1].decode()
             if last_col:
                 self.declared_rows = int(last_row) - int(first_row) + 1
                 self.declared_cols = column_number(last_col) - column_number(first_col) + 1
-        if self.exact:
-            self._scan_cells(data)
-            return
-        self.widest = letters, digits = _widest_references(data, *self.widest)
+        if self._walk is not None:
+            self._walk.feed(chunk)
+        elif not self.odd:  # a tag near the end is read whole from the next chunk's tail
+            self._scan(data, len(data) - _LOOKAHEAD)
+        self._tail = data[-_TAIL:]
+
+    def finish(self) -> None:
+        """The member has been read: the tags at its very end, or the walk's result."""
+        if self._walk is not None:
+            self.rows, self.columns = self._walk.close()
+        elif not self.odd:
+            self._scan(self._tail, len(self._tail))
+
+    def _scan(self, data: bytes, stop: int) -> None:
+        """The quick pass over the tags of ``data`` that start before ``stop``."""
+        letters, digits, odd = _widest_cells(data, *self.widest, stop)
+        prefixed = _PREFIXED_CELL.search(data)
+        self.odd = odd or (prefixed is not None and prefixed.start() < stop)
+        self.widest = letters, digits
         self.columns = max(self.columns, _COLUMN_BOUNDS[letters])
         self.rows = max(self.rows, _ROW_BOUNDS[digits])
-
-    def _scan_cells(self, data: bytes) -> None:
-        found = _VALUE_CELL.findall(data)
-        if found:
-            self.rows = max(self.rows, *(int(row) for _, row in found))
-            widest = max((len(col), col) for col, _ in found)[1]
-            self.columns = max(self.columns, column_number(widest))
 
     def check(self, path: Path, sheet: str, max_cells: int) -> None:
         """Refuse a sheet whose filled cells span more than ``max_cells``.
@@ -253,28 +263,140 @@ class _Extent:
         )
 
 
-def _widest_references(data: bytes, letters: int = 0, digits: int = 3) -> tuple[int, int]:
-    """(column letters, row digits) of the widest and the longest references in ``data``:
-    letters capped at 3, digits at 7, and 3 when no row number has 4 digits.
-
-    One pass: each search looks only for a reference longer than those seen so far (starting
-    from ``letters`` and ``digits``, the widest in the sheet's earlier chunks) and goes on from
-    where the last one stopped, so the sheet is read once whatever its size (a search per tier
-    read large sheets up to seven times, a tenth of the whole pipeline on big workbooks).
-    """
+def _widest_cells(data: bytes, letters: int, digits: int, stop: int) -> tuple[int, int, bool]:
+    """(column letters, row digits, odd) of the cell tags of ``data`` that start before
+    ``stop``: the widest and longest references (from ``letters`` and ``digits``, the widest
+    in the sheet's earlier chunks; 3 digits when no row number has 4), and whether some cell
+    tag is not written ``<c r="A1"`` with at most 3 letters and 7 digits (the scan stops
+    there: the sheet will be walked)."""
     start = 0
-    while letters < 3 or digits < 7:
-        found = _LONGER[(letters, digits)].search(data, start)
-        if not found:
+    while found := _NEWS[(letters, digits)].search(data, start):
+        if found.start() >= stop:
             break
-        reference = _REFERENCE.match(data, found.start())
-        column, row, closed = reference.groups()  # type: ignore[union-attr]
-        if column and row:
-            letters = max(letters, min(len(column), 3))
-        if closed and len(row) >= 4:
-            digits = max(digits, min(len(row), 7))
+        reference = _CELL_REFERENCE.match(data, found.start())
+        if not reference:
+            return letters, digits, True
+        letters, digits = max(letters, len(reference[1])), max(digits, len(reference[2]))
         start = found.start() + 1
-    return letters, digits
+    return letters, digits, False
+
+
+class _Unreadable(Exception):
+    """The walk met XML or a reference it cannot read, so it cannot bound the sheet."""
+
+
+class _CellWalk:
+    """How far a worksheet's filled cells reach, found by following its XML (lxml, without
+    entities or network) the way python-calamine does, for sheets the quick pass cannot clear.
+
+    calamine puts a cell at its ``r`` reference or, without one, right of the cell before it
+    in the row; a row without ``r`` follows the one before. It counts only cells holding
+    something (a child element), and reads nothing inside a cell but its value. Where the
+    XML as lxml gives it does not say what calamine does (``<c/>`` and ``<c></c>`` look
+    alike here; calamine moves on after the second, not the first), the walk takes the
+    further position, so it never finds less than calamine would allocate. Finished elements
+    are freed as it goes: memory stays flat on a sheet of any size."""
+
+    def __init__(self) -> None:
+        self._parser = etree.XMLPullParser(
+            events=("start", "end"), resolve_entities=False, no_network=True, load_dtd=False,
+            remove_comments=True, remove_pis=True)
+        self.rows = self.columns = 0
+        self._row = self._col = 0  # where a cell without a reference goes
+        self._row_before = 0  # the row before the open row's own reference
+        self._cell: tuple[int, int] | None = None  # the open cell's position
+        self._depth = 0  # elements open inside the open cell
+        self._filled = False  # the open cell has a child element
+
+    def feed(self, data: bytes) -> None:
+        try:
+            self._parser.feed(data)
+        except etree.XMLSyntaxError as exc:
+            raise _Unreadable(f"its XML is not well-formed ({exc})") from exc
+        self._follow()
+
+    def close(self) -> tuple[int, int]:
+        """(rows, columns) up to the furthest filled cell."""
+        try:
+            self._parser.close()
+        except etree.XMLSyntaxError as exc:
+            raise _Unreadable(f"its XML is not well-formed ({exc})") from exc
+        self._follow()
+        return self.rows, self.columns
+
+    def _follow(self) -> None:
+        for event, element in self._parser.read_events():
+            if self._cell is not None:
+                self._inside_cell(event, element)
+                continue
+            name = element.tag.rpartition("}")[2]  # calamine matches local names
+            if name == "c" and event == "start":
+                reference = element.get("r")
+                self._cell = (_position(reference) if reference is not None
+                              else (self._row, self._col))
+                self._depth, self._filled = 0, False
+            elif name == "row" and event == "start":
+                self._row_before = self._row
+                if (reference := element.get("r")) is not None:
+                    self._row = _row_number(reference) - 1
+            elif name == "row":
+                if len(element):  # it held something: calamine goes to the next row
+                    self._row, self._col = self._row + 1, 0
+                else:  # <row/> leaves calamine where it was, <row></row> moves it on
+                    self._row = max(self._row_before, self._row + 1)
+                _drop(element)
+
+    def _inside_cell(self, event: str, element: etree._Element) -> None:
+        if event == "start" or self._depth:  # the cell's value (calamine reads nothing else)
+            self._depth += 1 if event == "start" else -1
+            self._filled = True
+            return
+        row, col = self._cell  # type: ignore[misc]
+        if self._filled:
+            self.rows, self.columns = max(self.rows, row + 1), max(self.columns, col + 1)
+            self._col = col + 1
+        else:  # <c/> leaves calamine's column where it was, <c></c> moves it on
+            self._col = max(self._col, col + 1)
+        self._cell = None
+        _drop(element)
+
+
+_REFERENCE_TEXT = re.compile(r"([A-Za-z]{0,9})(\d{1,15})")
+
+
+def _position(reference: str) -> tuple[int, int]:
+    """0-based (row, column) of a cell reference, read as calamine reads it (either case)."""
+    found = _REFERENCE_TEXT.fullmatch(reference)
+    if not found:
+        raise _Unreadable(f"the cell reference {reference[:20]!r} cannot be read")
+    return int(found[2]) - 1, max(column_number(found[1].upper().encode()) - 1, 0)
+
+
+def _row_number(reference: str) -> int:
+    if not reference.isascii() or not reference.isdigit() or len(reference) > 15:
+        raise _Unreadable(f"the row number {reference[:20]!r} cannot be read")
+    return int(reference)
+
+
+def _drop(element: etree._Element) -> None:
+    """Free a finished element and its finished siblings before it."""
+    element.clear(keep_tail=False)
+    parent = element.getparent()
+    while parent is not None and element.getprevious() is not None:
+        del parent[0]
+
+
+def _walked(path: Path, archive: zipfile.ZipFile, raw: BinaryIO, info: zipfile.ZipInfo,
+            sheet: str) -> _Extent:
+    """The exact extent of one worksheet member (see :class:`_CellWalk`)."""
+    extent = _Extent(exact=True)
+    try:
+        _stream_member(path, archive, raw, info, extent)
+    except _Unreadable as exc:
+        raise UserError(f"{path} (sheet {sheet!r}): refused: {exc}, so how far its cells "
+                        "reach cannot be checked",
+                        hint="open the workbook in Excel or LibreOffice and save it again") from exc
+    return extent
 
 
 def _check_ods_extent(path: Path, content: bytes, max_cells: int) -> None:
@@ -321,16 +443,17 @@ def _table_bound(content: bytes, start: int, end: int) -> int | None:
     """An upper bound of the cells :func:`_ods_table_extent` finds in ``content[start:end]``,
     from a few passes at C speed instead of a walk over every row.
 
-    Everything that counts stands before the table's last cell with content: the rows up to
-    it (each row tag, and each row repeat, before it) times the widest row, which holds at
-    most as many cells as its bytes allow, each repeated at most as the column repeats before
-    that last cell add up, less those of each row's empty padding cell (self-closing, no
-    value, last in its row: it never counts). None when a repeat before that cell is not
-    written ``-repeated="digits"``: XML allows other forms, which calamine reads and these
-    byte scans would not."""
+    Everything that counts stands before the end of the table's last cell with content (or
+    of its tag, where its repeat may follow its ``value-type``): the rows up to there (each
+    row tag, and each row repeat) times the widest row, which holds at most as many cells as
+    its bytes allow, each repeated at most as the column repeats up to there add up, less
+    those of each row's empty padding cell (self-closing, no value, last in its row: it never
+    counts). None when a repeat up to there is not written ``-repeated="digits"``: XML
+    allows other forms, which calamine reads and these byte scans would not."""
     last = _last_value(content, start, end)
     if last < 0:
         return 0
+    last = _tag_end(content, last, end)  # that cell's own repeat counts too
     extra_rows = extra_columns = seen = 0
     for match in _REPEAT.finditer(content, start, last):
         seen += 1
@@ -356,6 +479,12 @@ def _last_value(content: bytes, start: int, end: int) -> int:
     return max(content.rfind(b"</table:table-cell>", start, end),
                content.rfind(b"</table:covered-table-cell>", start, end),
                content.rfind(b"value-type", start, end))
+
+
+def _tag_end(content: bytes, at: int, end: int) -> int:
+    """Where the tag around ``at`` ends: the next ``<`` (XML allows none inside a tag)."""
+    found = content.find(b"<", at + 1, end)
+    return end if found < 0 else found
 
 
 def _row_padding(content: bytes, repeat: re.Match[bytes]) -> bool:

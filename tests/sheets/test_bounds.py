@@ -378,3 +378,75 @@ def test_every_xml_member_is_checked_when_the_sheet_list_cannot_be_read(tmp_path
                          rename={"xl/_rels/workbook.xml.rels": "xl/_rels/Workbook.xml.rels"})
     with pytest.raises(UserError, match=r"\(sheet 'xl/worksheets/sheet1.xml'\): refused"):
         check_workbook(book, ".xlsx", 20_000_000)
+
+
+def _with_shared_strings(path: Path, member: str, root: bytes) -> Path:
+    """A workbook whose one cell reads shared string 0, from ``member`` with root tag
+    ``root``."""
+    book = _workbook_with_sheet(path, _sheet_xml([b'<row r="1"><c r="A1" t="s"><v>0</v></c>'
+                                                  b"</row>"]))
+    with zipfile.ZipFile(book) as source:
+        members = {info.filename: source.read(info) for info in source.infolist()}
+    members[member] = (b'<?xml version="1.0" encoding="UTF-8"?>' + root
+                       + b"<si><t>hello</t></si></sst>")
+    with zipfile.ZipFile(book, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return book
+
+
+_MAIN = b'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+
+
+@pytest.mark.parametrize(("member", "count"), [
+    ("xl/sharedStrings.xml", b'uniqueCount="4000000000"'),
+    ("xl/sharedStrings.xml", b"uniqueCount = '+4000000000'"),
+    ("xl/SharedStrings.xml", b'uniqueCount="4000000000"'),  # calamine finds it as loosely
+    ("xl\\sharedStrings.xml", b'uniqueCount="4000000000"'),
+])
+def test_shared_strings_declaring_billions_are_refused(tmp_path: Path, member: str,
+                                                        count: bytes) -> None:
+    """python-calamine reserves room for ``uniqueCount`` strings before reading one: four
+    billion asked for 96 GB and aborted the process, from a 2 KB file."""
+    book = _with_shared_strings(tmp_path / "strings.xlsx", member,
+                                b"<sst " + _MAIN + b" " + count + b">")
+    with pytest.raises(UserError, match=r"strings.xlsx: refused: its shared strings declare "
+                                        r"4,000,000,000 different strings"):
+        check_workbook(book, ".xlsx", 20_000_000)
+
+
+def test_shared_strings_declaring_what_they_hold_are_read(tmp_path: Path) -> None:
+    from gaffertape.sheets.readers import read_grids
+
+    book = _with_shared_strings(tmp_path / "strings.xlsx", "xl/sharedStrings.xml",
+                                b"<sst " + _MAIN + b' count="1" uniqueCount="1">')
+    assert read_grids(book)[0].cell(0, 0) == "hello"
+
+
+def _merged_book(path: Path, merges: list[bytes]) -> Path:
+    rows = [b'<row r="%d"><c r="A%d" t="inlineStr"><is><t>Region %d</t></is></c><c r="B%d">'
+            b"<v>%d</v></c></row>" % (r, r, r, r, r) for r in range(1, 4)]
+    xml = _sheet_xml(rows).replace(
+        b"</sheetData>", b"</sheetData><mergeCells>" + b"".join(
+            b'<mergeCell ref="%s"/>' % ref for ref in merges) + b"</mergeCells>")
+    return _workbook_with_sheet(path, xml)
+
+
+def test_a_merged_range_reaching_far_past_the_cells_is_cut_to_them(tmp_path: Path) -> None:
+    """A range a million rows long once made the headings spread over every row of it."""
+    from gaffertape.sheets.readers import read_grids
+
+    book = _merged_book(tmp_path / "far.xlsx", [b"A1:XFD1048576"])
+    assert read_grids(book)[0].merged == [(0, 0, 2, 1)]
+
+
+def test_merged_ranges_overlapping_past_the_sheet_are_refused(tmp_path: Path) -> None:
+    """Overlapping ranges (no spreadsheet program writes them) cost time by their area: 200
+    of them over a 3-row sheet took 38 s before they were refused."""
+    from gaffertape.sheets.readers import read_grids
+
+    book = _merged_book(tmp_path / "overlap.xlsx", [b"A%d:XFD1048576" % (i + 1)
+                                                    for i in range(200)])
+    with pytest.raises(UserError, match=r"overlap.xlsx \(sheet 'S'\): refused: its merged "
+                                        r"ranges overlap, covering 12 cells of a sheet of 6"):
+        read_grids(book)

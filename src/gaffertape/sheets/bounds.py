@@ -24,7 +24,7 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import BinaryIO
+from typing import BinaryIO, Protocol
 
 from isal import isal_zlib
 from lxml import etree
@@ -94,20 +94,9 @@ def _check_zip(path: Path, raw: BinaryIO, suffix: str, max_cells: int) -> bytes 
         with zipfile.ZipFile(raw) as archive:
             sheets = _worksheet_names(archive) if suffix != ".ods" else {}
             for info in archive.infolist():
-                if info.is_dir():
-                    continue
-                sheet = _sheet_of(info.filename, sheets)
-                extent = _Extent() if sheet is not None else None
-                is_content = suffix == ".ods" and info.filename == "content.xml"
-                content = _stream_member(path, archive, raw, info, extent, keep=is_content)
-                if is_content:
-                    _check_ods_extent(path, content, max_cells)
-                    ods_content = content
-                if extent is None or sheet is None:
-                    continue
-                if extent.odd or extent.cells > max_cells:  # look closer, as calamine reads
-                    extent = _walked(path, archive, raw, info, sheet)
-                extent.check(path, sheet, max_cells)
+                if not info.is_dir():
+                    ods_content = _check_member(path, archive, raw, info, suffix, sheets,
+                                                max_cells) or ods_content
     except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, isal_zlib.error, EOFError,
             OSError, ValueError) as exc:
         raise UserError(f"{path}: cannot read: corrupt zip: {exc}",
@@ -115,10 +104,45 @@ def _check_zip(path: Path, raw: BinaryIO, suffix: str, max_cells: int) -> bytes 
     return ods_content
 
 
+def _check_member(path: Path, archive: zipfile.ZipFile, raw: BinaryIO, info: zipfile.ZipInfo,
+                  suffix: str, sheets: dict[str, str] | None, max_cells: int) -> bytes | None:
+    """Inflate one member within the bounds, checking it on the way if it is a worksheet,
+    the shared strings or an .ods file's content; returns that content (else ``None``)."""
+    if suffix == ".ods":
+        if info.filename != "content.xml":
+            _stream_member(path, archive, raw, info, None)
+            return None
+        content = _stream_member(path, archive, raw, info, None, keep=True)
+        _check_ods_extent(path, content, max_cells)
+        return content
+    sheet = _sheet_of(info.filename, sheets)
+    if sheet is not None:
+        extent = _Extent()
+        _stream_member(path, archive, raw, info, extent)
+        if extent.odd or extent.cells > max_cells:  # look closer, as calamine reads
+            extent = _walked(path, archive, raw, info, sheet)
+        extent.check(path, sheet, max_cells)
+    elif _member_key(info.filename) == _SHARED_STRINGS:
+        strings = _StringTable()
+        _stream_member(path, archive, raw, info, strings)
+        strings.check(path, max_cells)
+    else:
+        _stream_member(path, archive, raw, info, None)
+    return None
+
+
+class _Watcher(Protocol):
+    """What reads a member's chunks as they inflate (see :func:`_stream_member`)."""
+
+    def read(self, chunk: bytes) -> None: ...
+
+    def finish(self) -> None: ...
+
+
 def _stream_member(path: Path, archive: zipfile.ZipFile, raw: BinaryIO, info: zipfile.ZipInfo,
-                   extent: _Extent | None, *, keep: bool = False) -> bytes:
-    """Inflate one member in chunks within the bounds, scanning a worksheet's extent on the
-    way; its bytes are returned only with ``keep`` (else ``b""``: memory stays flat)."""
+                   watcher: _Watcher | None, *, keep: bool = False) -> bytes:
+    """Inflate one member in chunks within the bounds, showing each to ``watcher``; its
+    bytes are returned only with ``keep`` (else ``b""``: memory stays flat)."""
     limit = min(MAX_MEMBER_BYTES, max(info.compress_size, 1) * MAX_RATIO + RATIO_SLACK)
     if info.file_size > limit:
         raise _bomb(path, info, info.file_size)
@@ -129,10 +153,10 @@ def _stream_member(path: Path, archive: zipfile.ZipFile, raw: BinaryIO, info: zi
             raise _bomb(path, info, size)
         if keep:
             kept.append(chunk)
-        if extent is not None:
-            extent.read(chunk)
-    if extent is not None:
-        extent.finish()
+        if watcher is not None:
+            watcher.read(chunk)
+    if watcher is not None:
+        watcher.finish()
     return b"".join(kept)
 
 
@@ -279,6 +303,38 @@ def _widest_cells(data: bytes, letters: int, digits: int, stop: int) -> tuple[in
         letters, digits = max(letters, len(reference[1])), max(digits, len(reference[2]))
         start = found.start() + 1
     return letters, digits, False
+
+
+_SHARED_STRINGS = "xl/sharedstrings.xml"  # as _member_key spells it: calamine's lookup is as loose
+_UNIQUE_COUNT = re.compile(rb"""uniqueCount\s*=\s*["']\+?(\d+)""")
+
+
+@dataclass
+class _StringTable:
+    """The largest ``uniqueCount`` a workbook's shared strings declare. python-calamine
+    reserves room for that many strings before reading one: ``uniqueCount="4000000000"``
+    asks for 96 GB and aborts the process. Found wherever it is written (a mention in a
+    string's text can only make the check stricter)."""
+
+    declared: int = 0
+    _tail: bytes = b""
+
+    def read(self, chunk: bytes) -> None:
+        data = self._tail + chunk
+        for found in _UNIQUE_COUNT.finditer(data):
+            digits = found[1]
+            self.declared = max(self.declared, 10**12 if len(digits) > 12 else int(digits))
+        self._tail = data[-_TAIL:]
+
+    def finish(self) -> None:
+        pass
+
+    def check(self, path: Path, max_cells: int) -> None:
+        if self.declared > max_cells:
+            raise UserError(
+                f"{path}: refused: its shared strings declare {self.declared:,} different "
+                f"strings (limit {max_cells:,}), which the reader would make room for first",
+                hint="open the workbook in Excel or LibreOffice and save it again")
 
 
 class _Unreadable(Exception):

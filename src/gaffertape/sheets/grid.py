@@ -13,6 +13,7 @@ from typing import overload
 
 import numpy as np
 
+from gaffertape.errors import UserError
 from gaffertape.sheets.values import NONE, STR, CellFacts, cell_facts, cell_types
 
 Merge = tuple[int, int, int, int]  # first row, first col, last row, last col (inclusive, 0-based)
@@ -140,9 +141,27 @@ def from_cells(cells: np.ndarray, *, source: str, sheet: str, merged: list[Merge
     blank = np.zeros(cells.shape, dtype=bool)
     np.equal(cells, "", out=blank, where=types == STR)  # the texts compared in place, not gathered
     cells[blank], types[blank] = None, NONE
+    merged = _within(merged, *cells.shape, source=source, sheet=sheet)
     grid = Grid(source=source, sheet=sheet, values=ArrayRows(cells), merged=merged)
     grid.cells, grid.types, grid.n_cols = cells, types, cells.shape[1]
     return grid
+
+
+def _within(merged: list[Merge], n_rows: int, n_cols: int, *, source: str,
+            sheet: str) -> list[Merge]:
+    """The merged ranges cut to the sheet's cells, which are all that can be read through
+    them: a file may declare a range a million rows long, and spreading headings over it
+    cost minutes. Ranges that overlap (no spreadsheet program writes them) so much that
+    they cover more cells than the sheet has are refused: reading them costs time in
+    proportion to their area, not the sheet's."""
+    cut = [(r0, c0, min(r1, n_rows - 1), min(c1, n_cols - 1))
+           for r0, c0, r1, c1 in merged if r0 < n_rows and c0 < n_cols]
+    covered = sum((r1 - r0 + 1) * (c1 - c0 + 1) for r0, c0, r1, c1 in cut)
+    if covered > n_rows * n_cols:
+        raise UserError(f"{source} (sheet {sheet!r}): refused: its merged ranges overlap, "
+                        f"covering {covered:,} cells of a sheet of {n_rows * n_cols:,}",
+                        hint="unmerge the cells and merge them again, or export the sheet as CSV")
+    return cut
 
 
 class ArrayRows(Sequence[list[object]]):

@@ -50,7 +50,7 @@ def _attr(attrs: bytes, name: str) -> int:
 
 
 def _scan(content: bytes) -> dict[str, list[Merge]]:
-    tables = _tables(content)
+    tables = ods_tables(content)
     spans = _positions(content, b"-spanned")
     merges: dict[str, list[Merge]] = {name: [] for _, name in tables}
     ends = [start for start, _ in tables[1:]] + [len(content)]
@@ -97,7 +97,7 @@ def _table_merges(content: bytes, start: int, spans: list[int]) -> list[Merge]:
     return merges
 
 
-def _tables(content: bytes) -> list[tuple[int, str]]:
+def ods_tables(content: bytes) -> list[tuple[int, str]]:
     """(offset, name) of every ``<table:table>``, found from the name attributes (few) rather
     than by a regex over every tag (a cell is a ``<table:table-cell``)."""
     tables = []

@@ -15,6 +15,7 @@ columns fractions shown as percentages); the stored values keep full precision.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -62,11 +63,31 @@ def export_workbook(tables: dict[str, pd.DataFrame], dest: Path | str, *,
     with atomic_write(dest) as tmp, pd.ExcelWriter(tmp, engine="openpyxl") as writer:
         for name, df in tables.items():
             sheet = name[:31]
-            neutralise(df).to_excel(writer, sheet_name=sheet, index=False)
+            _excel_escaped(neutralise(df)).to_excel(writer, sheet_name=sheet, index=False)
             _format_sheet(writer.sheets[sheet], df)
         if finish is not None:
             finish(writer.book)
     return dest
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+"""Control characters an XLSX file cannot hold as they are (openpyxl refuses them, and with
+them the whole export: one pasted character lost a folder's output)."""
+
+
+def _excel_escaped(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` with control characters in its text written as Excel itself writes them
+    (``_x0001_``), which Excel and python-calamine read back as the character."""
+    def escaped(value: object) -> object:
+        if isinstance(value, str) and _CONTROL.search(value):
+            return _CONTROL.sub(lambda found: f"_x{ord(found[0]):04X}_", value)
+        return value
+
+    for column in df.columns:
+        if df[column].dtype == object or pd.api.types.is_string_dtype(df[column]):
+            df[column] = df[column].map(escaped)
+    df.columns = [escaped(str(c)) for c in df.columns]
+    return df
 
 
 def number_format(column: str) -> str | None:

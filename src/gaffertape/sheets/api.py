@@ -19,7 +19,7 @@ from gaffertape.sheets.detect import detect
 from gaffertape.sheets.grid import Grid
 from gaffertape.sheets.layout import SheetLayout
 from gaffertape.sheets.orientation import turned_grid
-from gaffertape.sheets.readers import SUFFIXES, read_grids
+from gaffertape.sheets.readers import SUFFIXES, UNCHECKED, read_grids
 from gaffertape.sheets.recipes import Recipe, apply_recipes, load_recipes
 from gaffertape.sheets.records import name_records, records_grid
 from gaffertape.sheets.tidy import COLUMNS, TableObservations, observation_columns, to_frame
@@ -53,12 +53,14 @@ class TidyResult:
 
 
 def expand_paths(paths: Iterable[Path | str]) -> list[Path]:
-    """Files as given, and the spreadsheets inside any folder (recursively, sorted)."""
+    """Files as given, and the spreadsheets inside any folder (recursively, sorted), with
+    those in formats that are refused (so the run says why, rather than skip them)."""
     found: list[Path] = []
     for path in map(Path, paths):
         if path.is_dir():
             found.extend(p for p in sorted(path.rglob("*"))
-                         if p.suffix.lower() in SUFFIXES and not p.name.startswith((".", "~$")))
+                         if p.suffix.lower() in SUFFIXES | UNCHECKED.keys()
+                         and not p.name.startswith((".", "~$")))
         else:
             found.append(path)
     return found

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterator
+from contextlib import contextmanager
 from itertools import chain
 from pathlib import Path
 
@@ -21,20 +23,31 @@ from gaffertape.sheets.grid import Grid, from_cells, from_rows, rectangular
 from gaffertape.sheets.ods_merges import ods_merges
 from gaffertape.tablefile import decode_text
 
-WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods", ".xlsb"}
+WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods"}
 SUFFIXES = WORKBOOK_SUFFIXES | {".csv"}
+UNCHECKED = {".xlsb": "binary Excel"}
+"""Formats python-calamine reads but whose cells cannot be checked before it allocates them
+(a far cell in a 1 KB .xlsb made it ask for 512 GB and abort): refused with a hint."""
 MAX_BYTES = 200 * 1024 * 1024
 MAX_CELLS = 20_000_000
+MAX_SHEETS = 1_000  # each costs a few milliseconds to lay out, however small
 
 
 def read_grids(path: Path | str) -> list[Grid]:
     """Every sheet of ``path`` as a grid; raises UserError for unreadable or oversized files."""
     path = Path(path)
     suffix = path.suffix.lower()
+    if suffix in UNCHECKED:
+        raise UserError(f"{path}: {suffix} ({UNCHECKED[suffix]}) is not read: its cells cannot "
+                        "be checked before the reader makes room for them",
+                        hint="save it as .xlsx (Excel: File > Save As) and tidy that")
     if suffix not in SUFFIXES:
         raise UserError(f"{path}: not a spreadsheet ({suffix or 'no suffix'})",
                         hint=f"use one of {', '.join(sorted(SUFFIXES))}")
     if not path.is_file():
+        if path.exists():
+            raise UserError(f"{path}: not a regular file (a folder, pipe or device)",
+                            hint="give the path of a spreadsheet file")
         raise UserError(f"{path}: no such file", hint="check the path")
     if path.stat().st_size > MAX_BYTES:
         raise UserError(f"{path}: file is larger than {MAX_BYTES // 2**20} MB",
@@ -58,20 +71,27 @@ def _read_csv(path: Path) -> Grid:
     except csv.Error as exc:
         raise UserError(f"{path} line {reader.line_num}: cannot read as CSV: {exc}",
                         hint="check the quoting on that line, or re-save the file") from exc
+    width = max(map(len, rows), default=0)
+    if len(rows) * width > MAX_CELLS:  # every row is padded to the widest: check first
+        widest = next(n for n, row in enumerate(rows, 1) if len(row) == width)
+        raise UserError(f"{path}: more than {MAX_CELLS:,} cells ({len(rows):,} lines, and line "
+                        f"{widest:,} has {width:,} fields)",
+                        hint="split the file, or check that line's separators")
     return from_rows(rows, source=str(path), sheet=path.stem)
 
 
 def _read_workbook(path: Path, suffix: str) -> list[Grid]:
     ods_content = check_workbook(path, suffix, MAX_CELLS)  # before calamine allocates anything
-    try:
+    with _calamine_failures(path):
         workbook = CalamineWorkbook.from_path(str(path))
         names = workbook.sheet_names
-    except Exception as exc:
-        raise _unreadable(path, exc) from exc
+    if len(names) > MAX_SHEETS:
+        raise UserError(f"{path}: refused: {len(names):,} sheets (limit {MAX_SHEETS:,})",
+                        hint="split the workbook, or export the sheets you need")
     merges = ods_merges(path, ods_content) if suffix == ".ods" else {}
     grids, cells = [], 0
     for name in names:
-        try:
+        with _calamine_failures(path, name):
             sheet = workbook.get_sheet_by_name(name)
             # check the declared size first: an enormous sheet must fail before it fills memory
             cells += sheet.total_height * sheet.total_width
@@ -80,13 +100,26 @@ def _read_workbook(path: Path, suffix: str) -> list[Grid]:
                                 hint="split the workbook or export the sheets you need")
             rows = sheet.to_python(skip_empty_area=False)
             sheet_merges = merges.get(name) if merges else _calamine_merges(sheet)
-        except UserError:
-            raise
-        except Exception as exc:
-            raise _unreadable(path, exc, name) from exc
         grids.append(from_cells(_cell_array(rows), source=str(path), sheet=name,
                                 merged=sheet_merges or []))
     return grids
+
+
+@contextmanager
+def _calamine_failures(path: Path, sheet: str | None = None) -> Iterator[None]:
+    """Any failure of python-calamine as one UserError naming the file (and sheet), so a
+    folder run carries on. That includes a Rust panic, which pyo3 raises as PanicException:
+    a BaseException, which ``except Exception`` would let end the whole run."""
+    try:
+        yield
+    except UserError:
+        raise
+    except Exception as exc:
+        raise _unreadable(path, exc, sheet) from exc
+    except BaseException as exc:
+        if type(exc).__name__ != "PanicException":
+            raise  # KeyboardInterrupt, SystemExit: the user's, not the file's
+        raise _unreadable(path, exc, sheet) from exc
 
 
 def _cell_array(rows: list[list[object]]) -> np.ndarray:
@@ -106,7 +139,7 @@ def _calamine_merges(sheet: object) -> list[tuple[int, int, int, int]]:
 
 def _encrypted_ooxml(path: Path) -> bool:
     """Office saves a password-protected .xlsx as an OLE container instead of a zip."""
-    if path.suffix.lower() not in {".xlsx", ".xlsm", ".xlsb"}:
+    if path.suffix.lower() not in {".xlsx", ".xlsm"}:
         return False
     with path.open("rb") as stream:
         return stream.read(8) == _OLE_MAGIC

@@ -1,0 +1,238 @@
+"""`gaffertape sheets` against the hostile workbooks an adversarial pass found (sixth session).
+
+Each input here made a folder run abort, crash or lose its output before the fix that this file
+holds in place: a run of a billion spaces in an .ods, a python-calamine panic, an unchecked
+.xlsb, a CSV of billions of cells, a control character in an XLSX export, one worksheet listed
+as many sheets, a pipe named .csv. The .xls and .xlsb builders write the smallest files
+python-calamine reads (BIFF8 in a version-3 compound file; BIFF12 records in a zip), so hostile
+records can be placed exactly, with the standard library only.
+"""
+
+from __future__ import annotations
+
+import os
+import struct
+import zipfile
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from .conftest import _MANIFEST, gaffertape, good_xlsx
+
+# ---------------------------------------------------------------- .xls (BIFF8 in a compound file)
+
+_SECTOR, _FREE, _END, _FAT = 512, 0xFFFFFFFF, 0xFFFFFFFE, 0xFFFFFFFD
+
+
+def _biff(rtype: int, data: bytes = b"") -> bytes:
+    return struct.pack("<HH", rtype, len(data)) + data
+
+
+def _bof(kind: int) -> bytes:  # 0x0005 workbook globals, 0x0010 worksheet
+    return _biff(0x0809, struct.pack("<HHHHII", 0x0600, kind, 0x0DBB, 0x07CC, 0, 0x0206))
+
+
+def xls_number(row: int, col: int, value: float) -> bytes:
+    return _biff(0x0203, struct.pack("<HHHd", row, col, 0, value))
+
+
+def xls_dimensions(rows: int, cols: int) -> bytes:
+    return _biff(0x0200, struct.pack("<IIHHH", 0, rows, 0, cols, 0))
+
+
+_XLS_TABLE = (xls_number(0, 0, 1) + xls_number(0, 1, 2) + xls_number(1, 0, 3)
+              + xls_number(1, 1, 4))
+
+
+def xls_file(path: Path, cells: bytes = _XLS_TABLE, *, dims: bytes | None = None,
+             sheet_offset: int | None = None, directory_loop: bool = False) -> Path:
+    """One sheet, "S", holding the BIFF records ``cells``; ``sheet_offset`` overrides where
+    BOUNDSHEET says the sheet starts; ``directory_loop`` makes the directory's sector chain
+    point back at itself."""
+
+    def globals_(offset: int) -> bytes:
+        sheet = _biff(0x0085, struct.pack("<IBB", offset, 0, 0) + b"\x01\x00S")
+        return _bof(0x0005) + _biff(0x0042, struct.pack("<H", 1252)) + sheet + _biff(0x000A)
+
+    body = (_bof(0x0010) + (dims if dims is not None else xls_dimensions(2, 2)) + cells
+            + _biff(0x000A))
+    offset = len(globals_(0)) if sheet_offset is None else sheet_offset
+    stream = globals_(offset) + body
+    stream += b"\x00" * max(0, 4096 - len(stream))  # >= 4096 bytes: not in the mini stream
+    sectors = -(-len(stream) // _SECTOR)
+    fat = [_FAT, 1 if directory_loop else _END] + [3 + i for i in range(sectors - 1)] + [_END]
+    fat += [_FREE] * (_SECTOR // 4 - len(fat))
+    header = (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 16
+              + struct.pack("<HHHHH", 0x3E, 3, 0xFFFE, 9, 6) + b"\x00" * 6
+              + struct.pack("<9I", 0, 1, 1, 0, 0x1000, _END, 0, _END, 0)
+              + struct.pack("<I", 0) + struct.pack("<I", _FREE) * 108)
+
+    def entry(name: str, kind: int, child: int, start: int, size: int) -> bytes:
+        raw = (name + "\x00").encode("utf-16-le")
+        return (raw.ljust(64, b"\x00") + struct.pack("<HBB", len(raw), kind, 1)
+                + struct.pack("<III", _FREE, _FREE, child) + b"\x00" * 36
+                + struct.pack("<III", start, size, 0))
+
+    directory = (entry("Root Entry", 5, 1, _END, 0) + entry("Workbook", 2, _FREE, 2, len(stream))
+                 + b"\x00" * 256)
+    path.write_bytes(header + struct.pack(f"<{len(fat)}I", *fat) + directory
+                     + stream.ljust(sectors * _SECTOR, b"\x00"))
+    return path
+
+
+# ---------------------------------------------------------------- .xlsb (BIFF12 records in a zip)
+
+def _b12(rtype: int, data: bytes = b"") -> bytes:
+    head = bytes([rtype]) if rtype < 0x80 else bytes([(rtype & 0x7F) | 0x80, rtype >> 7])
+    size, length = len(data), bytearray()
+    while True:
+        size, low = size >> 7, size & 0x7F
+        length.append(low | (0x80 if size else 0))
+        if not size:
+            return head + bytes(length) + data
+
+
+def _wide(text: str) -> bytes:
+    return struct.pack("<I", len(text)) + text.encode("utf-16-le")
+
+
+def xlsb_row(row: int) -> bytes:  # BrtRowHdr
+    return _b12(0x00, struct.pack("<IIHHBBBII", row, 0, 0, 0, 0, 0, 0, 0, 0))
+
+
+def xlsb_number(col: int, value: float) -> bytes:  # BrtCellReal
+    return _b12(0x05, struct.pack("<IId", col, 0, value))
+
+
+def xlsb_file(path: Path, cells: bytes) -> Path:
+    """One sheet, "S", of the BIFF12 cell records ``cells`` (a dimension of A1:A1)."""
+    sheet = (_b12(0x81) + _b12(0x94, struct.pack("<4I", 0, 0, 0, 0)) + _b12(0x91) + cells
+             + _b12(0x92) + _b12(0x82))
+    book = (_b12(0x83) + _b12(0x8F) + _b12(0x9C, struct.pack("<II", 0, 1) + _wide("rId1")
+                                           + _wide("S")) + _b12(0x90) + _b12(0x84))
+    rels = (b'<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.'
+            b'openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http'
+            b'://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" '
+            b'Target="worksheets/sheet1.bin"/></Relationships>')
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/workbook.bin", book)
+        archive.writestr("xl/_rels/workbook.bin.rels", rels)
+        archive.writestr("xl/worksheets/sheet1.bin", sheet)
+    return path
+
+
+# ---------------------------------------------------------------- the promise, checked
+
+def _folder_with(tmp_path: Path, name: str, build) -> Path:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    good_xlsx(folder / "good.xlsx")
+    build(folder / name)
+    return folder
+
+
+def _assert_refused_and_rest_written(tmp_path: Path, name: str, out: str = "out.csv") -> str:
+    run = gaffertape("sheets", "tidy", "in", "--out", out, cwd=tmp_path)
+    assert run.returncode == 1, run.stderr[-2000:]  # not -6 (a Rust abort) nor a traceback
+    assert "Traceback" not in run.stderr, run.stderr[-2000:]
+    assert len(run.errors) == 1 and name in run.errors[0], run.errors
+    assert "gaffertape bug" not in run.errors[0], run.errors[0]
+    assert (tmp_path / out).exists()  # the good workbook's observations were written
+    return run.errors[0]
+
+
+def _ods(path: Path, table: bytes) -> Path:
+    content = (b'<?xml version="1.0" encoding="UTF-8"?><office:document-content xmlns:office="'
+               b'urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:table="urn:oasis:names'
+               b':tc:opendocument:xmlns:table:1.0" xmlns:text="urn:oasis:names:tc:opendocument'
+               b':xmlns:text:1.0" office:version="1.2"><office:body><office:spreadsheet>' + table
+               + b"</office:spreadsheet></office:body></office:document-content>")
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet",
+                         compress_type=zipfile.ZIP_STORED)
+        archive.writestr("content.xml", content)
+        archive.writestr("META-INF/manifest.xml", _MANIFEST)
+    return path
+
+
+@pytest.mark.parametrize("spaces", [b"1000000000", b"+1&#48;00000000"])
+def test_ods_run_of_spaces_is_refused_not_materialised(tmp_path: Path, spaces: bytes) -> None:
+    """<text:s text:c="1000000000"/>: calamine builds " " * c (entity-decoded, "+" allowed)."""
+    cell = (b'<table:table-cell office:value-type="string"><text:p>a<text:s text:c="' + spaces
+            + b'"/>b</text:p></table:table-cell>')
+    _folder_with(tmp_path, "spaces.ods", lambda p: _ods(
+        p, b'<table:table table:name="S"><table:table-row>' + cell
+           + b"</table:table-row></table:table>"))
+    assert (tmp_path / "in" / "spaces.ods").stat().st_size < 2_000
+    _assert_refused_and_rest_written(tmp_path, "spaces.ods")
+
+
+def test_xlsb_is_refused_before_the_reader_sees_it(tmp_path: Path) -> None:
+    """One cell at row 1,048,576, column 16,384 in a 923-byte .xlsb made python-calamine ask
+    for 512 GB and abort the run: the format is refused, with a hint to save it as .xlsx."""
+    cells = xlsb_row(0) + xlsb_number(0, 1) + xlsb_row(1_048_575) + xlsb_number(16_383, 1)
+    _folder_with(tmp_path, "far.xlsb", lambda p: xlsb_file(p, cells))
+    assert (tmp_path / "in" / "far.xlsb").stat().st_size < 2_000
+    assert "save it as .xlsx" in _assert_refused_and_rest_written(tmp_path, "far.xlsb")
+
+
+def test_reader_panic_fails_one_file_not_the_run(tmp_path: Path) -> None:
+    """A sheet offset past the end of an .xls stream makes calamine panic; pyo3's
+    PanicException derives from BaseException, so ``except Exception`` let it end the run."""
+    _folder_with(tmp_path, "offset.xls", lambda p: xls_file(p, sheet_offset=0x00FFFFFF))
+    assert "cannot read" in _assert_refused_and_rest_written(tmp_path, "offset.xls")
+
+
+def test_one_worksheet_listed_as_many_sheets_is_refused(tmp_path: Path) -> None:
+    """Every <sheet> of workbook.xml may point at the same part: calamine reads it once for
+    each (10,000 entries: 15 s and 10,000 copies of the data)."""
+    def aliased(path: Path) -> Path:
+        good_xlsx(path)
+        with zipfile.ZipFile(path) as source:
+            members = {info.filename: source.read(info) for info in source.infolist()}
+        workbook = members["xl/workbook.xml"].decode()
+        start = workbook.index("<sheet ")
+        first = workbook[start:workbook.index("/>", start) + 2]
+        copies = "".join(first.replace('name="Data"', f'name="S{i}"')
+                         .replace('sheetId="1"', f'sheetId="{i + 2}"') for i in range(3))
+        members["xl/workbook.xml"] = workbook.replace(first, first + copies).encode()
+        with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            for name, data in members.items():
+                archive.writestr(name, data)
+        return path
+
+    _folder_with(tmp_path, "aliased.xlsx", aliased)
+    assert "are the same part" in _assert_refused_and_rest_written(tmp_path, "aliased.xlsx")
+
+
+def test_csv_over_the_cell_limit_is_refused_clearly(tmp_path: Path) -> None:
+    """One line of 100,000 commas over 250 short lines: 25 million cells (the workbook limit is
+    20 million), from a 100 KB file."""
+    _folder_with(tmp_path, "wide.csv",
+                 lambda p: p.write_bytes(b"," * 100_000 + b"1\n" + b"1\n" * 250))
+    message = _assert_refused_and_rest_written(tmp_path, "wide.csv")
+    assert "cells" in message
+
+
+def test_xlsx_output_survives_control_characters_in_cells(tmp_path: Path) -> None:
+    good = good_xlsx(tmp_path / "good.xlsx")
+    with zipfile.ZipFile(good) as source:
+        members = {info.filename: source.read(info) for info in source.infolist()}
+    members["xl/worksheets/sheet1.xml"] = members["xl/worksheets/sheet1.xml"].replace(
+        b"North", b"North_x0001_")  # Excel's escape for U+0001; calamine decodes it
+    with zipfile.ZipFile(tmp_path / "control.xlsx", "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    run = gaffertape("sheets", "tidy", "control.xlsx", "--out", "out.xlsx", cwd=tmp_path)
+    assert run.returncode == 0, run.stderr[-1500:]
+    out = pd.read_excel(tmp_path / "out.xlsx", engine="openpyxl")
+    assert len(out) == 6 and out["row_header"].str.startswith("North").sum() == 2
+
+
+def test_fifo_named_csv_is_called_what_it_is(tmp_path: Path) -> None:
+    folder = _folder_with(tmp_path, "pipe.csv", os.mkfifo)
+    assert (folder / "pipe.csv").exists()
+    run = gaffertape("sheets", "tidy", "in", "--out", "out.csv", cwd=tmp_path)
+    assert run.returncode == 1 and len(run.errors) == 1
+    assert "no such file" not in run.errors[0] and "pipe.csv" in run.errors[0]

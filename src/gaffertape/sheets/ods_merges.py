@@ -37,10 +37,11 @@ def ods_merges(path: Path, content: bytes | None = None) -> dict[str, list[Merge
                 content = archive.read("content.xml")
         except (zipfile.BadZipFile, KeyError):
             return {}
-    if b"-spanned" not in content:
+    spans = _positions(content, b"-spanned")  # (one read of the content, needed anyway)
+    if not spans:
         return {}
     if _STANDARD in content:
-        return _scan(content)
+        return _scan(content, spans)
     return _parse(content)
 
 
@@ -49,9 +50,9 @@ def _attr(attrs: bytes, name: str) -> int:
     return int(match[1]) if match else 1
 
 
-def _scan(content: bytes) -> dict[str, list[Merge]]:
+def _scan(content: bytes, spans: list[int]) -> dict[str, list[Merge]]:
+    """The merges of every table, from ``spans``: where each spanning attribute is."""
     tables = ods_tables(content)
-    spans = _positions(content, b"-spanned")
     merges: dict[str, list[Merge]] = {name: [] for _, name in tables}
     ends = [start for start, _ in tables[1:]] + [len(content)]
     for (start, name), end in zip(tables, ends, strict=True):

@@ -148,10 +148,14 @@ def unreferenced_cells_xlsx(path: Path) -> Path:
     sheet = (b'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.'
              b'openxmlformats.org/spreadsheetml/2006/main"><sheetData>' + b"".join(rows)
              + b"</sheetData></worksheet>")
+    return with_members(path, {"xl/worksheets/sheet1.xml": sheet})
+
+
+def with_members(path: Path, replaced: dict[str, bytes]) -> Path:
+    """``path`` (a zip) rewritten with the members ``replaced`` (new ones added)."""
     with zipfile.ZipFile(path) as source:
         members = {info.filename: source.read(info) for info in source.infolist()}
-    members["xl/worksheets/sheet1.xml"] = sheet
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for name, data in members.items():
+        for name, data in (members | replaced).items():
             archive.writestr(name, data)
     return path

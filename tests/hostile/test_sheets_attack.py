@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from .conftest import _MANIFEST, gaffertape, good_xlsx
+from .conftest import _MANIFEST, gaffertape, good_xlsx, with_members
 
 # ---------------------------------------------------------------- .xls (BIFF8 in a compound file)
 
@@ -190,17 +190,13 @@ def test_one_worksheet_listed_as_many_sheets_is_refused(tmp_path: Path) -> None:
     def aliased(path: Path) -> Path:
         good_xlsx(path)
         with zipfile.ZipFile(path) as source:
-            members = {info.filename: source.read(info) for info in source.infolist()}
-        workbook = members["xl/workbook.xml"].decode()
+            workbook = source.read("xl/workbook.xml").decode()
         start = workbook.index("<sheet ")
         first = workbook[start:workbook.index("/>", start) + 2]
         copies = "".join(first.replace('name="Data"', f'name="S{i}"')
                          .replace('sheetId="1"', f'sheetId="{i + 2}"') for i in range(3))
-        members["xl/workbook.xml"] = workbook.replace(first, first + copies).encode()
-        with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-            for name, data in members.items():
-                archive.writestr(name, data)
-        return path
+        return with_members(path, {"xl/workbook.xml":
+                                   workbook.replace(first, first + copies).encode()})
 
     _folder_with(tmp_path, "aliased.xlsx", aliased)
     assert "are the same part" in _assert_refused_and_rest_written(tmp_path, "aliased.xlsx")
@@ -216,14 +212,12 @@ def test_csv_over_the_cell_limit_is_refused_clearly(tmp_path: Path) -> None:
 
 
 def test_xlsx_output_survives_control_characters_in_cells(tmp_path: Path) -> None:
-    good = good_xlsx(tmp_path / "good.xlsx")
-    with zipfile.ZipFile(good) as source:
-        members = {info.filename: source.read(info) for info in source.infolist()}
-    members["xl/worksheets/sheet1.xml"] = members["xl/worksheets/sheet1.xml"].replace(
-        b"North", b"North_x0001_")  # Excel's escape for U+0001; calamine decodes it
-    with zipfile.ZipFile(tmp_path / "control.xlsx", "w") as archive:
-        for name, data in members.items():
-            archive.writestr(name, data)
+    """A control character in a cell (here as Excel writes U+0001, which calamine decodes)
+    made openpyxl refuse the whole XLSX export: the folder's output was lost."""
+    book = good_xlsx(tmp_path / "control.xlsx")
+    with zipfile.ZipFile(book) as source:
+        sheet = source.read("xl/worksheets/sheet1.xml")
+    with_members(book, {"xl/worksheets/sheet1.xml": sheet.replace(b"North", b"North_x0001_")})
     run = gaffertape("sheets", "tidy", "control.xlsx", "--out", "out.xlsx", cwd=tmp_path)
     assert run.returncode == 0, run.stderr[-1500:]
     out = pd.read_excel(tmp_path / "out.xlsx", engine="openpyxl")

@@ -14,6 +14,8 @@ from hypothesis import strategies as st
 from gaffertape.errors import UserError
 from gaffertape.sheets.bounds import check_workbook
 
+from ..hostile.conftest import with_members
+
 _BIG = 64 * 1024 * 1024
 
 
@@ -237,13 +239,7 @@ def _workbook_with_sheet(path: Path, sheet: bytes) -> Path:
     book.active.title = "S"
     book.active["A1"] = 1
     book.save(path)
-    with zipfile.ZipFile(path) as source:
-        members = {info.filename: source.read(info) for info in source.infolist()}
-    members["xl/worksheets/sheet1.xml"] = sheet
-    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for name, data in members.items():
-            archive.writestr(name, data)
-    return path
+    return with_members(path, {"xl/worksheets/sheet1.xml": sheet})
 
 
 _FAR = {  # a value at XFD1048576 written in forms calamine reads and a byte scan might not
@@ -385,14 +381,8 @@ def _with_shared_strings(path: Path, member: str, root: bytes) -> Path:
     ``root``."""
     book = _workbook_with_sheet(path, _sheet_xml([b'<row r="1"><c r="A1" t="s"><v>0</v></c>'
                                                   b"</row>"]))
-    with zipfile.ZipFile(book) as source:
-        members = {info.filename: source.read(info) for info in source.infolist()}
-    members[member] = (b'<?xml version="1.0" encoding="UTF-8"?>' + root
-                       + b"<si><t>hello</t></si></sst>")
-    with zipfile.ZipFile(book, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for name, data in members.items():
-            archive.writestr(name, data)
-    return book
+    return with_members(book, {member: b'<?xml version="1.0" encoding="UTF-8"?>' + root
+                                       + b"<si><t>hello</t></si></sst>"})
 
 
 _MAIN = b'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'

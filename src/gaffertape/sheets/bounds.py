@@ -389,21 +389,23 @@ class _CellWalk:
                 self._inside_cell(event, element)
                 continue
             name = element.tag.rpartition("}")[2]  # calamine matches local names
-            if name == "c" and event == "start":
-                reference = element.get("r")
-                self._cell = (_position(reference) if reference is not None
-                              else (self._row, self._col))
-                self._depth, self._filled = 0, False
-            elif name == "row" and event == "start":
-                self._row_before = self._row
-                if (reference := element.get("r")) is not None:
-                    self._row = _row_number(reference) - 1
-            elif name == "row":
+            if event == "start":
+                if name == "c":
+                    reference = element.get("r")
+                    self._cell = (_position(reference) if reference is not None
+                                  else (self._row, self._col))
+                    self._depth, self._filled = 0, False
+                elif name == "row":
+                    self._row_before = self._row
+                    if (reference := element.get("r")) is not None:
+                        self._row = _row_number(reference) - 1
+                continue
+            if name == "row":
                 if len(element):  # it held something: calamine goes to the next row
                     self._row, self._col = self._row + 1, 0
                 else:  # <row/> leaves calamine where it was, <row></row> moves it on
                     self._row = max(self._row_before, self._row + 1)
-                _drop(element)
+            _drop(element)  # every finished element: a sheet of any other tags stays small
 
     def _inside_cell(self, event: str, element: etree._Element) -> None:
         if event == "start" or self._depth:  # the cell's value (calamine reads nothing else)

@@ -70,8 +70,8 @@ def test_member_with_a_broken_deflate_stream_is_reported_as_corrupt(tmp_path: Pa
 
 
 def test_ordinary_members_pass(tmp_path: Path) -> None:
-    book = tmp_path / "fine.xlsx"
-    with zipfile.ZipFile(book, "w") as archive:
+    book = _workbook_with_sheet(tmp_path / "fine.xlsx", _sheet_xml([]))
+    with zipfile.ZipFile(book, "a") as archive:
         archive.writestr("stored.xml", b"<a/>" * 1000, compress_type=zipfile.ZIP_STORED)
         archive.writestr("deflated.xml", b"<b/>" * 1000, compress_type=zipfile.ZIP_DEFLATED)
     assert check_workbook(book, ".xlsx", 20_000_000) is None
@@ -367,12 +367,74 @@ def test_a_worksheet_named_in_another_case_or_with_backslashes_is_still_checked(
         check_workbook(book, ".xlsx", 20_000_000)
 
 
-def test_every_xml_member_is_checked_when_the_sheet_list_cannot_be_read(tmp_path: Path) -> None:
-    """Without a readable workbook.xml and relationships the check cannot tell worksheets from
-    other members: it checks them all rather than none."""
-    book = _far_workbook(tmp_path / "norels.xlsx",
+def test_a_sheet_list_named_in_another_case_is_still_read(tmp_path: Path) -> None:
+    """python-calamine finds the workbook's relationships as loosely as its worksheets."""
+    book = _far_workbook(tmp_path / "cased.xlsx",
                          rename={"xl/_rels/workbook.xml.rels": "xl/_rels/Workbook.xml.rels"})
-    with pytest.raises(UserError, match=r"\(sheet 'xl/worksheets/sheet1.xml'\): refused"):
+    with pytest.raises(UserError, match=r"\(sheet 'Far'\): refused: a value as far"):
+        check_workbook(book, ".xlsx", 20_000_000)
+
+
+_UNREADABLE_SHEET_LISTS = {  # calamine reads on past each; lxml, strict, does not
+    "no relationships": {"xl/_rels/workbook.xml.rels": None},
+    "junk after the root": {"xl/workbook.xml": b"<junk/>"},
+}
+
+
+@pytest.mark.parametrize("edit", _UNREADABLE_SHEET_LISTS.values(), ids=_UNREADABLE_SHEET_LISTS)
+def test_a_sheet_list_that_cannot_be_read_is_refused(tmp_path: Path,
+                                                     edit: dict[str, bytes | None]) -> None:
+    """Checking every .xml member instead let a worksheet named sheet1.dat through: the far
+    cell aborted the run. A sheet list that cannot be read strictly is refused."""
+    book = _far_workbook(tmp_path / "list.xlsx", rename={"xl/worksheets/sheet1.xml":
+                                                         "xl/worksheets/sheet1.dat"})
+    with zipfile.ZipFile(book) as source:
+        members = {info.filename: source.read(info) for info in source.infolist()}
+    members["xl/_rels/workbook.xml.rels"] = members["xl/_rels/workbook.xml.rels"].replace(
+        b"sheet1.xml", b"sheet1.dat")
+    for name, junk in edit.items():
+        members[name] = None if junk is None else members[name] + junk
+    with zipfile.ZipFile(book, "w") as archive:
+        for name, data in members.items():
+            if data is not None:
+                archive.writestr(name, data)
+    with pytest.raises(UserError, match=r"list.xlsx: refused: its sheet list .* cannot be read"):
+        check_workbook(book, ".xlsx", 20_000_000)
+
+
+def test_shared_strings_listed_as_a_sheet_are_checked_as_both(tmp_path: Path) -> None:
+    """A second sheet whose target is sharedStrings.xml took that member past the uniqueCount
+    check (it was checked only as a worksheet): 96 GB reserved, an abort."""
+    rel = b"http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    book = _with_shared_strings(tmp_path / "both.xlsx", "xl/sharedStrings.xml",
+                                b"<sst " + _MAIN + b' uniqueCount="4000000000">')
+    with zipfile.ZipFile(book) as source:
+        rels, workbook = (source.read(name) for name in ("xl/_rels/workbook.xml.rels",
+                                                         "xl/workbook.xml"))
+    with_members(book, {
+        "xl/_rels/workbook.xml.rels": rels.replace(b"</Relationships>", b'<Relationship Id="rId99"'
+                                                   b' Type="' + rel + b'/worksheet" Target='
+                                                   b'"sharedStrings.xml"/></Relationships>'),
+        "xl/workbook.xml": workbook.replace(b"</sheets>", b'<sheet xmlns:r="' + rel + b'" name='
+                                            b'"Strings" sheetId="2" r:id="rId99"/></sheets>')})
+    with pytest.raises(UserError, match=r"both.xlsx: refused: its shared strings declare"):
+        check_workbook(book, ".xlsx", 20_000_000)
+
+
+@pytest.mark.parametrize(("local", "central", "value"), [(6, 8, 1), (8, 10, 93)],
+                         ids=["a password (the ZipCrypto flag)", "zstd compression"])
+def test_members_the_check_cannot_inflate_are_one_helpful_line(tmp_path: Path, local: int,
+                                                               central: int, value: int) -> None:
+    """zipfile raises RuntimeError for these: it was reported as a gaffertape bug."""
+    book = _workbook_with_sheet(tmp_path / "odd.xlsx", _sheet_xml([]))
+    data = bytearray(book.read_bytes())
+    for signature, offset in ((b"PK\x03\x04", local), (b"PK\x01\x02", central)):
+        at = data.find(signature)
+        while at >= 0:
+            struct.pack_into("<H", data, at + offset, value)
+            at = data.find(signature, at + 1)
+    book.write_bytes(bytes(data))
+    with pytest.raises(UserError, match=r"odd.xlsx: cannot read: "):
         check_workbook(book, ".xlsx", 20_000_000)
 
 

@@ -94,20 +94,31 @@ def _check_zip(path: Path, raw: BinaryIO, suffix: str, max_cells: int) -> bytes 
     ods_content = None
     try:
         with zipfile.ZipFile(raw) as archive:
-            sheets = _worksheet_names(path, archive) if suffix != ".ods" else {}
+            sheets: dict[str, str] = {}
+            unreadable = None
+            try:
+                sheets = _worksheet_names(path, archive) if suffix != ".ods" else {}
+            except UserError as exc:  # said once every member has passed the bounds
+                unreadable = exc
             for info in archive.infolist():
                 if not info.is_dir():
                     ods_content = _check_member(path, archive, raw, info, suffix, sheets,
                                                 max_cells) or ods_content
+            if unreadable:
+                raise unreadable
     except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, isal_zlib.error, EOFError,
             OSError, ValueError) as exc:
         raise UserError(f"{path}: cannot read: corrupt zip: {exc}",
                         hint="the file may be damaged: open and re-save it") from exc
+    except RuntimeError as exc:  # zipfile: a member with a password, or a method it lacks
+        raise UserError(f"{path}: cannot read: {exc}",
+                        hint="its parts are password-protected or compressed in a way this "
+                             "tool cannot read: open it and save an ordinary copy") from exc
     return ods_content
 
 
 def _check_member(path: Path, archive: zipfile.ZipFile, raw: BinaryIO, info: zipfile.ZipInfo,
-                  suffix: str, sheets: dict[str, str] | None, max_cells: int) -> bytes | None:
+                  suffix: str, sheets: dict[str, str], max_cells: int) -> bytes | None:
     """Inflate one member within the bounds, checking it on the way if it is a worksheet,
     the shared strings or an .ods file's content; returns that content (else ``None``)."""
     if suffix == ".ods":
@@ -118,19 +129,20 @@ def _check_member(path: Path, archive: zipfile.ZipFile, raw: BinaryIO, info: zip
         _check_ods_extent(path, content, max_cells)
         _check_ods_spaces(path, content)
         return content
-    sheet = _sheet_of(info.filename, sheets)
+    sheet = sheets.get(_member_key(info.filename)) if sheets else None
+    shared = _member_key(info.filename) == _SHARED_STRINGS
+    if sheet is None and not shared:
+        _stream_member(path, archive, raw, info, None)
     if sheet is not None:
         extent = _Extent()
         _stream_member(path, archive, raw, info, extent)
         if extent.odd or extent.cells > max_cells:  # look closer, as calamine reads
             extent = _walked(path, archive, raw, info, sheet)
         extent.check(path, sheet, max_cells)
-    elif _member_key(info.filename) == _SHARED_STRINGS:
+    if shared:  # (a member listed as a sheet too is checked as both)
         strings = _StringTable()
         _stream_member(path, archive, raw, info, strings)
         strings.check(path, max_cells)
-    else:
-        _stream_member(path, archive, raw, info, None)
     return None
 
 
@@ -640,33 +652,31 @@ def column_number(letters: bytes) -> int:
     return number
 
 
-def _sheet_of(member: str, sheets: dict[str, str] | None) -> str | None:
-    """The sheet name of a zip member that may be a worksheet, else ``None``.
-
-    Members are matched to the workbook's targets without regard to case or the slash's
-    direction (python-calamine finds ``xl/worksheets/sheet1.xml`` from a target written
-    ``/xl/Worksheets/Sheet1.xml``), and when the workbook's sheet list cannot be read, every
-    XML member is checked as a worksheet named after the member: a sheet calamine can reach
-    is never left unchecked."""
-    if sheets is None:
-        return member if member.lower().endswith(".xml") else None
-    return sheets.get(_member_key(member))
-
-
 def _member_key(member: str) -> str:
     return member.replace("\\", "/").lower()
 
 
-def _worksheet_names(path: Path, archive: zipfile.ZipFile) -> dict[str, str] | None:
+def _worksheet_names(path: Path, archive: zipfile.ZipFile) -> dict[str, str]:
     """Zip member (see :func:`_member_key`) -> sheet name for every worksheet of an .xlsx,
-    from workbook.xml and its relationships; ``None`` when they cannot be read. Two sheets
-    that are one member are refused: calamine would read it once for each (10,000 entries
-    for one small member, a 60 KB file, took 15 s and made 10,000 copies of its data)."""
+    from workbook.xml and its relationships, found as loosely as python-calamine finds them
+    (case, slashes).
+
+    Members are matched to the workbook's targets the same way (calamine finds
+    ``xl/worksheets/sheet1.xml`` from a target written ``/xl/Worksheets/Sheet1.xml``). A
+    sheet list that cannot be read strictly is refused: calamine's parser reads on where
+    lxml stops (junk after the root, an undeclared entity), so a worksheet under any name
+    could not be told apart, and checking every member as one left such a worksheet
+    unchecked. Two sheets that are one member are refused: calamine would read it once for
+    each (10,000 entries for one small member, a 60 KB file, took 15 s)."""
+    members = {_member_key(name): name for name in archive.namelist()}
     try:
-        workbook = etree.fromstring(archive.read("xl/workbook.xml"), _PARSER)
-        rels = etree.fromstring(archive.read("xl/_rels/workbook.xml.rels"), _PARSER)
-    except (KeyError, etree.XMLSyntaxError):
-        return None
+        workbook = etree.fromstring(archive.read(members["xl/workbook.xml"]), _PARSER)
+        rels = etree.fromstring(archive.read(members["xl/_rels/workbook.xml.rels"]), _PARSER)
+    except (KeyError, etree.XMLSyntaxError) as exc:
+        raise UserError(f"{path}: refused: its sheet list (xl/workbook.xml and its "
+                        f"relationships) cannot be read ({exc}), so its sheets cannot be "
+                        "checked",
+                        hint="open the workbook in Excel or LibreOffice and save it again") from exc
     targets = {r.get("Id"): r.get("Target", "") for r in rels}
     names = {}
     for sheet in workbook.iter("{*}sheet"):

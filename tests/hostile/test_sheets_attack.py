@@ -230,3 +230,28 @@ def test_fifo_named_csv_is_called_what_it_is(tmp_path: Path) -> None:
     run = gaffertape("sheets", "tidy", "in", "--out", "out.csv", cwd=tmp_path)
     assert run.returncode == 1 and len(run.errors) == 1
     assert "no such file" not in run.errors[0] and "pipe.csv" in run.errors[0]
+
+
+def test_wide_keeps_tables_of_same_named_files_apart(tmp_path: Path) -> None:
+    """2019/marks.xlsx and 2020/marks.xlsx, each with sheet "Data": `wide` wrote both tables
+    to marks__Data__t0.csv (one year silently lost) while saying "2 file(s)"."""
+    for year in ("2019", "2020"):
+        (tmp_path / "in" / year).mkdir(parents=True)
+        good_xlsx(tmp_path / "in" / year / "marks.xlsx")
+    run = gaffertape("sheets", "wide", "in", "--out", "wide", cwd=tmp_path)
+    assert run.returncode == 0, run.stderr[-1000:]
+    assert sorted(p.name for p in (tmp_path / "wide").glob("*.csv")) == [
+        "marks__Data__t0.csv", "marks__Data__t0_2.csv"]
+
+
+def test_wide_survives_a_very_long_sheet_name(tmp_path: Path) -> None:
+    """Excel stops sheet names at 31 characters; the XML does not: 300 made the output file
+    name too long ("unexpected OSError: [Errno 36]"), ending the run."""
+    book = good_xlsx(tmp_path / "long.xlsx")
+    with zipfile.ZipFile(book) as source:
+        workbook = source.read("xl/workbook.xml")
+    with_members(book, {"xl/workbook.xml": workbook.replace(b'name="Data"',
+                                                            b'name="' + b"x" * 300 + b'"')})
+    run = gaffertape("sheets", "wide", "long.xlsx", "--out", "wide", cwd=tmp_path)
+    assert run.returncode == 0, run.stderr[-1000:]
+    assert len(list((tmp_path / "wide").glob("*.csv"))) == 1

@@ -76,15 +76,34 @@ def write_store(data: pd.DataFrame, store: Store) -> int:
                           replace_where=f"source_file IN ({marks})", params=sources)
 
 
+MAX_STEM = 120  # characters of a file name before its suffix (systems allow 255 bytes)
+
+
 def write_wide(tables: dict[tuple[str, str, int], pd.DataFrame], folder: Path,
                fmt: str) -> list[Path]:
-    """One file per table: ``<file>__<sheet>__t<n>.<fmt>`` in ``folder``."""
-    written = []
+    """One file per table: ``<file>__<sheet>__t<n>.<fmt>`` in ``folder``, cut to
+    :data:`MAX_STEM` characters. A name that would repeat one already written in this run
+    (two ``marks.xlsx`` in different folders; sheets that differ only in characters a file
+    name cannot hold; names alike but for case, one file on macOS and Windows) gets ``_2``,
+    ``_3``...: a table must never overwrite another."""
+    written: list[Path] = []
+    used: set[str] = set()
     for (source, sheet, index), table in tables.items():
-        stem = _safe(f"{Path(source).stem}__{sheet}__t{index}")
+        stem = _unique(_safe(f"{Path(source).stem}__{sheet}__t{index}")[:MAX_STEM], used)
         written.append(write_frame(table, folder / f"{stem}.{fmt}"))
     return written
 
 
 def _safe(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", name)
+
+
+def _unique(stem: str, used: set[str]) -> str:
+    """``stem``, or ``stem_2``, ``stem_3``... the first not in ``used`` (compared without
+    case), which it joins."""
+    name, count = stem, 1
+    while name.casefold() in used:
+        count += 1
+        name = f"{stem}_{count}"
+    used.add(name.casefold())
+    return name

@@ -60,3 +60,21 @@ def test_run_whose_numbers_all_stand_in_label_columns_is_no_table() -> None:
     assert all(table.body_rows for table in layout.tables)
     data = observations(grid, layout)
     assert "B6" in set(data["cell"]) and set(cell_roles(grid, layout))
+
+
+def test_a_thousand_tables_side_by_side_are_each_found() -> None:
+    """1,100 small tables in one band, each after an empty column. Splitting them recursed
+    once per table (past Python's limit of 1,000) and was cubic in the columns (300 of them
+    took 39 s, 1,200 over 5 minutes); and sharing headers compared every table with every
+    earlier one. (A guard against a hang, not a timing: the figure is in the commit.)"""
+    blocks = 1_100
+    header: list[object] = []
+    rows: list[list[object]] = [[] for _ in range(3)]
+    for b in range(blocks):
+        header += ["Region", 2019, None]
+        for r, row in enumerate(rows):
+            row += [f"N{r}", b + r, None]
+    layout = detect(from_rows([header, *rows], sheet="Band"))
+    assert len(layout.tables) == blocks
+    assert [t.label_cols for t in layout.tables[:2]] == [[0], [3]]
+    assert layout.tables[-1].data_cols == [3 * blocks - 2]

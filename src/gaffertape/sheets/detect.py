@@ -8,6 +8,7 @@ left). No fixed cell ranges, so a shifted title line or renamed sheet does not b
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 from itertools import compress, pairwise
 
@@ -234,7 +235,18 @@ def detect(grid: Grid) -> SheetLayout:
 def _side_by_side(grid: Grid, table: Table, body: list[list[int]]) -> list[Table]:
     """The table, or the tables it is made of when an empty column parts it and the part on
     the right starts with a text column of its own (its row labels): two tables side by side.
-    ``body``: the kinds counted in each column over the body rows (:func:`_column_kinds`)."""
+    ``body``: the kinds counted in each column over the body rows (:func:`_column_kinds`).
+    Parts are split off one at a time, left to right (a loop: a sheet may hold a thousand)."""
+    parts = []
+    while (right := _right_part(grid, table, body)) is not None and table.data_cols:
+        parts.append(table)
+        table = right
+    return [*parts, table]
+
+
+def _right_part(grid: Grid, table: Table, body: list[list[int]]) -> Table | None:
+    """The table on the right of the first empty column that parts ``table`` (see
+    :func:`_side_by_side`), which then ends before that column; None when none does."""
     columns = sorted(table.label_cols + table.data_cols)
     last_label = max(table.label_cols, default=-1)
     gaps = [(before, after) for before, after in pairwise(columns)
@@ -242,15 +254,15 @@ def _side_by_side(grid: Grid, table: Table, body: list[list[int]]) -> list[Table
     rows = table.header_rows + table.body_rows
     for before, after in gaps:
         right = [c for c in columns if c >= after]
-        leading = [c for c in right if body[c][TEXT] > body[c][NUMBER] + body[c][YEAR]]
-        if len(right) < 2 or not leading or leading[0] != after:
+        leading = {c for c in right if body[c][TEXT] > body[c][NUMBER] + body[c][YEAR]}
+        if len(right) < 2 or after not in leading:
             continue
         if (grid.kinds[cross(rows, range(before + 1, after))] != EMPTY).any():
             continue
         if not _repeats_the_stub(grid, table, after):
             continue
-        labels = [c for c in right if c in leading and c < min(
-            (c2 for c2 in right if c2 not in leading), default=right[-1] + 1)]
+        first_data = min((c for c in right if c not in leading), default=right[-1] + 1)
+        labels = [c for c in right if c in leading and c < first_data]
         labels = labels if len(labels) < len(right) else labels[:1]
         other = Table(index=table.index + 1, left=after, right=right[-1], label_cols=labels,
                       data_cols=[c for c in right if c not in labels],
@@ -261,8 +273,8 @@ def _side_by_side(grid: Grid, table: Table, body: list[list[int]]) -> list[Table
                       flag_rows=table.flag_rows, title=table.title, unit=table.unit)
         table.data_cols = [c for c in table.data_cols if c < after]
         table.right = before
-        return [table, *_side_by_side(grid, other, body)] if table.data_cols else [table]
-    return [table]
+        return other
+    return None
 
 
 def _repeats_the_stub(grid: Grid, table: Table, c: int) -> bool:
@@ -287,14 +299,23 @@ def _share_headers(rows: Rows, tables: list[Table]) -> None:
     """Stacked tables with the same columns, where only the first carries the upper header
     levels (measure names over series codes): the later ones read those levels too, or their
     columns would be named by the last level alone, and blank cells there would repeat a
-    neighbour's name."""
-    for i, table in enumerate(tables):
+    neighbour's name.
+
+    A table reads the levels of the first earlier table with the same columns and more
+    heading rows. The first with more than ``n`` rows is always one that had more than every
+    table before it, so only those are kept, per set of columns, and searched by their
+    count: a sheet of thousands of small tables stays linear, not quadratic."""
+    more: dict[tuple[int, ...], tuple[list[int], list[list[int]]]] = {}
+    for table in tables:
         own = [r for r in table.header_rows if rows.last[r] >= table.data_cols[0]]
-        for earlier in tables[:i]:
-            theirs = [r for r in earlier.header_rows if rows.last[r] >= earlier.data_cols[0]]
-            if earlier.data_cols == table.data_cols and len(theirs) > len(own):
-                table.shared_header_rows = theirs[:len(theirs) - len(own)]
-                break
+        counts, headings = more.setdefault(tuple(table.data_cols), ([], []))
+        at = bisect_right(counts, len(own))
+        if at < len(counts):
+            theirs = headings[at]
+            table.shared_header_rows = theirs[:len(theirs) - len(own)]
+        if not counts or len(own) > counts[-1]:
+            counts.append(len(own))
+            headings.append(own)
 
 
 def _text_table(grid: Grid, rows: Rows) -> list[Table]:

@@ -255,3 +255,13 @@ def test_wide_survives_a_very_long_sheet_name(tmp_path: Path) -> None:
     run = gaffertape("sheets", "wide", "long.xlsx", "--out", "wide", cwd=tmp_path)
     assert run.returncode == 0, run.stderr[-1000:]
     assert len(list((tmp_path / "wide").glob("*.csv"))) == 1
+
+
+@pytest.mark.parametrize("content", [b"," * 25_000_000, b"\r" * 25_000_000],
+                         ids=["commas", "line ends"])
+def test_csv_of_too_many_fields_is_refused_before_they_are_read(tmp_path: Path,
+                                                                content: bytes) -> None:
+    """25 MB of separators are 25 million fields: the reader built them all (150 MB took
+    2.2 GB) before the cell limit was looked at."""
+    _folder_with(tmp_path, "many.csv", lambda p: p.write_bytes(b"a,b\n" + content))
+    assert "separators and line ends" in _assert_refused_and_rest_written(tmp_path, "many.csv")

@@ -65,6 +65,11 @@ def _read_csv(path: Path) -> Grid:
         dialect = csv.excel
     # a field may be as long as the file (the default limit, 128 KiB, stopped whole folder runs)
     csv.field_size_limit(max(MAX_BYTES, csv.field_size_limit()))
+    lines = max(text.count("\n"), text.count("\r")) + 1
+    fields = text.count(dialect.delimiter) + lines  # at least as many as the reader makes
+    if fields > MAX_CELLS:  # refused before the reader builds them (150 MB of commas: 2.2 GB)
+        raise UserError(f"{path}: more than {MAX_CELLS:,} cells ({fields:,} separators and "
+                        "line ends)", hint="split the file, or check its separators")
     reader = csv.reader(io.StringIO(text, newline=""), dialect)
     try:
         rows: list[list[object]] = [list(r) for r in reader]
@@ -82,13 +87,15 @@ def _read_csv(path: Path) -> Grid:
 
 def _read_workbook(path: Path, suffix: str) -> list[Grid]:
     ods_content = check_workbook(path, suffix, MAX_CELLS)  # before calamine allocates anything
+    # (.ods merges read first: the inflated content.xml is let go before calamine reads it)
+    merges = ods_merges(path, ods_content) if suffix == ".ods" else {}
+    del ods_content
     with _calamine_failures(path):
         workbook = CalamineWorkbook.from_path(str(path))
         names = workbook.sheet_names
     if len(names) > MAX_SHEETS:
         raise UserError(f"{path}: refused: {len(names):,} sheets (limit {MAX_SHEETS:,})",
                         hint="split the workbook, or export the sheets you need")
-    merges = ods_merges(path, ods_content) if suffix == ".ods" else {}
     grids, cells = [], 0
     for name in names:
         with _calamine_failures(path, name):

@@ -70,17 +70,19 @@ def export_workbook(tables: dict[str, pd.DataFrame], dest: Path | str, *,
     return dest
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_UNWRITABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]|_(?=x[0-9A-Fa-f]{4}_)")
 """Control characters an XLSX file cannot hold as they are (openpyxl refuses them, and with
-them the whole export: one pasted character lost a folder's output)."""
+them the whole export: one pasted character lost a folder's output), and the ``_`` of a text
+that reads like Excel's escape for one (``_x0041_``, which Excel reads as "A")."""
 
 
 def _excel_escaped(df: pd.DataFrame) -> pd.DataFrame:
-    """``df`` with control characters in its text written as Excel itself writes them
-    (``_x0001_``), which Excel and python-calamine read back as the character."""
+    """``df`` with its text written as Excel itself writes it: a control character as
+    ``_x0001_``, the ``_`` starting ``_x0041_`` as ``_x005F_``, so Excel and
+    python-calamine read back the text that was written."""
     def escaped(value: object) -> object:
-        if isinstance(value, str) and _CONTROL.search(value):
-            return _CONTROL.sub(lambda found: f"_x{ord(found[0]):04X}_", value)
+        if isinstance(value, str) and _UNWRITABLE.search(value):
+            return _UNWRITABLE.sub(lambda found: f"_x{ord(found[0]):04X}_", value)
         return value
 
     for column in df.columns:

@@ -1,11 +1,12 @@
 """`gaffertape sheets` against the hostile workbooks an adversarial pass found (sixth session).
 
-Each input here made a folder run abort, crash or lose its output before the fix that this file
-holds in place: a run of a billion spaces in an .ods, a python-calamine panic, an unchecked
-.xlsb, a CSV of billions of cells, a control character in an XLSX export, one worksheet listed
-as many sheets, a pipe named .csv. The .xls and .xlsb builders write the smallest files
-python-calamine reads (BIFF8 in a version-3 compound file; BIFF12 records in a zip), so hostile
-records can be placed exactly, with the standard library only.
+Each input here made a folder run abort, crash, hang or lose its output before the fix that
+this file holds in place: a run of a billion spaces in an .ods, a python-calamine panic, an
+unchecked .xlsb, a CSV of billions of cells or fields, a control character in an XLSX export,
+one worksheet listed as many sheets, a pipe named .csv, and `sheets wide` writing two tables to
+one file. The .xls and .xlsb builders write the smallest files python-calamine reads (BIFF8 in
+a version-3 compound file; BIFF12 records in a zip), so hostile records can be placed exactly,
+with the standard library only.
 """
 
 from __future__ import annotations

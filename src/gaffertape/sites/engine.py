@@ -102,6 +102,10 @@ class SiteLocked(UserError):
         )
 
 
+class UntrustedOrigin(UserError):
+    """Form data (a password, marks) would go to an origin the profile does not name."""
+
+
 class SignInFailed(UserError):
     """Signing in did not work: the whole site stops at once (retrying is how accounts get
     locked), with a message saying which step, which page came back and what was missing."""
@@ -309,8 +313,14 @@ class SiteSession:
         host = urlsplit(self.base_url).netloc
         self.throttle = HostThrottle.for_host(host, self.politeness)
         self.global_throttle = HostThrottle.global_cap(self.politeness.global_rate)
+        self.trusted_origins = {
+            origin(self.base_url),
+            origin(self.url(profile.login.url)),
+            *(origin(o) for o in profile.login.other_origins),
+        }
         self.client = httpx.Client(
             follow_redirects=True,
+            event_hooks={"request": [self._refuse_untrusted_post]},
             timeout=httpx.Timeout(self.politeness.timeout, connect=15),
             headers={"User-Agent": USER_AGENT},
             limits=httpx.Limits(
@@ -348,6 +358,23 @@ class SiteSession:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    def _refuse_untrusted_post(self, request: httpx.Request) -> None:
+        """Form data goes only to the origins the profile names, also when a 307/308 redirect
+        points elsewhere (httpx would send the same body, password included, on to it)."""
+        if request.method not in ("GET", "HEAD"):
+            self.check_origin(str(request.url), f"a {request.method} of form data")
+
+    def check_origin(self, url: str, what: str) -> None:
+        """Raise :class:`UntrustedOrigin` unless ``url`` is on the site's own origin, its
+        sign-in URL's, or one of the profile's ``[login] other_origins``."""
+        if origin(url) not in self.trusted_origins:
+            raise UntrustedOrigin(
+                f"{self.profile.name}: refused to send {what} to {origin(url)}, which is not "
+                f"the site's origin ({origin(self.base_url)}); nothing was sent",
+                hint="if that really is where the site signs you in, add it to [login] "
+                "other_origins in the profile",
+            )
 
     def _password_value(self) -> str:
         pw = self._password() if callable(self._password) else self._password
@@ -552,10 +579,11 @@ class SiteSession:
         values.update(step.values)
         if step.username_field:
             values[step.username_field] = self.username
+        action = urljoin(page.url, form.get("action") or page.url)
         if step.password_field:
+            self.check_origin(action, "the password")
             values[step.password_field] = self._password_value()
             self.password_submissions += 1
-        action = urljoin(page.url, form.get("action") or page.url)
         method = (form.get("method") or "get").upper()
         if method == "GET":
             from urllib.parse import urlencode
@@ -661,6 +689,14 @@ def _describe(page: Page) -> str:
     """A page in a message: its title and URL."""
     title = " ".join((page.tree.findtext(".//title") or "").split()) or "no title"
     return f"{title!r} at {page.url} (HTTP {page.status})"
+
+
+def origin(url: str) -> str:
+    """``scheme://host:port`` of ``url`` (the default port written out): where a request goes,
+    in the form two URLs are compared by (https and http are different origins)."""
+    parsed = httpx.URL(url)
+    port = parsed.port or {"http": 80, "https": 443}.get(parsed.scheme)
+    return f"{parsed.scheme}://{parsed.host}:{port}"
 
 
 def _path(url: str) -> str:

@@ -1,0 +1,129 @@
+"""A hostile site: what a remote server (or whoever can put HTML or redirects on it) hands a
+session, against a real HTTP server on 127.0.0.1 and a second one playing another host.
+
+The promises: the password and form posts never go to an origin the profile does not name;
+nothing the site writes in its pages (a course code in a link) decides where files land.
+"""
+
+from __future__ import annotations
+
+import http.server
+import socketserver
+import threading
+from collections.abc import Callable, Iterator
+from urllib.parse import urlsplit
+
+import pytest
+from pydantic import SecretStr
+
+from gaffertape.sites.engine import HostThrottle, SiteSession, UntrustedOrigin
+from gaffertape.sites.profile import load_profile
+
+SECRET = "s3cret-PASSWORD"
+SIGN_IN_FORM = ('<html><title>Sign in</title><form method="post" action="{action}">'
+                '<input name="username"><input type="password" name="password"></form></html>')
+
+
+class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
+    daemon_threads = True
+
+    def __init__(self, routes: dict[str, Callable[[Handler], None]]) -> None:
+        super().__init__(("127.0.0.1", 0), Handler)
+        self.routes = routes
+        self.received: list[tuple[str, str, bytes]] = []  # (method, path, body)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}"
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: Server
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+    def answer(self, body: bytes | str, status: int = 200, **headers: str) -> None:
+        body = body.encode() if isinstance(body, str) else body
+        self.send_response(status)
+        self.send_header("Content-Type", headers.pop("content_type", "text/html"))
+        for name, value in headers.items():
+            self.send_header(name.replace("_", "-"), value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def _route(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        self.server.received.append((self.command, self.path, body))
+        route = self.server.routes.get(f"{self.command} {urlsplit(self.path).path}")
+        if route is None:
+            self.answer("<html><title>Not here</title></html>", status=404)
+        else:
+            route(self)
+
+    do_GET = do_POST = _route
+
+
+@pytest.fixture
+def serve() -> Iterator[Callable[[dict[str, Callable[[Handler], None]]], Server]]:
+    """Start servers on 127.0.0.1 with the given routes ("METHOD /path": handler)."""
+    started: list[Server] = []
+
+    def start(routes: dict[str, Callable[[Handler], None]]) -> Server:
+        server = Server(routes)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        started.append(server)
+        return server
+
+    HostThrottle.reset()
+    yield start
+    for server in started:
+        server.shutdown()
+        server.server_close()
+    HostThrottle.reset()
+
+
+def _session(site: Server) -> SiteSession:
+    return SiteSession(load_profile("demo-marks"), base_url=site.url, username="u",
+                       password=SecretStr(SECRET))
+
+
+def _secrets_sent(*servers: Server) -> list[tuple[str, str]]:
+    return [(m, p) for s in servers for m, p, body in s.received if SECRET.encode() in body]
+
+
+def test_password_never_posted_to_a_form_action_on_another_host(serve) -> None:
+    evil = serve({"POST /steal": lambda h: h.answer("<html>thanks</html>")})
+    site = serve({"GET /sso/login": lambda h: h.answer(SIGN_IN_FORM.format(
+        action=evil.url + "/steal"))})
+    with _session(site) as session, pytest.raises(UntrustedOrigin, match="the password"):
+        session.login()
+    assert _secrets_sent(site, evil) == []
+
+
+def test_password_never_follows_a_307_redirect_to_another_host(serve) -> None:
+    evil = serve({"POST /steal": lambda h: h.answer("<html>thanks</html>")})
+    site = serve({
+        "GET /sso/login": lambda h: h.answer(SIGN_IN_FORM.format(action="/sso/login")),
+        "POST /sso/login": lambda h: h.answer("", status=307, Location=evil.url + "/steal"),
+    })
+    with _session(site) as session, pytest.raises(UntrustedOrigin, match="POST of form data"):
+        session.login()
+    assert _secrets_sent(evil) == []
+    assert _secrets_sent(site) == [("POST", "/sso/login")]  # the site's own form still got it
+
+
+def test_sign_in_on_a_separate_host_named_in_the_profile_works(serve) -> None:
+    idp = serve({"POST /login": lambda h: h.answer("", status=303, Location="/done"),
+                 "GET /done": lambda h: h.answer("<html><title>Signed in</title></html>")})
+    site = serve({"GET /sso/login": lambda h: h.answer(SIGN_IN_FORM.format(
+        action=idp.url + "/login"))})
+    profile = load_profile("demo-marks")
+    profile.login.other_origins = [idp.url]
+    with SiteSession(profile, base_url=site.url, username="u",
+                     password=SecretStr(SECRET)) as session:
+        session.login()
+    assert _secrets_sent(idp) == [("POST", "/login")]

@@ -11,13 +11,18 @@ import http.server
 import socketserver
 import threading
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 from pydantic import SecretStr
 
+from gaffertape.errors import UserError
+from gaffertape.sites import workflows as wf
 from gaffertape.sites.engine import HostThrottle, SiteSession, UntrustedOrigin
 from gaffertape.sites.profile import load_profile
+from gaffertape.sites.workflows.download import download_student
+from gaffertape.workspace import Workspace
 
 SECRET = "s3cret-PASSWORD"
 SIGN_IN_FORM = ('<html><title>Sign in</title><form method="post" action="{action}">'
@@ -127,3 +132,39 @@ def test_sign_in_on_a_separate_host_named_in_the_profile_works(serve) -> None:
                      password=SecretStr(SECRET)) as session:
         session.login()
     assert _secrets_sent(idp) == [("POST", "/login")]
+
+
+def _signed_in_site(serve, routes: dict[str, Callable[[Handler], None]]) -> Server:
+    """A site whose one-form sign-in (demo-marks profile) works, plus ``routes``."""
+    return serve({
+        "GET /sso/login": lambda h: h.answer(SIGN_IN_FORM.format(action="/sso/login")),
+        "POST /sso/login": lambda h: h.answer("", status=303, Location="/oscar/"),
+        **routes,
+    })
+
+
+def test_course_code_in_a_site_link_cannot_choose_where_files_go(
+    serve, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A presentation link ``?pres=../../../x`` would have made ``scripts/../../../x/<PI>``
+    (replaced wholesale by the extraction) and ``downloads/../../../x/<PI>.zip``."""
+    monkeypatch.setenv("GAFFERTAPE_PASSWORD", SECRET)
+    site = _signed_in_site(serve, {"GET /oscar/": lambda h: h.answer(
+        '<html><a href="/oscar/allocation?pres=../../../escaped">TM470</a></html>')})
+    ws = Workspace.init(tmp_path / "ws")
+    overrides = {"marks": {"profile": "demo-marks", "base_url": site.url, "username": "u"}}
+    with pytest.raises(UserError, match=r"course code '\.\./\.\./\.\./escaped' cannot name"):
+        wf.get_allocation(ws, overrides=overrides, progress=False)
+    assert not any(path.endswith("/oscar/allocation") for _, path, _ in site.received)
+
+
+def test_download_refuses_a_stored_course_or_pi_that_is_a_path(serve, tmp_path: Path) -> None:
+    site = serve({})
+    ws = Workspace.init(tmp_path / "ws")
+    with _session(site) as session:
+        for item in ({"course": "../../escaped", "pi": "A1234567"},
+                     {"course": "TM470-25J", "pi": "../A1234567"}):
+            with pytest.raises(UserError, match="cannot name a file or folder"):
+                download_student(ws, session, item)
+    assert site.received == []
+    assert not (tmp_path / "escaped").exists()

@@ -12,7 +12,13 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 from lxml import html as lxml_html
 
 from gaffertape.errors import UserError
-from gaffertape.identity import OU_PI_PATTERN, is_pi, normalise_pi, valid_pi
+from gaffertape.identity import (
+    OU_PI_PATTERN,
+    is_pi,
+    normalise_pi,
+    valid_name_part,
+    valid_pi,
+)
 from gaffertape.sites.engine import Page
 from gaffertape.sites.profile import Allocation, Column, Marks, Presentations, Submission
 
@@ -436,6 +442,8 @@ def parse_pasted(
                 "the pasted allocation has no course column",
                 hint="give --course, e.g. --course TM470-25J",
             )
+        record["course"] = valid_name_part(record["course"], what="course code",
+                                           where=f"pasted allocation row {row_no}")
         out.append(record)
     if not out:
         raise UserError(

@@ -1,0 +1,36 @@
+"""Course codes from files other people send: they become file names, never paths."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from gaffertape.errors import UserError
+from gaffertape.marking.scheme import DEFAULT_CATEGORIES
+from gaffertape.sites.parse import parse_pasted
+from gaffertape.workspace import Workspace
+
+from .conftest import gaffertape
+
+
+def test_marks_file_course_cannot_write_feedback_outside_the_folder(tmp_path: Path) -> None:
+    """``course = ../../../../escaped`` made ``marking feedback`` write
+    ``<workspace>/../escaped_A1234567_PROVISIONAL.md``, creating folders on the way."""
+    rows = [{"course": "../../../../escaped", "pi": "A1234567", "role": role, "marker": role,
+             "category": c.name, "mark": 5, "comments": ""}
+            for role in ("first", "second") for c in DEFAULT_CATEGORIES]
+    pd.DataFrame(rows).to_csv(tmp_path / "marks.csv", index=False)
+    Workspace.init(tmp_path / "ws")
+    run = gaffertape("-w", "ws", "marking", "feedback", "--from", "marks.csv", cwd=tmp_path)
+    assert run.returncode == 2
+    assert len(run.errors) == 1 and run.errors[0].startswith(
+        "error: marks.csv row 2: course '../../../../escaped' cannot name a report file")
+    assert list(tmp_path.rglob("*escaped*")) == []
+
+
+@pytest.mark.parametrize("course", ["../x", "a/b", "..", "TM470\\25J", "TM\x1b[31m470"])
+def test_pasted_allocation_course_that_is_a_path_is_refused(course: str) -> None:
+    with pytest.raises(UserError, match=r"pasted allocation row 2: course code .* cannot name"):
+        parse_pasted(f"PI,Course\nA1234567,{course}\n", None)

@@ -7,9 +7,11 @@ nothing the site writes in its pages (a course code in a link) decides where fil
 
 from __future__ import annotations
 
+import gzip
 import http.server
 import socketserver
 import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -19,8 +21,14 @@ from pydantic import SecretStr
 
 from gaffertape.errors import UserError
 from gaffertape.sites import workflows as wf
-from gaffertape.sites.engine import HostThrottle, SiteSession, UntrustedOrigin
-from gaffertape.sites.profile import load_profile
+from gaffertape.sites.engine import (
+    HostThrottle,
+    PageTooBig,
+    SiteError,
+    SiteSession,
+    UntrustedOrigin,
+)
+from gaffertape.sites.profile import Politeness, load_profile
 from gaffertape.sites.workflows.download import download_student
 from gaffertape.workspace import Workspace
 
@@ -91,9 +99,9 @@ def serve() -> Iterator[Callable[[dict[str, Callable[[Handler], None]]], Server]
     HostThrottle.reset()
 
 
-def _session(site: Server) -> SiteSession:
+def _session(site: Server, **politeness: float) -> SiteSession:
     return SiteSession(load_profile("demo-marks"), base_url=site.url, username="u",
-                       password=SecretStr(SECRET))
+                       password=SecretStr(SECRET), politeness=Politeness(**politeness))
 
 
 def _secrets_sent(*servers: Server) -> list[tuple[str, str]]:
@@ -168,3 +176,43 @@ def test_download_refuses_a_stored_course_or_pi_that_is_a_path(serve, tmp_path: 
                 download_student(ws, session, item)
     assert site.received == []
     assert not (tmp_path / "escaped").exists()
+
+
+def _gzip_bomb(handler: Handler) -> None:
+    """80 KB on the wire, 80 MB of page once decoded."""
+    body = gzip.compress(b"<p>" + b" " * (80 * 1024**2) + b"</p>", compresslevel=9)
+    handler.answer(body, Content_Encoding="gzip")
+
+
+def _drip(handler: Handler) -> None:
+    """A page that would take 30 s: a byte every 0.1 s (each read well within any timeout).
+    The bytes sent are counted in ``handler.server.dripped``."""
+    handler.send_response(200)
+    handler.send_header("Content-Type", "text/html")
+    handler.end_headers()
+    handler.close_connection = True
+    for _ in range(300):
+        try:
+            handler.wfile.write(b" ")
+            handler.wfile.flush()
+        except OSError:  # the client gave up: that is the point
+            return
+        handler.server.dripped += 1
+        time.sleep(0.1)
+
+
+def test_a_gzip_bomb_page_is_refused_not_read_into_memory(serve) -> None:
+    site = serve({"GET /oscar/": _gzip_bomb})
+    with _session(site) as session, pytest.raises(PageTooBig, match="larger than 64 MB"):
+        session._send("GET", site.url + "/oscar/")
+    assert len(site.received) == 1  # asking again would give the same: not retried
+
+
+def test_a_page_dripping_a_byte_at_a_time_stops_at_the_timeout(serve) -> None:
+    site = serve({"GET /oscar/": _drip})
+    site.dripped = 0
+    with _session(site, timeout=1.0, retries=1, backoff=0.01) as session, \
+            pytest.raises(SiteError, match="still arriving after 1 s"):
+        session._send("GET", site.url + "/oscar/")
+    assert len(site.received) == 2  # retried once, like a timeout
+    assert site.dripped < 150  # both tries cut off: the whole page would be 2 x 300 bytes

@@ -80,6 +80,11 @@ class SiteError(UserError):
         )
 
 
+class PageTooBig(SiteError):
+    """A page (not a download) larger than :data:`MAX_PAGE_BYTES`: asking again gives the
+    same, so it is not retried."""
+
+
 class NoAnswer(SiteError):
     """A POST got no answer (reset, timeout, cut): the site may or may not have acted on it."""
 
@@ -199,6 +204,7 @@ class RetryPolicy:
 
 
 RETRY_STATUS = {429, 500, 502, 503, 504}
+MAX_PAGE_BYTES = 64 * 1024**2  # decoded: a gzip bomb of a page stops here too
 TRANSPORT_ERRORS = (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError)
 
 
@@ -421,7 +427,7 @@ class SiteSession:
                         ctype = response.headers.get("content-type", "")
                         if stream_to is not None and expect and expect in ctype.lower():
                             return None, self._stream(response, stream_to)
-                        body = response.read()
+                        body = self._read_page(response)
                         text = body.decode(response.encoding or "utf-8", errors="replace")
                         if self._fix_page is not None:
                             text = self._fix_page(text, str(response.url))
@@ -431,7 +437,9 @@ class SiteSession:
                         return page, None
                 except (SiteError, *TRANSPORT_ERRORS) as exc:
                     error: Exception = exc
-                    if isinstance(exc, SiteError) and "HTTP 4" in str(exc):
+                    if isinstance(exc, PageTooBig) or (
+                        isinstance(exc, SiteError) and "HTTP 4" in str(exc)
+                    ):
                         raise
             if method != "GET" or attempt > self.retry.retries:
                 if method != "GET":
@@ -444,6 +452,24 @@ class SiteSession:
             wait = self.retry.wait(attempt, retry_after)
             log.info("%s %s: %s; retry %d in %.1fs", method, _path(url), error, attempt, wait)
             time.sleep(wait)
+
+    def _read_page(self, response: httpx.Response) -> bytes:
+        """A page's body, refused when it grows past :data:`MAX_PAGE_BYTES` or is still coming
+        after the politeness ``timeout`` (httpx's timeout is per read: a server dripping a byte
+        at a time would otherwise hold the run for ever; that is retried like a timeout)."""
+        deadline = time.monotonic() + self.politeness.timeout
+        chunks: list[bytes] = []
+        size = 0
+        for chunk in response.iter_bytes():  # as it arrives: a chunk size would wait to fill
+            size += len(chunk)
+            if size > MAX_PAGE_BYTES:
+                raise PageTooBig(f"the page at {_path(str(response.url))} is larger than "
+                                 f"{MAX_PAGE_BYTES // 1024**2} MB; refused")
+            if time.monotonic() > deadline:
+                raise httpx.ReadTimeout(f"the page at {_path(str(response.url))} was still "
+                                        f"arriving after {self.politeness.timeout:g} s")
+            chunks.append(chunk)
+        return b"".join(chunks)
 
     def _stream(self, response: httpx.Response, dest: Path) -> Download:
         expected = response.headers.get("content-length")

@@ -22,9 +22,11 @@ from pydantic import SecretStr
 from gaffertape.errors import UserError
 from gaffertape.sites import workflows as wf
 from gaffertape.sites.engine import (
+    MAX_WAIT,
     HostThrottle,
     PageTooBig,
     SiteError,
+    SiteLocked,
     SiteSession,
     UntrustedOrigin,
 )
@@ -216,3 +218,12 @@ def test_a_page_dripping_a_byte_at_a_time_stops_at_the_timeout(serve) -> None:
         session._send("GET", site.url + "/oscar/")
     assert len(site.received) == 2  # retried once, like a timeout
     assert site.dripped < 150  # both tries cut off: the whole page would be 2 x 300 bytes
+
+
+def test_a_lockout_page_with_an_absurd_wait_is_a_lockout_not_a_crash(serve) -> None:
+    """'Try again in 10^20 seconds' overflowed the retry date (OverflowError, a traceback)."""
+    site = serve({"GET /sso/login": lambda h: h.answer(
+        "<html><title>Account locked</title>Try again in 99999999999999999999 seconds</html>")})
+    with _session(site) as session, pytest.raises(SiteLocked) as caught:
+        session.login()
+    assert caught.value.seconds == MAX_WAIT

@@ -116,6 +116,7 @@ class SignInFailed(UserError):
     locked), with a message saying which step, which page came back and what was missing."""
 
 
+MAX_WAIT = 7 * 24 * 3600.0  # a site's "try again in 10^20 seconds" is read as a week
 WAIT_REGEX = r"(\d+(?:\.\d+)?)\s*(seconds?|secs?|minutes?|mins?|hours?|hrs?)\b"
 
 
@@ -123,7 +124,8 @@ def wait_seconds(text: str, regex: str | None) -> float | None:
     """Seconds to wait, from lockout wording such as "Try again in 15 minutes" or "in 2 hours".
 
     ``regex`` (the profile's ``retry_after_regex``) finds the number (group ``n`` or 1); the unit
-    is its group ``unit`` (or 2), else the word after the number, else seconds.
+    is its group ``unit`` (or 2), else the word after the number, else seconds. At most
+    :data:`MAX_WAIT` (a bigger number would overflow the date it is turned into).
     """
     pattern = re.compile(regex or WAIT_REGEX, re.I)
     match = pattern.search(text)
@@ -136,7 +138,7 @@ def wait_seconds(text: str, regex: str | None) -> float | None:
         after = re.match(r"\s*([A-Za-z]+)", text[match.end():])
         unit = after[1] if after else "s"
     scale = {"h": 3600, "m": 60}.get(unit.strip().lower()[:1], 1)
-    return number * scale
+    return min(number * scale, MAX_WAIT)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -9,8 +9,9 @@
   entry needs a folder, becomes ``name~2.ext`` (``~3``...), and a name part longer than the
   file system's 255 bytes is shortened with a hash of the original; each is listed in
   ``renamed``;
-* bounded: total uncompressed size and per-entry compression ratio, counted on the bytes
-  actually written (a lying header cannot get past it);
+* bounded: total uncompressed size, per-entry compression ratio and whole-zip compression
+  ratio (so thousands of entries each within their own ratio and slack cannot add up to a
+  bomb), counted on the bytes actually written (a lying header cannot get past it);
 * streamed: entries are copied in chunks, so memory stays flat whatever the zip's size;
 * atomic: extraction goes to a temporary sibling folder renamed into place at the end.
 """
@@ -31,6 +32,7 @@ CHUNK = 256 * 1024
 PRIVATE_DIR = 0o700  # students' scripts are personal data: readable by their user only
 PRIVATE_FILE = 0o600
 NAME_MAX = 255  # bytes in one file or folder name, on every common file system
+RATIO_SLACK = 16 * 1024**2  # bytes any zip may expand to whatever its ratio (tiny zips)
 
 
 class UnsafeZip(Exception):
@@ -156,6 +158,7 @@ def safe_extract(
     tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent))
     result = Extraction()
     total = 0
+    bound = min(max_total, int(Path(zip_path).stat().st_size * max_ratio) + RATIO_SLACK)
     try:
         with zipfile.ZipFile(zip_path) as zf:
             infos = zf.infolist()
@@ -174,8 +177,8 @@ def safe_extract(
                         continue
                     target.parent.mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=True)
                     limit = max(info.compress_size, 1) * max_ratio + 1024 * 1024
-                    size, sha256 = _copy_entry(zf, info, target, limit, max_total - total,
-                                               max_ratio, max_total)
+                    size, sha256 = _copy_entry(zf, info, target, limit, bound - total,
+                                               max_ratio, bound)
                 except (RuntimeError, NotImplementedError) as exc:  # encrypted, odd compression
                     result.rejected.append(f"{info.filename} ({exc})")
                     continue
@@ -208,10 +211,10 @@ def _private(path: str, flags: int) -> int:
 
 
 def _copy_entry(zf: zipfile.ZipFile, info: zipfile.ZipInfo, target: Path, limit: float,
-                room: int, max_ratio: float, max_total: int) -> tuple[int, str]:
+                room: int, max_ratio: float, bound: int) -> tuple[int, str]:
     """Stream one entry to ``target`` (which must not exist), counting the bytes written
-    against the entry's ratio ``limit`` and the ``room`` left under the total bound; returns
-    (size, SHA-256)."""
+    against the entry's ratio ``limit`` and the ``room`` left under the zip's ``bound``;
+    returns (size, SHA-256)."""
     digest, size = hashlib.sha256(), 0
     with zf.open(info) as src, open(target, "xb", opener=_private) as out:
         while chunk := src.read(CHUNK):
@@ -219,7 +222,8 @@ def _copy_entry(zf: zipfile.ZipFile, info: zipfile.ZipInfo, target: Path, limit:
             if size > limit:
                 raise ZipLimitExceeded(f"entry {info.filename!r} expands more than {max_ratio:g}x")
             if size > room:
-                raise ZipLimitExceeded(f"more than {max_total} bytes uncompressed")
+                raise ZipLimitExceeded(f"more than {bound} bytes uncompressed (at most "
+                                       f"{max_ratio:g}x the zip's size, and the total bound)")
             digest.update(chunk)
             out.write(chunk)
     return size, digest.hexdigest()

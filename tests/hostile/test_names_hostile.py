@@ -34,3 +34,17 @@ def test_marks_file_course_cannot_write_feedback_outside_the_folder(tmp_path: Pa
 def test_pasted_allocation_course_that_is_a_path_is_refused(course: str) -> None:
     with pytest.raises(UserError, match=r"pasted allocation row 2: course code .* cannot name"):
         parse_pasted(f"PI,Course\nA1234567,{course}\n", None)
+
+
+def test_control_characters_from_data_never_reach_the_terminal(tmp_path: Path) -> None:
+    """An ANSI escape in a value (a zip entry's name, a page's text) or in an error message
+    was printed as is: ESC[2J clears the screen, ESC]0; retitles the window, OSC 52 writes
+    to the clipboard in some terminals. Tables and error lines now write it out (``\\x1b``)."""
+    Workspace.init(tmp_path / "ws")
+    shown = gaffertape("-w", "ws", "sql", "select chr(27) || ']0;PWNED' || chr(7) || 'x' as name",
+                       cwd=tmp_path)
+    assert shown.returncode == 0 and "\x1b" not in shown.stdout and "\x07" not in shown.stdout
+    assert "\\x1b]0;PWNED\\x07x" in shown.stdout
+    failed = gaffertape("-w", "ws", "sql", 'select * from "\x1b[2Jnope"', cwd=tmp_path)
+    assert failed.returncode != 0 and "\x1b" not in failed.stderr
+    assert "\\x1b[2Jnope" in failed.errors[0]

@@ -511,6 +511,35 @@ def rmarkdown_to_markdown(text: str, *, source: str) -> str:
     return "\n".join(lines)
 
 
+DOCX_MAX_RATIO = 200  # a part may expand this many times its compressed size, plus 1 MiB
+DOCX_MAX_TOTAL = 1024**3  # bytes of all parts together, uncompressed
+
+
+def _check_docx_size(path: Path) -> None:
+    """Refuse a .docx that would inflate past its bounds before python-docx reads every part
+    into memory: a 340 KB document.xml of blanks took 700 MB. The sizes in the zip's
+    directory are safe to trust here: Python's zipfile never inflates an entry past them."""
+    import zipfile
+
+    from gaffertape.ouxml.safeparse import MAX_BYTES
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            infos = archive.infolist()
+    except (zipfile.BadZipFile, OSError):
+        return  # python-docx says what is wrong with it
+    total = 0
+    for info in infos:
+        total += info.file_size
+        too_big = info.file_size > info.compress_size * DOCX_MAX_RATIO + 1024**2 or (
+            info.filename.endswith((".xml", ".rels")) and info.file_size > MAX_BYTES)
+        if too_big or total > DOCX_MAX_TOTAL:
+            raise _line_error(str(path), 1, f"refused: part {info.filename!r} inflates to "
+                              f"{info.file_size / 1e6:.0f} MB ({total / 1e6:.0f} MB so far), "
+                              "past the bounds for a Word document (a zip bomb shape)",
+                              "save the document again from Word, without embedded videos")
+
+
 def docx_to_markdown(path: Path, *, assets: Path | None = None) -> str:
     """A Word (or Google Docs) .docx as Markdown: headings, paragraphs, bold/italic, lists,
     and embedded pictures as figures (written to ``assets``)."""
@@ -519,9 +548,11 @@ def docx_to_markdown(path: Path, *, assets: Path | None = None) -> str:
     import docx  # python-docx
     from docx.opc.exceptions import PackageNotFoundError
 
+    _check_docx_size(path)
     try:
         document = docx.Document(str(path))
-    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as exc:
+    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError,
+            etree.XMLSyntaxError) as exc:
         raise _line_error(str(path), 1, f"not a Word document: {exc}",
                           "save it again as .docx (Word, LibreOffice or Google Docs)") from None
     title = document.core_properties.title

@@ -1,0 +1,51 @@
+"""Word documents handed to `gaffertape ouxml convert`: a .docx is a zip, so it can be a bomb,
+and its XML can be broken; each is one line naming the file, through the real CLI."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import docx
+import pytest
+
+from .conftest import gaffertape
+
+
+def _docx(path: Path, body: bytes = b"", *, blanks: int = 0, cut: bool = False) -> Path:
+    """A real .docx whose body gets ``body`` and ``blanks`` MiB of spaces (streamed, so a
+    100 MiB part costs nothing to build), or whose document.xml is ``cut`` in half."""
+    base = path.with_name("base.docx")
+    document = docx.Document()
+    document.add_paragraph("hello")
+    document.save(base)
+    with zipfile.ZipFile(base) as source:
+        members = {info.filename: source.read(info) for info in source.infolist()}
+    xml = members.pop("word/document.xml")
+    split = xml.index(b"<w:body>") + len(b"<w:body>")
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+        with archive.open("word/document.xml", "w", force_zip64=True) as member:
+            member.write(xml[: len(xml) // 2] if cut else xml[:split] + body)
+            for _ in range(blanks):
+                member.write(b" " * 1024**2)
+            if not cut:
+                member.write(xml[split:])
+    return path
+
+
+@pytest.mark.parametrize(("shape", "message"), [
+    ({"blanks": 100}, "refused: part 'word/document.xml' inflates to 105 MB"),
+    ({"cut": True}, "not a Word document"),
+])
+def test_hostile_docx_is_one_line_naming_the_file(tmp_path: Path, shape: dict,
+                                                  message: str) -> None:
+    """Before: the 100 MiB part (a 100 KB file) was read whole into memory and failed with
+    'unexpected XMLSyntaxError ... please report it' (exit 1); so did a cut document.xml."""
+    source = _docx(tmp_path / "week1.docx", **shape)
+    run = gaffertape("ouxml", "convert", "week1.docx", "-o", "week1.xml", cwd=tmp_path)
+    assert run.returncode == 2, run.stderr
+    assert len(run.errors) == 1 and run.errors[0].startswith(f"error: {source.name}:1: ")
+    assert message in run.errors[0]
+    assert not (tmp_path / "week1.xml").exists()

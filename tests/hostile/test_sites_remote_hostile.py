@@ -227,3 +227,24 @@ def test_a_lockout_page_with_an_absurd_wait_is_a_lockout_not_a_crash(serve) -> N
     with _session(site) as session, pytest.raises(SiteLocked) as caught:
         session.login()
     assert caught.value.seconds == MAX_WAIT
+
+
+@pytest.mark.parametrize(("link", "message"), [
+    ("/zips/A1234567.zip?v={0}&x={name}", "expected a zip"),  # used as it is, not formatted
+    ("file:///etc/passwd", "not an http(s) address"),
+    ("javascript:alert(1)", "not an http(s) address"),
+])
+def test_a_download_link_from_a_page_is_a_site_error_whatever_it_holds(
+    serve, tmp_path: Path, link: str, message: str
+) -> None:
+    """Before: '{0}' in a link was fed to str.format (IndexError/KeyError) and a file: link
+    reached httpx (UnsupportedProtocol): 'unexpected ...' errors instead of a site error."""
+    site = serve({"GET /zips/A1234567.zip": lambda h: h.answer("<html>expected a zip</html>")})
+    with _session(site) as session:
+        try:
+            answer = session.fetch_file(link, tmp_path / "x.zip", expect="zip")
+        except SiteError as exc:
+            assert message in str(exc)
+        else:
+            assert message in answer.text
+    assert not (tmp_path / "x.zip").exists()

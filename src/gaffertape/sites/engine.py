@@ -353,7 +353,8 @@ class SiteSession:
     def url(self, path: str, **params: str) -> str:
         from urllib.parse import quote
 
-        path = path.format(**{k: quote(str(v), safe="") for k, v in params.items()})
+        if params:  # a profile's template; a link from a page is used as it is ("{" and all)
+            path = path.format(**{k: quote(str(v), safe="") for k, v in params.items()})
         return (
             urljoin(self.base_url + "/", path.lstrip("/")) if not path.startswith("http") else path
         )
@@ -399,6 +400,8 @@ class SiteSession:
     ) -> tuple[Page | None, Download | None]:
         """One request with politeness and retries; streams the body to ``stream_to`` when the
         answer's content type contains ``expect`` (otherwise it is read as a page)."""
+        if urlsplit(url).scheme not in ("http", "https"):  # a page's link: file:, javascript:
+            raise SiteError(f"{method} {url[:100]!r}: not an http(s) address; not requested")
         attempt = 0
         while True:
             if self.locked is not None:

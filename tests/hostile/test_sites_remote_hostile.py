@@ -20,14 +20,15 @@ import pytest
 from pydantic import SecretStr
 
 from gaffertape.errors import UserError
+from gaffertape.sites import engine
 from gaffertape.sites import workflows as wf
 from gaffertape.sites.engine import (
     MAX_WAIT,
     HostThrottle,
-    PageTooBig,
     SiteError,
     SiteLocked,
     SiteSession,
+    TooBig,
     UntrustedOrigin,
 )
 from gaffertape.sites.profile import Politeness, load_profile
@@ -186,14 +187,14 @@ def _gzip_bomb(handler: Handler) -> None:
     handler.answer(body, Content_Encoding="gzip")
 
 
-def _drip(handler: Handler) -> None:
-    """A page that would take 30 s: a byte every 0.1 s (each read well within any timeout).
+def _drip(handler: Handler, content_type: str = "text/html", count: int = 300) -> None:
+    """A body that would take 30 s: a byte every 0.1 s (each read well within any timeout).
     The bytes sent are counted in ``handler.server.dripped``."""
     handler.send_response(200)
-    handler.send_header("Content-Type", "text/html")
+    handler.send_header("Content-Type", content_type)
     handler.end_headers()
     handler.close_connection = True
-    for _ in range(300):
+    for _ in range(count):
         try:
             handler.wfile.write(b" ")
             handler.wfile.flush()
@@ -203,9 +204,22 @@ def _drip(handler: Handler) -> None:
         time.sleep(0.1)
 
 
+def _endless_zip(handler: Handler) -> None:
+    """A download with no length that goes on (here: until 4 MiB, or the client leaves)."""
+    handler.send_response(200)
+    handler.send_header("Content-Type", "application/zip")
+    handler.end_headers()
+    handler.close_connection = True
+    for _ in range(64):
+        try:
+            handler.wfile.write(bytes(64 * 1024))
+        except OSError:
+            return
+
+
 def test_a_gzip_bomb_page_is_refused_not_read_into_memory(serve) -> None:
     site = serve({"GET /oscar/": _gzip_bomb})
-    with _session(site) as session, pytest.raises(PageTooBig, match="larger than 64 MB"):
+    with _session(site) as session, pytest.raises(TooBig, match="larger than 64 MB"):
         session._send("GET", site.url + "/oscar/")
     assert len(site.received) == 1  # asking again would give the same: not retried
 
@@ -248,3 +262,23 @@ def test_a_download_link_from_a_page_is_a_site_error_whatever_it_holds(
         else:
             assert message in answer.text
     assert not (tmp_path / "x.zip").exists()
+
+
+def test_a_download_dripping_a_byte_at_a_time_stops(serve, tmp_path: Path) -> None:
+    site = serve({"GET /zips/a.zip": lambda h: _drip(h, "application/zip")})
+    site.dripped = 0
+    with _session(site, timeout=1.0, retries=1, backoff=0.01) as session, \
+            pytest.raises(SiteError, match="averaged under 1024 bytes/s"):
+        session.fetch_file("/zips/a.zip", tmp_path / "a.zip", expect="zip")
+    assert len(site.received) == 2 and site.dripped < 150
+
+
+def test_an_endless_download_stops_at_its_bound(
+    serve, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(engine, "MAX_DOWNLOAD_BYTES", 1024**2)  # 8 GiB in real use
+    site = serve({"GET /zips/a.zip": _endless_zip})
+    with _session(site) as session, pytest.raises(TooBig, match=r"download .* is larger than"):
+        session.fetch_file("/zips/a.zip", tmp_path / "a.zip", expect="zip")
+    assert len(site.received) == 1  # not retried
+    assert (tmp_path / "a.zip").stat().st_size <= 1024**2 + 64 * 1024

@@ -80,9 +80,9 @@ class SiteError(UserError):
         )
 
 
-class PageTooBig(SiteError):
-    """A page (not a download) larger than :data:`MAX_PAGE_BYTES`: asking again gives the
-    same, so it is not retried."""
+class TooBig(SiteError):
+    """A page larger than :data:`MAX_PAGE_BYTES`, or a download larger than
+    :data:`MAX_DOWNLOAD_BYTES`: asking again gives the same, so it is not retried."""
 
 
 class NoAnswer(SiteError):
@@ -207,6 +207,8 @@ class RetryPolicy:
 
 RETRY_STATUS = {429, 500, 502, 503, 504}
 MAX_PAGE_BYTES = 64 * 1024**2  # decoded: a gzip bomb of a page stops here too
+MAX_DOWNLOAD_BYTES = 8 * 1024**3  # as much as an extracted zip may hold
+MIN_DOWNLOAD_RATE = 1024  # bytes/s on average, judged once a download has run ``timeout`` s
 TRANSPORT_ERRORS = (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError)
 
 
@@ -442,7 +444,7 @@ class SiteSession:
                         return page, None
                 except (SiteError, *TRANSPORT_ERRORS) as exc:
                     error: Exception = exc
-                    if isinstance(exc, PageTooBig) or (
+                    if isinstance(exc, TooBig) or (
                         isinstance(exc, SiteError) and "HTTP 4" in str(exc)
                     ):
                         raise
@@ -468,8 +470,8 @@ class SiteSession:
         for chunk in response.iter_bytes():  # as it arrives: a chunk size would wait to fill
             size += len(chunk)
             if size > MAX_PAGE_BYTES:
-                raise PageTooBig(f"the page at {_path(str(response.url))} is larger than "
-                                 f"{MAX_PAGE_BYTES // 1024**2} MB; refused")
+                raise TooBig(f"the page at {_path(str(response.url))} is larger than "
+                             f"{MAX_PAGE_BYTES // 1024**2} MB; refused")
             if time.monotonic() > deadline:
                 raise httpx.ReadTimeout(f"the page at {_path(str(response.url))} was still "
                                         f"arriving after {self.politeness.timeout:g} s")
@@ -477,15 +479,27 @@ class SiteSession:
         return b"".join(chunks)
 
     def _stream(self, response: httpx.Response, dest: Path) -> Download:
+        """Stream a download to ``dest``, refused past :data:`MAX_DOWNLOAD_BYTES` (an endless
+        body would fill the disk) or when, after ``timeout`` seconds, it averages under
+        :data:`MIN_DOWNLOAD_RATE` (a drip would hold the run for ever; retried like a timeout)."""
         expected = response.headers.get("content-length")
         expected_size = int(expected) if expected and expected.isdigit() else None
         digest = hashlib.sha256()
         size = 0
+        started = time.monotonic()
         with open(dest, "wb") as out:
-            for chunk in response.iter_raw(256 * 1024):
+            for chunk in response.iter_raw():  # as it arrives: a chunk size would wait to fill
                 out.write(chunk)
                 digest.update(chunk)
                 size += len(chunk)
+                if size > MAX_DOWNLOAD_BYTES:
+                    raise TooBig(f"the download at {_path(str(response.url))} is larger than "
+                                 f"{MAX_DOWNLOAD_BYTES // 1024**3} GiB; refused")
+                elapsed = time.monotonic() - started
+                if elapsed > self.politeness.timeout and size < MIN_DOWNLOAD_RATE * elapsed:
+                    raise httpx.ReadTimeout(
+                        f"the download at {_path(str(response.url))} averaged under "
+                        f"{MIN_DOWNLOAD_RATE} bytes/s over {elapsed:.0f} s")
         if expected_size is not None and size != expected_size:
             raise httpx.RemoteProtocolError(f"body cut short: {size} of {expected_size} bytes")
         disposition = response.headers.get("content-disposition", "")

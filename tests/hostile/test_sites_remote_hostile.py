@@ -282,3 +282,23 @@ def test_an_endless_download_stops_at_its_bound(
         session.fetch_file("/zips/a.zip", tmp_path / "a.zip", expect="zip")
     assert len(site.received) == 1  # not retried
     assert (tmp_path / "a.zip").stat().st_size <= 1024**2 + 64 * 1024
+
+
+@pytest.mark.parametrize(("content_type", "meta", "encoding"), [
+    ("text/html", '<meta http-equiv="Content-Type" content="text/html; charset=windows-1252">',
+     "cp1252"),
+    ("text/html", "<meta charset='ISO-8859-1'>", "latin-1"),
+    ("text/html; charset=bogus-8", "<meta charset=cp1252>", "cp1252"),  # unknown: next one
+    ("text/html; charset=utf-8", "<meta charset=utf-16>", "utf-8"),     # the header wins
+    ("text/html", "<meta charset=utf-16>", "utf-8"),  # ASCII-compatible bytes: as browsers do
+])
+def test_a_page_in_its_declared_encoding_reads_right(
+    serve, content_type: str, meta: str, encoding: str
+) -> None:
+    """A name in an old system's windows-1252 page declared only in a <meta> read as 'Zo\ufffd'."""
+    name = "Zoë Ñúñez" if encoding != "cp1252" else "Zoë Ñúñez – “Jr”"
+    page = f"<html><head>{meta}</head><body><p>{name}</p></body></html>".encode(encoding)
+    site = serve({"GET /oscar/": lambda h: h.answer(page, content_type=content_type)})
+    with _session(site) as session:
+        shown, _ = session._send("GET", site.url + "/oscar/")
+    assert shown.tree.findtext(".//p") == name

@@ -15,6 +15,7 @@ Layers (as in Scrapy/httpx, each replaceable on its own):
 
 from __future__ import annotations
 
+import codecs
 import functools
 import hashlib
 import logging
@@ -435,7 +436,7 @@ class SiteSession:
                         if stream_to is not None and expect and expect in ctype.lower():
                             return None, self._stream(response, stream_to)
                         body = self._read_page(response)
-                        text = body.decode(response.encoding or "utf-8", errors="replace")
+                        text = body.decode(page_encoding(response, body), errors="replace")
                         if self._fix_page is not None:
                             text = self._fix_page(text, str(response.url))
                         page = Page(str(response.url), response.status_code, text)
@@ -734,6 +735,26 @@ def _describe(page: Page) -> str:
     """A page in a message: its title and URL."""
     title = " ".join((page.tree.findtext(".//title") or "").split()) or "no title"
     return f"{title!r} at {page.url} (HTTP {page.status})"
+
+
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
+
+
+def page_encoding(response: httpx.Response, body: bytes) -> str:
+    """The page's encoding: the header's charset, else a ``<meta>`` charset in its first 2 KB
+    (as browsers look; a UTF-16 one means UTF-8 there, as in browsers), else UTF-8. Old
+    systems often declare windows-1252 only in the page: read as UTF-8, "Zoë" became
+    "Zo\ufffd". An unknown name counts as none."""
+    meta = _META_CHARSET.search(body[:2048])
+    for declared, in_page in ((response.charset_encoding, False),
+                              (meta[1].decode("ascii") if meta else None, True)):
+        try:
+            name = codecs.lookup(declared).name if declared else None
+        except LookupError:
+            continue
+        if name:
+            return "utf-8" if in_page and name.startswith("utf-16") else name
+    return "utf-8"
 
 
 def origin(url: str) -> str:

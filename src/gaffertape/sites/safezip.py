@@ -5,8 +5,9 @@
 * refused entries: absolute paths, drive letters, ``..`` components, symlinks and other
   non-regular files, and any entry the file system will not take (they are listed with the
   reason, never written); the rest of the zip is still extracted;
-* clashes renamed deterministically: a second entry of the same name, or a file where another
-  entry needs a folder, becomes ``name~2.ext`` (``~3``...), and a name part longer than the
+* clashes renamed deterministically: a second entry of the same name (compared as macOS and
+  Windows do: case and Unicode normalisation ignored), or a file where another entry needs a
+  folder, becomes ``name~2.ext`` (``~3``...), and a name part longer than the
   file system's 255 bytes is shortened with a hash of the original; each is listed in
   ``renamed``;
 * bounded: total uncompressed size, per-entry compression ratio and whole-zip compression
@@ -24,6 +25,7 @@ import os
 import shutil
 import stat
 import tempfile
+import unicodedata
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -110,6 +112,12 @@ def _numbered(name: str, n: int) -> str:
     return f"{folder}/{base}" if folder else base
 
 
+def _same_file_key(name: str) -> str:
+    """What a case-insensitive, normalisation-insensitive file system (macOS, Windows) sees:
+    ``Report.pdf`` and ``report.pdf`` are one file there."""
+    return unicodedata.normalize("NFC", name).casefold()
+
+
 def plan_names(infos: list[zipfile.ZipInfo]) -> tuple[dict[int, str], list[str],
                                                       list[tuple[str, str]]]:
     """Where each entry goes: {entry index: safe relative path}, the refused entries, and the
@@ -126,7 +134,7 @@ def plan_names(infos: list[zipfile.ZipInfo]) -> tuple[dict[int, str], list[str],
     folders = {n for i, n in wanted.items() if infos[i].is_dir()}
     for name in wanted.values():
         folders.update(str(parent) for parent in PurePosixPath(name).parents if str(parent) != ".")
-    taken = set(folders)
+    taken = {_same_file_key(f) for f in folders}
     placed: dict[int, str] = {}
     renamed: list[tuple[str, str]] = []
     for index, name in wanted.items():
@@ -134,10 +142,10 @@ def plan_names(infos: list[zipfile.ZipInfo]) -> tuple[dict[int, str], list[str],
             placed[index] = name
             continue
         final, n = name, 1
-        while final in taken:
+        while _same_file_key(final) in taken:
             n += 1
             final = _numbered(name, n)
-        taken.add(final)
+        taken.add(_same_file_key(final))
         placed[index] = final
         if final != infos[index].filename:
             renamed.append((infos[index].filename, final))

@@ -12,7 +12,7 @@ from gaffertape.marking.scheme import DEFAULT_CATEGORIES
 from gaffertape.sites.parse import parse_pasted
 from gaffertape.workspace import Workspace
 
-from .conftest import gaffertape
+from .conftest import far_cell_xlsx, gaffertape
 
 
 def test_marks_file_course_cannot_write_feedback_outside_the_folder(tmp_path: Path) -> None:
@@ -48,3 +48,21 @@ def test_control_characters_from_data_never_reach_the_terminal(tmp_path: Path) -
     failed = gaffertape("-w", "ws", "sql", 'select * from "\x1b[2Jnope"', cwd=tmp_path)
     assert failed.returncode != 0 and "\x1b" not in failed.stderr
     assert "\\x1b[2Jnope" in failed.errors[0]
+
+
+@pytest.mark.parametrize("command", [
+    ["marking", "flags", "--from", "far.xlsx"],
+    ["sites", "post", "far.xlsx", "--dry-run"],
+    ["demographics", "load", "far.xlsx"],
+    ["demographics", "load", "--comparators", "far.xlsx"],
+    ["sites", "download", "--pis-file", "far.xlsx"],
+])
+def test_a_far_cell_workbook_is_one_line_not_an_abort(tmp_path: Path, command: list[str]) -> None:
+    """The 4.8 KB workbook with a value at XFD1048576 made calamine abort the process (SIGABRT,
+    a Rust out-of-memory) in every reader outside `sheets`: marks, third marks, records."""
+    far_cell_xlsx(tmp_path / "far.xlsx")
+    Workspace.init(tmp_path / "ws")
+    run = gaffertape("-w", "ws", *command, cwd=tmp_path)
+    assert run.returncode in (1, 2), (run.returncode, run.stderr[-500:])  # 1: files failed
+    assert len(run.errors) == 1 and "far.xlsx (sheet 'Far away'): refused: a value as far as row" \
+        " 1,048,576" in run.stderr.replace("\n", " ")

@@ -66,3 +66,19 @@ def test_a_far_cell_workbook_is_one_line_not_an_abort(tmp_path: Path, command: l
     assert run.returncode in (1, 2), (run.returncode, run.stderr[-500:])  # 1: files failed
     assert len(run.errors) == 1 and "far.xlsx (sheet 'Far away'): refused: a value as far as row" \
         " 1,048,576" in run.stderr.replace("\n", " ")
+
+
+def test_report_folders_are_private_like_the_workspace(tmp_path: Path) -> None:
+    """reports/marking and reports/marking/feedback were made 0755 (the umask's default):
+    anyone on the machine could list the file names, which name every student by PI."""
+    rows = [{"course": "TM470-25J", "pi": "A1234567", "role": role, "marker": role,
+             "category": c.name, "mark": 5, "comments": ""}
+            for role in ("first", "second") for c in DEFAULT_CATEGORIES]
+    pd.DataFrame(rows).to_csv(tmp_path / "marks.csv", index=False)
+    Workspace.init(tmp_path / "ws")
+    run = gaffertape("-w", "ws", "marking", "feedback", "--from", "marks.csv", cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    reports = tmp_path / "ws" / "reports"
+    made = [reports / "marking", reports / "marking" / "feedback"]
+    assert {oct(p.stat().st_mode & 0o777) for p in made} == {"0o700"}
+    assert {oct(p.stat().st_mode & 0o777) for p in made[1].iterdir()} == {"0o600"}

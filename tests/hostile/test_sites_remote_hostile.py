@@ -20,11 +20,13 @@ import pytest
 from pydantic import SecretStr
 
 from gaffertape.errors import UserError
+from gaffertape.logs import redact, register_secret
 from gaffertape.sites import engine
 from gaffertape.sites import workflows as wf
 from gaffertape.sites.engine import (
     MAX_WAIT,
     HostThrottle,
+    SignInFailed,
     SiteError,
     SiteLocked,
     SiteSession,
@@ -302,3 +304,20 @@ def test_a_page_in_its_declared_encoding_reads_right(
     with _session(site) as session:
         shown, _ = session._send("GET", site.url + "/oscar/")
     assert shown.tree.findtext(".//p") == name
+
+
+def test_a_password_sent_by_a_get_form_is_masked_in_messages(serve) -> None:
+    """A sign-in form with method="get" puts the password, URL-encoded, in the address that
+    the 'ended on the sign-in page again' message names: 'p%40ss+w0rd%26x' was not masked
+    (only the password as typed was)."""
+    password = "p@ss w0rd&x"
+    register_secret(password)  # as credentials.get_password does for every password read
+    get_form = SIGN_IN_FORM.replace('method="post"', 'method="get"')
+    site = serve({"GET /sso/login": lambda h: h.answer(get_form.format(action="/sso/login"))})
+    session = SiteSession(load_profile("demo-marks"), base_url=site.url, username="u",
+                          password=SecretStr(password), politeness=Politeness())
+    with session, pytest.raises(SignInFailed) as caught:
+        session.login()
+    assert "p%40ss+w0rd%26x" in site.received[-1][1]  # the form did send it in the URL
+    shown = redact(caught.value.one_line())
+    assert "password=***" in shown and "w0rd" not in shown

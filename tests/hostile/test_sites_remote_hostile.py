@@ -321,3 +321,12 @@ def test_a_password_sent_by_a_get_form_is_masked_in_messages(serve) -> None:
     assert "p%40ss+w0rd%26x" in site.received[-1][1]  # the form did send it in the URL
     shown = redact(caught.value.one_line())
     assert "password=***" in shown and "w0rd" not in shown
+
+
+def test_a_redirect_loop_is_a_site_error(serve) -> None:
+    """httpx's TooManyRedirects is neither a timeout nor a network error: it came out as
+    'unexpected TooManyRedirects ... please report it'."""
+    site = serve({"GET /oscar/": lambda h: h.answer("", status=302, Location="/oscar/")})
+    with _session(site) as session, pytest.raises(SiteError, match="redirect"):
+        session._send("GET", site.url + "/oscar/")
+    assert len(site.received) <= 25  # one round of httpx's 20 redirects, not retried

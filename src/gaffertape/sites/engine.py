@@ -443,6 +443,9 @@ class SiteSession:
                         if response.status_code >= 400:
                             raise SiteError(f"HTTP {response.status_code} from {_path(url)}")
                         return page, None
+                except httpx.TooManyRedirects as exc:  # a loop: asking again loops again
+                    raise SiteError(f"{method} {_path(url)}: the site redirects in a loop "
+                                    f"({exc})") from exc
                 except (SiteError, *TRANSPORT_ERRORS) as exc:
                     error: Exception = exc
                     if isinstance(exc, TooBig) or (

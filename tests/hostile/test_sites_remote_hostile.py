@@ -330,3 +330,20 @@ def test_a_redirect_loop_is_a_site_error(serve) -> None:
     with _session(site) as session, pytest.raises(SiteError, match="redirect"):
         session._send("GET", site.url + "/oscar/")
     assert len(site.received) <= 25  # one round of httpx's 20 redirects, not retried
+
+
+def test_a_page_with_broken_compression_or_a_bad_link_is_a_site_error(
+    serve, tmp_path: Path
+) -> None:
+    """A body that claims gzip but is not (httpx.DecodingError), a link httpx cannot read
+    (httpx.InvalidURL) and a sign-in form whose action is such a link came out as
+    'unexpected ... please report it'."""
+    site = serve({"GET /oscar/": lambda h: h.answer(b"not gzip at all", Content_Encoding="gzip")})
+    with _session(site, retries=1, backoff=0.01) as session:
+        with pytest.raises(SiteError, match="DecodingError"):
+            session._send("GET", site.url + "/oscar/")
+        with pytest.raises(SiteError, match="not a valid address"):
+            session.fetch_file("http://a:b:c/a.zip", tmp_path / "a.zip", expect="zip")
+    site.routes["GET /sso/login"] = lambda h: h.answer(SIGN_IN_FORM.format(action="http://a:b:c/"))
+    with _session(site) as session, pytest.raises(UntrustedOrigin, match="http://a:b:c/"):
+        session.login()

@@ -210,7 +210,8 @@ RETRY_STATUS = {429, 500, 502, 503, 504}
 MAX_PAGE_BYTES = 64 * 1024**2  # decoded: a gzip bomb of a page stops here too
 MAX_DOWNLOAD_BYTES = 8 * 1024**3  # as much as an extracted zip may hold
 MIN_DOWNLOAD_RATE = 1024  # bytes/s on average, judged once a download has run ``timeout`` s
-TRANSPORT_ERRORS = (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError)
+TRANSPORT_ERRORS = (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError,
+                    httpx.DecodingError)  # a body cut or garbled in transit
 
 
 def _retry_after(response: httpx.Response) -> float | None:
@@ -403,7 +404,11 @@ class SiteSession:
     ) -> tuple[Page | None, Download | None]:
         """One request with politeness and retries; streams the body to ``stream_to`` when the
         answer's content type contains ``expect`` (otherwise it is read as a page)."""
-        if urlsplit(url).scheme not in ("http", "https"):  # a page's link: file:, javascript:
+        try:
+            scheme = httpx.URL(url).scheme
+        except httpx.InvalidURL as exc:  # a page's link such as http://a:b:c/
+            raise SiteError(f"{method} {url[:100]!r}: not a valid address ({exc})") from exc
+        if scheme not in ("http", "https"):  # a page's link: file:, javascript:
             raise SiteError(f"{method} {url[:100]!r}: not an http(s) address; not requested")
         attempt = 0
         while True:
@@ -762,8 +767,12 @@ def page_encoding(response: httpx.Response, body: bytes) -> str:
 
 def origin(url: str) -> str:
     """``scheme://host:port`` of ``url`` (the default port written out): where a request goes,
-    in the form two URLs are compared by (https and http are different origins)."""
-    parsed = httpx.URL(url)
+    in the form two URLs are compared by (https and http are different origins). An address
+    httpx cannot read is its own origin, trusted by nothing."""
+    try:
+        parsed = httpx.URL(url)
+    except httpx.InvalidURL:
+        return url[:100]
     port = parsed.port or {"http": 80, "https": 443}.get(parsed.scheme)
     return f"{parsed.scheme}://{parsed.host}:{port}"
 

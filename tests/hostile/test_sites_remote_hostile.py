@@ -347,3 +347,16 @@ def test_a_page_with_broken_compression_or_a_bad_link_is_a_site_error(
     site.routes["GET /sso/login"] = lambda h: h.answer(SIGN_IN_FORM.format(action="http://a:b:c/"))
     with _session(site) as session, pytest.raises(UntrustedOrigin, match="http://a:b:c/"):
         session.login()
+
+
+def test_a_get_form_never_sends_its_values_to_another_host(serve) -> None:
+    """The request hook stops POSTs elsewhere; a GET form (its values in the address, such as
+    a third mark) to another origin went out."""
+    evil = serve({"GET /collect": lambda h: h.answer("<html>thanks</html>")})
+    site = serve({"GET /post": lambda h: h.answer(
+        f'<html><form method="get" action="{evil.url}/collect"><input name="mark"></form></html>')})
+    with _session(site) as session:
+        page, _ = session._send("GET", site.url + "/post")
+        with pytest.raises(UntrustedOrigin, match="form data"):
+            session.submit(page, page.xpath("//form")[0], {"mark": "67"})
+    assert evil.received == []

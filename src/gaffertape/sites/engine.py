@@ -716,6 +716,7 @@ class SiteSession:
         """
         data = {**form_fields(form), **values}
         action = urljoin(page.url, form.get("action") or page.url)
+        self.check_origin(action, "form data")  # a GET form too: marks in its address
         method = (form.get("method") or "get").upper()
         generation = self._generation
         if method == "GET":

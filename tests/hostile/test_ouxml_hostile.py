@@ -9,6 +9,8 @@ from pathlib import Path
 import docx
 import pytest
 
+from gaffertape.workspace import Workspace
+
 from .conftest import gaffertape
 
 
@@ -49,3 +51,20 @@ def test_hostile_docx_is_one_line_naming_the_file(tmp_path: Path, shape: dict,
     assert len(run.errors) == 1 and run.errors[0].startswith(f"error: {source.name}:1: ")
     assert message in run.errors[0]
     assert not (tmp_path / "week1.xml").exists()
+
+
+def test_one_unreadable_link_does_not_stop_the_link_check(tmp_path: Path) -> None:
+    """A document's link httpx cannot read ('http://a:b:c/', '[::1') raised InvalidURL or
+    ValueError out of the worker pool: the whole `links --check` ended as 'unexpected ...',
+    nothing recorded. Each is now an 'error' row and the others are checked."""
+    doc = tmp_path / "links.xml"
+    links = "".join(f'<a href="{href}">x</a>' for href in
+                    ("http://a:b:c/", "http://[::1/a", "http://127.0.0.1:9/dead"))
+    doc.write_text(f"<Item><CourseCode>L3</CourseCode><Unit><Session><Title>x</Title>"
+                   f"<Paragraph>{links}</Paragraph></Session></Unit></Item>", encoding="utf-8")
+    Workspace.init(tmp_path / "ws")
+    assert gaffertape("-w", "ws", "ouxml", "ingest", "links.xml", cwd=tmp_path).returncode == 0
+    run = gaffertape("-w", "ws", "ouxml", "links", "--check", "--format", "csv", "--delay",
+                     "0.01", cwd=tmp_path)
+    assert "unexpected" not in run.stderr, run.stderr
+    assert run.stdout.count("not a valid address") == 2 and "ConnectError" in run.stdout

@@ -68,3 +68,20 @@ def test_one_unreadable_link_does_not_stop_the_link_check(tmp_path: Path) -> Non
                      "0.01", cwd=tmp_path)
     assert "unexpected" not in run.stderr, run.stderr
     assert run.stdout.count("not a valid address") == 2 and "ConnectError" in run.stdout
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    ("[" * 100_000 + "]" * 100_000, "not a valid notebook: JSON nested too deep"),
+    ('{"cells": [5], "metadata": 3}', "not a Jupyter notebook: AttributeError"),
+    ('{"cells": [{"cell_type": "code", "source": "x", "outputs": [{"data": '
+     '{"image/png": "!!notbase64"}}]}]}', "not a Jupyter notebook: Error: Invalid base64"),
+])
+def test_hostile_notebook_is_one_line_naming_the_file(tmp_path: Path, content: str,
+                                                      message: str) -> None:
+    """Deep JSON (RecursionError), cells of the wrong type and bad base64 in an image output
+    each ended as 'unexpected ... please report it' (exit 1)."""
+    (tmp_path / "nb.ipynb").write_text(content, encoding="utf-8")
+    run = gaffertape("ouxml", "convert", "nb.ipynb", "-o", "nb.xml", cwd=tmp_path)
+    assert run.returncode == 2, run.stderr
+    assert len(run.errors) == 1 and run.errors[0].startswith(f"error: nb.ipynb:1: {message}")
+    assert not (tmp_path / "nb.xml").exists()

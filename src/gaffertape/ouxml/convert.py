@@ -448,9 +448,20 @@ def notebook_to_markdown(data: str, *, source: str, assets: Path | None = None) 
     except json.JSONDecodeError as exc:
         raise _line_error(source, exc.lineno, f"not a valid notebook: {exc.msg}",
                           "the .ipynb file is not JSON; re-save it from Jupyter") from None
+    except RecursionError:
+        raise _line_error(source, 1, "not a valid notebook: JSON nested too deep",
+                          "convert a .ipynb saved by Jupyter") from None
     if not isinstance(notebook, dict) or not isinstance(notebook.get("cells"), list):
         raise _line_error(source, 1, "not a Jupyter notebook (no 'cells' list)",
                           "convert a .ipynb saved by Jupyter")
+    try:  # any part may be the wrong type (a cell that is a number, bad base64 in an image)
+        return _notebook_markdown(notebook, source, assets)
+    except (AttributeError, TypeError, ValueError) as exc:  # binascii.Error is a ValueError
+        raise _line_error(source, 1, f"not a Jupyter notebook: {type(exc).__name__}: {exc}",
+                          "convert a .ipynb saved by Jupyter") from None
+
+
+def _notebook_markdown(notebook: dict[str, Any], source: str, assets: Path | None) -> str:
     language = (notebook.get("metadata", {}).get("kernelspec", {}) or {}).get("language", "")
     language = language or "python"
     parts = []

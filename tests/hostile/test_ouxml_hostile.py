@@ -85,3 +85,14 @@ def test_hostile_notebook_is_one_line_naming_the_file(tmp_path: Path, content: s
     assert run.returncode == 2, run.stderr
     assert len(run.errors) == 1 and run.errors[0].startswith(f"error: nb.ipynb:1: {message}")
     assert not (tmp_path / "nb.xml").exists()
+
+
+def test_markdown_nested_past_xml_limits_is_one_line(tmp_path: Path) -> None:
+    """50,000 nested emphasis markers made OU-XML nested past libxml2's 256 levels: the
+    schema check's re-parse raised 'unexpected XMLSyntaxError ... please report it'."""
+    (tmp_path / "deep.md").write_text("# T\n\n" + "*" * 50_000 + "x" + "*" * 50_000 + "\n",
+                                      encoding="utf-8")
+    run = gaffertape("ouxml", "convert", "deep.md", "-o", "deep.xml", cwd=tmp_path)
+    assert run.returncode == 2, run.stderr
+    assert len(run.errors) == 1 and "elements nested more than 256 deep" in run.errors[0]
+    assert not (tmp_path / "deep.xml").exists()

@@ -96,3 +96,18 @@ def test_markdown_nested_past_xml_limits_is_one_line(tmp_path: Path) -> None:
     assert run.returncode == 2, run.stderr
     assert len(run.errors) == 1 and "elements nested more than 256 deep" in run.errors[0]
     assert not (tmp_path / "deep.xml").exists()
+
+
+def test_the_html_preview_of_a_hostile_document_runs_no_script(tmp_path: Path) -> None:
+    """Text in an OU-XML document (escaped in its XML) came out as live HTML in the preview:
+    a Session title '"><script>alert(1)</script>' and a link target '"><img onerror=...>'."""
+    (tmp_path / "js.xml").write_text(
+        '<Item><CourseCode>J1</CourseCode><Unit><Session><Title>S &lt;script&gt;alert(1)'
+        '&lt;/script&gt;</Title><Paragraph><a href=\'"&gt;&lt;img src=x onerror=alert(2)&gt;\'>'
+        "y</a></Paragraph></Session></Unit></Item>", encoding="utf-8")
+    run = gaffertape("ouxml", "convert", "js.xml", "-o", "js.html", cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    page = (tmp_path / "js.html").read_text(encoding="utf-8")
+    assert "<script" not in page and "<img" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page  # shown, as text
+    assert "default-src 'none'" in page  # and no script would run anyway

@@ -767,6 +767,8 @@ def ouxml_to_markdown(tree: Any) -> str:
 
 _HTML_PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>{title}</title>
+<meta http-equiv="Content-Security-Policy"
+      content="default-src 'none'; style-src 'unsafe-inline'; img-src * data:">
 <style>
 body {{ font: 16px/1.5 system-ui, sans-serif; max-width: 46rem; margin: 2rem auto;
        padding: 0 1rem; color: #1d1d1d; }}
@@ -783,10 +785,15 @@ img {{ max-width: 100%; }} dt {{ font-weight: bold; }}
 
 
 def markdown_to_html(text: str, title: str = "Preview") -> str:
-    """An offline HTML preview of Markdown, with MyST directives drawn as boxes."""
+    """An offline HTML preview of Markdown, with MyST directives drawn as boxes.
+
+    Raw HTML is shown as text, never passed through, and the page allows no script: a course
+    document from elsewhere whose title reads ``<script>...</script>`` (escaped in its XML)
+    would otherwise run in the browser that opens the preview."""
     from html import escape
 
     md = markdown_parser()
+    md.options["html"] = False
     default_fence = md.renderer.rules["fence"]
 
     def fence(_renderer: Any, tokens: list[Token], idx: int, options: Any, env: Any) -> str:

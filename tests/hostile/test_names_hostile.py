@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tomllib
 from pathlib import Path
 
 import pandas as pd
@@ -10,6 +11,7 @@ import pytest
 from gaffertape.errors import UserError
 from gaffertape.marking.scheme import DEFAULT_CATEGORIES
 from gaffertape.sites.parse import parse_pasted
+from gaffertape.sites.workflows.marks import scheme_toml
 from gaffertape.workspace import Workspace
 
 from .conftest import far_cell_xlsx, gaffertape
@@ -82,3 +84,13 @@ def test_report_folders_are_private_like_the_workspace(tmp_path: Path) -> None:
     made = [reports / "marking", reports / "marking" / "feedback"]
     assert {oct(p.stat().st_mode & 0o777) for p in made} == {"0o700"}
     assert {oct(p.stat().st_mode & 0o777) for p in made[1].iterdir()} == {"0o600"}
+
+
+def test_a_scheme_read_from_a_site_is_valid_toml_whatever_its_names(tmp_path: Path) -> None:
+    """Category names are the site's text: an emoji was written as a JSON surrogate pair and
+    DEL raw, neither of which TOML accepts, so `sites scheme --out` wrote a scheme that
+    `marking --scheme` could not load."""
+    names = ["Design \U0001f3a8", "a\x7fb", 'q"uote\\ \n', "Évaluation"]
+    text = scheme_toml(pd.DataFrame({"category": names, "max": [8.0, 4.0, 2.0, 1.0]}), "S é")
+    loaded = tomllib.loads(text)
+    assert loaded["name"] == "S é" and [c["name"] for c in loaded["categories"]] == names

@@ -64,16 +64,18 @@ def table_rows(table: Any) -> tuple[list[str], list[list[Any]]]:
 
 
 def _fit_cells(cells: list[Any], width: int) -> list[Any]:
-    """Repair a malformed row: drop surplus empty cells, pad missing trailing ones."""
-    cells = list(cells)
-    while len(cells) > width:
-        empties = [
-            i for i, c in enumerate(cells) if not clean(c.text_content()) and not c.xpath(".//a")
-        ]
-        if not empties:
+    """Repair a malformed row: drop surplus empty cells (the first ones), pad missing trailing
+    ones. One pass: each cell is looked at once (a row of 10,000 stray ``<td></td>`` took
+    minutes when the empties were listed again after every deletion)."""
+    surplus = len(cells) - width
+    dropped: set[int] = set()
+    for i, cell in enumerate(cells):
+        if len(dropped) >= surplus:
             break
-        del cells[empties[0]]
-    return cells + [None] * (width - len(cells))
+        if not clean(cell.text_content()) and not cell.xpath(".//a"):
+            dropped.add(i)
+    kept = [c for i, c in enumerate(cells) if i not in dropped]
+    return kept + [None] * (width - len(kept))
 
 
 def parse_presentations(page: Page, spec: Presentations) -> list[str]:

@@ -94,3 +94,23 @@ def test_a_scheme_read_from_a_site_is_valid_toml_whatever_its_names(tmp_path: Pa
     text = scheme_toml(pd.DataFrame({"category": names, "max": [8.0, 4.0, 2.0, 1.0]}), "S é")
     loaded = tomllib.loads(text)
     assert loaded["name"] == "S é" and [c["name"] for c in loaded["categories"]] == names
+
+
+def test_a_csv_header_in_data_cannot_inject_sql(tmp_path: Path) -> None:
+    """DuckDB's sniffer 'Prompt' pastes column names in unquoted, and it was used as the view's
+    reader: a CSV dropped into data/ whose header reads "b': 'BIGINT'}); COPY ... TO
+    'data/pwn.csv'; --" wrote data/pwn.csv (any file the connection may write), and a plain
+    quote in a header broke every query with 'unexpected ParserException'."""
+    ws = Workspace.init(tmp_path / "ws")
+    data = ws.root / "data"
+    data.mkdir(exist_ok=True)
+    target = data / "pwn.csv"
+    (data / "inj.csv").write_text(f"a,\"b': 'BIGINT'}}); COPY (SELECT 42 AS pwned) TO "
+                                  f"'{target}'; --\"\n1,2\n", encoding="utf-8")
+    (data / "quote.csv").write_text("ok,x'y\n1,2\n", encoding="utf-8")
+    for table, header in (("inj", "b': 'BIGINT'}); COPY"), ("quote", "x'y")):
+        run = gaffertape("-w", "ws", "sql", f"select * from data.{table}", "--format", "csv",
+                         cwd=tmp_path)
+        assert run.returncode == 0, run.stderr
+        assert header in run.stdout.splitlines()[0]
+    assert not target.exists()

@@ -114,3 +114,25 @@ def test_a_csv_header_in_data_cannot_inject_sql(tmp_path: Path) -> None:
         assert run.returncode == 0, run.stderr
         assert header in run.stdout.splitlines()[0]
     assert not target.exists()
+
+
+@pytest.mark.parametrize("number", ["max = inf", "weight = inf"])
+def test_a_scheme_with_an_infinite_number_is_refused(tmp_path: Path, number: str) -> None:
+    """TOML reads inf (nan and -inf were already refused as not > 0). A maximum of inf (as
+    `sites scheme --out` writes when a site shows 'Max: inf') made every percentage 0: marks
+    of 1e300 and 2 were 'not flagged'."""
+    key = number.split(" = ")[0]
+    fields = {"max": "max = 8", "weight": "weight = 1.0"} | {key: number}
+    (tmp_path / "s.toml").write_text(
+        'name = "x"\n[[categories]]\nname = "A"\n' + "\n".join(fields.values()) + "\n",
+        encoding="utf-8")
+    rows = [{"course": "TM470-25J", "pi": "A1234567", "role": role, "marker": role,
+             "category": "A", "mark": mark, "comments": ""}
+            for role, mark in (("first", 1e300), ("second", 2))]
+    pd.DataFrame(rows).to_csv(tmp_path / "marks.csv", index=False)
+    Workspace.init(tmp_path / "ws")
+    run = gaffertape("-w", "ws", "marking", "flags", "--from", "marks.csv", "--scheme",
+                     "s.toml", cwd=tmp_path)
+    assert run.returncode == 2, run.stdout
+    assert run.errors[0].startswith(f"error: s.toml: categories.0.{key}: Input should be a "
+                                    "finite number")

@@ -71,3 +71,31 @@ def valid_pi(value: object, *, where: str, pattern: str = OU_PI_PATTERN) -> str:
         raise UserError(f"{where}: PI {shown} is not valid (expected {expected})",
                         hint="correct the PI and run again")
     return pi
+
+
+_NOT_IN_A_NAME = re.compile(r"[/\\\x00-\x1f\x7f]")
+
+
+def is_name_part(value: object) -> bool:
+    """Can ``value`` (stripped) be one part of a file or folder name? Not empty, at most 100
+    characters, not only dots, no slash, backslash or control character."""
+    text = str(value).strip()
+    return bool(text) and len(text) <= 100 and set(text) != {"."} \
+        and not _NOT_IN_A_NAME.search(text)
+
+
+def valid_name_part(value: object, *, what: str, where: str) -> str:
+    """``value`` (stripped), if it can be one part of a file or folder name, else a
+    :class:`UserError` naming ``where``.
+
+    Course codes and PIs become folder and file names (``scripts/<course>/<pi>/``,
+    ``<course>_<pi>.md``), and they come from other systems' pages and files: a course
+    ``../../x`` in a link or a marks file must never choose where gaffertape writes.
+    """
+    if not is_name_part(value):
+        raise UserError(
+            f"{where}: {what} {str(value)[:120]!r} cannot name a file or folder (empty, over "
+            "100 characters, only dots, or holding a slash, backslash or control character)",
+            hint=f"correct the {what} at its source and run again",
+        )
+    return str(value).strip()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import threading
 from pathlib import Path
+from urllib.parse import quote, quote_plus
 
 _secrets: set[str] = set()
 _lock = threading.Lock()
@@ -16,10 +17,12 @@ MASK = "***"
 
 
 def register_secret(value: str) -> None:
-    """Remember a secret so that every later log record is scrubbed of it."""
+    """Remember a secret so that every later log record is scrubbed of it, also as it is
+    written in a URL or a form body (``p@ss word`` as ``p%40ss+word``): a sign-in form sent
+    by GET puts the password in the address that messages and logs name."""
     if value:
         with _lock:
-            _secrets.add(value)
+            _secrets.update({value, quote(value, safe=""), quote_plus(value)})
 
 
 def redact(text: str) -> str:

@@ -17,6 +17,18 @@ import pandas as pd
 from gaffertape.errors import UserError
 
 TABLE_SUFFIXES = {".csv", ".xlsx", ".xlsm"}
+MAX_CELLS = 10_000_000  # far over any marks, PIs or student-records table
+
+
+def read_excel(path: Path, **options: object) -> pd.DataFrame:
+    """``pd.read_excel`` with calamine, after the sheets reader's own guard on the zip: calamine
+    allocates a sheet's whole declared extent, so a 4.8 KB file with one cell at XFD1048576
+    (17 billion cells) aborted the process (Rust out-of-memory, SIGABRT) before any check of
+    ours ran. Raises :class:`UserError` naming the file (and sheet) for such a file."""
+    from gaffertape.sheets.bounds import check_workbook  # one guard for every calamine read
+
+    check_workbook(path, path.suffix.lower(), MAX_CELLS)
+    return pd.read_excel(path, engine="calamine", **options)
 
 
 _BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
@@ -90,7 +102,9 @@ def read_table(path: Path | str, *, what: str = "table") -> pd.DataFrame:
 
 def _read_xlsx(path: Path, what: str) -> pd.DataFrame:
     try:
-        return pd.read_excel(path, dtype=str, keep_default_na=False, engine="calamine")
+        return read_excel(path, dtype=str, keep_default_na=False)
+    except UserError:
+        raise
     except Exception as exc:  # calamine's errors have no common base class worth naming
         raise UserError(f"{path}: cannot read the {what} file: {type(exc).__name__}: {exc}",
                         hint="open it in a spreadsheet and save it again as .xlsx or .csv"

@@ -11,6 +11,7 @@ stderr names them and says how to see them. Cell text is never read as Rich mark
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
@@ -43,6 +44,15 @@ WRAP_WIDTH = 24
 #: What a Rich table's borders and padding add to each column, and once per table.
 COLUMN_CHROME, TABLE_CHROME = 3, 1
 HIDDEN_HINT = "use --wide, or --format csv for every column"
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # all but tab and newline
+
+
+def printable(text: str) -> str:
+    """``text`` with control characters written out (``\\x1b``), not sent to the terminal.
+
+    Names from other systems (a zip entry, a site's page) may hold ANSI escapes that would
+    clear the screen, retitle the window or hide a line of output; Rich passes ESC through."""
+    return _CONTROL.sub(lambda m: repr(m[0])[1:-1], text)
 
 
 class RateColumn(ProgressColumn):
@@ -72,7 +82,7 @@ def make_progress(*, transient: bool = False) -> Progress:
 
 def _cells(df: pd.DataFrame) -> pd.DataFrame:
     """Every value as display text ('' for missing)."""
-    return df.astype(object).where(df.notna(), "").astype(str)
+    return df.astype(object).where(df.notna(), "").astype(str).map(printable)
 
 
 def fit_columns(cells: pd.DataFrame, width: int, key: Sequence[str] = ()) -> list[str]:
@@ -140,7 +150,7 @@ def print_summary(title: str, summary: Mapping[str, object] | pd.DataFrame, *,
     table.add_column("", no_wrap=True)
     table.add_column("", overflow="fold")
     for name, value in summary.items():
-        table.add_row(Text(str(name)), Text(str(value)))
+        table.add_row(Text(printable(str(name))), Text(printable(str(value))))
     console.print(table)
 
 

@@ -168,3 +168,34 @@ def test_failure_table_counts_students_not_events() -> None:
     assert len(table) == 3
     assert table.set_index("pi").loc["A0000000", "error"] == \
         "download: locked; codes: locked; marks: locked"
+
+
+def test_many_entries_each_within_their_ratio_cannot_add_up_to_a_bomb(tmp_path: Path) -> None:
+    """40 entries of 1 MiB of zeros: each ~1 KB compressed, inside its own ratio thanks to the
+    per-entry slack, but together 40 MiB from a 45 KB zip (~900x). Scaled up to 10,000
+    entries, an 11 MB zip would have written the whole 8 GiB total bound to disk."""
+    path = tmp_path / "many.zip"
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for n in range(40):
+            archive.writestr(f"part{n:02}.bin", bytes(1024**2))
+    dest = tmp_path / "scripts" / "A1234567"
+    with pytest.raises(ZipContentError, match="at most 200x the zip's size"):
+        safe_extract(path, dest)
+    assert not dest.exists() and list(dest.parent.iterdir()) == []  # nothing half-written
+
+
+def test_names_one_file_on_macos_or_windows_are_renamed_everywhere(tmp_path: Path) -> None:
+    """On a case-insensitive file system (macOS, Windows) 'Report.pdf' and 'report.pdf' are one
+    file, as are 'é' written composed and decomposed: the second was refused there ('File
+    exists') or overwrote a folder's name. They are now renamed on every system alike."""
+    zpath = _zip(tmp_path / "s.zip", [
+        ("Report.pdf", b"one"), ("report.PDF", b"two"),
+        ("caf\u00e9.txt", b"composed"), ("cafe\u0301.txt", b"decomposed"),
+        ("Notes", b"a file"), ("notes/todo.txt", b"in a folder"),
+    ])
+    result = safe_extract(zpath, tmp_path / "out")
+    written = {f.path: (tmp_path / "out" / f.path).read_bytes() for f in result.files}
+    assert written == {"Report.pdf": b"one", "report~2.PDF": b"two",
+                       "caf\u00e9.txt": b"composed", "cafe\u0301~2.txt": b"decomposed",
+                       "Notes~2": b"a file", "notes/todo.txt": b"in a folder"}
+    assert not result.rejected

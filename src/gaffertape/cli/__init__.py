@@ -208,7 +208,8 @@ def main() -> None:
 
 
 def _fail(status: str, message: str, exit_code: int) -> None:
-    """Record the run's outcome, print one line, and exit non-zero."""
+    """Record the run's outcome, print one line (control characters written out), and exit
+    non-zero."""
     finish_run(status)
-    ui.console.print(message, highlight=False, soft_wrap=True)
+    ui.console.print(ui.printable(message), highlight=False, soft_wrap=True)
     sys.exit(exit_code)

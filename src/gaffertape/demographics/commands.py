@@ -158,7 +158,7 @@ def _dest(out: Path | None, data: api.Dataset, suffix: str) -> Path:
     if out is not None:
         return out
     folder = current_workspace().reports_dir / "demographics"
-    folder.mkdir(parents=True, exist_ok=True)
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     return folder / f"{data.name}-{suffix}"
 
 

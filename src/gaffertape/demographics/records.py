@@ -28,6 +28,7 @@ import pandas as pd
 
 from gaffertape.demographics.bands import UNKNOWN, is_unknown_label, label_bounds, parse_scheme
 from gaffertape.errors import UserError
+from gaffertape.tablefile import read_excel
 
 FIELDS = ("id", "birth_year", "age", "age_band", "sex", "year_joined", "year_left", "graduated",
           "year_graduated", "qualification")
@@ -92,7 +93,7 @@ def _read_table(path: Path) -> pd.DataFrame:
     """Every cell as text (or missing), so that parsing and validation happen in one place."""
     try:
         if path.suffix.lower() in {".xlsx", ".xlsm", ".xls", ".ods"}:
-            table = pd.read_excel(path, dtype=str, engine="calamine")
+            table = read_excel(path, dtype=str)
         elif path.suffix.lower() in {".csv", ".txt"}:
             table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
         else:

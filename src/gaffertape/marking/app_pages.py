@@ -9,6 +9,7 @@ against the site first, posted once, read back and written to the ``posts`` audi
 from __future__ import annotations
 
 import math
+import mimetypes
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -53,8 +54,28 @@ def script_file(course: str, pi: str, name: str) -> Any:
     target = (folder / name).resolve()
     if listed.empty or not target.is_relative_to(folder) or not target.is_file():
         abort(404)
-    return send_file(target, as_attachment=request.args.get("download") == "1",
-                     download_name=target.name)
+    shown_as = _inline_type(target.name)
+    if shown_as is None or request.args.get("download") == "1":
+        return send_file(target, as_attachment=True, download_name=target.name)
+    return send_file(target, mimetype=shown_as, download_name=target.name)
+
+
+_INLINE_TYPES = {"application/pdf", "image/png", "image/jpeg", "image/gif", "image/webp"}
+
+
+def _inline_type(name: str) -> str | None:
+    """The type to show a student's file as in the browser, or None to download it.
+
+    A submission is the student's content, served from the app's own origin: an .html or
+    .svg shown as such would run its scripts as the marker, with the marker's access to every
+    page and job of the app. So only passive types are shown (PDF, bitmaps), other text as
+    plain text; everything else is a download."""
+    guessed = mimetypes.guess_type(name)[0] or ""
+    if guessed in _INLINE_TYPES:
+        return guessed
+    if guessed.startswith("text/") and guessed not in {"text/html", "text/xml"}:
+        return "text/plain"
+    return None
 
 
 def _file_links(ws: Any, course: str, pi: str) -> Any:

@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from gaffertape.errors import UserError
-from gaffertape.identity import normalise_pi, valid_pi
+from gaffertape.identity import is_name_part, normalise_pi, valid_pi
 from gaffertape.marking.scheme import MarkScheme
 from gaffertape.store import Store
 from gaffertape.tablefile import read_table
@@ -86,6 +86,9 @@ def validate_marks(raw: pd.DataFrame, scheme: MarkScheme) -> pd.DataFrame:
 def _check_text(df: pd.DataFrame, scheme: MarkScheme) -> None:
     checks = [
         (df["pi"] == "", lambda r: "missing PI"),
+        ((df["course"] != "") & ~df["course"].map(is_name_part),
+         lambda r: f"course {r['course']!r} cannot name a report file (a slash, a control "
+                   "character, only dots or over 100 characters)"),
         (~df["role"].isin(ROLES), lambda r: f"unknown marker role {r['role']!r}, "
                                             f"expected one of {', '.join(ROLES)}"),
         (df["marker"] == "", lambda r: "missing marker name"),

@@ -14,7 +14,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from gaffertape.errors import UserError
 
@@ -22,7 +22,15 @@ from gaffertape.errors import UserError
 EPS = 1e-9
 
 
-class Category(BaseModel):
+class _Finite(BaseModel):
+    """Every number in a scheme is finite: TOML reads ``inf`` and ``nan``, and a maximum of
+    ``inf`` (a site showing "Max: inf", written out by `sites scheme`) made every percentage 0,
+    so no script was ever flagged."""
+
+    model_config = ConfigDict(allow_inf_nan=False)
+
+
+class Category(_Finite):
     """One marked category: raw marks 0..max, counted ``weight`` times in the total."""
 
     name: str
@@ -30,7 +38,7 @@ class Category(BaseModel):
     weight: float = Field(gt=0)
 
 
-class Band(BaseModel):
+class Band(_Finite):
     """A grade band: a percentage at or above ``min`` earns ``name`` (highest band first wins)."""
 
     name: str
@@ -45,7 +53,7 @@ class FinalRule(StrEnum):
     CLOSEST_ORIGINAL = "closest_original"  # the first/second mark nearest the third's
 
 
-class Rules(BaseModel):
+class Rules(_Finite):
     """When two markers differ significantly. Differences must be *more than* a threshold."""
 
     threshold_pct: float | None = Field(default=15.0, ge=0)
@@ -53,7 +61,7 @@ class Rules(BaseModel):
     category_thresholds: dict[str, float] = Field(default_factory=dict)
 
 
-class Rounding(BaseModel):
+class Rounding(_Finite):
     """How agreed (average and final) percentages are rounded before they are graded."""
 
     mode: Literal["half_up", "half_even", "floor", "ceil", "none"] = "half_up"
@@ -90,7 +98,7 @@ DEFAULT_BANDS = [
 ]
 
 
-class MarkScheme(BaseModel):
+class MarkScheme(_Finite):
     """A whole mark scheme. ``bands`` are sorted highest first; the lowest must start at 0."""
 
     name: str = "TM470 project (default)"

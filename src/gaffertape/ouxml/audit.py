@@ -116,7 +116,12 @@ class LinkCheck:
 
 def _check_one(client: httpx.Client, url: str, politeness: Politeness,
                retry: RetryPolicy) -> LinkCheck:
-    parts = urlsplit(url)
+    try:  # a document's link may be anything: one that cannot be read must not stop the rest
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 (reading it checks it)
+        httpx.URL(url)
+    except (ValueError, httpx.InvalidURL) as exc:
+        return LinkCheck(url, "error", error=f"not a valid address: {exc}"[:200])
     if parts.scheme not in ("http", "https") or not parts.hostname:
         return LinkCheck(url, "skipped", error=f"not a web link ({parts.scheme or 'relative'})")
     throttle = HostThrottle.for_host(parts.netloc.lower(), politeness)

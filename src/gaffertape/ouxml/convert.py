@@ -448,9 +448,20 @@ def notebook_to_markdown(data: str, *, source: str, assets: Path | None = None) 
     except json.JSONDecodeError as exc:
         raise _line_error(source, exc.lineno, f"not a valid notebook: {exc.msg}",
                           "the .ipynb file is not JSON; re-save it from Jupyter") from None
+    except RecursionError:
+        raise _line_error(source, 1, "not a valid notebook: JSON nested too deep",
+                          "convert a .ipynb saved by Jupyter") from None
     if not isinstance(notebook, dict) or not isinstance(notebook.get("cells"), list):
         raise _line_error(source, 1, "not a Jupyter notebook (no 'cells' list)",
                           "convert a .ipynb saved by Jupyter")
+    try:  # any part may be the wrong type (a cell that is a number, bad base64 in an image)
+        return _notebook_markdown(notebook, source, assets)
+    except (AttributeError, TypeError, ValueError) as exc:  # binascii.Error is a ValueError
+        raise _line_error(source, 1, f"not a Jupyter notebook: {type(exc).__name__}: {exc}",
+                          "convert a .ipynb saved by Jupyter") from None
+
+
+def _notebook_markdown(notebook: dict[str, Any], source: str, assets: Path | None) -> str:
     language = (notebook.get("metadata", {}).get("kernelspec", {}) or {}).get("language", "")
     language = language or "python"
     parts = []
@@ -511,6 +522,35 @@ def rmarkdown_to_markdown(text: str, *, source: str) -> str:
     return "\n".join(lines)
 
 
+DOCX_MAX_RATIO = 200  # a part may expand this many times its compressed size, plus 1 MiB
+DOCX_MAX_TOTAL = 1024**3  # bytes of all parts together, uncompressed
+
+
+def _check_docx_size(path: Path) -> None:
+    """Refuse a .docx that would inflate past its bounds before python-docx reads every part
+    into memory: a 340 KB document.xml of blanks took 700 MB. The sizes in the zip's
+    directory are safe to trust here: Python's zipfile never inflates an entry past them."""
+    import zipfile
+
+    from gaffertape.ouxml.safeparse import MAX_BYTES
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            infos = archive.infolist()
+    except (zipfile.BadZipFile, OSError):
+        return  # python-docx says what is wrong with it
+    total = 0
+    for info in infos:
+        total += info.file_size
+        too_big = info.file_size > info.compress_size * DOCX_MAX_RATIO + 1024**2 or (
+            info.filename.endswith((".xml", ".rels")) and info.file_size > MAX_BYTES)
+        if too_big or total > DOCX_MAX_TOTAL:
+            raise _line_error(str(path), 1, f"refused: part {info.filename!r} inflates to "
+                              f"{info.file_size / 1e6:.0f} MB ({total / 1e6:.0f} MB so far), "
+                              "past the bounds for a Word document (a zip bomb shape)",
+                              "save the document again from Word, without embedded videos")
+
+
 def docx_to_markdown(path: Path, *, assets: Path | None = None) -> str:
     """A Word (or Google Docs) .docx as Markdown: headings, paragraphs, bold/italic, lists,
     and embedded pictures as figures (written to ``assets``)."""
@@ -519,9 +559,11 @@ def docx_to_markdown(path: Path, *, assets: Path | None = None) -> str:
     import docx  # python-docx
     from docx.opc.exceptions import PackageNotFoundError
 
+    _check_docx_size(path)
     try:
         document = docx.Document(str(path))
-    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as exc:
+    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError,
+            etree.XMLSyntaxError) as exc:
         raise _line_error(str(path), 1, f"not a Word document: {exc}",
                           "save it again as .docx (Word, LibreOffice or Google Docs)") from None
     title = document.core_properties.title
@@ -725,6 +767,8 @@ def ouxml_to_markdown(tree: Any) -> str:
 
 _HTML_PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>{title}</title>
+<meta http-equiv="Content-Security-Policy"
+      content="default-src 'none'; style-src 'unsafe-inline'; img-src * data:">
 <style>
 body {{ font: 16px/1.5 system-ui, sans-serif; max-width: 46rem; margin: 2rem auto;
        padding: 0 1rem; color: #1d1d1d; }}
@@ -741,10 +785,15 @@ img {{ max-width: 100%; }} dt {{ font-weight: bold; }}
 
 
 def markdown_to_html(text: str, title: str = "Preview") -> str:
-    """An offline HTML preview of Markdown, with MyST directives drawn as boxes."""
+    """An offline HTML preview of Markdown, with MyST directives drawn as boxes.
+
+    Raw HTML is shown as text, never passed through, and the page allows no script: a course
+    document from elsewhere whose title reads ``<script>...</script>`` (escaped in its XML)
+    would otherwise run in the browser that opens the preview."""
     from html import escape
 
     md = markdown_parser()
+    md.options["html"] = False
     default_fence = md.renderer.rules["fence"]
 
     def fence(_renderer: Any, tokens: list[Token], idx: int, options: Any, env: Any) -> str:

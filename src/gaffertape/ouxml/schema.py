@@ -46,7 +46,11 @@ def schema_errors(tree: Any) -> list[str]:
     """Every schema violation as ``line: message`` (empty when the document is valid)."""
     root = tree.getroot() if hasattr(tree, "getroot") else tree
     # validate a re-parsed copy so line numbers are those of the serialised document
-    copy = etree.fromstring(etree.tostring(root, pretty_print=True))
+    try:
+        copy = etree.fromstring(etree.tostring(root, pretty_print=True))
+    except etree.XMLSyntaxError as exc:  # nested past libxml2's 256 (50,000 emphases, say)
+        problem = "elements nested more than 256 deep" if "depth" in str(exc.msg) else exc.msg
+        return [f"{exc.lineno or 1}: {problem}"]
     schema = load_schema()
     if schema.validate(copy):
         return []

@@ -15,6 +15,7 @@ Layers (as in Scrapy/httpx, each replaceable on its own):
 
 from __future__ import annotations
 
+import codecs
 import functools
 import hashlib
 import logging
@@ -80,6 +81,11 @@ class SiteError(UserError):
         )
 
 
+class TooBig(SiteError):
+    """A page larger than :data:`MAX_PAGE_BYTES`, or a download larger than
+    :data:`MAX_DOWNLOAD_BYTES`: asking again gives the same, so it is not retried."""
+
+
 class NoAnswer(SiteError):
     """A POST got no answer (reset, timeout, cut): the site may or may not have acted on it."""
 
@@ -102,11 +108,16 @@ class SiteLocked(UserError):
         )
 
 
+class UntrustedOrigin(UserError):
+    """Form data (a password, marks) would go to an origin the profile does not name."""
+
+
 class SignInFailed(UserError):
     """Signing in did not work: the whole site stops at once (retrying is how accounts get
     locked), with a message saying which step, which page came back and what was missing."""
 
 
+MAX_WAIT = 7 * 24 * 3600.0  # a site's "try again in 10^20 seconds" is read as a week
 WAIT_REGEX = r"(\d+(?:\.\d+)?)\s*(seconds?|secs?|minutes?|mins?|hours?|hrs?)\b"
 
 
@@ -114,7 +125,8 @@ def wait_seconds(text: str, regex: str | None) -> float | None:
     """Seconds to wait, from lockout wording such as "Try again in 15 minutes" or "in 2 hours".
 
     ``regex`` (the profile's ``retry_after_regex``) finds the number (group ``n`` or 1); the unit
-    is its group ``unit`` (or 2), else the word after the number, else seconds.
+    is its group ``unit`` (or 2), else the word after the number, else seconds. At most
+    :data:`MAX_WAIT` (a bigger number would overflow the date it is turned into).
     """
     pattern = re.compile(regex or WAIT_REGEX, re.I)
     match = pattern.search(text)
@@ -127,7 +139,7 @@ def wait_seconds(text: str, regex: str | None) -> float | None:
         after = re.match(r"\s*([A-Za-z]+)", text[match.end():])
         unit = after[1] if after else "s"
     scale = {"h": 3600, "m": 60}.get(unit.strip().lower()[:1], 1)
-    return number * scale
+    return min(number * scale, MAX_WAIT)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -195,7 +207,11 @@ class RetryPolicy:
 
 
 RETRY_STATUS = {429, 500, 502, 503, 504}
-TRANSPORT_ERRORS = (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError)
+MAX_PAGE_BYTES = 64 * 1024**2  # decoded: a gzip bomb of a page stops here too
+MAX_DOWNLOAD_BYTES = 8 * 1024**3  # as much as an extracted zip may hold
+MIN_DOWNLOAD_RATE = 1024  # bytes/s on average, judged once a download has run ``timeout`` s
+TRANSPORT_ERRORS = (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError,
+                    httpx.DecodingError)  # a body cut or garbled in transit
 
 
 def _retry_after(response: httpx.Response) -> float | None:
@@ -309,8 +325,14 @@ class SiteSession:
         host = urlsplit(self.base_url).netloc
         self.throttle = HostThrottle.for_host(host, self.politeness)
         self.global_throttle = HostThrottle.global_cap(self.politeness.global_rate)
+        self.trusted_origins = {
+            origin(self.base_url),
+            origin(self.url(profile.login.url)),
+            *(origin(o) for o in profile.login.other_origins),
+        }
         self.client = httpx.Client(
             follow_redirects=True,
+            event_hooks={"request": [self._refuse_untrusted_post]},
             timeout=httpx.Timeout(self.politeness.timeout, connect=15),
             headers={"User-Agent": USER_AGENT},
             limits=httpx.Limits(
@@ -335,7 +357,8 @@ class SiteSession:
     def url(self, path: str, **params: str) -> str:
         from urllib.parse import quote
 
-        path = path.format(**{k: quote(str(v), safe="") for k, v in params.items()})
+        if params:  # a profile's template; a link from a page is used as it is ("{" and all)
+            path = path.format(**{k: quote(str(v), safe="") for k, v in params.items()})
         return (
             urljoin(self.base_url + "/", path.lstrip("/")) if not path.startswith("http") else path
         )
@@ -348,6 +371,23 @@ class SiteSession:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    def _refuse_untrusted_post(self, request: httpx.Request) -> None:
+        """Form data goes only to the origins the profile names, also when a 307/308 redirect
+        points elsewhere (httpx would send the same body, password included, on to it)."""
+        if request.method not in ("GET", "HEAD"):
+            self.check_origin(str(request.url), f"a {request.method} of form data")
+
+    def check_origin(self, url: str, what: str) -> None:
+        """Raise :class:`UntrustedOrigin` unless ``url`` is on the site's own origin, its
+        sign-in URL's, or one of the profile's ``[login] other_origins``."""
+        if origin(url) not in self.trusted_origins:
+            raise UntrustedOrigin(
+                f"{self.profile.name}: refused to send {what} to {origin(url)}, which is not "
+                f"the site's origin ({origin(self.base_url)}); nothing was sent",
+                hint="if that really is where the site signs you in, add it to [login] "
+                "other_origins in the profile",
+            )
 
     def _password_value(self) -> str:
         pw = self._password() if callable(self._password) else self._password
@@ -364,6 +404,12 @@ class SiteSession:
     ) -> tuple[Page | None, Download | None]:
         """One request with politeness and retries; streams the body to ``stream_to`` when the
         answer's content type contains ``expect`` (otherwise it is read as a page)."""
+        try:
+            scheme = httpx.URL(url).scheme
+        except httpx.InvalidURL as exc:  # a page's link such as http://a:b:c/
+            raise SiteError(f"{method} {url[:100]!r}: not a valid address ({exc})") from exc
+        if scheme not in ("http", "https"):  # a page's link: file:, javascript:
+            raise SiteError(f"{method} {url[:100]!r}: not an http(s) address; not requested")
         attempt = 0
         while True:
             if self.locked is not None:
@@ -394,17 +440,22 @@ class SiteSession:
                         ctype = response.headers.get("content-type", "")
                         if stream_to is not None and expect and expect in ctype.lower():
                             return None, self._stream(response, stream_to)
-                        body = response.read()
-                        text = body.decode(response.encoding or "utf-8", errors="replace")
+                        body = self._read_page(response)
+                        text = body.decode(page_encoding(response, body), errors="replace")
                         if self._fix_page is not None:
                             text = self._fix_page(text, str(response.url))
                         page = Page(str(response.url), response.status_code, text)
                         if response.status_code >= 400:
                             raise SiteError(f"HTTP {response.status_code} from {_path(url)}")
                         return page, None
+                except httpx.TooManyRedirects as exc:  # a loop: asking again loops again
+                    raise SiteError(f"{method} {_path(url)}: the site redirects in a loop "
+                                    f"({exc})") from exc
                 except (SiteError, *TRANSPORT_ERRORS) as exc:
                     error: Exception = exc
-                    if isinstance(exc, SiteError) and "HTTP 4" in str(exc):
+                    if isinstance(exc, TooBig) or (
+                        isinstance(exc, SiteError) and "HTTP 4" in str(exc)
+                    ):
                         raise
             if method != "GET" or attempt > self.retry.retries:
                 if method != "GET":
@@ -418,16 +469,46 @@ class SiteSession:
             log.info("%s %s: %s; retry %d in %.1fs", method, _path(url), error, attempt, wait)
             time.sleep(wait)
 
+    def _read_page(self, response: httpx.Response) -> bytes:
+        """A page's body, refused when it grows past :data:`MAX_PAGE_BYTES` or is still coming
+        after the politeness ``timeout`` (httpx's timeout is per read: a server dripping a byte
+        at a time would otherwise hold the run for ever; that is retried like a timeout)."""
+        deadline = time.monotonic() + self.politeness.timeout
+        chunks: list[bytes] = []
+        size = 0
+        for chunk in response.iter_bytes():  # as it arrives: a chunk size would wait to fill
+            size += len(chunk)
+            if size > MAX_PAGE_BYTES:
+                raise TooBig(f"the page at {_path(str(response.url))} is larger than "
+                             f"{MAX_PAGE_BYTES // 1024**2} MB; refused")
+            if time.monotonic() > deadline:
+                raise httpx.ReadTimeout(f"the page at {_path(str(response.url))} was still "
+                                        f"arriving after {self.politeness.timeout:g} s")
+            chunks.append(chunk)
+        return b"".join(chunks)
+
     def _stream(self, response: httpx.Response, dest: Path) -> Download:
+        """Stream a download to ``dest``, refused past :data:`MAX_DOWNLOAD_BYTES` (an endless
+        body would fill the disk) or when, after ``timeout`` seconds, it averages under
+        :data:`MIN_DOWNLOAD_RATE` (a drip would hold the run for ever; retried like a timeout)."""
         expected = response.headers.get("content-length")
         expected_size = int(expected) if expected and expected.isdigit() else None
         digest = hashlib.sha256()
         size = 0
+        started = time.monotonic()
         with open(dest, "wb") as out:
-            for chunk in response.iter_raw(256 * 1024):
+            for chunk in response.iter_raw():  # as it arrives: a chunk size would wait to fill
                 out.write(chunk)
                 digest.update(chunk)
                 size += len(chunk)
+                if size > MAX_DOWNLOAD_BYTES:
+                    raise TooBig(f"the download at {_path(str(response.url))} is larger than "
+                                 f"{MAX_DOWNLOAD_BYTES // 1024**3} GiB; refused")
+                elapsed = time.monotonic() - started
+                if elapsed > self.politeness.timeout and size < MIN_DOWNLOAD_RATE * elapsed:
+                    raise httpx.ReadTimeout(
+                        f"the download at {_path(str(response.url))} averaged under "
+                        f"{MIN_DOWNLOAD_RATE} bytes/s over {elapsed:.0f} s")
         if expected_size is not None and size != expected_size:
             raise httpx.RemoteProtocolError(f"body cut short: {size} of {expected_size} bytes")
         disposition = response.headers.get("content-disposition", "")
@@ -552,10 +633,11 @@ class SiteSession:
         values.update(step.values)
         if step.username_field:
             values[step.username_field] = self.username
+        action = urljoin(page.url, form.get("action") or page.url)
         if step.password_field:
+            self.check_origin(action, "the password")
             values[step.password_field] = self._password_value()
             self.password_submissions += 1
-        action = urljoin(page.url, form.get("action") or page.url)
         method = (form.get("method") or "get").upper()
         if method == "GET":
             from urllib.parse import urlencode
@@ -634,6 +716,7 @@ class SiteSession:
         """
         data = {**form_fields(form), **values}
         action = urljoin(page.url, form.get("action") or page.url)
+        self.check_origin(action, "form data")  # a GET form too: marks in its address
         method = (form.get("method") or "get").upper()
         generation = self._generation
         if method == "GET":
@@ -661,6 +744,38 @@ def _describe(page: Page) -> str:
     """A page in a message: its title and URL."""
     title = " ".join((page.tree.findtext(".//title") or "").split()) or "no title"
     return f"{title!r} at {page.url} (HTTP {page.status})"
+
+
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
+
+
+def page_encoding(response: httpx.Response, body: bytes) -> str:
+    """The page's encoding: the header's charset, else a ``<meta>`` charset in its first 2 KB
+    (as browsers look; a UTF-16 one means UTF-8 there, as in browsers), else UTF-8. Old
+    systems often declare windows-1252 only in the page: read as UTF-8, "Zoë" became
+    "Zo\ufffd". An unknown name counts as none."""
+    meta = _META_CHARSET.search(body[:2048])
+    for declared, in_page in ((response.charset_encoding, False),
+                              (meta[1].decode("ascii") if meta else None, True)):
+        try:
+            name = codecs.lookup(declared).name if declared else None
+        except LookupError:
+            continue
+        if name:
+            return "utf-8" if in_page and name.startswith("utf-16") else name
+    return "utf-8"
+
+
+def origin(url: str) -> str:
+    """``scheme://host:port`` of ``url`` (the default port written out): where a request goes,
+    in the form two URLs are compared by (https and http are different origins). An address
+    httpx cannot read is its own origin, trusted by nothing."""
+    try:
+        parsed = httpx.URL(url)
+    except httpx.InvalidURL:
+        return url[:100]
+    port = parsed.port or {"http": 80, "https": 443}.get(parsed.scheme)
+    return f"{parsed.scheme}://{parsed.host}:{port}"
 
 
 def _path(url: str) -> str:

@@ -12,7 +12,13 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 from lxml import html as lxml_html
 
 from gaffertape.errors import UserError
-from gaffertape.identity import OU_PI_PATTERN, is_pi, normalise_pi, valid_pi
+from gaffertape.identity import (
+    OU_PI_PATTERN,
+    is_pi,
+    normalise_pi,
+    valid_name_part,
+    valid_pi,
+)
 from gaffertape.sites.engine import Page
 from gaffertape.sites.profile import Allocation, Column, Marks, Presentations, Submission
 
@@ -58,16 +64,18 @@ def table_rows(table: Any) -> tuple[list[str], list[list[Any]]]:
 
 
 def _fit_cells(cells: list[Any], width: int) -> list[Any]:
-    """Repair a malformed row: drop surplus empty cells, pad missing trailing ones."""
-    cells = list(cells)
-    while len(cells) > width:
-        empties = [
-            i for i, c in enumerate(cells) if not clean(c.text_content()) and not c.xpath(".//a")
-        ]
-        if not empties:
+    """Repair a malformed row: drop surplus empty cells (the first ones), pad missing trailing
+    ones. One pass: each cell is looked at once (a row of 10,000 stray ``<td></td>`` took
+    minutes when the empties were listed again after every deletion)."""
+    surplus = len(cells) - width
+    dropped: set[int] = set()
+    for i, cell in enumerate(cells):
+        if len(dropped) >= surplus:
             break
-        del cells[empties[0]]
-    return cells + [None] * (width - len(cells))
+        if not clean(cell.text_content()) and not cell.xpath(".//a"):
+            dropped.add(i)
+    kept = [c for i, c in enumerate(cells) if i not in dropped]
+    return kept + [None] * (width - len(kept))
 
 
 def parse_presentations(page: Page, spec: Presentations) -> list[str]:
@@ -436,6 +444,8 @@ def parse_pasted(
                 "the pasted allocation has no course column",
                 hint="give --course, e.g. --course TM470-25J",
             )
+        record["course"] = valid_name_part(record["course"], what="course code",
+                                           where=f"pasted allocation row {row_no}")
         out.append(record)
     if not out:
         raise UserError(

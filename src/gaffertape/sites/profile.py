@@ -83,6 +83,11 @@ class Login(_Model):
         default_factory=list,
         description="multi-step sign-in, in order; without it one step from form/*_field",
     )
+    other_origins: list[str] = Field(
+        default_factory=list,
+        description="origins besides the site's own (and login.url's) that may receive the "
+        "password and form posts, e.g. ['https://login.example.ac.uk'] for a separate SSO host",
+    )
 
     _x = field_validator("form")(_check_xpath)
 

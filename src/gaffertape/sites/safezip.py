@@ -5,12 +5,14 @@
 * refused entries: absolute paths, drive letters, ``..`` components, symlinks and other
   non-regular files, and any entry the file system will not take (they are listed with the
   reason, never written); the rest of the zip is still extracted;
-* clashes renamed deterministically: a second entry of the same name, or a file where another
-  entry needs a folder, becomes ``name~2.ext`` (``~3``...), and a name part longer than the
+* clashes renamed deterministically: a second entry of the same name (compared as macOS and
+  Windows do: case and Unicode normalisation ignored), or a file where another entry needs a
+  folder, becomes ``name~2.ext`` (``~3``...), and a name part longer than the
   file system's 255 bytes is shortened with a hash of the original; each is listed in
   ``renamed``;
-* bounded: total uncompressed size and per-entry compression ratio, counted on the bytes
-  actually written (a lying header cannot get past it);
+* bounded: total uncompressed size, per-entry compression ratio and whole-zip compression
+  ratio (so thousands of entries each within their own ratio and slack cannot add up to a
+  bomb), counted on the bytes actually written (a lying header cannot get past it);
 * streamed: entries are copied in chunks, so memory stays flat whatever the zip's size;
 * atomic: extraction goes to a temporary sibling folder renamed into place at the end.
 """
@@ -23,6 +25,7 @@ import os
 import shutil
 import stat
 import tempfile
+import unicodedata
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -31,6 +34,7 @@ CHUNK = 256 * 1024
 PRIVATE_DIR = 0o700  # students' scripts are personal data: readable by their user only
 PRIVATE_FILE = 0o600
 NAME_MAX = 255  # bytes in one file or folder name, on every common file system
+RATIO_SLACK = 16 * 1024**2  # bytes any zip may expand to whatever its ratio (tiny zips)
 
 
 class UnsafeZip(Exception):
@@ -108,6 +112,12 @@ def _numbered(name: str, n: int) -> str:
     return f"{folder}/{base}" if folder else base
 
 
+def _same_file_key(name: str) -> str:
+    """What a case-insensitive, normalisation-insensitive file system (macOS, Windows) sees:
+    ``Report.pdf`` and ``report.pdf`` are one file there."""
+    return unicodedata.normalize("NFC", name).casefold()
+
+
 def plan_names(infos: list[zipfile.ZipInfo]) -> tuple[dict[int, str], list[str],
                                                       list[tuple[str, str]]]:
     """Where each entry goes: {entry index: safe relative path}, the refused entries, and the
@@ -124,7 +134,7 @@ def plan_names(infos: list[zipfile.ZipInfo]) -> tuple[dict[int, str], list[str],
     folders = {n for i, n in wanted.items() if infos[i].is_dir()}
     for name in wanted.values():
         folders.update(str(parent) for parent in PurePosixPath(name).parents if str(parent) != ".")
-    taken = set(folders)
+    taken = {_same_file_key(f) for f in folders}
     placed: dict[int, str] = {}
     renamed: list[tuple[str, str]] = []
     for index, name in wanted.items():
@@ -132,10 +142,10 @@ def plan_names(infos: list[zipfile.ZipInfo]) -> tuple[dict[int, str], list[str],
             placed[index] = name
             continue
         final, n = name, 1
-        while final in taken:
+        while _same_file_key(final) in taken:
             n += 1
             final = _numbered(name, n)
-        taken.add(final)
+        taken.add(_same_file_key(final))
         placed[index] = final
         if final != infos[index].filename:
             renamed.append((infos[index].filename, final))
@@ -156,6 +166,7 @@ def safe_extract(
     tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent))
     result = Extraction()
     total = 0
+    bound = min(max_total, int(Path(zip_path).stat().st_size * max_ratio) + RATIO_SLACK)
     try:
         with zipfile.ZipFile(zip_path) as zf:
             infos = zf.infolist()
@@ -174,8 +185,8 @@ def safe_extract(
                         continue
                     target.parent.mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=True)
                     limit = max(info.compress_size, 1) * max_ratio + 1024 * 1024
-                    size, sha256 = _copy_entry(zf, info, target, limit, max_total - total,
-                                               max_ratio, max_total)
+                    size, sha256 = _copy_entry(zf, info, target, limit, bound - total,
+                                               max_ratio, bound)
                 except (RuntimeError, NotImplementedError) as exc:  # encrypted, odd compression
                     result.rejected.append(f"{info.filename} ({exc})")
                     continue
@@ -208,10 +219,10 @@ def _private(path: str, flags: int) -> int:
 
 
 def _copy_entry(zf: zipfile.ZipFile, info: zipfile.ZipInfo, target: Path, limit: float,
-                room: int, max_ratio: float, max_total: int) -> tuple[int, str]:
+                room: int, max_ratio: float, bound: int) -> tuple[int, str]:
     """Stream one entry to ``target`` (which must not exist), counting the bytes written
-    against the entry's ratio ``limit`` and the ``room`` left under the total bound; returns
-    (size, SHA-256)."""
+    against the entry's ratio ``limit`` and the ``room`` left under the zip's ``bound``;
+    returns (size, SHA-256)."""
     digest, size = hashlib.sha256(), 0
     with zf.open(info) as src, open(target, "xb", opener=_private) as out:
         while chunk := src.read(CHUNK):
@@ -219,7 +230,8 @@ def _copy_entry(zf: zipfile.ZipFile, info: zipfile.ZipInfo, target: Path, limit:
             if size > limit:
                 raise ZipLimitExceeded(f"entry {info.filename!r} expands more than {max_ratio:g}x")
             if size > room:
-                raise ZipLimitExceeded(f"more than {max_total} bytes uncompressed")
+                raise ZipLimitExceeded(f"more than {bound} bytes uncompressed (at most "
+                                       f"{max_ratio:g}x the zip's size, and the total bound)")
             digest.update(chunk)
             out.write(chunk)
     return size, digest.hexdigest()

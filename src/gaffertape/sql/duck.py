@@ -21,7 +21,7 @@ import contextlib
 import sqlite3
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 
@@ -46,6 +46,33 @@ if TYPE_CHECKING:  # pandas is imported when a DataFrame is made, not to answer 
 
 PANDAS_DTYPES = {"BIGINT": "Int64", "DOUBLE": "Float64", "VARCHAR": "string", "BLOB": object}
 READERS = {"parquet": "read_parquet", "json": "read_json_auto"}  # CSVs: see _sniff
+
+
+SNIFFED = ("Delimiter", "Quote", "Escape", "NewLineDelimiter", "Comment", "SkipRows",
+           "HasHeader", "Columns", "DateFormat", "TimestampFormat")
+"""What :meth:`DuckEngine._sniff` takes from ``sniff_csv``."""
+
+
+def csv_reader(path: str, sniffed: dict[str, Any]) -> str:
+    """``read_csv(...)`` with the sniffer's options, every value written as an SQL literal.
+
+    Not ``sniff_csv``'s own ``Prompt``: it pastes the file's column names in unquoted, so a
+    header such as ``b': 'BIGINT'}); COPY (...) TO 'data/x.csv'; --`` in a CSV dropped into
+    ``data/`` ran its COPY, and any quote in a header broke every query."""
+    def text(option: str) -> str:
+        value = sniffed[option]
+        return literal("" if value in (None, "(empty)") else str(value))
+
+    columns = ", ".join(f"{literal(c['name'])}: {literal(c['type'])}" for c in sniffed["Columns"])
+    options = [literal(path), "auto_detect=false", f"delim={text('Delimiter')}",
+               f"quote={text('Quote')}", f"escape={text('Escape')}",
+               f"new_line={text('NewLineDelimiter')}", f"skip={int(sniffed['SkipRows'])}",
+               f"comment={text('Comment')}", f"header={str(bool(sniffed['HasHeader'])).lower()}",
+               f"columns={{{columns}}}"]
+    for option, name in (("DateFormat", "dateformat"), ("TimestampFormat", "timestampformat")):
+        if sniffed[option]:
+            options.append(f"{name}={text(option)}")
+    return f"read_csv({', '.join(options)})"
 
 
 class DuckEngine:
@@ -195,18 +222,18 @@ class DuckEngine:
     def _sniff(self, data_file: DataFile) -> tuple[str, int]:
         """DuckDB's sniffer, once: the ``read_csv(...)`` call with every option it found (so
         neither the view nor the conversion sniffs again), and the preamble lines it skips."""
+        path = str(data_file.path.resolve())
         try:
-            columns, skipped, prompt = self.conn.execute(
-                "SELECT Columns, SkipRows, Prompt FROM sniff_csv(?)",
-                [str(data_file.path.resolve())]).fetchone()
+            cursor = self.conn.execute(f"SELECT {', '.join(SNIFFED)} FROM sniff_csv(?)", [path])
+            sniffed = dict(zip(SNIFFED, cursor.fetchone(), strict=True))
         except duckdb.Error as exc:
             raise unreadable(data_file, str(exc).splitlines()[0]) from exc
-        names = [column["name"] for column in columns]
+        names = [column["name"] for column in sniffed["Columns"]]
         if len(names) == 1 and any(c in names[0] for c in ",;\t"):
             # DuckDB's sniffer gives up on ragged rows by taking each line as one value
             raise unreadable(data_file, "its rows have different numbers of fields")
-        self._warn_about_skipped_lines(data_file, skipped)
-        return prompt.strip().removeprefix("FROM ").rstrip(";").strip(), skipped
+        self._warn_about_skipped_lines(data_file, sniffed["SkipRows"])
+        return csv_reader(path, sniffed), sniffed["SkipRows"]
 
     def _convert(self, data_file: DataFile) -> None:
         """Convert the CSV to Parquet in the cache (once) and point its view at the copy."""

@@ -9,6 +9,7 @@ from typing import Any
 import pandas as pd
 
 from gaffertape.errors import UserError
+from gaffertape.identity import valid_name_part
 from gaffertape.sites import parse
 from gaffertape.sites.engine import SiteSession
 from gaffertape.sites.workflows.common import (
@@ -119,6 +120,7 @@ def _scrape(session: SiteSession, course: str | None) -> list[dict[str, Any]]:
     records = []
     hook = session.profile.hook("clean_allocation_row")
     for code in courses:
+        valid_name_part(code, what="course code", where=f"{session.profile.name} presentations")
         page = session.get(spec.url, course=code)
         rows = parse.parse_allocation(page, spec, code, session.profile.pi_pattern)
         records += [hook(r) for r in rows] if hook else rows

@@ -33,6 +33,7 @@ from gaffertape.sites.engine import (
 )
 from gaffertape.sites.profile import Politeness, Profile, load_profile
 from gaffertape.sites.safezip import UnsafeZip, ZipContentError
+from gaffertape.tablefile import read_excel
 from gaffertape.workspace import Workspace, open_workspace
 
 log = logging.getLogger("gaffertape.sites")
@@ -470,10 +471,12 @@ def read_pis_file(path: Path) -> list[str]:
         raise UserError(f"PIs file {path} not found")
     try:
         if path.suffix.lower() in {".xlsx", ".xlsm"}:
-            frame = pd.read_excel(path, header=None, dtype=str, engine="calamine")
+            frame = read_excel(path, header=None, dtype=str)
             text = "\n".join(" ".join(map(str, row)) for row in frame.itertuples(index=False))
         else:
             text = path.read_text(encoding="utf-8-sig")
+    except UserError:
+        raise
     except Exception as exc:  # decoding, or calamine's errors (no common base class)
         raise UserError(f"{path}: cannot read the PIs file: {type(exc).__name__}: {exc}",
                         hint="save it as UTF-8 text, CSV or XLSX") from exc

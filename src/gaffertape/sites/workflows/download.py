@@ -16,6 +16,7 @@ from typing import Any
 
 import pandas as pd
 
+from gaffertape.identity import valid_name_part
 from gaffertape.sites import parse
 from gaffertape.sites.engine import Download, Page, SiteError, SiteSession, keep_memory_flat
 from gaffertape.sites.safezip import Extraction, safe_extract
@@ -239,6 +240,8 @@ def download_student(
     been extracted with every CRC checked, so an interrupted run leaves nothing half-written.
     """
     course, pi = student_key(item)
+    for what, value in (("course code", course), ("PI", pi)):
+        valid_name_part(value, what=what, where=f"{session.profile.name} allocation")
     zip_dest = ws.downloads_dir / course / f"{pi}.zip"
     part = zip_dest.with_name(f".{pi}.zip.part")
     folder = ws.scripts_dir / course / pi

@@ -154,10 +154,17 @@ def scheme_from_site(
     )
 
 
+def _toml_string(text: str) -> str:
+    """``text`` as a TOML basic string. JSON's escapes are TOML's, but with ``ensure_ascii``
+    an emoji becomes a surrogate pair (``\\ud83c\\udfa8``), which TOML refuses, and JSON
+    leaves DEL raw, which TOML also refuses."""
+    return json.dumps(text, ensure_ascii=False).replace("\x7f", "\\u007f")
+
+
 def scheme_toml(frame: pd.DataFrame, name: str) -> str:
     """A mark-scheme TOML for ``marking --scheme`` from :func:`scheme_from_site`'s categories."""
     lines = [
-        f"name = {json.dumps(name)}",
+        f"name = {_toml_string(name)}",
         "# Categories and maxima as the site shows them. The site does not show weights:",
         "# each is 1.0 here; set them (and bands, rules) before relying on the totals.",
     ]
@@ -167,6 +174,6 @@ def scheme_toml(frame: pd.DataFrame, name: str) -> str:
                 f"the site shows no maximum for {row.category!r}",
                 hint="set [marks] max_column or category_header_regex in the profile",
             )
-        lines += ["", "[[categories]]", f"name = {json.dumps(row.category)}",
+        lines += ["", "[[categories]]", f"name = {_toml_string(row.category)}",
                   f"max = {row.max:g}", "weight = 1.0"]
     return "\n".join(lines) + "\n"

@@ -168,5 +168,7 @@ def print_dataframe(df: pd.DataFrame, *, fmt: str = "table", key: Sequence[str] 
 
 
 def plain(text: object) -> str:
-    """``text`` escaped so that Rich prints square brackets as typed, never as markup."""
-    return escape(str(text))
+    """``text`` escaped so that Rich prints square brackets as typed, never as markup, and
+    control characters written out (see :func:`printable`): it is text from outside (a
+    file's name, a cell) put into a message."""
+    return escape(printable(str(text)))

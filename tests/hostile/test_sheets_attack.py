@@ -266,3 +266,21 @@ def test_csv_of_too_many_fields_is_refused_before_they_are_read(tmp_path: Path,
     2.2 GB) before the cell limit was looked at."""
     _folder_with(tmp_path, "many.csv", lambda p: p.write_bytes(b"a,b\n" + content))
     assert "separators and line ends" in _assert_refused_and_rest_written(tmp_path, "many.csv")
+
+
+def test_escape_sequences_from_names_and_cells_do_not_reach_the_terminal(tmp_path: Path) -> None:
+    """A file named to erase its own error line (ESC[2K, ESC[8m), and a table title that
+    clears the screen when `sheets inspect` prints it (_x001B_ is Excel's escape for ESC,
+    which calamine decodes): the terminal must see neither."""
+    name = "x\x1b[2K\x1b[1Gall files read\x1b[8m.xlsx"
+    _folder_with(tmp_path, name, lambda p: p.write_bytes(b"not a zip"))
+    run = gaffertape("sheets", "tidy", "in", "--out", "out.csv", cwd=tmp_path)
+    assert run.returncode == 1 and len(run.errors) == 1 and "all files read" in run.errors[0]
+    book = good_xlsx(tmp_path / "marks.xlsx")
+    with zipfile.ZipFile(book) as source:
+        sheet = source.read("xl/worksheets/sheet1.xml")
+    with_members(book, {"xl/worksheets/sheet1.xml": sheet.replace(
+        b"Students by region", b"Students_x001B_[2J_x001B_[H by region")})
+    shown = gaffertape("sheets", "inspect", "marks.xlsx", cwd=tmp_path)
+    assert shown.returncode == 0 and "Students" in shown.stdout + shown.stderr
+    assert "\x1b" not in run.stderr + run.stdout + shown.stdout + shown.stderr

@@ -17,14 +17,19 @@ from gaffertape.workspace import Workspace
 from .conftest import far_cell_xlsx, gaffertape
 
 
+def _marks_and_workspace(folder: Path, *, course: str) -> None:
+    """marks.csv (one script of ``course``, both markers) and a workspace ``ws`` in ``folder``."""
+    rows = [{"course": course, "pi": "A1234567", "role": role, "marker": role,
+             "category": c.name, "mark": 5, "comments": ""}
+            for role in ("first", "second") for c in DEFAULT_CATEGORIES]
+    pd.DataFrame(rows).to_csv(folder / "marks.csv", index=False)
+    Workspace.init(folder / "ws")
+
+
 def test_marks_file_course_cannot_write_feedback_outside_the_folder(tmp_path: Path) -> None:
     """``course = ../../../../escaped`` made ``marking feedback`` write
     ``<workspace>/../escaped_A1234567_PROVISIONAL.md``, creating folders on the way."""
-    rows = [{"course": "../../../../escaped", "pi": "A1234567", "role": role, "marker": role,
-             "category": c.name, "mark": 5, "comments": ""}
-            for role in ("first", "second") for c in DEFAULT_CATEGORIES]
-    pd.DataFrame(rows).to_csv(tmp_path / "marks.csv", index=False)
-    Workspace.init(tmp_path / "ws")
+    _marks_and_workspace(tmp_path, course="../../../../escaped")
     run = gaffertape("-w", "ws", "marking", "feedback", "--from", "marks.csv", cwd=tmp_path)
     assert run.returncode == 2
     assert len(run.errors) == 1 and run.errors[0].startswith(
@@ -73,11 +78,7 @@ def test_a_far_cell_workbook_is_one_line_not_an_abort(tmp_path: Path, command: l
 def test_report_folders_are_private_like_the_workspace(tmp_path: Path) -> None:
     """reports/marking and reports/marking/feedback were made 0755 (the umask's default):
     anyone on the machine could list the file names, which name every student by PI."""
-    rows = [{"course": "TM470-25J", "pi": "A1234567", "role": role, "marker": role,
-             "category": c.name, "mark": 5, "comments": ""}
-            for role in ("first", "second") for c in DEFAULT_CATEGORIES]
-    pd.DataFrame(rows).to_csv(tmp_path / "marks.csv", index=False)
-    Workspace.init(tmp_path / "ws")
+    _marks_and_workspace(tmp_path, course="TM470-25J")
     run = gaffertape("-w", "ws", "marking", "feedback", "--from", "marks.csv", cwd=tmp_path)
     assert run.returncode == 0, run.stderr
     reports = tmp_path / "ws" / "reports"

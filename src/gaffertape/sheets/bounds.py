@@ -129,8 +129,8 @@ def _check_member(path: Path, archive: zipfile.ZipFile, raw: BinaryIO, info: zip
         _check_ods_extent(path, content, max_cells)
         _check_ods_spaces(path, content)
         return content
-    sheet = sheets.get(_member_key(info.filename)) if sheets else None
-    shared = _member_key(info.filename) == _SHARED_STRINGS
+    key = _member_key(info.filename)
+    sheet, shared = sheets.get(key), key == _SHARED_STRINGS
     if sheet is None and not shared:
         _stream_member(path, archive, raw, info, None)
     if sheet is not None:

@@ -575,10 +575,12 @@ def _table_bound(content: bytes, start: int, end: int) -> int | None:
 def _last_value(content: bytes, start: int, end: int) -> int:
     """Where the last cell with content in ``content[start:end]`` shows it (its closing tag,
     or its ``value-type``), -1 when there is none. (A "value-type" in text only moves it
-    later, inside a cell that has content anyway.)"""
-    return max(content.rfind(b"</table:table-cell>", start, end),
-               content.rfind(b"</table:covered-table-cell>", start, end),
-               content.rfind(b"value-type", start, end))
+    later, inside a cell that has content anyway.) Each search stops where the one before
+    found something: one that finds nothing (a table without covered cells) reads only the
+    rest of the table, not all of it."""
+    last = content.rfind(b"</table:table-cell>", start, end)
+    last = max(last, content.rfind(b"value-type", max(last, start), end))
+    return max(last, content.rfind(b"</table:covered-table-cell>", max(last, start), end))
 
 
 def _tag_end(content: bytes, at: int, end: int) -> int:

@@ -11,7 +11,6 @@ import csv
 import io
 from collections.abc import Iterator
 from contextlib import contextmanager
-from itertools import chain
 from pathlib import Path
 
 import numpy as np
@@ -130,13 +129,14 @@ def _calamine_failures(path: Path, sheet: str | None = None) -> Iterator[None]:
 
 
 def _cell_array(rows: list[list[object]]) -> np.ndarray:
-    """calamine's rows as one 2-d object array (built in C, without a per-cell Python loop)."""
+    """calamine's rows as one 2-d object array (built in C, without a per-cell Python loop;
+    calamine's cells are all scalars, so numpy takes the rows for the array's two axes)."""
     lengths = set(map(len, rows))
-    width = max(lengths, default=0)
     if len(lengths) > 1:
         rectangular(rows)
-    cells = chain.from_iterable(rows)
-    return np.fromiter(cells, dtype=object, count=len(rows) * width).reshape(len(rows), width)
+    if max(lengths, default=0) == 0:
+        return np.empty((len(rows), 0), dtype=object)
+    return np.array(rows, dtype=object)
 
 
 def _calamine_merges(sheet: object) -> list[tuple[int, int, int, int]]:

@@ -28,7 +28,20 @@ def read_excel(path: Path, **options: object) -> pd.DataFrame:
     from gaffertape.sheets.bounds import check_workbook  # one guard for every calamine read
 
     check_workbook(path, path.suffix.lower(), MAX_CELLS)
-    return pd.read_excel(path, engine="calamine", **options)
+    try:
+        return pd.read_excel(path, engine="calamine", **options)
+    except BaseException as exc:
+        if not is_reader_panic(exc):
+            raise
+        raise UserError(f"{path}: cannot read: the spreadsheet reader failed on it "
+                        f"({type(exc).__name__}: {exc})",
+                        hint="the file may be corrupt: open it and save it again") from exc
+
+
+def is_reader_panic(exc: BaseException) -> bool:
+    """Is ``exc`` a Rust panic in python-calamine? pyo3 raises it as ``PanicException``, a
+    BaseException (so ``except Exception`` lets it end the run) that it does not export."""
+    return type(exc).__name__ == "PanicException"
 
 
 _BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),

@@ -185,6 +185,18 @@ def test_reader_panic_fails_one_file_not_the_run(tmp_path: Path) -> None:
     assert "cannot read" in _assert_refused_and_rest_written(tmp_path, "offset.xls")
 
 
+def test_reader_panic_in_a_small_table_is_one_line(tmp_path: Path) -> None:
+    """The other readers of spreadsheets a user hands over (demographics records, PIs lists)
+    go through ``tablefile.read_excel``: a panic there must be a UserError naming the file
+    too, not a BaseException that ends the command with a traceback."""
+    from gaffertape.errors import UserError
+    from gaffertape.tablefile import read_excel
+
+    path = xls_file(tmp_path / "offset.xls", sheet_offset=0x00FFFFFF)
+    with pytest.raises(UserError, match=r"offset\.xls: cannot read"):
+        read_excel(path, dtype=str)
+
+
 def test_one_worksheet_listed_as_many_sheets_is_refused(tmp_path: Path) -> None:
     """Every <sheet> of workbook.xml may point at the same part: calamine reads it once for
     each (10,000 entries: 15 s and 10,000 copies of the data)."""

@@ -20,7 +20,7 @@ from gaffertape.errors import UserError
 from gaffertape.sheets.bounds import check_workbook
 from gaffertape.sheets.grid import Grid, from_cells, from_rows, rectangular
 from gaffertape.sheets.ods_merges import ods_merges
-from gaffertape.tablefile import decode_text
+from gaffertape.tablefile import decode_text, is_reader_panic
 
 WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods"}
 SUFFIXES = WORKBOOK_SUFFIXES | {".csv"}
@@ -123,7 +123,7 @@ def _calamine_failures(path: Path, sheet: str | None = None) -> Iterator[None]:
     except Exception as exc:
         raise _unreadable(path, exc, sheet) from exc
     except BaseException as exc:
-        if type(exc).__name__ != "PanicException":
+        if not is_reader_panic(exc):
             raise  # KeyboardInterrupt, SystemExit: the user's, not the file's
         raise _unreadable(path, exc, sheet) from exc
 

@@ -64,11 +64,17 @@ def test_ods_and_csv_give_the_same_observations(tmp_path: Path) -> None:
 
 
 def test_ods_fallback_parser_agrees_with_the_scan() -> None:
-    from gaffertape.sheets.ods_merges import _parse, _positions, _scan
+    from gaffertape.sheets.ods_merges import _parse
 
     content = _ODS_CONTENT.encode()
-    scanned = _scan(content, _positions(content, b"-spanned"))
-    assert scanned == _parse(content) == {"Data": [(0, 1, 0, 2)]}
+    assert _scanned(content) == _parse(content) == {"Data": [(0, 1, 0, 2)]}
+
+
+def _scanned(content: bytes) -> dict[str, list[tuple[int, int, int, int]]]:
+    """The merges the byte scan finds in ``content`` (the path every real .ods takes)."""
+    from gaffertape.sheets.ods_merges import OdsContent, _positions, _scan, ods_tables
+
+    return _scan(OdsContent(content, ods_tables(content)), _positions(content, b"-spanned"))
 
 
 _GROUPED_ROWS = """<?xml version="1.0" encoding="UTF-8"?>
@@ -95,11 +101,11 @@ def test_ods_merges_count_rows_in_groups_and_repeats_not_the_groups(tmp_path: Pa
     """A row group (``<table:table-row-group>``, an outline) and the header rows hold rows
     but are not rows themselves; a repeated row counts as many rows as it repeats. The
     merges must sit where calamine puts their values."""
-    from gaffertape.sheets.ods_merges import _parse, _positions, _scan
+    from gaffertape.sheets.ods_merges import _parse
 
     content = _GROUPED_ROWS.encode()
     expected = {"Grouped": [(3, 1, 3, 2), (5, 0, 6, 0)], "Second": [(0, 0, 0, 2)]}
-    assert _scan(content, _positions(content, b"-spanned")) == _parse(content) == expected
+    assert _scanned(content) == _parse(content) == expected
     grouped, second = read_grids(_write_ods(tmp_path / "g.ods", _GROUPED_ROWS))
     # the grids keep the ranges cut to their cells (2 columns, 6 rows; "x" fills 1 column)
     assert grouped.merged == [(3, 1, 3, 1), (5, 0, 5, 0)] and second.merged == [(0, 0, 0, 0)]
@@ -147,7 +153,7 @@ def _ods_content(tables: list[list[tuple[list[tuple[int, int, int, bool]], int, 
 def test_ods_merge_scan_agrees_with_the_xml_parse(tables: list) -> None:  # type: ignore[type-arg]
     """The byte scan reads only the rows with a spanning cell and counts the others: it must
     find what a namespace-aware parse of every row finds."""
-    from gaffertape.sheets.ods_merges import _parse, _positions, _scan
+    from gaffertape.sheets.ods_merges import _parse
 
     content = _ods_content(tables)
-    assert _scan(content, _positions(content, b"-spanned")) == _parse(content)
+    assert _scanned(content) == _parse(content)

@@ -31,7 +31,7 @@ from isal import isal_zlib
 from lxml import etree
 
 from gaffertape.errors import UserError
-from gaffertape.sheets.ods_merges import ods_tables
+from gaffertape.sheets.ods_merges import OdsContent, ods_tables
 
 CHUNK = 1024 * 1024
 MAX_MEMBER_BYTES = 1024**3
@@ -70,14 +70,14 @@ _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=Fals
 _TAIL = 64  # bytes of the previous chunk kept, so a tag cut by a chunk boundary is still seen
 
 
-def check_workbook(path: Path, suffix: str, max_cells: int) -> bytes | None:
+def check_workbook(path: Path, suffix: str, max_cells: int) -> OdsContent | None:
     """Raise :class:`UserError` (naming the file, and the sheet where it can) when the zip
     inside ``path`` breaks a bound, is corrupt, or declares or holds a sheet over ``max_cells``.
 
     .xls files are not zips (their format caps a sheet at 65,536 x 256 cells) and are let
     through; a file that is not a zip at all is left to the reader to report. Returns an .ods
-    file's ``content.xml``, inflated and checked here, so its merges are read without
-    inflating it again (``None`` otherwise).
+    file's ``content.xml``, inflated and checked here, and its tables, so its merges are read
+    without inflating or searching it again (``None`` otherwise).
     """
     if suffix not in {".xlsx", ".xlsm", ".ods"}:
         return None
@@ -89,7 +89,7 @@ def check_workbook(path: Path, suffix: str, max_cells: int) -> bytes | None:
         return _check_zip(path, raw, suffix, max_cells) if zipfile.is_zipfile(raw) else None
 
 
-def _check_zip(path: Path, raw: BinaryIO, suffix: str, max_cells: int) -> bytes | None:
+def _check_zip(path: Path, raw: BinaryIO, suffix: str, max_cells: int) -> OdsContent | None:
     """:func:`check_workbook` on the open zip ``raw``."""
     ods_content = None
     try:
@@ -118,7 +118,7 @@ def _check_zip(path: Path, raw: BinaryIO, suffix: str, max_cells: int) -> bytes 
 
 
 def _check_member(path: Path, archive: zipfile.ZipFile, raw: BinaryIO, info: zipfile.ZipInfo,
-                  suffix: str, sheets: dict[str, str], max_cells: int) -> bytes | None:
+                  suffix: str, sheets: dict[str, str], max_cells: int) -> OdsContent | None:
     """Inflate one member within the bounds, checking it on the way if it is a worksheet,
     the shared strings or an .ods file's content; returns that content (else ``None``)."""
     if suffix == ".ods":
@@ -126,9 +126,10 @@ def _check_member(path: Path, archive: zipfile.ZipFile, raw: BinaryIO, info: zip
             _stream_member(path, archive, raw, info, None)
             return None
         content = _stream_member(path, archive, raw, info, None, keep=True)
-        _check_ods_extent(path, content, max_cells)
+        tables = ods_tables(content)
+        _check_ods_extent(path, content, max_cells, tables)
         _check_ods_spaces(path, content)
-        return content
+        return OdsContent(content, tables)
     key = _member_key(info.filename)
     sheet, shared = sheets.get(key), key == _SHARED_STRINGS
     if sheet is None and not shared:
@@ -472,7 +473,8 @@ def _walked(path: Path, archive: zipfile.ZipFile, raw: BinaryIO, info: zipfile.Z
     return extent
 
 
-def _check_ods_extent(path: Path, content: bytes, max_cells: int) -> None:
+def _check_ods_extent(path: Path, content: bytes, max_cells: int,
+                      tables: list[tuple[int, str]] | None = None) -> None:
     """Refuse an .ods table whose repeated rows and cells (``number-rows-repeated``,
     ``number-columns-repeated``) would spread values over more than ``max_cells`` cells.
 
@@ -482,11 +484,13 @@ def _check_ods_extent(path: Path, content: bytes, max_cells: int) -> None:
     cell with a ``value-type`` or anything inside it); repeated *empty* cells and rows after
     it (LibreOffice pads every sheet with a million of them) do not count. A quick bound
     (:func:`_table_bound`) clears ordinary tables; the row-by-row walk measures the others.
-    Content is already bounded in size (see above).
+    Content is already bounded in size (see above). ``tables``: where the tables start (see
+    :func:`ods_tables`), when the caller has found them.
     """
     # each named table, found from the few names rather than from every tag, and the
     # start: a table whose name is not read is measured with the one before (looser)
-    starts = sorted({0, *(at for at, _ in ods_tables(content))})
+    tables = ods_tables(content) if tables is None else tables
+    starts = sorted({0, *(at for at, _ in tables)})
     for start, end in zip(starts, [*starts[1:], len(content)], strict=True):
         bound = _table_bound(content, start, end)
         if bound is None:

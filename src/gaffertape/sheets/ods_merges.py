@@ -13,6 +13,7 @@ import html
 import re
 import zipfile
 from pathlib import Path
+from typing import NamedTuple
 
 from lxml import etree
 
@@ -27,22 +28,31 @@ _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=Fals
                           huge_tree=True)
 
 
-def ods_merges(path: Path, content: bytes | None = None) -> dict[str, list[Merge]]:
+class OdsContent(NamedTuple):
+    """An .ods file's content.xml as the bounds check inflated it, and where its tables start
+    (see :func:`ods_tables`), so the merges scan finds neither again."""
+
+    content: bytes
+    tables: list[tuple[int, str]]
+
+
+def ods_merges(path: Path, checked: OdsContent | None = None) -> dict[str, list[Merge]]:
     """Sheet name -> merged ranges; empty when the file has no readable content.xml.
 
-    ``content`` is the file's content.xml when the caller has already read it."""
-    if content is None:
+    ``checked`` is the file's content.xml when the caller has already read it."""
+    if checked is None:
         try:
             with zipfile.ZipFile(path) as archive:
                 content = archive.read("content.xml")
         except (zipfile.BadZipFile, KeyError):
             return {}
-    spans = _positions(content, b"-spanned")  # (one read of the content, needed anyway)
+        checked = OdsContent(content, ods_tables(content))
+    spans = _positions(checked.content, b"-spanned")  # (one read of the content)
     if not spans:
         return {}
-    if _STANDARD in content:
-        return _scan(content, spans)
-    return _parse(content)
+    if _STANDARD in checked.content:
+        return _scan(checked, spans)
+    return _parse(checked.content)
 
 
 def _attr(attrs: bytes, name: str) -> int:
@@ -50,9 +60,9 @@ def _attr(attrs: bytes, name: str) -> int:
     return int(match[1]) if match else 1
 
 
-def _scan(content: bytes, spans: list[int]) -> dict[str, list[Merge]]:
+def _scan(checked: OdsContent, spans: list[int]) -> dict[str, list[Merge]]:
     """The merges of every table, from ``spans``: where each spanning attribute is."""
-    tables = ods_tables(content)
+    content, tables = checked
     merges: dict[str, list[Merge]] = {name: [] for _, name in tables}
     ends = [start for start, _ in tables[1:]] + [len(content)]
     for (start, name), end in zip(tables, ends, strict=True):

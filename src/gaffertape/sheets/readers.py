@@ -85,10 +85,10 @@ def _read_csv(path: Path) -> Grid:
 
 
 def _read_workbook(path: Path, suffix: str) -> list[Grid]:
-    ods_content = check_workbook(path, suffix, MAX_CELLS)  # before calamine allocates anything
+    checked = check_workbook(path, suffix, MAX_CELLS)  # before calamine allocates anything
     # (.ods merges read first: the inflated content.xml is let go before calamine reads it)
-    merges = ods_merges(path, ods_content) if suffix == ".ods" else {}
-    del ods_content
+    merges = ods_merges(path, checked) if suffix == ".ods" else {}
+    del checked
     with _calamine_failures(path):
         workbook = CalamineWorkbook.from_path(str(path))
         names = workbook.sheet_names

@@ -25,10 +25,10 @@ def turned_grid(grid: Grid) -> Grid | None:
     """
     kinds = grid.kinds
     numeric = kinds >= NUMBER
-    rows = np.flatnonzero(numeric.any(axis=1))
+    rows = numeric.any(axis=1).nonzero()[0]  # (the method: np.flatnonzero adds wrapper calls)
     if not len(rows):
         return None
-    cols = np.flatnonzero(numeric.any(axis=0))
+    cols = numeric.any(axis=0).nonzero()[0]
     top, bottom, left, right = int(rows[0]), int(rows[-1]), int(cols[0]), int(cols[-1])
     over, beside = kinds[:, left:right + 1], kinds[top:bottom + 1]
     flip_rows = (_lines(over[bottom + 1:], axis=1) and not _lines(over[:top], axis=1)

@@ -474,8 +474,8 @@ def _columns(grid: Grid, data_rows: list[int], counts: list[list[int]]
                                 or _codes(grid, data_rows, counter)):
         label_cols.append(counter)  # item numbers 1, 2, 3 ... name their rows
         return label_cols, [c for c in columns if c > counter]
-    first_numeric = min((c for c, n in enumerate(numeric) if n and c not in label_cols),
-                        default=None)
+    # the label columns are the leading filled columns: the data starts after them
+    first_numeric = next((c for c in columns[len(label_cols):] if numeric[c]), None)
     if first_numeric is None:
         return label_cols, []
     # text columns among the numbers (codes, descriptions) are data too: keep them

@@ -56,7 +56,7 @@ def kind_counts(kinds: np.ndarray, axis: int) -> np.ndarray:
     or each column (``axis=0``) of ``kinds`` holds: one counting pass, where a comparison and a
     count per kind would take eight numpy calls (most sheets are small: the calls are what
     costs)."""
-    lines = 4 * np.arange(kinds.shape[1 - axis])
+    lines = np.arange(0, 4 * kinds.shape[1 - axis], 4)  # 4i for line i
     keys = kinds + (lines[:, None] if axis == 1 else lines)  # line i's kind k counts at 4i + k
     return np.bincount(keys.ravel(), minlength=4 * len(lines)).reshape(-1, 4)
 
@@ -119,13 +119,13 @@ def _qualifier_rows(grid: Grid, kinds: np.ndarray, data: np.ndarray, n_filled: n
     bracketed word under a number is as often the unit of the rows below: "(Dollars)".)
     Only rows of texts alone right under a data row are looked at."""
     qualifier = [False] * len(data)
-    rows = np.flatnonzero(data[:-1] & (n_filled[1:] >= 2) & (n_text[1:] == n_filled[1:])) + 1
+    rows = (data[:-1] & (n_filled[1:] >= 2) & (n_text[1:] == n_filled[1:])).nonzero()[0] + 1
     if not len(rows):
         return qualifier
     under_numbers = ((kinds[rows] != TEXT) | (kinds[rows - 1] >= NUMBER)).all(axis=1)
     for r in rows[under_numbers].tolist():
         qualifier[r] = all(_BRACKETED.match(str(grid.cells[r, c]))
-                           for c in np.flatnonzero(kinds[r] == TEXT).tolist())
+                           for c in (kinds[r] == TEXT).nonzero()[0].tolist())
     return qualifier
 
 
@@ -146,7 +146,7 @@ def _years_inside_data(data: np.ndarray, year_rows: np.ndarray) -> None:
 def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
     """(first, last) of every run of True in a boolean vector (with few True: year rows)."""
     runs: list[tuple[int, int]] = []
-    for r in np.flatnonzero(mask).tolist():
+    for r in mask.nonzero()[0].tolist():
         first = runs.pop()[0] if runs and runs[-1][1] == r - 1 else r
         runs.append((first, r))
     return runs
@@ -160,7 +160,7 @@ def _headings_above_data(grid: Grid, kinds: np.ndarray, data: np.ndarray,
     (Rows too short for either test, by their counts of numbers and texts, are not tested.)
     They are taken out of ``data``; its flags are returned as a list too (for :class:`Rows`)."""
     texts, is_data = n_text.tolist(), data.tolist()
-    starts = (np.flatnonzero(data[1:] > data[:-1]) + 1).tolist()  # a data row after another row
+    starts = ((data[1:] > data[:-1]).nonzero()[0] + 1).tolist()  # a data row after another row
     for start in [0, *starts] if is_data and is_data[0] else starts:
         r, stop = start, min(start + MAX_NUMERIC_HEADINGS, len(data))
         while r < stop and is_data[r] and (
@@ -325,7 +325,7 @@ def _text_table(grid: Grid, rows: Rows) -> list[Table]:
     if len(table_rows) < 2:
         return []
     filled = grid.kinds != EMPTY
-    cols = np.flatnonzero(filled[table_rows].any(axis=0)).tolist()
+    cols = filled[table_rows].any(axis=0).nonzero()[0].tolist()
     body = table_rows[1:]
     everywhere = filled[body].all(axis=0).tolist()  # filled on every body row
     labels = []
@@ -890,10 +890,10 @@ def _total_cols(grid: Grid, table: Table, values: np.ndarray, filled: np.ndarray
     parts = np.zeros(values.shape[1], dtype=bool)  # columns an inner total already counts
     totals = []
     for j in headed[::-1]:
-        rows = np.flatnonzero(filled[:, j])  # where column j holds a non-zero number
+        rows = filled[:, j].nonzero()[0]  # where column j holds a non-zero number
         if len(rows) < 3:
             continue
-        peers = np.flatnonzero(~parts)
+        peers = (~parts).nonzero()[0]
         run = _summing_run(filled, known, j, rows, peers[peers > j][:_WIDEST])
         if not len(run):
             run = _summing_run(filled, known, j, rows, peers[peers < j][::-1][:_WIDEST])
@@ -966,7 +966,7 @@ def _blocks(body: list[int]) -> list[tuple[int, int]]:
     if not body or body[-1] - body[0] == len(body) - 1:
         return [(0, len(body) - 1)]
     rows = np.asarray(body)
-    breaks = (np.flatnonzero(rows[1:] - rows[:-1] != 1) + 1).tolist()
+    breaks = ((rows[1:] - rows[:-1] != 1).nonzero()[0] + 1).tolist()
     return list(zip([0, *breaks], [*(i - 1 for i in breaks), len(body) - 1], strict=True))
 
 
@@ -976,7 +976,7 @@ def _labelled_totals(grid: Grid, table: Table) -> list[int]:
     if not says.any():  # most tables
         return []
     body = table.body_rows
-    return [body[i] for i in np.flatnonzero(says.any(axis=1)).tolist()]
+    return [body[i] for i in says.any(axis=1).nonzero()[0].tolist()]
 
 
 _IS_TOTAL_HEADING = Memo(lambda text: bool(_ONLY_TOTAL.match(text)))  # type: ignore[arg-type]

@@ -857,9 +857,9 @@ def _summing_rows(table: Table, filled: np.ndarray,
 def _sums_half(sums: list[float], target: list[float]) -> bool:
     """Are ``sums`` within rounding (1%, as :func:`_close`) of half the target's non-zero
     numbers, one at least? (No number is 0 in a ``filled`` row: 0 is no number.)"""
-    known = [(total, number) for total, number in zip(sums, target, strict=True) if number != 0]
-    close = sum(1 for total, number in known if abs(total - number) <= 0.01 * abs(number))
-    return close > 0 and 2 * close >= len(known)
+    close = sum([abs(total - number) <= 0.01 * abs(number)
+                 for total, number in zip(sums, target, strict=True) if number != 0])
+    return close > 0 and 2 * close >= len(target) - target.count(0)
 
 
 def _heading_total(grid: Grid, table: Table) -> list[int]:

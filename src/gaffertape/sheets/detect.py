@@ -569,8 +569,8 @@ def _flag_columns(grid: Grid, table: Table, body: list[list[int]]) -> None:
     (``body``: the kinds counted in each column over the body rows, tested first: cheap.)"""
     def numbers(c: int) -> int:
         return body[c][NUMBER] + body[c][YEAR]
-    beside = [c for left, c in pairwise(table.data_cols)
-              if c == left + 1 and numbers(left) and not numbers(c) and body[c][TEXT]]
+    beside = [c for left, c in pairwise(table.data_cols)  # (text first: most columns have none)
+              if c == left + 1 and body[c][TEXT] and not numbers(c) and numbers(left)]
     if not beside:
         return
     headed = (grid.kinds[table.header_rows] != EMPTY).any(axis=0)

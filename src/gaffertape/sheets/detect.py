@@ -136,7 +136,7 @@ def _years_inside_data(data: np.ndarray, year_rows: np.ndarray) -> None:
     """A row of years heads the columns below it, unless it sits inside a run of data rows (a
     data row directly above and below): a long table whose values happen to look like years
     must not be cut into pieces, losing those rows as headers."""
-    if not year_rows.any():
+    if not np.count_nonzero(year_rows):  # (one C call: ndarray.any goes through Python)
         return  # (most sheets: no need to look for runs)
     for start, end in _runs(year_rows):
         if start > 0 and end + 1 < len(data) and data[start - 1] and data[end + 1]:
@@ -788,7 +788,7 @@ def _hundred_rows(table: Table, values: np.ndarray, blocks: list[tuple[int, int]
     firsts = [first for first, last in blocks if last > first]
     numbers = values[firsts]
     hundred = numbers == 100.0
-    if not hundred.any():
+    if not np.count_nonzero(hundred):
         return []
     known = ~np.isnan(numbers)
     every = (hundred | ~known).all(axis=1) & (known.sum(axis=1) >= 2)
@@ -973,7 +973,7 @@ def _blocks(body: list[int]) -> list[tuple[int, int]]:
 def _labelled_totals(grid: Grid, table: Table) -> list[int]:
     """Body rows whose label says total/all (read once per sheet: ``Grid.says_total``)."""
     says = _block(grid.says_total, table.body_rows, table.label_cols)
-    if not says.any():  # most tables
+    if not np.count_nonzero(says):  # most tables
         return []
     body = table.body_rows
     return [body[i] for i in says.any(axis=1).nonzero()[0].tolist()]

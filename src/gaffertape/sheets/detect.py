@@ -910,13 +910,17 @@ _ONLY_TOTAL = re.compile(r"^\s*(grand\s+)?totals?\s*(\\\d+|[*¹²³†‡])?\s*$
 def _headed_total(grid: Grid, table: Table) -> list[int]:
     """Positions (in ``data_cols``) of the columns whose own heading, their lowest non-empty
     header cell, is "Total"; each distinct header text is tested once. The few header cells
-    are read as lists: quicker than the dozen array calls a block of them would take."""
+    are read as lists, from the lowest header row up until every column has its heading (on
+    most tables the lowest row heads them all): quicker than the dozen array calls a block
+    of them would take."""
     lowest: dict[int, object] = {}  # position -> the column's lowest non-empty header cell
-    for r in table.header_rows:
+    for r in reversed(table.header_rows):
         kinds, values = grid.kinds[r].tolist(), grid.values[r]
         for i, c in enumerate(table.data_cols):
-            if kinds[c] != EMPTY:
+            if kinds[c] != EMPTY and i not in lowest:
                 lowest[i] = values[c]
+        if len(lowest) == len(table.data_cols):
+            break
     return sorted(i for i, text in lowest.items()
                   if type(text) is str and _IS_TOTAL_HEADING[text])
 

@@ -421,7 +421,7 @@ def _build_table(grid: Grid, rows: Rows, start: int, end: int, floor: int,
         _tidy_keys(grid, part, body)
         _code_columns(grid, part, body)
         _flag_columns(grid, part, body)
-        values = _body_numbers(grid, part)  # one parse for the row and the column totals
+        values = _finite(_body_numbers(grid, part))  # one parse for the row and column totals
         filled = _filled(values)  # (and one copy with 0 where a cell holds no number)
         part.total_rows, part.subtotal_rows = _total_rows(grid, part, values, filled)
         part.total_cols = _total_cols(grid, part, values, filled)
@@ -886,7 +886,6 @@ def _total_cols(grid: Grid, table: Table, values: np.ndarray, filled: np.ndarray
     headed = _headed_total(grid, table)
     if not headed:
         return []
-    known = ~np.isnan(values)  # made once for every candidate
     parts = np.zeros(values.shape[1], dtype=bool)  # columns an inner total already counts
     totals = []
     for j in headed[::-1]:
@@ -894,9 +893,9 @@ def _total_cols(grid: Grid, table: Table, values: np.ndarray, filled: np.ndarray
         if len(rows) < 3:
             continue
         peers = (~parts).nonzero()[0]
-        run = _summing_run(filled, known, j, rows, peers[peers > j][:_WIDEST])
+        run = _summing_run(values, j, rows, peers[peers > j][:_WIDEST])
         if not len(run):
-            run = _summing_run(filled, known, j, rows, peers[peers < j][::-1][:_WIDEST])
+            run = _summing_run(values, j, rows, peers[peers < j][::-1][:_WIDEST])
         if len(run):
             totals.append(j)
             parts[run] = True
@@ -925,19 +924,19 @@ def _headed_total(grid: Grid, table: Table) -> list[int]:
                   if type(text) is str and _IS_TOTAL_HEADING[text])
 
 
-def _summing_run(filled: np.ndarray, known: np.ndarray, j: int, rows: np.ndarray,
-                 peers: np.ndarray) -> np.ndarray:
+def _summing_run(numbers: np.ndarray, j: int, rows: np.ndarray, peers: np.ndarray
+                 ) -> np.ndarray:
     """The fewest of ``peers`` (two at least, taken in order) whose sum is column ``j`` on
     every one of ``rows`` (where column ``j`` holds a non-zero number) where they all hold
     numbers, three rows at least; empty if none. A suppressed cell ("(D)") only leaves its
-    row unchecked. ``filled`` holds the numbers with 0 where ``known`` says there is none."""
+    row unchecked. ``numbers``: NaN where a cell holds no number (:func:`_finite`)."""
     if len(peers) < 2:
         return peers[:0]
-    block = cross(rows, peers)
-    sums = filled[block].cumsum(axis=1)[:, 1:]  # 2, 3, ... peers
-    complete = np.logical_and.accumulate(known[block], axis=1)[:, 1:]
-    fits = (_close(sums, filled[rows, j][:, None]) | ~complete).all(axis=0)
-    fits &= complete.sum(axis=0) >= 3
+    # the sums of the first 2, 3 ... peers on each row: NaN (the row unchecked, never close)
+    # where one of them holds no number, so no mask of complete rows is needed
+    sums = numbers[cross(rows, peers)].cumsum(axis=1)[:, 1:]
+    checked = len(rows) - np.isnan(sums).sum(axis=0)
+    fits = (_close(sums, numbers[rows, j][:, None]).sum(axis=0) == checked) & (checked >= 3)
     fewest = int(fits.argmax())  # (the first that fits, or 0 when none does)
     return peers[:fewest + 2] if fits[fewest] else peers[:0]
 
@@ -947,12 +946,17 @@ def _close(sums: np.ndarray, target: np.ndarray) -> np.ndarray:
     return np.abs(sums - target) <= 0.01 * np.abs(target)
 
 
+def _finite(values: np.ndarray) -> np.ndarray:
+    """``values`` with infinities ("1e999" in a CSV) made the largest finite numbers, as
+    ``np.nan_to_num`` gives them, and NaN (no number) kept: its fixed cost is more than a small
+    table's sums."""
+    finite = np.minimum(values, _LARGEST)
+    return np.maximum(finite, -_LARGEST, out=finite)
+
+
 def _filled(values: np.ndarray) -> np.ndarray:
-    """``values`` with 0 where there is no number (NaN) and infinities made the largest finite
-    numbers, as ``np.nan_to_num`` gives them: its fixed cost is more than a small table's sums."""
-    filled = np.where(np.isnan(values), 0.0, values)
-    np.minimum(filled, _LARGEST, out=filled)
-    return np.maximum(filled, -_LARGEST, out=filled)
+    """``values`` (:func:`_finite`) with 0 where there is no number (NaN)."""
+    return np.where(np.isnan(values), 0.0, values)
 
 
 _LARGEST = np.finfo(np.float64).max

@@ -502,7 +502,7 @@ def _counts_rows(grid: Grid, data_rows: list[int], c: int) -> bool:
     every row.)"""
     if len(data_rows) < 3:
         return False
-    start = [parse_value(v)[0] for v in grid.cells[data_rows[:2], c].tolist()]
+    start = [parse_value(grid.values[r][c])[0] for r in data_rows[:2]]
     if start[0] is None or start[0] > 1 or start[1] is None:  # counts from 0 or 1: test first
         return False
     values = [parse_value(v)[0] for v in grid.cells[_row_index(data_rows), c].tolist()]

@@ -266,15 +266,20 @@ def _right_part(grid: Grid, table: Table, body: list[list[int]]) -> Table | None
         labels = labels if len(labels) < len(right) else labels[:1]
         other = Table(index=table.index + 1, left=after, right=right[-1], label_cols=labels,
                       data_cols=[c for c in right if c not in labels],
-                      header_rows=[r for r in table.header_rows
-                                   if (grid.kinds[r, after:right[-1] + 1] != EMPTY).any()],
-                      body_rows=[r for r in table.body_rows
-                                 if (grid.kinds[r, after:right[-1] + 1] != EMPTY).any()],
+                      header_rows=_rows_over(grid, table.header_rows, after, right[-1]),
+                      body_rows=_rows_over(grid, table.body_rows, after, right[-1]),
                       flag_rows=table.flag_rows, title=table.title, unit=table.unit)
         table.data_cols = [c for c in table.data_cols if c < after]
         table.right = before
         return other
     return None
+
+
+def _rows_over(grid: Grid, rows: list[int], left: int, right: int) -> list[int]:
+    """Those of ``rows`` (in sheet order) with a filled cell in columns ``left``-``right``: one
+    array test for all of them (a body may hold hundreds)."""
+    filled = (grid.kinds[_row_index(rows), left:right + 1] != EMPTY).any(axis=1)
+    return list(compress(rows, filled.tolist()))
 
 
 def _repeats_the_stub(grid: Grid, table: Table, c: int) -> bool:

@@ -804,8 +804,10 @@ def _closing_rows(table: Table, filled: np.ndarray, rows: np.ndarray) -> list[in
     """Those of ``rows`` whose numbers are the sum of the two or more body rows right above
     them (half their numbers at least, as in :func:`_summing_rows`): a total closing a group.
     Sums over any run of rows come from one running sum; candidates are taken a few at a time
-    so the (candidates x runs x columns) array stays small on wide sheets. ``filled`` holds
-    the body's numbers with 0 where there is none."""
+    so the (columns x runs x candidates) array stays small on wide sheets. The candidates run
+    along its last axis: the sums over columns and the test over runs then reduce long rows
+    (on ITIS tidy, 4,938 candidates of one column, the other way round took 3x as long).
+    ``filled`` holds the body's numbers with 0 where there is none."""
     if not len(rows):
         return []
     # the candidates' places in the body (in sheet order): their offset from its first row
@@ -814,26 +816,26 @@ def _closing_rows(table: Table, filled: np.ndarray, rows: np.ndarray) -> list[in
     body = table.body_rows
     runs_on = body[-1] - body[0] == len(body) - 1
     at = rows - body[0] if runs_on else np.searchsorted(body, rows)
-    # running[_WIDEST + k]: the sum of the body's first k rows; NaN above them, so the sum of
-    # a run reaching above the body is NaN, which is close to nothing
+    # running[:, _WIDEST + k]: the sum of the body's first k rows, by column; NaN above them,
+    # so the sum of a run reaching above the body is NaN, which is close to nothing
     width = filled.shape[1]
-    running = np.vstack([np.full((_WIDEST, width), np.nan), np.zeros((1, width)),
-                         np.cumsum(filled, axis=0)])
-    runs = np.arange(2, _WIDEST + 1)
+    running = np.hstack([np.full((width, _WIDEST), np.nan), np.zeros((width, 1)),
+                         np.cumsum(filled, axis=0).T])
+    runs = np.arange(2, _WIDEST + 1)[:, None]
     closing = np.zeros(len(at), dtype=bool)
     step = max(1, 2_000_000 // (len(runs) * max(width, 1)))
     for lo in range(0, len(at), step):
         i = at[lo:lo + step] + _WIDEST
-        target = filled[i - _WIDEST][:, None, :]
+        target = filled[i - _WIDEST].T[:, None, :]  # columns x 1 x candidates
         known = target != 0  # a non-zero number (no number is 0 in ``filled``)
         # as _close (1%), in place; no sum is within the tolerance -1 of a target of no number
         tolerance = np.where(known, 0.01 * np.abs(target), -1.0)
-        off = running[i][:, None, :] - running[i[:, None] - runs]
+        off = running[:, i][:, None, :] - running.take(i - runs, axis=1)
         off -= target
         close = np.abs(off, out=off) <= tolerance
         # close on half the row's numbers, one at least
-        needed = np.maximum((known.sum(axis=2) + 1) // 2, 1)
-        closing[lo:lo + step] = (close.sum(axis=2) >= needed).any(axis=1)
+        needed = np.maximum((known.sum(axis=0) + 1) // 2, 1)
+        closing[lo:lo + step] = (close.sum(axis=0) >= needed).any(axis=0)
     return rows[closing].tolist()
 
 

@@ -546,15 +546,19 @@ def _code_columns(grid: Grid, table: Table, body: list[list[int]]) -> None:
     for c in table.data_cols[:-1]:
         beside = c < min(table.label_cols, default=c) or c == max(table.label_cols + codes,
                                                                     default=-2) + 1
-        headed = any(isinstance(v, str) and _CODE_HEADING.search(v)
-                     for v in (grid.values[r][c] for r in table.header_rows))
-        if not (beside and headed and not body[c][TEXT]
+        if not (beside and not body[c][TEXT] and _headed_as_code(grid, table.header_rows, c)
                 and _whole_numbers(grid, table.body_rows, c)):
             break
         codes.append(c)
     if codes:
         table.label_cols = sorted(table.label_cols + codes)
         table.data_cols = [c for c in table.data_cols if c not in codes]
+
+
+def _headed_as_code(grid: Grid, header_rows: list[int], c: int) -> bool:
+    """Does a header cell of column ``c`` name codes ("UKPRN", "2002 NAICS code")?"""
+    return any(isinstance(v := grid.values[r][c], str) and _CODE_HEADING.search(v)
+               for r in header_rows)
 
 
 def _whole_numbers(grid: Grid, rows: list[int], c: int) -> bool:

@@ -426,7 +426,7 @@ def _build_table(grid: Grid, rows: Rows, start: int, end: int, floor: int,
         _tidy_keys(grid, part, body)
         _code_columns(grid, part, body)
         _flag_columns(grid, part, body)
-        values = _finite(_body_numbers(grid, part))  # one parse for the row and column totals
+        values = _body_numbers(grid, part)  # one parse for the row and the column totals
         filled = _filled(values)  # (and one copy with 0 where a cell holds no number)
         part.total_rows, part.subtotal_rows = _total_rows(grid, part, values, filled)
         part.total_cols = _total_cols(grid, part, values, filled)
@@ -897,6 +897,8 @@ def _total_cols(grid: Grid, table: Table, values: np.ndarray, filled: np.ndarray
     headed = _headed_total(grid, table)
     if not headed:
         return []
+    # the numbers as in ``filled``, NaN where there is none (made once for every candidate)
+    numbers = np.where(np.isnan(values), np.nan, filled)
     parts = np.zeros(values.shape[1], dtype=bool)  # columns an inner total already counts
     totals = []
     for j in headed[::-1]:
@@ -904,9 +906,9 @@ def _total_cols(grid: Grid, table: Table, values: np.ndarray, filled: np.ndarray
         if len(rows) < 3:
             continue
         peers = (~parts).nonzero()[0]
-        run = _summing_run(values, j, rows, peers[peers > j][:_WIDEST])
+        run = _summing_run(numbers, j, rows, peers[peers > j][:_WIDEST])
         if not len(run):
-            run = _summing_run(values, j, rows, peers[peers < j][::-1][:_WIDEST])
+            run = _summing_run(numbers, j, rows, peers[peers < j][::-1][:_WIDEST])
         if len(run):
             totals.append(j)
             parts[run] = True
@@ -940,7 +942,8 @@ def _summing_run(numbers: np.ndarray, j: int, rows: np.ndarray, peers: np.ndarra
     """The fewest of ``peers`` (two at least, taken in order) whose sum is column ``j`` on
     every one of ``rows`` (where column ``j`` holds a non-zero number) where they all hold
     numbers, three rows at least; empty if none. A suppressed cell ("(D)") only leaves its
-    row unchecked. ``numbers``: NaN where a cell holds no number (:func:`_finite`)."""
+    row unchecked. ``numbers``: the table's numbers as in ``filled`` (:func:`_filled`), but NaN
+    where a cell holds no number."""
     if len(peers) < 2:
         return peers[:0]
     # the sums of the first 2, 3 ... peers on each row: NaN (the row unchecked, never close)
@@ -957,17 +960,12 @@ def _close(sums: np.ndarray, target: np.ndarray) -> np.ndarray:
     return np.abs(sums - target) <= 0.01 * np.abs(target)
 
 
-def _finite(values: np.ndarray) -> np.ndarray:
-    """``values`` with infinities ("1e999" in a CSV) made the largest finite numbers, as
-    ``np.nan_to_num`` gives them, and NaN (no number) kept: its fixed cost is more than a small
-    table's sums."""
-    finite = np.minimum(values, _LARGEST)
-    return np.maximum(finite, -_LARGEST, out=finite)
-
-
 def _filled(values: np.ndarray) -> np.ndarray:
-    """``values`` (:func:`_finite`) with 0 where there is no number (NaN)."""
-    return np.where(np.isnan(values), 0.0, values)
+    """``values`` with 0 where there is no number (NaN) and infinities made the largest finite
+    numbers, as ``np.nan_to_num`` gives them: its fixed cost is more than a small table's sums."""
+    filled = np.where(np.isnan(values), 0.0, values)
+    np.minimum(filled, _LARGEST, out=filled)
+    return np.maximum(filled, -_LARGEST, out=filled)
 
 
 _LARGEST = np.finfo(np.float64).max

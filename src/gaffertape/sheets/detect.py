@@ -767,7 +767,7 @@ def _total_rows(grid: Grid, table: Table, values: np.ndarray,
     blocks = _blocks(table.body_rows)  # runs of rows between blank rows or sub-table titles
     summing = set(_summing_rows(table, filled, blocks))
     hundreds = set(_hundred_rows(table, values, blocks))
-    candidates = labelled | summing | hundreds | set(_heading_total(grid, table))
+    candidates = labelled.union(summing, hundreds, _heading_total(grid, table))
     if not candidates:  # most tables
         return [], []
     totals = candidates & (set(table.body_rows[:1]) | hundreds | (labelled & summing))
@@ -992,8 +992,10 @@ def _labelled_totals(grid: Grid, table: Table) -> list[int]:
     says = _block(grid.says_total, table.body_rows, table.label_cols)
     if not np.count_nonzero(says):  # most tables
         return []
-    body = table.body_rows
-    return [body[i] for i in says.any(axis=1).nonzero()[0].tolist()]
+    body, at = table.body_rows, says.any(axis=1).nonzero()[0]
+    if isinstance(_row_index(body), slice):  # a body that runs on: rows from the offsets
+        return (at + body[0]).tolist()
+    return [body[i] for i in at.tolist()]
 
 
 _IS_TOTAL_HEADING = Memo(lambda text: bool(_ONLY_TOTAL.match(text)))  # type: ignore[arg-type]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
+from collections import Counter
 from collections.abc import Callable, Sequence
 from datetime import date, datetime, time
 from typing import NamedTuple
@@ -539,25 +540,21 @@ def _rows_told_apart(sub_tables: np.ndarray, paths: np.ndarray) -> np.ndarray:
 
     Called where some label repeats: whether any does is tested at C speed by the caller,
     which says it to the uniqueness guard too."""
-    # a group number per (sub-table, label): tables with repeats have a few hundred rows at
-    # most, where a dict costs less than pandas' hashing
-    groups: dict[tuple[str, str], int] = {}
-    first = np.array([groups.setdefault(key, len(groups))
-                      for key in zip(sub_tables.tolist(), paths.tolist(), strict=True)])
-    sizes = np.bincount(first)
-    if sizes.max() == 1:
+    # tables with repeats have a few hundred rows at most: walked in Python, which costs less
+    # than the dozen array calls the same steps take
+    labels, subs = paths.tolist(), sub_tables.tolist()
+    keys = list(zip(subs, labels, strict=True))
+    counts = Counter(keys)
+    if len(counts) == len(keys):
         return paths  # each repeat is under a sub-table of its own
-    repeated = sizes[first] > 1
-    # every repeat of a label must sit right under a row whose label is its own and not empty
-    under_own = np.zeros(len(paths), dtype=bool)
-    under_own[1:] = ~repeated[:-1] & (paths[:-1] != "") & (sub_tables[:-1] == sub_tables[1:])
-    all_under_own = np.ones(len(sizes), dtype=bool)
-    np.logical_and.at(all_under_own, first[repeated], under_own[repeated])
-    fix = repeated & all_under_own[first] & (paths != "")
-    told = paths.copy()
-    parents = np.flatnonzero(fix) - 1
-    told[fix] = paths[parents] + SEP + paths[fix]
-    return told
+    repeated = [counts[key] > 1 for key in keys]
+    # labels with a repeat that does not sit right under a row whose label is its own and not
+    # empty (in the same sub-table): those rows really clash, and are left as they are
+    clashing = {key for i, key in enumerate(keys) if repeated[i] and not (
+        i and not repeated[i - 1] and labels[i - 1] and subs[i - 1] == subs[i])}
+    return object_array([labels[i - 1] + SEP + label
+                         if repeated[i] and label and key not in clashing else label
+                         for i, (key, label) in enumerate(zip(keys, labels, strict=True))])
 
 
 def _indented(grid: Grid, table: Table, labels: _LabelCells) -> bool:

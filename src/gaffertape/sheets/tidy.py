@@ -211,7 +211,7 @@ def _table_observations(grid: Grid, table: Table) -> TableObservations:
     cols = np.array(table.data_cols, dtype=np.intp)
     block = grid.types[cross(body, cols)]
     filled = block != NONE
-    row_i, col_i = np.nonzero(filled)
+    row_i, col_i = filled.nonzero()
     rows, columns = body[row_i], cols[col_i]
     at = rows * grid.n_cols + columns  # each observation's place in the flattened sheet
     by_column, markers = _column_headers_and_markers(grid, table)
@@ -343,10 +343,10 @@ def _with_qualifiers(grid: Grid, table: Table, rows: np.ndarray, cols: np.ndarra
     ("0.025" beside "U" -> flag "U"), and the note of the qualifier row right under it
     ("1.6" over "(1981 Q1)" -> flag "(1981 Q1)")."""
     for r in table.flag_rows:
-        above = np.flatnonzero(rows == r - 1)
+        above = (rows == r - 1).nonzero()[0]
         _add_texts(grid, flags, above, r, cols[above])
     for c in table.flag_cols:
-        beside = np.flatnonzero(cols == c - 1)
+        beside = (cols == c - 1).nonzero()[0]
         _add_texts(grid, flags, beside, rows[beside], c)
     return flags
 
@@ -355,7 +355,7 @@ def _add_texts(grid: Grid, flags: np.ndarray, at: np.ndarray, rows: object,
                cols: object) -> None:
     """Add to the flags of observations ``at`` the text in cells (``rows``, ``cols``), where
     there is one."""
-    texts, strings = grid.cells[rows, cols], np.flatnonzero(grid.types[rows, cols] == STR)
+    texts, strings = grid.cells[rows, cols], (grid.types[rows, cols] == STR).nonzero()[0]
     for i, found in zip(at[strings].tolist(), texts[strings].tolist(), strict=True):
         flags[i] = f"{flags[i]} {found.strip()}".strip()
 
@@ -401,7 +401,7 @@ def _flags_and_raw(parts: list[TableObservations],
     (most cells) have neither: only the other cells are read."""
     types = _joined_up([p.types for p in parts])
     flags, raw = _blanks(len(types)), np.full(len(types), None, dtype=object)
-    others = np.flatnonzero(types != FLOAT)
+    others = (types != FLOAT).nonzero()[0]
     if len(others):
         cells = _joined_up([p.cells for p in parts])[others]
         flags[others] = flags_of(cells, types[others])
@@ -437,7 +437,7 @@ def _cell_refs(parts: list[TableObservations], lengths: list[int]) -> np.ndarray
     for part in parts:
         used[part.body] = True
     numbers = np.empty(len(used), dtype=object)
-    numbers[used] = object_array([str(r + 1) for r in np.flatnonzero(used).tolist()])
+    numbers[used] = object_array([str(r + 1) for r in used.nonzero()[0].tolist()])
     refs = _column_letters(_joined_up([p.columns for p in parts])) + numbers[rows]
     for part, at in zip(parts, _spans(lengths), strict=True):
         if part.grid.origin:
@@ -525,7 +525,7 @@ def _joined(columns: list[np.ndarray], n_rows: int) -> np.ndarray:
         if all(labels.tolist()) and all(paths.tolist()):  # two labels on every row
             paths = paths + SEP + labels
             continue
-        both = np.flatnonzero((labels != "") & (paths != ""))
+        both = ((labels != "") & (paths != "")).nonzero()[0]
         joined = np.where(labels == "", paths, labels)
         joined[both] = paths[both] + SEP + labels[both]
         paths = joined
@@ -573,7 +573,7 @@ def _section_labels(grid: Grid, rows: list[int]) -> list[str]:
     """Each sub-table row's text: its cells joined, without a trailing colon."""
     if not rows:
         return []  # most tables have no sub-tables
-    which, cols = np.nonzero(grid.types[rows] != NONE)  # only these: rows can be wide
+    which, cols = (grid.types[rows] != NONE).nonzero()  # only these: rows can be wide
     texts: list[list[str]] = [[] for _ in rows]
     values = grid.cells[np.asarray(rows, dtype=np.intp)[which], cols].tolist()
     for i, value in zip(which.tolist(), values, strict=True):
@@ -620,7 +620,7 @@ def _ends_its_groups(labels: np.ndarray | list[str]) -> bool:
     labels at the start of their groups, the usual way."""
     if len(labels) < 2 or labels[0] or not labels[-1]:
         return False  # a label on the first row or none on the last (most columns and rows)
-    filled = np.flatnonzero(np.asarray(labels, dtype=object) != "")
+    filled = (np.asarray(labels, dtype=object) != "").nonzero()[0]
     if len(filled) < 2 or filled[0] == 0 or filled[-1] != len(labels) - 1:
         return False
     sizes = np.diff(filled, prepend=-1)

@@ -590,9 +590,14 @@ def _texts(cells: np.ndarray, types: np.ndarray, strings: np.ndarray,
         return _mapped(_LABEL.__getitem__, values).reshape(cells.shape)
     texts = _blanks(cells.shape)
     texts[strings] = _mapped(_LABEL.__getitem__, values)
-    rest = (types != NONE) & ~strings
-    if rest.any():  # numbers, dates as labels
-        texts[rest] = object_array([text(v) for v in cells[rest]])
+    numbers = types == FLOAT
+    if numbers.any():  # numbers as labels (a year on every row): each different one spelt once
+        found = cells[numbers].tolist()
+        spelt = {number: text(number) for number in set(found)}  # (floats only: 1.0 == True)
+        texts[numbers] = _mapped(spelt.__getitem__, found)
+    rest = (types != NONE) & ~strings & ~numbers
+    if rest.any():  # whole numbers, dates as labels
+        texts[rest] = _mapped(text, cells[rest])
     return texts
 
 

@@ -235,8 +235,11 @@ _DISPLAY = Memo(text)
 
 
 def _display(value: object) -> str:
-    """:func:`text`, each distinct string made once (only strings: ``1 == 1.0 == True`` as keys)."""
-    return _DISPLAY[value] if type(value) is str else text(value)  # type: ignore[return-value]
+    """:func:`text`, each distinct string made once (only strings: ``1 == 1.0 == True`` as keys);
+    an empty cell (most cells of a heading row) without a call."""
+    if type(value) is str:
+        return _DISPLAY[value]  # type: ignore[return-value]
+    return "" if value is None else text(value)
 # footnote markers glued to a label: "Apr¹", "Jan†", "Total*", "Wales (a)"
 _MARKER = re.compile(r"^(?P<label>.*?\S)\s*(?P<marker>[¹²³⁴⁵⁶⁷⁸⁹⁰]+|[*†‡§¶]+|\([a-z]\))$")
 

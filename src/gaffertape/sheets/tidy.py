@@ -167,11 +167,12 @@ def _column_headers_and_markers(grid: Grid, table: Table) -> tuple[dict[int, str
                     boundaries.add(c)
             elif spread:
                 label = carry
-            if c not in paths or not label:
+            path = paths.get(c)  # None: not a data column
+            if path is None or not label:
                 continue
             label, mark = _LABEL_AND_MARKER[label]
-            if not paths[c] or paths[c][-1] != label:
-                paths[c].append(label)
+            if not path or path[-1] != label:
+                path.append(label)
             if mark:
                 marks.setdefault(c, []).append(mark)
     headers = _told_apart({c: SEP.join(parts) for c, parts in paths.items()})

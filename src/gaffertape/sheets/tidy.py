@@ -263,6 +263,8 @@ def _leading_depth(label: str) -> int:
 
 
 _LEADING_SPACES = Memo(_leading_depth)  # type: ignore[arg-type]
+# a label without a footnote marker and without leading spaces (most): nothing more to read
+_PLAIN = Memo(lambda value: not _LABEL_MARKER[value] and not _LEADING_SPACES[value])
 
 
 class _LabelCells(NamedTuple):
@@ -274,6 +276,9 @@ class _LabelCells(NamedTuple):
     strings: np.ndarray  # which cells hold text
     texts: list[str]  # the text of those cells, in order
     distinct: set[str]  # the different texts: what is asked of every text is asked of these
+    # no text has a footnote marker or leading spaces (most tables): the indentation test and
+    # the markers then need not look through the texts one after the other
+    plain: bool
 
 
 def _label_cells(grid: Grid, table: Table, body: np.ndarray) -> _LabelCells:
@@ -282,7 +287,9 @@ def _label_cells(grid: Grid, table: Table, body: np.ndarray) -> _LabelCells:
     cells, types = grid.cells[block], grid.types[block]
     strings = types == STR
     texts = cells[strings].tolist()
-    return _LabelCells(cells, types, strings, texts, set(texts))
+    distinct = set(texts)
+    return _LabelCells(cells, types, strings, texts, distinct,
+                       all(map(_PLAIN.__getitem__, distinct)))
 
 
 def _block(rows: np.ndarray, cols: list[int]) -> tuple[object, object]:
@@ -298,7 +305,7 @@ def _block(rows: np.ndarray, cols: list[int]) -> tuple[object, object]:
 def _label_markers(labels: _LabelCells) -> np.ndarray | None:
     """The footnote markers of each row's own labels ("Apr¹" -> "¹"), or None when no label
     has one: the marker qualifies the row's numbers, it does not name the row."""
-    if not any(map(_LABEL_MARKER.__getitem__, labels.distinct)):
+    if labels.plain or not any(map(_LABEL_MARKER.__getitem__, labels.distinct)):
         return None  # no label has a marker (most tables)
     found = list(map(_LABEL_MARKER.__getitem__, labels.texts))
     markers = _blanks(labels.cells.shape)
@@ -563,7 +570,8 @@ def _rows_told_apart(sub_tables: np.ndarray, paths: np.ndarray) -> np.ndarray:
 
 def _indented(grid: Grid, table: Table, labels: _LabelCells) -> bool:
     """Could any body or sub-table row have a non-zero indentation (see :func:`_indents`)?"""
-    if grid.indent or any(map(_LEADING_SPACES.__getitem__, labels.distinct)):
+    if grid.indent or (not labels.plain
+                       and any(map(_LEADING_SPACES.__getitem__, labels.distinct))):
         return True
     rows = table.section_rows if table.label_cols else table.body_rows + table.section_rows
     if not rows:

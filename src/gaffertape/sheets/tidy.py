@@ -12,6 +12,7 @@ from bisect import bisect_left
 from collections import Counter
 from collections.abc import Callable, Sequence
 from datetime import date, datetime, time
+from itertools import accumulate
 from typing import NamedTuple
 
 import numpy as np
@@ -75,23 +76,23 @@ def to_frame(parts: list[TableObservations], names: list[str] = COLUMNS) -> pd.D
         return pd.DataFrame({name: pd.Series([], dtype=_DTYPES.get(column, object))
                              for name, column in zip(names, COLUMNS, strict=True)})
     lengths = [len(p.value) for p in parts]
-    index = pd.RangeIndex(sum(lengths))  # one shared index: pandas then skips aligning columns
-    flags, raw = _flags_and_raw(parts, lengths)
+    spans, n = _spans(lengths), sum(lengths)
+    index = pd.RangeIndex(n)  # one shared index: pandas then skips aligning columns
+    flags, raw = _flags_and_raw(parts, spans)
     made = {
-        "source_file": _repeated([p.grid.source for p in parts], lengths),
-        "sheet": _repeated([p.grid.sheet for p in parts], lengths),
+        "source_file": _repeated([p.grid.source for p in parts], spans),
+        "sheet": _repeated([p.grid.sheet for p in parts], spans),
         "table": np.repeat(np.array([p.table.index for p in parts], dtype=np.int64), lengths),
-        "table_title": _repeated([p.table.title for p in parts], lengths),
-        "cell": _cell_refs(parts, lengths),
+        "table_title": _repeated([p.table.title for p in parts], spans),
+        "cell": _cell_refs(parts, spans),
         "row_header": _joined_up([p.row_header for p in parts]),
         "column_header": _joined_up([p.column_header for p in parts]),
-        "sub_table": _spread([p.sub_table for p in parts], lengths, _blanks(sum(lengths))),
+        "sub_table": _spread([p.sub_table for p in parts], spans, _blanks(n)),
         "value": _joined_up([p.value for p in parts]),
         "raw": raw,
         "flags": flags,
-        "is_total": _spread([p.is_total for p in parts], lengths,
-                            np.zeros(sum(lengths), dtype=bool)),
-        "unit": _repeated([p.table.unit for p in parts], lengths),
+        "is_total": _spread([p.is_total for p in parts], spans, np.zeros(n, dtype=bool)),
+        "unit": _repeated([p.table.unit for p in parts], spans),
     }
     # object dtype: converting every string column to Arrow costs more than the whole
     # parse; pandas would infer that from a bare object array, so those go as Series
@@ -109,15 +110,13 @@ def _joined_up(arrays: list[np.ndarray]) -> np.ndarray:
     return arrays[0] if len(arrays) == 1 else np.concatenate(arrays)
 
 
-def _repeated(values: list[object], lengths: list[int]) -> np.ndarray:
-    """Each of ``values`` repeated ``lengths`` times, one after another, as an object column
+def _repeated(values: list[object], spans: list[slice]) -> np.ndarray:
+    """Each of ``values`` over its table's span (see :func:`_spans`), as an object column
     filled run by run: ``np.repeat`` copies an object array element by element, which costs
     about twice as much on a long column of a few strings."""
-    column = np.empty(sum(lengths), dtype=object)
-    start = 0
-    for value, length in zip(values, lengths, strict=True):
-        column[start:start + length] = value
-        start += length
+    column = np.empty(spans[-1].stop, dtype=object)
+    for value, at in zip(values, spans, strict=True):
+        column[at] = value
     return column
 
 
@@ -371,11 +370,11 @@ def _add_texts(grid: Grid, flags: np.ndarray, at: np.ndarray, rows: object,
         flags[i] = f"{flags[i]} {found.strip()}".strip()
 
 
-def _spread(arrays: list[np.ndarray | None], lengths: list[int],
+def _spread(arrays: list[np.ndarray | None], spans: list[slice],
             column: np.ndarray) -> np.ndarray:
     """``column`` (a file's, filled with what most tables have), with the tables that give
     an array of their own (not None) written over their observations."""
-    for array, at in zip(arrays, _spans(lengths), strict=True):
+    for array, at in zip(arrays, spans, strict=True):
         if array is not None:
             column[at] = array
     return column
@@ -383,7 +382,7 @@ def _spread(arrays: list[np.ndarray | None], lengths: list[int],
 
 def _spans(lengths: list[int]) -> list[slice]:
     """Where each table's observations sit in its file's columns, given how many each has."""
-    ends = np.cumsum(lengths).tolist()
+    ends = list(accumulate(lengths))
     return [slice(end - length, end) for length, end in zip(lengths, ends, strict=True)]
 
 
@@ -406,7 +405,7 @@ def _among(indices: list[int], n: int) -> np.ndarray:
 
 
 def _flags_and_raw(parts: list[TableObservations],
-                   lengths: list[int]) -> tuple[np.ndarray, np.ndarray]:
+                   spans: list[slice]) -> tuple[np.ndarray, np.ndarray]:
     """Each observation's flag (see :func:`flags_of`, and :func:`_table_flags` for what a table
     adds) and raw text (see :func:`_raw`), read once for all the tables' cells. Plain floats
     (most cells) have neither: only the other cells are read."""
@@ -417,7 +416,7 @@ def _flags_and_raw(parts: list[TableObservations],
         cells = _joined_up([p.cells for p in parts])[others]
         flags[others] = flags_of(cells, types[others])
         raw[others] = _raw(cells, types[others])
-    for part, at in zip(parts, _spans(lengths), strict=True):
+    for part, at in zip(parts, spans, strict=True):
         if (part.label_marks is not None or part.column_marks is not None
                 or part.table.flag_rows or part.table.flag_cols):  # most tables add nothing
             flags[at] = _table_flags(part, flags[at])
@@ -439,7 +438,7 @@ def _raw(cells: np.ndarray, types: np.ndarray) -> np.ndarray:
     return raw
 
 
-def _cell_refs(parts: list[TableObservations], lengths: list[int]) -> np.ndarray:
+def _cell_refs(parts: list[TableObservations], spans: list[slice]) -> np.ndarray:
     """A1 references in the original sheet, made for all the tables of a file at once (one
     string concatenation per cell), each row number spelt once; tables of rearranged grids
     are then given theirs through ``grid.origin``."""
@@ -450,7 +449,7 @@ def _cell_refs(parts: list[TableObservations], lengths: list[int]) -> np.ndarray
     numbers = np.empty(len(used), dtype=object)
     numbers[used] = object_array([str(r + 1) for r in used.nonzero()[0].tolist()])
     refs = _column_letters(_joined_up([p.columns for p in parts])) + numbers[rows]
-    for part, at in zip(parts, _spans(lengths), strict=True):
+    for part, at in zip(parts, spans, strict=True):
         if part.grid.origin:
             pairs = zip(part.rows.tolist(), part.columns.tolist(), strict=True)
             refs[at] = object_array([cell_ref(*part.grid.origin[pair]) for pair in pairs])

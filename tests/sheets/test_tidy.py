@@ -223,3 +223,52 @@ def test_a_files_frame_is_its_tables_frames_one_after_another() -> None:
     assert len(whole) > 500 and whole["is_total"].any()
     assert whole["flags"].ne("").any() and whole["sub_table"].ne("").any()
     pd.testing.assert_frame_equal(whole, one_by_one)
+
+
+def _told_apart_by_arrays(sub_tables: np.ndarray, paths: np.ndarray) -> np.ndarray:
+    """The array version `_rows_told_apart` replaced (kept here as the reference)."""
+    groups: dict[tuple[str, str], int] = {}
+    first = np.array([groups.setdefault(key, len(groups))
+                      for key in zip(sub_tables.tolist(), paths.tolist(), strict=True)])
+    sizes = np.bincount(first)
+    if sizes.max() == 1:
+        return paths
+    repeated = sizes[first] > 1
+    under_own = np.zeros(len(paths), dtype=bool)
+    under_own[1:] = ~repeated[:-1] & (paths[:-1] != "") & (sub_tables[:-1] == sub_tables[1:])
+    all_under_own = np.ones(len(sizes), dtype=bool)
+    np.logical_and.at(all_under_own, first[repeated], under_own[repeated])
+    fix = repeated & all_under_own[first] & (paths != "")
+    told = paths.copy()
+    told[fix] = paths[np.flatnonzero(fix) - 1] + SEP + paths[fix]
+    return told
+
+
+def test_repeated_row_labels_are_told_apart_as_the_array_version_did() -> None:
+    """Random columns of sub-tables and labels (repeats, empty labels, a repeat right under
+    another repeat or under an empty label, sub-tables changing between them) get the same
+    row paths from `_rows_told_apart` as from the array version it replaced."""
+    from gaffertape.sheets.tidy import _rows_told_apart
+    from gaffertape.sheets.values import object_array
+
+    rng = np.random.default_rng(10)
+    told_some = 0
+    for _ in range(3000):
+        labels, subs_ = [], []
+        for group in range(int(rng.integers(1, 8))):  # a parent row, then its repeated rows
+            sub = str(rng.choice(["", "", "", "Full-time", "Part-time"]))
+            parent = f"Group {group}" if rng.random() < 0.8 else str(rng.choice(["", "Total"]))
+            children = rng.choice(["% change", "Total", ""], int(rng.integers(0, 3))).tolist()
+            labels += [parent, *children]
+            subs_ += [sub] * (1 + len(children))
+        subs, paths = object_array(subs_), object_array(labels)
+        expected = _told_apart_by_arrays(subs, paths)
+        assert _rows_told_apart(subs, paths).tolist() == expected.tolist()
+        told_some += expected.tolist() != paths.tolist()
+    assert told_some > 100  # the random tables do exercise the telling apart
+    # a repeat under an empty label is not told apart, nor are its other repeats
+    paths = object_array(["A", "x", "", "x"])
+    assert _rows_told_apart(object_array([""] * 4), paths).tolist() == ["A", "x", "", "x"]
+    paths = object_array(["A", "x", "B", "x"])
+    assert _rows_told_apart(object_array([""] * 4), paths).tolist() == [
+        "A", f"A{SEP}x", "B", f"B{SEP}x"]

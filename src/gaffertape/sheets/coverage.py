@@ -44,20 +44,23 @@ def cell_accounts(grid: Grid, layout: SheetLayout) -> Counter[str]:
     return Counter({name: n for name, n in zip(_CODES, counts, strict=True) if n})
 
 
-def _parts(table: Table, n_cols: int) -> list[tuple[Sequence[int], Sequence[int], str]]:
+def _parts(table: Table, n_cols: int) -> list[tuple[Sequence[int] | slice, Sequence[int], str]]:
     """(rows, columns, reason) of each part of ``table``, in the order their roles are set
     (its sub-table titles, set after every table's parts, are not among them)."""
     span, width = range(table.left, table.right + 1), range(n_cols)
+    # the body rows are read once for the three parts along them (a large table's list of
+    # rows is long, and telling whether it runs on costs a pass over it)
+    body = _positions(table.body_rows) if table.body_rows else table.body_rows
     return [(table.title_rows, width, "title"), (table.note_rows, width, "note"),
             (table.header_rows, span, "header"),
-            (table.body_rows, table.label_cols, "row label"),
+            (body, table.label_cols, "row label"),
             # a qualifier column's codes go out as the flags of the numbers beside them
-            (table.body_rows, table.flag_cols, "qualifier code"),
+            (body, table.flag_cols, "qualifier code"),
             (table.flag_rows, span, "qualifier code"),  # notes under the numbers
-            (table.body_rows, table.data_cols, OBSERVATION)]
+            (body, table.data_cols, OBSERVATION)]
 
 
-def _block(rows: Sequence[int], cols: Sequence[int]) -> tuple[object, object]:
+def _block(rows: Sequence[int] | slice, cols: Sequence[int]) -> tuple[object, object]:
     """The index of the block ``rows`` x ``cols``, with slices for runs without gaps (the usual
     case: a block set through slices costs far less than through index arrays)."""
     at_rows, at_cols = _positions(rows), _positions(cols)
@@ -66,8 +69,10 @@ def _block(rows: Sequence[int], cols: Sequence[int]) -> tuple[object, object]:
     return np.asarray(at_rows, dtype=np.intp)[:, None], at_cols
 
 
-def _positions(indices: Sequence[int]) -> slice | Sequence[int]:
-    """``indices`` as a slice when they run on, ascending, without a gap."""
+def _positions(indices: Sequence[int] | slice) -> slice | Sequence[int]:
+    """``indices`` as a slice when they run on, ascending, without a gap (a slice as it is)."""
+    if isinstance(indices, slice):
+        return indices
     if isinstance(indices, range):
         return slice(indices.start, indices.stop)
     first, stop = indices[0], indices[0] + len(indices)

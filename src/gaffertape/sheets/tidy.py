@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
+from collections import Counter
+from collections.abc import Callable, Sequence
 from datetime import date, datetime, time
+from itertools import accumulate
 from typing import NamedTuple
 
 import numpy as np
@@ -73,23 +76,23 @@ def to_frame(parts: list[TableObservations], names: list[str] = COLUMNS) -> pd.D
         return pd.DataFrame({name: pd.Series([], dtype=_DTYPES.get(column, object))
                              for name, column in zip(names, COLUMNS, strict=True)})
     lengths = [len(p.value) for p in parts]
-    index = pd.RangeIndex(sum(lengths))  # one shared index: pandas then skips aligning columns
-    flags, raw = _flags_and_raw(parts, lengths)
+    spans, n = _spans(lengths), sum(lengths)
+    index = pd.RangeIndex(n)  # one shared index: pandas then skips aligning columns
+    flags, raw = _flags_and_raw(parts, spans)
     made = {
-        "source_file": _repeated([p.grid.source for p in parts], lengths),
-        "sheet": _repeated([p.grid.sheet for p in parts], lengths),
+        "source_file": _repeated([p.grid.source for p in parts], spans),
+        "sheet": _repeated([p.grid.sheet for p in parts], spans),
         "table": np.repeat(np.array([p.table.index for p in parts], dtype=np.int64), lengths),
-        "table_title": _repeated([p.table.title for p in parts], lengths),
-        "cell": _cell_refs(parts, lengths),
+        "table_title": _repeated([p.table.title for p in parts], spans),
+        "cell": _cell_refs(parts, spans),
         "row_header": _joined_up([p.row_header for p in parts]),
         "column_header": _joined_up([p.column_header for p in parts]),
-        "sub_table": _spread([p.sub_table for p in parts], lengths, _blanks(sum(lengths))),
+        "sub_table": _spread([p.sub_table for p in parts], spans, _blanks(n)),
         "value": _joined_up([p.value for p in parts]),
         "raw": raw,
         "flags": flags,
-        "is_total": _spread([p.is_total for p in parts], lengths,
-                            np.zeros(sum(lengths), dtype=bool)),
-        "unit": _repeated([p.table.unit for p in parts], lengths),
+        "is_total": _spread([p.is_total for p in parts], spans, np.zeros(n, dtype=bool)),
+        "unit": _repeated([p.table.unit for p in parts], spans),
     }
     # object dtype: converting every string column to Arrow costs more than the whole
     # parse; pandas would infer that from a bare object array, so those go as Series
@@ -107,15 +110,13 @@ def _joined_up(arrays: list[np.ndarray]) -> np.ndarray:
     return arrays[0] if len(arrays) == 1 else np.concatenate(arrays)
 
 
-def _repeated(values: list[object], lengths: list[int]) -> np.ndarray:
-    """Each of ``values`` repeated ``lengths`` times, one after another, as an object column
+def _repeated(values: list[object], spans: list[slice]) -> np.ndarray:
+    """Each of ``values`` over its table's span (see :func:`_spans`), as an object column
     filled run by run: ``np.repeat`` copies an object array element by element, which costs
     about twice as much on a long column of a few strings."""
-    column = np.empty(sum(lengths), dtype=object)
-    start = 0
-    for value, length in zip(values, lengths, strict=True):
-        column[start:start + length] = value
-        start += length
+    column = np.empty(spans[-1].stop, dtype=object)
+    for value, at in zip(values, spans, strict=True):
+        column[at] = value
     return column
 
 
@@ -165,11 +166,12 @@ def _column_headers_and_markers(grid: Grid, table: Table) -> tuple[dict[int, str
                     boundaries.add(c)
             elif spread:
                 label = carry
-            if c not in paths or not label:
+            path = paths.get(c)  # None: not a data column
+            if path is None or not label:
                 continue
             label, mark = _LABEL_AND_MARKER[label]
-            if not paths[c] or paths[c][-1] != label:
-                paths[c].append(label)
+            if not path or path[-1] != label:
+                path.append(label)
             if mark:
                 marks.setdefault(c, []).append(mark)
     headers = _told_apart({c: SEP.join(parts) for c, parts in paths.items()})
@@ -209,7 +211,7 @@ def _table_observations(grid: Grid, table: Table) -> TableObservations:
     cols = np.array(table.data_cols, dtype=np.intp)
     block = grid.types[cross(body, cols)]
     filled = block != NONE
-    row_i, col_i = np.nonzero(filled)
+    row_i, col_i = filled.nonzero()
     rows, columns = body[row_i], cols[col_i]
     at = rows * grid.n_cols + columns  # each observation's place in the flattened sheet
     by_column, markers = _column_headers_and_markers(grid, table)
@@ -233,8 +235,11 @@ _DISPLAY = Memo(text)
 
 
 def _display(value: object) -> str:
-    """:func:`text`, each distinct string made once (only strings: ``1 == 1.0 == True`` as keys)."""
-    return _DISPLAY[value] if type(value) is str else text(value)  # type: ignore[return-value]
+    """:func:`text`, each distinct string made once (only strings: ``1 == 1.0 == True`` as keys);
+    an empty cell (most cells of a heading row) without a call."""
+    if type(value) is str:
+        return _DISPLAY[value]  # type: ignore[return-value]
+    return "" if value is None else text(value)
 # footnote markers glued to a label: "Apr¹", "Jan†", "Total*", "Wales (a)"
 _MARKER = re.compile(r"^(?P<label>.*?\S)\s*(?P<marker>[¹²³⁴⁵⁶⁷⁸⁹⁰]+|[*†‡§¶]+|\([a-z]\))$")
 
@@ -257,6 +262,8 @@ def _leading_depth(label: str) -> int:
 
 
 _LEADING_SPACES = Memo(_leading_depth)  # type: ignore[arg-type]
+# a label without a footnote marker and without leading spaces (most): nothing more to read
+_PLAIN = Memo(lambda value: not _LABEL_MARKER[value] and not _LEADING_SPACES[value])
 
 
 class _LabelCells(NamedTuple):
@@ -268,6 +275,9 @@ class _LabelCells(NamedTuple):
     strings: np.ndarray  # which cells hold text
     texts: list[str]  # the text of those cells, in order
     distinct: set[str]  # the different texts: what is asked of every text is asked of these
+    # no text has a footnote marker or leading spaces (most tables): the indentation test and
+    # the markers then need not look through the texts one after the other
+    plain: bool
 
 
 def _label_cells(grid: Grid, table: Table, body: np.ndarray) -> _LabelCells:
@@ -276,7 +286,9 @@ def _label_cells(grid: Grid, table: Table, body: np.ndarray) -> _LabelCells:
     cells, types = grid.cells[block], grid.types[block]
     strings = types == STR
     texts = cells[strings].tolist()
-    return _LabelCells(cells, types, strings, texts, set(texts))
+    distinct = set(texts)
+    return _LabelCells(cells, types, strings, texts, distinct,
+                       all(map(_PLAIN.__getitem__, distinct)))
 
 
 def _block(rows: np.ndarray, cols: list[int]) -> tuple[object, object]:
@@ -292,7 +304,7 @@ def _block(rows: np.ndarray, cols: list[int]) -> tuple[object, object]:
 def _label_markers(labels: _LabelCells) -> np.ndarray | None:
     """The footnote markers of each row's own labels ("Apr¹" -> "¹"), or None when no label
     has one: the marker qualifies the row's numbers, it does not name the row."""
-    if not any(map(_LABEL_MARKER.__getitem__, labels.distinct)):
+    if labels.plain or not any(map(_LABEL_MARKER.__getitem__, labels.distinct)):
         return None  # no label has a marker (most tables)
     found = list(map(_LABEL_MARKER.__getitem__, labels.texts))
     markers = _blanks(labels.cells.shape)
@@ -302,6 +314,12 @@ def _label_markers(labels: _LabelCells) -> np.ndarray | None:
         per_row = np.where(markers[:, c] == "", per_row,
                            np.where(per_row == "", markers[:, c], per_row + " " + markers[:, c]))
     return per_row if (per_row != "").any() else None
+
+
+def _mapped(function: Callable[[object], object], items: Sequence[object]) -> np.ndarray:
+    """``function`` of each of ``items``, as an object array filled straight from the map (a
+    list in between costs a third more on the many label and text cells)."""
+    return np.fromiter(map(function, items), dtype=object, count=len(items))
 
 
 def _blanks(shape: int | tuple[int, ...]) -> np.ndarray:
@@ -335,10 +353,10 @@ def _with_qualifiers(grid: Grid, table: Table, rows: np.ndarray, cols: np.ndarra
     ("0.025" beside "U" -> flag "U"), and the note of the qualifier row right under it
     ("1.6" over "(1981 Q1)" -> flag "(1981 Q1)")."""
     for r in table.flag_rows:
-        above = np.flatnonzero(rows == r - 1)
+        above = (rows == r - 1).nonzero()[0]
         _add_texts(grid, flags, above, r, cols[above])
     for c in table.flag_cols:
-        beside = np.flatnonzero(cols == c - 1)
+        beside = (cols == c - 1).nonzero()[0]
         _add_texts(grid, flags, beside, rows[beside], c)
     return flags
 
@@ -347,16 +365,16 @@ def _add_texts(grid: Grid, flags: np.ndarray, at: np.ndarray, rows: object,
                cols: object) -> None:
     """Add to the flags of observations ``at`` the text in cells (``rows``, ``cols``), where
     there is one."""
-    texts, strings = grid.cells[rows, cols], np.flatnonzero(grid.types[rows, cols] == STR)
+    texts, strings = grid.cells[rows, cols], (grid.types[rows, cols] == STR).nonzero()[0]
     for i, found in zip(at[strings].tolist(), texts[strings].tolist(), strict=True):
         flags[i] = f"{flags[i]} {found.strip()}".strip()
 
 
-def _spread(arrays: list[np.ndarray | None], lengths: list[int],
+def _spread(arrays: list[np.ndarray | None], spans: list[slice],
             column: np.ndarray) -> np.ndarray:
     """``column`` (a file's, filled with what most tables have), with the tables that give
     an array of their own (not None) written over their observations."""
-    for array, at in zip(arrays, _spans(lengths), strict=True):
+    for array, at in zip(arrays, spans, strict=True):
         if array is not None:
             column[at] = array
     return column
@@ -364,7 +382,7 @@ def _spread(arrays: list[np.ndarray | None], lengths: list[int],
 
 def _spans(lengths: list[int]) -> list[slice]:
     """Where each table's observations sit in its file's columns, given how many each has."""
-    ends = np.cumsum(lengths).tolist()
+    ends = list(accumulate(lengths))
     return [slice(end - length, end) for length, end in zip(lengths, ends, strict=True)]
 
 
@@ -387,18 +405,18 @@ def _among(indices: list[int], n: int) -> np.ndarray:
 
 
 def _flags_and_raw(parts: list[TableObservations],
-                   lengths: list[int]) -> tuple[np.ndarray, np.ndarray]:
+                   spans: list[slice]) -> tuple[np.ndarray, np.ndarray]:
     """Each observation's flag (see :func:`flags_of`, and :func:`_table_flags` for what a table
     adds) and raw text (see :func:`_raw`), read once for all the tables' cells. Plain floats
     (most cells) have neither: only the other cells are read."""
     types = _joined_up([p.types for p in parts])
     flags, raw = _blanks(len(types)), np.full(len(types), None, dtype=object)
-    others = np.flatnonzero(types != FLOAT)
+    others = (types != FLOAT).nonzero()[0]
     if len(others):
         cells = _joined_up([p.cells for p in parts])[others]
         flags[others] = flags_of(cells, types[others])
         raw[others] = _raw(cells, types[others])
-    for part, at in zip(parts, _spans(lengths), strict=True):
+    for part, at in zip(parts, spans, strict=True):
         if (part.label_marks is not None or part.column_marks is not None
                 or part.table.flag_rows or part.table.flag_cols):  # most tables add nothing
             flags[at] = _table_flags(part, flags[at])
@@ -413,14 +431,14 @@ def _raw(cells: np.ndarray, types: np.ndarray) -> np.ndarray:
     for kind, as_text in ((STR, _DISPLAY.__getitem__), (INT, str)):
         if counts[kind]:
             cells_of_kind = types == kind
-            raw[cells_of_kind] = object_array(list(map(as_text, cells[cells_of_kind])))
+            raw[cells_of_kind] = _mapped(as_text, cells[cells_of_kind])
     if counts[FLOAT] + counts[STR] + counts[INT] < len(cells):
         rest = (types != STR) & (types != INT) & (types != FLOAT)
         raw[rest] = object_array([text(v) for v in cells[rest]])
     return raw
 
 
-def _cell_refs(parts: list[TableObservations], lengths: list[int]) -> np.ndarray:
+def _cell_refs(parts: list[TableObservations], spans: list[slice]) -> np.ndarray:
     """A1 references in the original sheet, made for all the tables of a file at once (one
     string concatenation per cell), each row number spelt once; tables of rearranged grids
     are then given theirs through ``grid.origin``."""
@@ -429,9 +447,9 @@ def _cell_refs(parts: list[TableObservations], lengths: list[int]) -> np.ndarray
     for part in parts:
         used[part.body] = True
     numbers = np.empty(len(used), dtype=object)
-    numbers[used] = object_array([str(r + 1) for r in np.flatnonzero(used).tolist()])
+    numbers[used] = object_array([str(r + 1) for r in used.nonzero()[0].tolist()])
     refs = _column_letters(_joined_up([p.columns for p in parts])) + numbers[rows]
-    for part, at in zip(parts, _spans(lengths), strict=True):
+    for part, at in zip(parts, spans, strict=True):
         if part.grid.origin:
             pairs = zip(part.rows.tolist(), part.columns.tolist(), strict=True)
             refs[at] = object_array([cell_ref(*part.grid.origin[pair]) for pair in pairs])
@@ -517,7 +535,7 @@ def _joined(columns: list[np.ndarray], n_rows: int) -> np.ndarray:
         if all(labels.tolist()) and all(paths.tolist()):  # two labels on every row
             paths = paths + SEP + labels
             continue
-        both = np.flatnonzero((labels != "") & (paths != ""))
+        both = ((labels != "") & (paths != "")).nonzero()[0]
         joined = np.where(labels == "", paths, labels)
         joined[both] = paths[both] + SEP + labels[both]
         paths = joined
@@ -532,30 +550,27 @@ def _rows_told_apart(sub_tables: np.ndarray, paths: np.ndarray) -> np.ndarray:
 
     Called where some label repeats: whether any does is tested at C speed by the caller,
     which says it to the uniqueness guard too."""
-    # a group number per (sub-table, label): tables with repeats have a few hundred rows at
-    # most, where a dict costs less than pandas' hashing
-    groups: dict[tuple[str, str], int] = {}
-    first = np.array([groups.setdefault(key, len(groups))
-                      for key in zip(sub_tables.tolist(), paths.tolist(), strict=True)])
-    sizes = np.bincount(first)
-    if sizes.max() == 1:
+    # tables with repeats have a few hundred rows at most: walked in Python, which costs less
+    # than the dozen array calls the same steps take
+    labels, subs = paths.tolist(), sub_tables.tolist()
+    keys = list(zip(subs, labels, strict=True))
+    counts = Counter(keys)
+    if len(counts) == len(keys):
         return paths  # each repeat is under a sub-table of its own
-    repeated = sizes[first] > 1
-    # every repeat of a label must sit right under a row whose label is its own and not empty
-    under_own = np.zeros(len(paths), dtype=bool)
-    under_own[1:] = ~repeated[:-1] & (paths[:-1] != "") & (sub_tables[:-1] == sub_tables[1:])
-    all_under_own = np.ones(len(sizes), dtype=bool)
-    np.logical_and.at(all_under_own, first[repeated], under_own[repeated])
-    fix = repeated & all_under_own[first] & (paths != "")
-    told = paths.copy()
-    parents = np.flatnonzero(fix) - 1
-    told[fix] = paths[parents] + SEP + paths[fix]
-    return told
+    repeated = [counts[key] > 1 for key in keys]
+    # labels with a repeat that does not sit right under a row whose label is its own and not
+    # empty (in the same sub-table): those rows really clash, and are left as they are
+    clashing = {key for i, key in enumerate(keys) if repeated[i] and not (
+        i and not repeated[i - 1] and labels[i - 1] and subs[i - 1] == subs[i])}
+    return object_array([labels[i - 1] + SEP + label
+                         if repeated[i] and label and key not in clashing else label
+                         for i, (key, label) in enumerate(zip(keys, labels, strict=True))])
 
 
 def _indented(grid: Grid, table: Table, labels: _LabelCells) -> bool:
     """Could any body or sub-table row have a non-zero indentation (see :func:`_indents`)?"""
-    if grid.indent or any(map(_LEADING_SPACES.__getitem__, labels.distinct)):
+    if grid.indent or (not labels.plain
+                       and any(map(_LEADING_SPACES.__getitem__, labels.distinct))):
         return True
     rows = table.section_rows if table.label_cols else table.body_rows + table.section_rows
     if not rows:
@@ -569,7 +584,7 @@ def _section_labels(grid: Grid, rows: list[int]) -> list[str]:
     """Each sub-table row's text: its cells joined, without a trailing colon."""
     if not rows:
         return []  # most tables have no sub-tables
-    which, cols = np.nonzero(grid.types[rows] != NONE)  # only these: rows can be wide
+    which, cols = (grid.types[rows] != NONE).nonzero()  # only these: rows can be wide
     texts: list[list[str]] = [[] for _ in rows]
     values = grid.cells[np.asarray(rows, dtype=np.intp)[which], cols].tolist()
     for i, value in zip(which.tolist(), values, strict=True):
@@ -583,12 +598,17 @@ def _texts(cells: np.ndarray, types: np.ndarray, strings: np.ndarray,
     """Label text of each cell ('' when empty, footnote markers dropped), each distinct string
     cleaned once: ``strings`` marks the text cells, whose ``values`` are given."""
     if len(values) == cells.size:  # every label cell holds text (most tables)
-        return object_array(list(map(_LABEL.__getitem__, values))).reshape(cells.shape)
+        return _mapped(_LABEL.__getitem__, values).reshape(cells.shape)
     texts = _blanks(cells.shape)
-    texts[strings] = object_array(list(map(_LABEL.__getitem__, values)))
-    rest = (types != NONE) & ~strings
-    if rest.any():  # numbers, dates as labels
-        texts[rest] = object_array([text(v) for v in cells[rest]])
+    texts[strings] = _mapped(_LABEL.__getitem__, values)
+    numbers = types == FLOAT
+    if numbers.any():  # numbers as labels (a year on every row): each different one spelt once
+        found = cells[numbers].tolist()
+        spelt = {number: text(number) for number in set(found)}  # (floats only: 1.0 == True)
+        texts[numbers] = _mapped(spelt.__getitem__, found)
+    rest = (types != NONE) & ~strings & ~numbers
+    if rest.any():  # whole numbers, dates as labels
+        texts[rest] = _mapped(text, cells[rest])
     return texts
 
 
@@ -616,7 +636,7 @@ def _ends_its_groups(labels: np.ndarray | list[str]) -> bool:
     labels at the start of their groups, the usual way."""
     if len(labels) < 2 or labels[0] or not labels[-1]:
         return False  # a label on the first row or none on the last (most columns and rows)
-    filled = np.flatnonzero(np.asarray(labels, dtype=object) != "")
+    filled = (np.asarray(labels, dtype=object) != "").nonzero()[0]
     if len(filled) < 2 or filled[0] == 0 or filled[-1] != len(labels) - 1:
         return False
     sizes = np.diff(filled, prepend=-1)

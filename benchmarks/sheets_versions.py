@@ -8,7 +8,7 @@ measure's best per file is summed. On a shared or virtual machine, where the cal
 alone moves by a third between runs minutes apart, this is the steady way to tell whether a
 change made the pipeline faster and what ratio each version has to calamine.
 
-Run: python benchmarks/sheets_versions.py HEAD~5 [--passes 7]
+Run: python benchmarks/sheets_versions.py HEAD~5 [--passes 7] [--runs 5]
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import argparse
 import importlib
 import io
 import re
+import statistics
 import subprocess
 import sys
 import tarfile
@@ -54,10 +55,27 @@ def cpu(run: Callable[[Path], object], path: Path) -> float:
     return time.process_time() - start
 
 
+def best_totals(runs: dict[str, Callable[[Path], object]], files: list[Path],
+                passes: int) -> dict[str, float]:
+    """Each reader's CPU seconds over ``files``: each file's best of ``passes``, summed (the
+    order of the two versions alternating between passes)."""
+    best: dict[str, dict[Path, float]] = {name: {} for name in runs}
+    for i in range(passes):
+        names = list(runs) if i % 2 == 0 else ["calamine", "this checkout", "revision"]
+        for path in files:
+            for name in names:
+                seconds = cpu(runs[name], path)
+                best[name][path] = min(best[name].get(path, seconds), seconds)
+    return {name: sum(times.values()) for name, times in best.items()}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("revision")
     parser.add_argument("--passes", type=int, default=7)
+    parser.add_argument("--runs", type=int, default=1,
+                        help="repeat the whole measurement and give the medians too: a single "
+                             "run's ratio moves by a few percent on a shared machine")
     args = parser.parse_args()
     files = sorted(p for p in (DATA / "files").iterdir() if p.suffix in BOOKS)
     with tempfile.TemporaryDirectory() as folder:
@@ -68,19 +86,25 @@ def main() -> None:
         for path in files:  # warm: imports, memo dicts, file cache
             for run in runs.values():
                 run(path)
-        best: dict[str, dict[Path, float]] = {name: {} for name in runs}
-        for i in range(args.passes):
-            names = list(runs) if i % 2 == 0 else ["calamine", "this checkout", "revision"]
-            for path in files:
-                for name in names:
-                    seconds = cpu(runs[name], path)
-                    best[name][path] = min(best[name].get(path, seconds), seconds)
-    total = {name: sum(times.values()) for name, times in best.items()}
+        measured = []
+        for _ in range(args.runs):
+            measured.append(best_totals(runs, files, args.passes))
+            report(measured[-1], f"{len(files)} files, CPU, each file's best of "
+                                 f"{args.passes} passes, summed", args.revision)
+    if args.runs > 1:
+        ratios = {name: [m[name] / m["calamine"] for m in measured]
+                  for name in ("revision", "this checkout")}
+        print(f"over {args.runs} runs, x calamine: "
+              + "; ".join(f"{name} median {statistics.median(r):.2f} "
+                          f"(range {min(r):.2f}-{max(r):.2f})" for name, r in ratios.items()))
+
+
+def report(total: dict[str, float], title: str, revision: str) -> None:
     base = total["calamine"]
-    print(f"{len(files)} files, CPU, each file's best of {args.passes} passes, summed")
+    print(title)
     print(f"python-calamine raw read : {base:.3f} s (baseline 1.00x)")
     for name in ("revision", "this checkout"):
-        label = f"{name} ({args.revision})" if name == "revision" else name
+        label = f"{name} ({revision})" if name == "revision" else name
         print(f"{label:25s}: {total[name]:.3f} s ({total[name] / base:.2f}x calamine)")
     print(f"this checkout / revision : {total['this checkout'] / total['revision']:.3f}")
 

@@ -133,18 +133,41 @@ def from_rows(rows: list[list[object]], *, source: str = "", sheet: str = "") ->
 
 
 def from_cells(cells: np.ndarray, *, source: str, sheet: str, merged: list[Merge]) -> Grid:
-    """A grid from a reader's 2-d object array, where empty cells are '' or None.
+    """A grid from a reader's 2-d object array, where empty cells are '' or None (see
+    :func:`from_sheets`; the array becomes the grid's own)."""
+    return from_sheets([(sheet, cells, merged)], source=source)[0]
 
-    The array and its type codes are kept on the grid instead of being rebuilt from the lists.
-    """
-    types = cell_types(cells)
-    blank = np.zeros(cells.shape, dtype=bool)
-    np.equal(cells, "", out=blank, where=types == STR)  # the texts compared in place, not gathered
-    cells[blank], types[blank] = None, NONE
-    merged = _within(merged, *cells.shape, source=source, sheet=sheet)
-    grid = Grid(source=source, sheet=sheet, values=ArrayRows(cells), merged=merged)
-    grid.cells, grid.types, grid.n_cols = cells, types, cells.shape[1]
-    return grid
+
+def from_sheets(sheets: Sequence[tuple[str, np.ndarray, list[Merge]]], *,
+                source: str) -> list[Grid]:
+    """The grids of a workbook's sheets, each from its name, its 2-d object array of cells
+    (empty cells '' or None) and its merged ranges.
+
+    The cells of all the sheets are typed and classified together (:func:`cell_types`,
+    :func:`cell_facts`), and each grid keeps its part of the result: every such pass is a
+    score of numpy calls whatever its size, which on a workbook of many small sheets cost
+    more than its cells. The arrays and type codes are kept on the grids instead of being
+    rebuilt from the lists."""
+    if not sheets:
+        return []
+    flat = (sheets[0][1].reshape(-1) if len(sheets) == 1
+            else np.concatenate([cells.ravel() for _, cells, _ in sheets]))
+    types = cell_types(flat)
+    blank = np.zeros(flat.shape, dtype=bool)
+    np.equal(flat, "", out=blank, where=types == STR)  # the texts compared in place, not gathered
+    flat[blank], types[blank] = None, NONE
+    facts = cell_facts(flat, types)
+    grids, start = [], 0
+    for sheet, cells, merged in sheets:
+        at, shape = slice(start, start + cells.size), cells.shape
+        start = at.stop
+        own = flat[at].reshape(shape)  # (a view: the sheets' parts never overlap)
+        grid = Grid(source=source, sheet=sheet, values=ArrayRows(own),
+                    merged=_within(merged, *shape, source=source, sheet=sheet))
+        grid.cells, grid.types, grid.n_cols = own, types[at].reshape(shape), shape[1]
+        grid._facts = CellFacts(*(part[at].reshape(shape) for part in facts))
+        grids.append(grid)
+    return grids
 
 
 def _within(merged: list[Merge], n_rows: int, n_cols: int, *, source: str,

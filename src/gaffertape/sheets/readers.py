@@ -18,7 +18,7 @@ from python_calamine import CalamineWorkbook
 
 from gaffertape.errors import UserError
 from gaffertape.sheets.bounds import check_workbook
-from gaffertape.sheets.grid import Grid, from_cells, from_rows, rectangular
+from gaffertape.sheets.grid import Grid, from_rows, from_sheets, rectangular
 from gaffertape.sheets.ods_merges import ods_merges
 from gaffertape.tablefile import decode_text, is_reader_panic
 
@@ -95,7 +95,7 @@ def _read_workbook(path: Path, suffix: str) -> list[Grid]:
     if len(names) > MAX_SHEETS:
         raise UserError(f"{path}: refused: {len(names):,} sheets (limit {MAX_SHEETS:,})",
                         hint="split the workbook, or export the sheets you need")
-    grids, cells = [], 0
+    sheets, cells = [], 0
     for name in names:
         with _calamine_failures(path, name):
             sheet = workbook.get_sheet_by_name(name)
@@ -106,9 +106,8 @@ def _read_workbook(path: Path, suffix: str) -> list[Grid]:
                                 hint="split the workbook or export the sheets you need")
             rows = sheet.to_python(skip_empty_area=False)
             sheet_merges = merges.get(name) if merges else _calamine_merges(sheet)
-        grids.append(from_cells(_cell_array(rows), source=str(path), sheet=name,
-                                merged=sheet_merges or []))
-    return grids
+        sheets.append((name, _cell_array(rows), sheet_merges or []))
+    return from_sheets(sheets, source=str(path))
 
 
 @contextmanager

@@ -79,12 +79,12 @@ def summarise_rows(grid: Grid) -> Rows:
     # two numbers, or one right of the row's leading cell (its label)
     numbers = two | (one & (leading < NUMBER))
     n_filled_list, first_list = n_filled.tolist(), first.tolist()
-    numeric_list = n_numeric.tolist()
+    numeric_list, text_list = n_numeric.tolist(), n_text.tolist()
     preamble = _preamble(grid, n_filled_list, first_list)
     data = numbers & ~year_rows
     data[preamble.start:preamble.stop] = False
     _years_inside_data(data, numbers & year_rows)
-    data_list = _headings_above_data(grid, kinds, data, numeric_list, n_text)
+    data_list = _headings_above_data(grid, kinds, data, numeric_list, text_list, n_filled_list)
     qualifier = _qualifier_rows(grid, kinds, data, n_filled, n_text)
     return Rows(n_filled_list, first_list, last.tolist(), numeric_list, data_list, qualifier,
                 preamble)
@@ -153,20 +153,21 @@ def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
 
 
 def _headings_above_data(grid: Grid, kinds: np.ndarray, data: np.ndarray,
-                         numbers: list[int], n_text: np.ndarray) -> list[bool]:
+                         numbers: list[int], texts: list[int], filled: list[int]) -> list[bool]:
     """Rows at the top of a data run that are really header rows, though they hold numbers:
     a row of column numbers (1, 2, 3 ...) and a heading row whose numbers are headings (the
     percentiles 10, 20, 25 ... next to "Median", "Mean") where the rows below are all numbers.
-    (Rows too short for either test, by their counts of numbers and texts, are not tested.)
+    (Rows whose counts of numbers and texts already fail a test are not given it: fewer than
+    three numbers; fewer than two texts, or texts under a fifth of the row's cells.)
     They are taken out of ``data``; its flags are returned as a list too (for :class:`Rows`)."""
-    texts, is_data = n_text.tolist(), data.tolist()
+    is_data = data.tolist()
     starts = ((data[1:] > data[:-1]).nonzero()[0] + 1).tolist()  # a data row after another row
     for start in [0, *starts] if is_data and is_data[0] else starts:
         r, stop = start, min(start + MAX_NUMERIC_HEADINGS, len(data))
         while r < stop and is_data[r] and (
                 (numbers[r] >= 3 and _numbering_row(grid, kinds, r))
                 or (r + 1 < len(data) and is_data[r + 1] and texts[r] >= 2
-                    and _text_over_numbers(kinds, r))):
+                    and texts[r] * 5 >= filled[r] and _text_over_numbers(kinds, r))):
             data[r] = is_data[r] = False
             r += 1
     return is_data

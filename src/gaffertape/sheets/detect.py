@@ -85,7 +85,7 @@ def summarise_rows(grid: Grid) -> Rows:
     data[preamble.start:preamble.stop] = False
     _years_inside_data(data, numbers & year_rows)
     data_list = _headings_above_data(grid, kinds, data, numeric_list, text_list, n_filled_list)
-    qualifier = _qualifier_rows(grid, kinds, data, n_filled, n_text)
+    qualifier = _qualifier_rows(grid, kinds, data, n_filled_list, text_list)
     return Rows(n_filled_list, first_list, last.tolist(), numeric_list, data_list, qualifier,
                 preamble)
 
@@ -111,15 +111,18 @@ def _preamble(grid: Grid, n_filled: list[int], first: list[int]) -> range:
     return range(top, r) if keys >= 3 else range(0)
 
 
-def _qualifier_rows(grid: Grid, kinds: np.ndarray, data: np.ndarray, n_filled: np.ndarray,
-                    n_text: np.ndarray) -> list[bool]:
+def _qualifier_rows(grid: Grid, kinds: np.ndarray, data: np.ndarray, filled: list[int],
+                    texts: list[int]) -> list[bool]:
     """Rows of two or more bracketed notes, each right under a number of the data row above
     ("1.6" over "(1981 Q1)": the quarter of a record). They qualify those numbers; read as
     headings, they would cut the table at every row and name the next row's columns. (One
     bracketed word under a number is as often the unit of the rows below: "(Dollars)".)
-    Only rows of texts alone right under a data row are looked at."""
+    Only rows of texts alone right under a data row are looked at. A row of texts is never a
+    data row, so each follows the last row of a data run: those rows are found with one array
+    test and then read from the lists (fewer numpy calls than testing the counts array-wise)."""
     qualifier = [False] * len(data)
-    rows = (data[:-1] & (n_filled[1:] >= 2) & (n_text[1:] == n_filled[1:])).nonzero()[0] + 1
+    after_runs = ((data[:-1] > data[1:]).nonzero()[0] + 1).tolist()
+    rows = np.array([r for r in after_runs if texts[r] >= 2 and texts[r] == filled[r]], dtype=int)
     if not len(rows):
         return qualifier
     under_numbers = ((kinds[rows] != TEXT) | (kinds[rows - 1] >= NUMBER)).all(axis=1)

@@ -168,7 +168,7 @@ def _headings_above_data(grid: Grid, kinds: np.ndarray, data: np.ndarray,
     for start in [0, *starts] if is_data and is_data[0] else starts:
         r, stop = start, min(start + MAX_NUMERIC_HEADINGS, len(data))
         while r < stop and is_data[r] and (
-                (numbers[r] >= 3 and _numbering_row(grid, kinds, r))
+                (numbers[r] >= 3 and _numbering_row(grid, r, kinds[r].tolist()))
                 or (r + 1 < len(data) and is_data[r + 1] and texts[r] >= 2
                     and texts[r] * 5 >= filled[r] and _text_over_numbers(kinds, r))):
             data[r] = is_data[r] = False
@@ -177,33 +177,36 @@ def _headings_above_data(grid: Grid, kinds: np.ndarray, data: np.ndarray,
 
 
 def is_numbering_row(grid: Grid, r: int) -> bool:
-    """Is sheet row ``r`` a row of column numbers (1, 2, 3 ...)? Such a row names no column."""
-    return _numbering_row(grid, grid.kinds, r)
+    """Is sheet row ``r`` a row of column numbers (1, 2, 3 ...)? Such a row names no column.
+    (Asked of every header row, most of them texts: the count of numbers comes first.)"""
+    kinds = grid.kinds[r].tolist()
+    return kinds.count(NUMBER) + kinds.count(YEAR) >= 3 and _numbering_row(grid, r, kinds)
 
 
-def _numbering_row(grid: Grid, kinds: np.ndarray, r: int) -> bool:
+def _numbering_row(grid: Grid, r: int, kinds: list[int]) -> bool:
     """Column numbers: three or more consecutive whole numbers ("(1)", "(2)" ...), perhaps
-    after a leading cell; from 0 or 1 when the row also holds text."""
-    cols = _numeric_cols(kinds, r)
-    if len(cols) < 3:
-        return False
-    row = grid.numbers[r]  # NaN for a marker such as ".."
-    # the third and fourth numbers differ by one in any numbering: a cheap test first
-    if len(cols) > 3 and abs(abs(row[cols[3]]) - abs(row[cols[2]])) != 1:  # (NaN: never 1)
-        return False
-    values = row[cols]
+    after a leading cell; from 0 or 1 when the row also holds text. ``kinds``: the row's cell
+    kinds, as a list (one row is short: Python on it is quicker than numpy calls), three or
+    more of them numeric (the callers count them first: most rows asked about have fewer)."""
+    cols = _numeric_cols(kinds)
+    numbers = grid.numbers  # NaN for a marker such as ".."
+    # the third and fourth numbers differ by one in any numbering: a cheap test first (on
+    # Python floats, ``item``: arithmetic on numpy scalars costs more than the test)
+    if len(cols) > 3 and abs(abs(numbers.item(r, cols[3])) - abs(numbers.item(r, cols[2]))) != 1:
+        return False  # (NaN: never 1)
+    values = numbers[r, cols]
     if not (values == np.trunc(values)).all():  # a fraction, or a marker (NaN)
         return False
-    numbers = np.abs(values).tolist()  # (a few: tested in Python)
-    labelled = bool((kinds[r] == TEXT).any())  # "Leave  45 46 47" is data; "(1) (2) (3)" is not
-    after_leading = numbers[1:] if cols[0] == np.argmax(kinds[r] != EMPTY) else []
+    whole = np.abs(values).tolist()  # (a few: tested in Python)
+    labelled = TEXT in kinds  # "Leave  45 46 47" is data; "(1) (2) (3)" is not
+    after_leading = whole[1:] if not any(kinds[:cols[0]]) else []  # (EMPTY is 0)
     return any(len(run) >= 3 and (run[0] <= 1 or not labelled)
-               and all(b - a == 1 for a, b in pairwise(run)) for run in (numbers, after_leading))
+               and all(b - a == 1 for a, b in pairwise(run)) for run in (whole, after_leading))
 
 
-def _numeric_cols(kinds: np.ndarray, r: int) -> list[int]:
-    """The columns of row ``r``'s numeric cells (read as a list: one row is short)."""
-    return [c for c, kind in enumerate(kinds[r].tolist()) if kind >= NUMBER]
+def _numeric_cols(kinds: list[int]) -> list[int]:
+    """The columns of a row's numeric cells, from its kinds as a list (one row is short)."""
+    return [c for c, kind in enumerate(kinds) if kind >= NUMBER]
 
 
 def _text_over_numbers(kinds: np.ndarray, r: int, depth: int = 5) -> bool:
@@ -389,7 +392,7 @@ def _bridgeable(grid: Grid, rows: Rows, end: int, nxt: int) -> bool:
 def _first_value(grid: Grid, rows: Rows, r: int) -> int:
     """The first numeric column right of data row ``r``'s leading cell (a year label, say), or
     its first numeric column when there is none."""
-    numeric = _numeric_cols(grid.kinds, r)
+    numeric = _numeric_cols(grid.kinds[r].tolist())
     return next((c for c in numeric if c > rows.first[r]), numeric[0])
 
 

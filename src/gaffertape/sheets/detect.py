@@ -79,13 +79,13 @@ def summarise_rows(grid: Grid) -> Rows:
     # two numbers, or one right of the row's leading cell (its label)
     numbers = two | (one & (leading < NUMBER))
     n_filled_list, first_list = n_filled.tolist(), first.tolist()
-    numeric_list = n_numeric.tolist()
+    numeric_list, text_list = n_numeric.tolist(), n_text.tolist()
     preamble = _preamble(grid, n_filled_list, first_list)
     data = numbers & ~year_rows
     data[preamble.start:preamble.stop] = False
     _years_inside_data(data, numbers & year_rows)
-    data_list = _headings_above_data(grid, kinds, data, numeric_list, n_text)
-    qualifier = _qualifier_rows(grid, kinds, data, n_filled, n_text)
+    data_list = _headings_above_data(grid, kinds, data, numeric_list, text_list, n_filled_list)
+    qualifier = _qualifier_rows(grid, kinds, data, n_filled_list, text_list)
     return Rows(n_filled_list, first_list, last.tolist(), numeric_list, data_list, qualifier,
                 preamble)
 
@@ -111,15 +111,18 @@ def _preamble(grid: Grid, n_filled: list[int], first: list[int]) -> range:
     return range(top, r) if keys >= 3 else range(0)
 
 
-def _qualifier_rows(grid: Grid, kinds: np.ndarray, data: np.ndarray, n_filled: np.ndarray,
-                    n_text: np.ndarray) -> list[bool]:
+def _qualifier_rows(grid: Grid, kinds: np.ndarray, data: np.ndarray, filled: list[int],
+                    texts: list[int]) -> list[bool]:
     """Rows of two or more bracketed notes, each right under a number of the data row above
     ("1.6" over "(1981 Q1)": the quarter of a record). They qualify those numbers; read as
     headings, they would cut the table at every row and name the next row's columns. (One
     bracketed word under a number is as often the unit of the rows below: "(Dollars)".)
-    Only rows of texts alone right under a data row are looked at."""
+    Only rows of texts alone right under a data row are looked at. A row of texts is never a
+    data row, so each follows the last row of a data run: those rows are found with one array
+    test and then read from the lists (fewer numpy calls than testing the counts array-wise)."""
     qualifier = [False] * len(data)
-    rows = (data[:-1] & (n_filled[1:] >= 2) & (n_text[1:] == n_filled[1:])).nonzero()[0] + 1
+    after_runs = ((data[:-1] > data[1:]).nonzero()[0] + 1).tolist()
+    rows = np.array([r for r in after_runs if texts[r] >= 2 and texts[r] == filled[r]], dtype=int)
     if not len(rows):
         return qualifier
     under_numbers = ((kinds[rows] != TEXT) | (kinds[rows - 1] >= NUMBER)).all(axis=1)
@@ -153,53 +156,57 @@ def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
 
 
 def _headings_above_data(grid: Grid, kinds: np.ndarray, data: np.ndarray,
-                         numbers: list[int], n_text: np.ndarray) -> list[bool]:
+                         numbers: list[int], texts: list[int], filled: list[int]) -> list[bool]:
     """Rows at the top of a data run that are really header rows, though they hold numbers:
     a row of column numbers (1, 2, 3 ...) and a heading row whose numbers are headings (the
     percentiles 10, 20, 25 ... next to "Median", "Mean") where the rows below are all numbers.
-    (Rows too short for either test, by their counts of numbers and texts, are not tested.)
+    (Rows whose counts of numbers and texts already fail a test are not given it: fewer than
+    three numbers; fewer than two texts, or texts under a fifth of the row's cells.)
     They are taken out of ``data``; its flags are returned as a list too (for :class:`Rows`)."""
-    texts, is_data = n_text.tolist(), data.tolist()
+    is_data = data.tolist()
     starts = ((data[1:] > data[:-1]).nonzero()[0] + 1).tolist()  # a data row after another row
     for start in [0, *starts] if is_data and is_data[0] else starts:
         r, stop = start, min(start + MAX_NUMERIC_HEADINGS, len(data))
         while r < stop and is_data[r] and (
-                (numbers[r] >= 3 and _numbering_row(grid, kinds, r))
+                (numbers[r] >= 3 and _numbering_row(grid, r, kinds[r].tolist()))
                 or (r + 1 < len(data) and is_data[r + 1] and texts[r] >= 2
-                    and _text_over_numbers(kinds, r))):
+                    and texts[r] * 5 >= filled[r] and _text_over_numbers(kinds, r))):
             data[r] = is_data[r] = False
             r += 1
     return is_data
 
 
 def is_numbering_row(grid: Grid, r: int) -> bool:
-    """Is sheet row ``r`` a row of column numbers (1, 2, 3 ...)? Such a row names no column."""
-    return _numbering_row(grid, grid.kinds, r)
+    """Is sheet row ``r`` a row of column numbers (1, 2, 3 ...)? Such a row names no column.
+    (Asked of every header row, most of them texts: the count of numbers comes first.)"""
+    kinds = grid.kinds[r].tolist()
+    return kinds.count(NUMBER) + kinds.count(YEAR) >= 3 and _numbering_row(grid, r, kinds)
 
 
-def _numbering_row(grid: Grid, kinds: np.ndarray, r: int) -> bool:
+def _numbering_row(grid: Grid, r: int, kinds: list[int]) -> bool:
     """Column numbers: three or more consecutive whole numbers ("(1)", "(2)" ...), perhaps
-    after a leading cell; from 0 or 1 when the row also holds text."""
-    cols = _numeric_cols(kinds, r)
-    if len(cols) < 3:
-        return False
-    row = grid.numbers[r]  # NaN for a marker such as ".."
-    # the third and fourth numbers differ by one in any numbering: a cheap test first
-    if len(cols) > 3 and abs(abs(row[cols[3]]) - abs(row[cols[2]])) != 1:  # (NaN: never 1)
-        return False
-    values = row[cols]
+    after a leading cell; from 0 or 1 when the row also holds text. ``kinds``: the row's cell
+    kinds, as a list (one row is short: Python on it is quicker than numpy calls), three or
+    more of them numeric (the callers count them first: most rows asked about have fewer)."""
+    cols = _numeric_cols(kinds)
+    numbers = grid.numbers  # NaN for a marker such as ".."
+    # the third and fourth numbers differ by one in any numbering: a cheap test first (on
+    # Python floats, ``item``: arithmetic on numpy scalars costs more than the test)
+    if len(cols) > 3 and abs(abs(numbers.item(r, cols[3])) - abs(numbers.item(r, cols[2]))) != 1:
+        return False  # (NaN: never 1)
+    values = numbers[r, cols]
     if not (values == np.trunc(values)).all():  # a fraction, or a marker (NaN)
         return False
-    numbers = np.abs(values).tolist()  # (a few: tested in Python)
-    labelled = bool((kinds[r] == TEXT).any())  # "Leave  45 46 47" is data; "(1) (2) (3)" is not
-    after_leading = numbers[1:] if cols[0] == np.argmax(kinds[r] != EMPTY) else []
+    whole = np.abs(values).tolist()  # (a few: tested in Python)
+    labelled = TEXT in kinds  # "Leave  45 46 47" is data; "(1) (2) (3)" is not
+    after_leading = whole[1:] if not any(kinds[:cols[0]]) else []  # (EMPTY is 0)
     return any(len(run) >= 3 and (run[0] <= 1 or not labelled)
-               and all(b - a == 1 for a, b in pairwise(run)) for run in (numbers, after_leading))
+               and all(b - a == 1 for a, b in pairwise(run)) for run in (whole, after_leading))
 
 
-def _numeric_cols(kinds: np.ndarray, r: int) -> list[int]:
-    """The columns of row ``r``'s numeric cells (read as a list: one row is short)."""
-    return [c for c, kind in enumerate(kinds[r].tolist()) if kind >= NUMBER]
+def _numeric_cols(kinds: list[int]) -> list[int]:
+    """The columns of a row's numeric cells, from its kinds as a list (one row is short)."""
+    return [c for c, kind in enumerate(kinds) if kind >= NUMBER]
 
 
 def _text_over_numbers(kinds: np.ndarray, r: int, depth: int = 5) -> bool:
@@ -385,7 +392,7 @@ def _bridgeable(grid: Grid, rows: Rows, end: int, nxt: int) -> bool:
 def _first_value(grid: Grid, rows: Rows, r: int) -> int:
     """The first numeric column right of data row ``r``'s leading cell (a year label, say), or
     its first numeric column when there is none."""
-    numeric = _numeric_cols(grid.kinds, r)
+    numeric = _numeric_cols(grid.kinds[r].tolist())
     return next((c for c in numeric if c > rows.first[r]), numeric[0])
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from collections import Counter
-from collections.abc import Callable, Sequence
 from datetime import date, datetime, time
 from itertools import accumulate
 from typing import NamedTuple
@@ -23,7 +22,17 @@ from gaffertape.sheets.detect import is_numbering_row
 from gaffertape.sheets.grid import Grid, cell_ref, cross
 from gaffertape.sheets.layout import SheetLayout, Table
 from gaffertape.sheets.uniqueness import ambiguous_in_table
-from gaffertape.sheets.values import FLOAT, INT, NONE, OTHER, STR, Memo, flags_of, object_array
+from gaffertape.sheets.values import (
+    FLOAT,
+    INT,
+    NONE,
+    OTHER,
+    STR,
+    Memo,
+    flags_of,
+    mapped_array,
+    object_array,
+)
 
 COLUMNS = ["source_file", "sheet", "table", "table_title", "cell", "row_header", "column_header",
            "sub_table", "value", "raw", "flags", "is_total", "unit"]
@@ -318,12 +327,6 @@ def _label_markers(labels: _LabelCells) -> np.ndarray | None:
     return per_row if (per_row != "").any() else None
 
 
-def _mapped(function: Callable[[object], object], items: Sequence[object]) -> np.ndarray:
-    """``function`` of each of ``items``, as an object array filled straight from the map (a
-    list in between costs a third more on the many label and text cells)."""
-    return np.fromiter(map(function, items), dtype=object, count=len(items))
-
-
 def _blanks(shape: int | tuple[int, ...]) -> np.ndarray:
     """An object array of empty strings. ``np.full(shape, "", dtype=object)`` makes a
     fixed-width string array of "" first and converts it cell by cell: five times slower."""
@@ -433,7 +436,7 @@ def _raw(cells: np.ndarray, types: np.ndarray) -> np.ndarray:
     for kind, as_text in ((STR, _DISPLAY.__getitem__), (INT, str)):
         if counts[kind]:
             cells_of_kind = types == kind
-            raw[cells_of_kind] = _mapped(as_text, cells[cells_of_kind])
+            raw[cells_of_kind] = mapped_array(as_text, cells[cells_of_kind])
     if counts[FLOAT] + counts[STR] + counts[INT] < len(cells):
         rest = (types != STR) & (types != INT) & (types != FLOAT)
         raw[rest] = object_array([text(v) for v in cells[rest]])
@@ -600,17 +603,17 @@ def _texts(cells: np.ndarray, types: np.ndarray, strings: np.ndarray,
     """Label text of each cell ('' when empty, footnote markers dropped), each distinct string
     cleaned once: ``strings`` marks the text cells, whose ``values`` are given."""
     if len(values) == cells.size:  # every label cell holds text (most tables)
-        return _mapped(_LABEL.__getitem__, values).reshape(cells.shape)
+        return mapped_array(_LABEL.__getitem__, values).reshape(cells.shape)
     texts = _blanks(cells.shape)
-    texts[strings] = _mapped(_LABEL.__getitem__, values)
+    texts[strings] = mapped_array(_LABEL.__getitem__, values)
     numbers = types == FLOAT
     if numbers.any():  # numbers as labels (a year on every row): each different one spelt once
         found = cells[numbers].tolist()
         spelt = {number: text(number) for number in set(found)}  # (floats only: 1.0 == True)
-        texts[numbers] = _mapped(spelt.__getitem__, found)
+        texts[numbers] = mapped_array(spelt.__getitem__, found)
     rest = (types != NONE) & ~strings & ~numbers
     if rest.any():  # whole numbers, dates as labels
-        texts[rest] = _mapped(text, cells[rest])
+        texts[rest] = mapped_array(text, cells[rest])
     return texts
 
 

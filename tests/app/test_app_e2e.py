@@ -77,6 +77,7 @@ def test_select_all_and_download_every_row_verified_against_the_truth(tmp_path, 
         app = start_app(setup)
         open_page(page, app, "/allocation")
         select_all(page)
+        assert _updates_sent(page, seconds=1.6) == 0  # no job yet: an idle page sends nothing
         assert page.inner_text("#alloc-selected") == "24 selected"
         page.click("#alloc-act-download")
         job_id, _, _ = _wait_for_job_to_show(page)
@@ -88,6 +89,7 @@ def test_select_all_and_download_every_row_verified_against_the_truth(tmp_path, 
             "r => { if (r.data.job_state === 'ok') n++; }); return n === 24; }")
         checked = check_downloads_against_truth(setup.ws, setup.truth(), grid_rows(page))
         assert checked > 10
+        assert _updates_sent(page, seconds=1.6) == 0  # the job is over: the panel stops polling
         screenshot(page, "allocation-downloaded")
 
 
@@ -177,6 +179,19 @@ def _wait_for_job_to_show(page, after: int | None = None, timeout: float = 20):
             return job_id, state, line
         time.sleep(0.05)
     raise AssertionError(f"no new job shown: {job_status(page)}")
+
+
+def _updates_sent(page, seconds: float) -> int:
+    """How many Dash callback requests the page sends in the next ``seconds`` (the job panel
+    ticks every 0.5 s while it polls)."""
+    sent: list[str] = []
+    def count(request) -> None:
+        if "_dash-update-component" in request.url:
+            sent.append(request.url)
+    page.on("request", count)
+    page.wait_for_timeout(seconds * 1000)
+    page.remove_listener("request", count)
+    return len(sent)
 
 
 def _delete_downloads(setup) -> None:

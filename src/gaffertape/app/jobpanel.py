@@ -2,6 +2,8 @@
 
 Any page can show it with :func:`job_panel` (ids are prefixed so two pages never clash). The
 panel polls the store (``app_jobs``), not the server's memory, so a reload shows the same job.
+It polls only while its job is queued or running: the page's tick callback returns the
+interval's ``disabled`` (the same flag as the cancel button's), so an idle page sends nothing.
 """
 
 from __future__ import annotations
@@ -31,12 +33,13 @@ def job_panel(prefix: str, job_id: int | None) -> html.Section:
                         disabled=True, n_clicks=0),
         ], className="toolbar"),
         dcc.Store(id=f"{prefix}-job", data=job_id),
-        dcc.Interval(id=f"{prefix}-tick", interval=TICK_MS),
+        dcc.Interval(id=f"{prefix}-tick", interval=TICK_MS, disabled=True),
     ], className="panel", **{"aria-labelledby": f"{prefix}-job-heading"})
 
 
 def panel_state(ws: Any, job_id: int | None) -> tuple[float, str, bool, bool]:
-    """(percent, status line, cancel disabled, retry disabled) of ``job_id``."""
+    """(percent, status line, cancel disabled, retry disabled) of ``job_id``; cancel is
+    disabled exactly when the job is no longer active, so it also says whether to stop polling."""
     if job_id is None:
         return 0, "No job yet: select students and choose an action.", True, True
     job = progress(ws, job_id)

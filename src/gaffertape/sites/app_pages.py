@@ -157,14 +157,14 @@ def act(*args: Any) -> tuple[Any, str]:
 @callback(Output("alloc-progress", "value"), Output("alloc-job-status", "children"),
           Output("alloc-cancel", "disabled"), Output("alloc-retry", "disabled"),
           Output("alloc-grid", "rowTransaction"), Output("alloc-grid", "rowData"),
-          Output("alloc-seen", "data"),
+          Output("alloc-seen", "data"), Output("alloc-tick", "disabled"),
           Input("alloc-tick", "n_intervals"), Input("alloc-job", "data"),
           State("alloc-seen", "data"))
 def tick(_: Any, job_id: int | None, seen: dict) -> tuple:
     ws = current_workspace()
     percent, line, cancel_off, retry_off = panel_state(ws, job_id)
     if job_id is None:
-        return percent, line, cancel_off, retry_off, no_update, no_update, no_update
+        return percent, line, cancel_off, retry_off, no_update, no_update, no_update, True
     if seen.get("job") != job_id:  # rows not yet worked (seq 0) keep their look: less to send
         seen = {"job": job_id, "seq": 0, "final": False}
     job = get_job(ws, job_id)
@@ -181,4 +181,4 @@ def tick(_: Any, job_id: int | None, seen: dict) -> tuple:
             transaction = {"update": changed}
             seq = max(int(row["job_seq"]) for row in changed)
     seen = {"job": job_id, "seq": seq, "final": finished}
-    return percent, line, cancel_off, retry_off, transaction, rows, seen
+    return percent, line, cancel_off, retry_off, transaction, rows, seen, cancel_off

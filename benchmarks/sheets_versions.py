@@ -1,5 +1,5 @@
 """The whole `sheets tidy` pipeline of this checkout against the same pipeline at a git
-revision, and python-calamine's raw read, in one process (CPU time).
+revision, and python-calamine's raw read, in one process (CPU time, with the .xls worker's).
 
 The revision's package is extracted beside this one under another name (``gaffertape_at_rev``),
 so both versions run on the same files in the same minutes: each file is read by calamine,
@@ -22,13 +22,12 @@ import subprocess
 import sys
 import tarfile
 import tempfile
-import time
 from collections.abc import Callable
 from pathlib import Path
 
 import gaffertape.sheets.api as current
 from sheets_realdata import DATA
-from sheets_speed import BOOKS, calamine_read
+from sheets_speed import BOOKS, calamine_read, cpu_seconds
 
 RENAMED = "gaffertape_at_rev"
 ROOT = Path(__file__).resolve().parent.parent
@@ -50,9 +49,9 @@ def api_at(revision: str, folder: Path):  # type: ignore[no-untyped-def]
 
 
 def cpu(run: Callable[[Path], object], path: Path) -> float:
-    start = time.process_time()
+    start = cpu_seconds()
     run(path)
-    return time.process_time() - start
+    return cpu_seconds() - start
 
 
 def best_totals(runs: dict[str, Callable[[Path], object]], files: list[Path],

@@ -24,9 +24,13 @@ def read_excel(path: Path, **options: object) -> pd.DataFrame:
     """``pd.read_excel`` with calamine, after the sheets reader's own guard on the zip: calamine
     allocates a sheet's whole declared extent, so a 4.8 KB file with one cell at XFD1048576
     (17 billion cells) aborted the process (Rust out-of-memory, SIGABRT) before any check of
-    ours ran. Raises :class:`UserError` naming the file (and sheet) for such a file."""
+    ours ran (an .xls, which calamine reads whole as it opens it, aborted it the same way).
+    Raises :class:`UserError` naming the file (and sheet) for such a file."""
     from gaffertape.sheets.bounds import check_workbook  # one guard for every calamine read
+    from gaffertape.sheets.readers import read_grids
 
+    if path.suffix.lower() == ".xls":  # no guard reads an .xls: the sheets reader reads it in
+        read_grids(path)  # a worker process, which a hostile file can abort (see isolation)
     check_workbook(path, path.suffix.lower(), MAX_CELLS)
     try:
         return pd.read_excel(path, engine="calamine", **options)

@@ -185,6 +185,29 @@ def test_reader_panic_fails_one_file_not_the_run(tmp_path: Path) -> None:
     assert "cannot read" in _assert_refused_and_rest_written(tmp_path, "offset.xls")
 
 
+@pytest.mark.parametrize("build", [
+    pytest.param(lambda p: xls_file(p, _XLS_TABLE + xls_number(0xFFFF, 0xFFFF, 5)),
+                 id="a cell at column 65,535 (137 GB dense)"),
+    pytest.param(lambda p: xls_file(p, dims=xls_dimensions(0xFFFFFFFF, 0xFFFF)),
+                 id="DIMENSIONS of 4 billion rows"),
+    pytest.param(lambda p: xls_file(p, directory_loop=True),
+                 id="a compound-file directory chain that loops"),
+])
+def test_xls_that_aborts_the_reader_fails_one_file_not_the_run(tmp_path: Path, build) -> None:
+    """Each of these 5 KB files made python-calamine abort (Rust out of memory, SIGABRT)
+    inside ``CalamineWorkbook.from_path``, ending the whole folder run. An .xls is read in a
+    worker process: the file is refused in one line, and the .xls after it is read by a new
+    worker."""
+    folder = _folder_with(tmp_path, "bomb.xls", build)
+    xls_file(folder / "good.xls")
+    error = _assert_refused_and_rest_written(tmp_path, "bomb.xls")
+    assert "save it as .xlsx" in error, error
+    tidy = pd.read_csv(tmp_path / "out.csv")
+    assert set(tidy["source_file"].map(lambda f: Path(f).name)) == {"good.xls", "good.xlsx"}
+    read_after = tidy[tidy["source_file"].str.endswith("good.xls")]["value"]
+    assert len(read_after) and set(read_after) <= {1, 2, 3, 4}
+
+
 def test_reader_panic_in_a_small_table_is_one_line(tmp_path: Path) -> None:
     """The other readers of spreadsheets a user hands over (demographics records, PIs lists)
     go through ``tablefile.read_excel``: a panic there must be a UserError naming the file
@@ -195,6 +218,18 @@ def test_reader_panic_in_a_small_table_is_one_line(tmp_path: Path) -> None:
     path = xls_file(tmp_path / "offset.xls", sheet_offset=0x00FFFFFF)
     with pytest.raises(UserError, match=r"offset\.xls: cannot read"):
         read_excel(path, dtype=str)
+
+
+def test_xls_that_aborts_the_reader_in_a_small_table_is_one_line(tmp_path: Path) -> None:
+    """The same for a student-records or marks .xls: refused in one line, and this process,
+    which read it, is still here to say so."""
+    from gaffertape.errors import UserError
+    from gaffertape.tablefile import read_excel
+
+    path = xls_file(tmp_path / "records.xls", dims=xls_dimensions(0xFFFFFFFF, 0xFFFF))
+    with pytest.raises(UserError, match=r"records\.xls: cannot read: the spreadsheet reader"):
+        read_excel(path, dtype=str)
+    assert read_excel(xls_file(tmp_path / "fine.xls"), header=None).shape == (2, 2)
 
 
 def test_one_worksheet_listed_as_many_sheets_is_refused(tmp_path: Path) -> None:

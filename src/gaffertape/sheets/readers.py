@@ -9,18 +9,17 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
-from python_calamine import CalamineWorkbook
 
 from gaffertape.errors import UserError
 from gaffertape.sheets.bounds import check_workbook
+from gaffertape.sheets.calamine_read import Refused, Unreadable, read_sheets
 from gaffertape.sheets.grid import Grid, from_rows, from_sheets, rectangular
+from gaffertape.sheets.isolation import read_isolated
 from gaffertape.sheets.ods_merges import ods_merges
-from gaffertape.tablefile import decode_text, is_reader_panic
+from gaffertape.tablefile import decode_text
 
 WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods"}
 SUFFIXES = WORKBOOK_SUFFIXES | {".csv"}
@@ -87,44 +86,26 @@ def _read_csv(path: Path) -> Grid:
 def _read_workbook(path: Path, suffix: str) -> list[Grid]:
     checked = check_workbook(path, suffix, MAX_CELLS)  # before calamine allocates anything
     # (.ods merges read first: the inflated content.xml is let go before calamine reads it)
-    merges = ods_merges(path, checked) if suffix == ".ods" else {}
+    ods = ods_merges(path, checked) if suffix == ".ods" else {}
     del checked
-    with _calamine_failures(path):
-        workbook = CalamineWorkbook.from_path(str(path))
-        names = workbook.sheet_names
-    if len(names) > MAX_SHEETS:
-        raise UserError(f"{path}: refused: {len(names):,} sheets (limit {MAX_SHEETS:,})",
-                        hint="split the workbook, or export the sheets you need")
-    sheets, cells = [], 0
-    for name in names:
-        with _calamine_failures(path, name):
-            sheet = workbook.get_sheet_by_name(name)
-            # check the declared size first: an enormous sheet must fail before it fills memory
-            cells += sheet.total_height * sheet.total_width
-            if cells > MAX_CELLS:
-                raise UserError(f"{path} (sheet {name!r}): more than {MAX_CELLS:,} cells",
-                                hint="split the workbook or export the sheets you need")
-            rows = sheet.to_python(skip_empty_area=False)
-            sheet_merges = merges.get(name) if merges else _calamine_merges(sheet)
-        sheets.append((name, _cell_array(rows), sheet_merges or []))
-    return from_sheets(sheets, source=str(path))
-
-
-@contextmanager
-def _calamine_failures(path: Path, sheet: str | None = None) -> Iterator[None]:
-    """Any failure of python-calamine as one UserError naming the file (and sheet), so a
-    folder run carries on. That includes a Rust panic, which pyo3 raises as PanicException:
-    a BaseException, which ``except Exception`` would let end the whole run."""
+    # an .xls cannot be checked before calamine reads it, so it is read in a worker process
+    read = read_isolated if suffix == ".xls" else read_sheets
     try:
-        yield
-    except UserError:
-        raise
-    except Exception as exc:
-        raise _unreadable(path, exc, sheet) from exc
-    except BaseException as exc:
-        if not is_reader_panic(exc):
-            raise  # KeyboardInterrupt, SystemExit: the user's, not the file's
-        raise _unreadable(path, exc, sheet) from exc
+        sheets = read(str(path), MAX_SHEETS, MAX_CELLS)
+    except Refused as exc:
+        raise _refused(path, *exc.args) from None
+    except Unreadable as exc:
+        raise _unreadable(path, *exc.args) from exc
+    return from_sheets([(name, _cell_array(rows), ods.get(name, []) if ods else merges)
+                        for name, rows, merges in sheets], source=str(path))
+
+
+def _refused(path: Path, bound: str, found: int | str) -> UserError:
+    if bound == "sheets":
+        return UserError(f"{path}: refused: {found:,} sheets (limit {MAX_SHEETS:,})",
+                         hint="split the workbook, or export the sheets you need")
+    return UserError(f"{path} (sheet {found!r}): more than {MAX_CELLS:,} cells",
+                     hint="split the workbook or export the sheets you need")
 
 
 def _cell_array(rows: list[list[object]]) -> np.ndarray:
@@ -138,11 +119,6 @@ def _cell_array(rows: list[list[object]]) -> np.ndarray:
     return np.array(rows, dtype=object)
 
 
-def _calamine_merges(sheet: object) -> list[tuple[int, int, int, int]]:
-    ranges = getattr(sheet, "merged_cell_ranges", None) or []
-    return [(r0, c0, r1, c1) for (r0, c0), (r1, c1) in ranges]
-
-
 def _encrypted_ooxml(path: Path) -> bool:
     """Office saves a password-protected .xlsx as an OLE container instead of a zip."""
     if path.suffix.lower() not in {".xlsx", ".xlsm"}:
@@ -154,11 +130,12 @@ def _encrypted_ooxml(path: Path) -> bool:
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
-def _unreadable(path: Path, exc: Exception, sheet: str | None = None) -> UserError:
+def _unreadable(path: Path, sheet: str | None, kind: str, message: str) -> UserError:
+    """calamine's failure (``kind``: its exception's type name) as one line naming the file."""
     where = f"{path} (sheet {sheet!r})" if sheet else str(path)
-    text = str(exc).lower()
+    text = message.lower()
     if "password" in text or "encrypt" in text or _encrypted_ooxml(path):
         hint = "it looks password-protected or encrypted: save an unprotected copy"
     else:
         hint = "the file may be corrupt or not really a spreadsheet: open and re-save it"
-    return UserError(f"{where}: cannot read: {type(exc).__name__}: {exc}", hint=hint)
+    return UserError(f"{where}: cannot read: {kind}: {message}", hint=hint)

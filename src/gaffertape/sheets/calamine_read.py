@@ -1,0 +1,99 @@
+"""python-calamine's read of one workbook as plain rows, in this process or in a worker process.
+
+This module needs only the standard library and python-calamine, so it also runs on its own as
+the worker that :mod:`.isolation` starts (``python calamine_read.py``): a worker starts in a few
+tens of milliseconds, without gaffertape, numpy or pandas. The worker reads requests and writes
+answers as pickles on its standard input and output (see :func:`serve`).
+"""
+
+from __future__ import annotations
+
+import pickle
+import sys
+from typing import Any, BinaryIO
+
+from python_calamine import CalamineWorkbook
+
+Rows = list[list[Any]]
+Merge = tuple[int, int, int, int]  # first row, first col, last row, last col (inclusive, 0-based)
+Sheet = tuple[str, Rows, list[Merge]]
+
+
+class Refused(Exception):
+    """A bound is broken before the cells are made: ``("sheets", count)`` or ``("cells",
+    sheet name)``."""
+
+
+class Unreadable(Exception):
+    """python-calamine failed: ``(sheet name or None, its exception's type name, message)``.
+    Plain strings, so the failure crosses from a worker process as it is."""
+
+
+def read_sheets(path: str, max_sheets: int, max_cells: int, *, keep: bool = True
+                ) -> list[Sheet]:
+    """Every sheet of ``path``: its name, its rows (calamine's values, ``""`` where empty) and
+    its merged ranges. Raises :class:`Refused` past ``max_sheets`` sheets or ``max_cells``
+    declared cells (checked before each sheet's cells are made), :class:`Unreadable` when
+    calamine fails, a Rust panic included (pyo3 raises it as a BaseException). With ``keep``
+    false every sheet is read and dropped: a check that the reader gets through the file."""
+    where = None
+    try:
+        workbook = CalamineWorkbook.from_path(path)
+        names = workbook.sheet_names
+        if len(names) > max_sheets:
+            raise Refused("sheets", len(names))
+        sheets, cells = [], 0
+        for where in names:
+            sheet = workbook.get_sheet_by_name(where)
+            cells += sheet.total_height * sheet.total_width
+            if cells > max_cells:  # declared: an enormous sheet fails before it fills memory
+                raise Refused("cells", where)
+            rows = sheet.to_python(skip_empty_area=False)
+            if keep:
+                sheets.append((where, rows, _merges(sheet)))
+        return sheets
+    except Refused:
+        raise
+    except (KeyboardInterrupt, SystemExit, GeneratorExit):
+        raise  # the user's, not the file's
+    except BaseException as exc:
+        raise Unreadable(where, type(exc).__name__, str(exc)) from exc
+
+
+def _merges(sheet: Any) -> list[Merge]:
+    ranges = getattr(sheet, "merged_cell_ranges", None) or []
+    return [(r0, c0, r1, c1) for (r0, c0), (r1, c1) in ranges]
+
+
+def serve(requests: BinaryIO, answers: BinaryIO) -> None:
+    """Answer each request, ``(path, max_sheets, max_cells, keep)``, with ``("ok", sheets)``,
+    ``("refused", args)`` or ``("unreadable", args)``, until the requests end."""
+    while True:
+        try:
+            path, max_sheets, max_cells, keep = pickle.load(requests)
+        except EOFError:
+            return
+        try:
+            answer: tuple[str, Any] = ("ok", read_sheets(path, max_sheets, max_cells, keep=keep))
+        except Refused as exc:
+            answer = ("refused", exc.args)
+        except Unreadable as exc:
+            answer = ("unreadable", exc.args)
+        pickle.dump(answer, answers, protocol=pickle.HIGHEST_PROTOCOL)
+        answers.flush()
+
+
+def _limit_memory(limit: int) -> None:
+    """Cap the worker's address space, so a file that asks for more fails at once instead of
+    pushing the machine into swap (where the kernel does not enforce it, nothing changes)."""
+    try:
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    except (ImportError, ValueError, OSError):
+        pass
+
+
+if __name__ == "__main__":
+    _limit_memory(int(sys.argv[1]))
+    serve(sys.stdin.buffer, sys.stdout.buffer)

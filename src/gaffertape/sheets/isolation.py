@@ -1,0 +1,106 @@
+"""Read .xls workbooks in a worker process, so that a hostile file cannot end this one.
+
+python-calamine reads every sheet of an .xls as it opens it, and a few bytes can make it ask
+for terabytes: a cell at column 65,535, a DIMENSIONS record of four billion rows, a compound
+file whose directory chain loops. Rust then aborts the process, which no ``except`` can catch:
+a folder run lost all its output, and the app its server. Proving an .xls safe beforehand means
+walking every record of it in Python (7-20 % of the whole pipeline); reading it in a worker
+costs the pickling of its values (about 3 %), and refuses *any* way of aborting the reader,
+including those nobody has found yet. (.xlsx and .ods are zips whose extent
+:mod:`.bounds` checks before calamine reads them, so they are read in this process.)
+
+One worker serves the whole process, started on first use and kept, so a folder of .xls files
+starts one interpreter. When it dies on a file, that file is refused and the next file gets a
+new worker. Calls are serialised: the app may read from several threads.
+"""
+
+from __future__ import annotations
+
+import atexit
+import pickle
+import signal
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+from gaffertape.errors import UserError
+from gaffertape.sheets import calamine_read
+from gaffertape.sheets.calamine_read import Refused, Sheet, Unreadable
+
+WORKER_MEMORY = 8 * 1024**3
+"""The worker's address space: room for the largest workbook the bounds let through (20
+million cells, about 3 GB as Python values), and an early, clean failure for a file that asks
+for more."""
+WORKER_SECONDS = 600
+"""The longest one file may take: the real workbooks take well under a second."""
+
+_lock = threading.Lock()
+_worker: subprocess.Popen[bytes] | None = None
+
+
+def read_isolated(path: Path | str, max_sheets: int, max_cells: int, *, keep: bool = True
+                  ) -> list[Sheet]:
+    """:func:`calamine_read.read_sheets` of ``path``, run in the worker process; raises its
+    :class:`Refused` or :class:`Unreadable` here, and :class:`UserError` when the worker dies
+    on the file (or takes longer than :data:`WORKER_SECONDS`)."""
+    with _lock:
+        worker = _running_worker()
+        timer = threading.Timer(WORKER_SECONDS, worker.kill)
+        timer.start()
+        try:
+            pickle.dump((str(path), max_sheets, max_cells, keep), worker.stdin)  # type: ignore[arg-type]
+            worker.stdin.flush()  # type: ignore[union-attr]
+            kind, args = pickle.load(worker.stdout)  # type: ignore[arg-type]
+        except (EOFError, OSError, pickle.UnpicklingError):
+            raise _died(path, _stop_worker(), timed_out=not timer.is_alive()) from None
+        finally:
+            timer.cancel()
+    if kind == "refused":
+        raise Refused(*args)
+    if kind == "unreadable":
+        raise Unreadable(*args)
+    return args  # type: ignore[no-any-return]
+
+
+def _running_worker() -> subprocess.Popen[bytes]:
+    global _worker
+    if _worker is None or _worker.poll() is not None:
+        _worker = subprocess.Popen(
+            [sys.executable, calamine_read.__file__, str(WORKER_MEMORY)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL)  # Rust's panic reports: the answer carries the message
+    return _worker
+
+
+def _stop_worker() -> int:
+    """Stop the worker (it has died, or must) and forget it; its exit code."""
+    global _worker
+    worker, _worker = _worker, None
+    if worker is None:
+        return 0
+    worker.kill()
+    for stream in (worker.stdin, worker.stdout):
+        if stream:
+            stream.close()
+    return worker.wait()
+
+
+def _died(path: Path, code: int, *, timed_out: bool) -> UserError:
+    if timed_out:
+        how = f"took longer than {WORKER_SECONDS} s"
+    elif code < 0 and -code in signal.valid_signals():
+        how = f"stopped by {signal.Signals(-code).name}"
+    else:
+        how = f"exit code {code}"
+    return UserError(f"{path}: cannot read: the spreadsheet reader failed on it ({how}): the "
+                     "file is damaged, or made to exhaust memory",
+                     hint="open it in Excel or LibreOffice and save it as .xlsx, then tidy that")
+
+
+def _close_at_exit() -> None:
+    with _lock:
+        _stop_worker()
+
+
+atexit.register(_close_at_exit)

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import pickle
 import sys
+from itertools import chain
 from typing import Any, BinaryIO
 
 from python_calamine import CalamineWorkbook
 
-Rows = list[list[Any]]
 Merge = tuple[int, int, int, int]  # first row, first col, last row, last col (inclusive, 0-based)
-Sheet = tuple[str, Rows, list[Merge]]
+Sheet = tuple[str, int, int, list[Any], list[Merge]]
+"""A sheet's name, its numbers of rows and columns, its cells row by row, its merged ranges."""
 
 
 class Refused(Exception):
@@ -31,11 +32,11 @@ class Unreadable(Exception):
 
 def read_sheets(path: str, max_sheets: int, max_cells: int, *, keep: bool = True
                 ) -> list[Sheet]:
-    """Every sheet of ``path``: its name, its rows (calamine's values, ``""`` where empty) and
-    its merged ranges. Raises :class:`Refused` past ``max_sheets`` sheets or ``max_cells``
-    declared cells (checked before each sheet's cells are made), :class:`Unreadable` when
-    calamine fails, a Rust panic included (pyo3 raises it as a BaseException). With ``keep``
-    false every sheet is read and dropped: a check that the reader gets through the file."""
+    """Every sheet of ``path`` (see :data:`Sheet`: calamine's values, ``""`` where empty).
+    Raises :class:`Refused` past ``max_sheets`` sheets or ``max_cells`` declared cells
+    (checked before each sheet's cells are made), :class:`Unreadable` when calamine fails, a
+    Rust panic included (pyo3 raises it as a BaseException). With ``keep`` false every sheet
+    is read and dropped: a check that the reader gets through the file."""
     where = None
     try:
         workbook = CalamineWorkbook.from_path(path)
@@ -50,7 +51,7 @@ def read_sheets(path: str, max_sheets: int, max_cells: int, *, keep: bool = True
                 raise Refused("cells", where)
             rows = sheet.to_python(skip_empty_area=False)
             if keep:
-                sheets.append((where, rows, _merges(sheet)))
+                sheets.append((where, *_flat(rows), _merges(sheet)))
         return sheets
     except Refused:
         raise
@@ -58,6 +59,16 @@ def read_sheets(path: str, max_sheets: int, max_cells: int, *, keep: bool = True
         raise  # the user's, not the file's
     except BaseException as exc:
         raise Unreadable(where, type(exc).__name__, str(exc)) from exc
+
+
+def _flat(rows: list[list[Any]]) -> tuple[int, int, list[Any]]:
+    """Rows, columns and the cells in one list: one flat list pickles in half the time of a
+    list per row, and becomes an array without numpy working out its shape. A row shorter
+    than the widest is padded with ``None`` (calamine's rows are all one width)."""
+    width = max(map(len, rows), default=0)
+    if len(set(map(len, rows))) > 1:
+        rows = [row + [None] * (width - len(row)) for row in rows]
+    return len(rows), width, list(chain.from_iterable(rows))
 
 
 def _merges(sheet: Any) -> list[Merge]:

@@ -16,7 +16,7 @@ import numpy as np
 from gaffertape.errors import UserError
 from gaffertape.sheets.bounds import check_workbook
 from gaffertape.sheets.calamine_read import Refused, Unreadable, read_sheets
-from gaffertape.sheets.grid import Grid, from_rows, from_sheets, rectangular
+from gaffertape.sheets.grid import Grid, from_rows, from_sheets
 from gaffertape.sheets.isolation import read_isolated
 from gaffertape.sheets.ods_merges import ods_merges
 from gaffertape.tablefile import decode_text
@@ -96,8 +96,9 @@ def _read_workbook(path: Path, suffix: str) -> list[Grid]:
         raise _refused(path, *exc.args) from None
     except Unreadable as exc:
         raise _unreadable(path, *exc.args) from exc
-    return from_sheets([(name, _cell_array(rows), ods.get(name, []) if ods else merges)
-                        for name, rows, merges in sheets], source=str(path))
+    return from_sheets([(name, _cell_array(n_rows, n_cols, cells),
+                         ods.get(name, []) if ods else merges)
+                        for name, n_rows, n_cols, cells, merges in sheets], source=str(path))
 
 
 def _refused(path: Path, bound: str, found: int | str) -> UserError:
@@ -108,15 +109,9 @@ def _refused(path: Path, bound: str, found: int | str) -> UserError:
                      hint="split the workbook or export the sheets you need")
 
 
-def _cell_array(rows: list[list[object]]) -> np.ndarray:
-    """calamine's rows as one 2-d object array (built in C, without a per-cell Python loop;
-    calamine's cells are all scalars, so numpy takes the rows for the array's two axes)."""
-    lengths = set(map(len, rows))
-    if len(lengths) > 1:
-        rectangular(rows)
-    if max(lengths, default=0) == 0:
-        return np.empty((len(rows), 0), dtype=object)
-    return np.array(rows, dtype=object)
+def _cell_array(n_rows: int, n_cols: int, cells: list[object]) -> np.ndarray:
+    """A sheet's cells, row by row, as a 2-d object array, filled in C from the flat list."""
+    return np.fromiter(cells, dtype=object, count=n_rows * n_cols).reshape(n_rows, n_cols)
 
 
 def _encrypted_ooxml(path: Path) -> bool:

@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from .conftest import _MANIFEST, gaffertape, good_xlsx, with_members
 
@@ -206,6 +208,72 @@ def test_xls_that_aborts_the_reader_fails_one_file_not_the_run(tmp_path: Path, b
     assert set(tidy["source_file"].map(lambda f: Path(f).name)) == {"good.xls", "good.xlsx"}
     read_after = tidy[tidy["source_file"].str.endswith("good.xls")]["value"]
     assert len(read_after) and set(read_after) <= {1, 2, 3, 4}
+
+
+def _text_of(megabytes: float) -> bytes:
+    """Text that deflates about 40:1 (under the 200:1 ratio bound)."""
+    import random
+
+    rng = random.Random(1)
+    return b"".join(rng.choice([b"a" * 16, b"b" * 16]) for _ in range(int(megabytes * 2**16)))
+
+
+def _shared_string_fanout(path: Path, text: bytes, cells: int) -> Path:
+    """``good_xlsx`` whose one sheet has ``cells`` rows each using the one shared string
+    ``text`` (``uniqueCount="1"``: within that bound)."""
+    good_xlsx(path)
+    with zipfile.ZipFile(path) as source:
+        rels = source.read("xl/_rels/workbook.xml.rels")
+    ns = b'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+    return with_members(path, {
+        "xl/sharedStrings.xml": b'<sst %s uniqueCount="1"><si><t>%s</t></si></sst>' % (ns, text),
+        "xl/_rels/workbook.xml.rels": rels.replace(b"</Relationships>", (
+            b'<Relationship Id="rId99" Type="http://schemas.openxmlformats.org/officeDocument/'
+            b'2006/relationships/sharedStrings" Target="sharedStrings.xml"/></Relationships>')),
+        "xl/worksheets/sheet1.xml": b'<worksheet %s><sheetData>%s</sheetData></worksheet>' % (
+            ns, b"".join(b'<row r="%d"><c r="A%d" t="s"><v>0</v></c><c r="B%d"><v>1</v></c>'
+                         b"</row>" % (i, i, i) for i in range(1, cells + 1))),
+    })
+
+
+@pytest.mark.parametrize("megabytes, cells", [
+    pytest.param(10, 400, id="a 10 MB string in 400 cells"),
+    pytest.param(32_752 / 2**20, 100_000, id="an Excel-sized string in 100,000 cells"),
+])
+def test_shared_string_copied_into_many_cells_is_refused(tmp_path: Path, megabytes: float,
+                                                         cells: int) -> None:
+    """calamine gives each cell its own copy of its shared string: 4 GB from a 268 KB file,
+    3.3 GB from 760 KB (within Excel's 32,767-character limit), and the process aborted."""
+    _folder_with(tmp_path, "fanout.xlsx",
+                 lambda p: _shared_string_fanout(p, _text_of(megabytes), cells))
+    error = _assert_refused_and_rest_written(tmp_path, "fanout.xlsx")
+    assert "could each copy its longest shared string" in error, error
+
+
+def test_a_long_shared_string_in_a_few_cells_is_read(tmp_path: Path) -> None:
+    """The bound is on cells times the longest string, not on either alone."""
+    from gaffertape.sheets.api import tidy_file
+
+    path = _shared_string_fanout(tmp_path / "notes.xlsx", _text_of(1), 20)
+    assert len(tidy_file(path)) > 0
+
+
+@given(st.lists(st.binary(max_size=40).map(lambda b: b.replace(b"<", b"")), min_size=1,
+                max_size=12), st.lists(st.integers(1, 60), max_size=8))
+def test_longest_shared_string_is_never_under_its_text_however_chunked(
+        texts: list[bytes], cuts: list[int]) -> None:
+    """Streamed in chunks cut anywhere, the measure of the longest string is at least the
+    longest text (a ``<si`` cut in two only joins strings: longer still)."""
+    from gaffertape.sheets.bounds import _StringTable
+
+    xml = b"<sst>" + b"".join(b"<si><t>%s</t></si>" % t for t in texts) + b"</sst>"
+    table, at = _StringTable(), 0
+    for cut in [*cuts, len(xml)]:
+        table.read(xml[at:at + cut])
+        at += cut
+    table.read(xml[at:])
+    table.finish()
+    assert table.longest >= max(map(len, texts))
 
 
 def test_reader_panic_in_a_small_table_is_one_line(tmp_path: Path) -> None:

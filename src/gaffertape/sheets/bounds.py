@@ -10,7 +10,9 @@ the file:
   against a bound on the size and on the compression ratio (as :mod:`gaffertape.sites.safezip`
   does for scripts), so a header that lies about its size gains nothing;
 * every .xlsx worksheet's real extent (the furthest row and column holding a value) is checked
-  against the cell limit on the way, and its declared extent (``<dimension ref=…>``) is read.
+  against the cell limit on the way, and its declared extent (``<dimension ref=…>``) is read;
+* the text an .xlsx's cells could copy out of its shared strings (calamine gives every cell its
+  own copy) is bounded: cells times the longest shared string (see :data:`MAX_SHARED_TEXT`).
 
 Memory stays flat: members are read in chunks, never whole.
 """
@@ -40,6 +42,12 @@ MAX_RATIO = 200.0
 """Bound on one member's compression ratio; real workbooks stay under 170 (styles.xml)."""
 RATIO_SLACK = 1024 * 1024
 """Small members may compress better than the ratio: this much is always allowed."""
+MAX_SHARED_TEXT = 1024**3
+"""Bound on the text an .xlsx's cells could copy out of its shared strings, taken as every
+cell of every sheet times the longest shared string: one 32,752-character string used by
+100,000 cells (a 760 KB file) is 3.3 GB of copies, which aborted the process. The real
+workbooks of ``files/`` stay under 48 MB (``vaccinations.xlsx``: 14,173 cells, a 3,537-byte
+string)."""
 
 _DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"')
 _FEW_ROWS = 999  # no row number of 4 digits; x 16,384 columns is still under 20 million cells
@@ -64,6 +72,7 @@ def _news(letters: int, digits: int) -> re.Pattern[bytes]:
 _NEWS = {(letters, digits): _news(letters, digits)
          for letters in range(4) for digits in range(3, 8)}
 _CELL_REFERENCE = re.compile(rb'<c r="([A-Z]{1,3}+)(\d{1,7}+)"')
+_CELL_TAG = b'<c r="'  # in a sheet the quick pass clears, every cell tag starts so
 _PREFIXED_CELL = re.compile(rb":c[\s/>]")  # <x:c ...>: calamine reads it as a cell too
 _LOOKAHEAD = 24  # bytes a cell tag needs to be told canonical (`<c r="XFD1048576"` and more)
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
@@ -100,12 +109,14 @@ def _check_zip(path: Path, raw: BinaryIO, suffix: str, max_cells: int) -> OdsCon
                 sheets = _worksheet_names(path, archive) if suffix != ".ods" else {}
             except UserError as exc:  # said once every member has passed the bounds
                 unreadable = exc
+            fanout = _Fanout()
             for info in archive.infolist():
                 if not info.is_dir():
                     ods_content = _check_member(path, archive, raw, info, suffix, sheets,
-                                                max_cells) or ods_content
+                                                max_cells, fanout) or ods_content
             if unreadable:
                 raise unreadable
+            fanout.check(path)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, isal_zlib.error, EOFError,
             OSError, ValueError) as exc:
         raise UserError(f"{path}: cannot read: corrupt zip: {exc}",
@@ -118,9 +129,11 @@ def _check_zip(path: Path, raw: BinaryIO, suffix: str, max_cells: int) -> OdsCon
 
 
 def _check_member(path: Path, archive: zipfile.ZipFile, raw: BinaryIO, info: zipfile.ZipInfo,
-                  suffix: str, sheets: dict[str, str], max_cells: int) -> OdsContent | None:
+                  suffix: str, sheets: dict[str, str], max_cells: int, fanout: _Fanout
+                  ) -> OdsContent | None:
     """Inflate one member within the bounds, checking it on the way if it is a worksheet,
-    the shared strings or an .ods file's content; returns that content (else ``None``)."""
+    the shared strings or an .ods file's content (and adding a worksheet's cells and the
+    longest shared string to ``fanout``); returns that content (else ``None``)."""
     if suffix == ".ods":
         if info.filename != "content.xml":
             _stream_member(path, archive, raw, info, None)
@@ -140,11 +153,30 @@ def _check_member(path: Path, archive: zipfile.ZipFile, raw: BinaryIO, info: zip
         if extent.odd or extent.cells > max_cells:  # look closer, as calamine reads
             extent = _walked(path, archive, raw, info, sheet)
         extent.check(path, sheet, max_cells)
+        fanout.cells += extent.count
     if shared:  # (a member listed as a sheet too is checked as both)
         strings = _StringTable()
         _stream_member(path, archive, raw, info, strings)
         strings.check(path, max_cells)
+        fanout.longest = max(fanout.longest, strings.longest)
     return None
+
+
+@dataclass
+class _Fanout:
+    """The cells of a workbook's sheets and its longest shared string (in bytes of XML, at
+    least its length once read), whose product bounds the text calamine copies into cells."""
+
+    cells: int = 0
+    longest: int = 0
+
+    def check(self, path: Path) -> None:
+        if self.cells * self.longest > MAX_SHARED_TEXT:
+            raise UserError(
+                f"{path}: refused: {self.cells:,} cells could each copy its longest shared "
+                f"string ({self.longest:,} bytes): up to {self.cells * self.longest:,} bytes "
+                f"of text (limit {MAX_SHARED_TEXT:,})",
+                hint="shorten that long text, or export the sheets you need as CSV")
 
 
 class _Watcher(Protocol):
@@ -240,6 +272,7 @@ class _Extent:
     rows: int = 0
     columns: int = 0
     odd: bool = False  # a cell tag the quick pass cannot read
+    count: int = 0  # cells: the quick pass's cell tags, or the walk's filled cells
     widest: tuple[int, int] = (0, 3)  # the quick pass's (letters, digits) so far
     _tail: bytes = b""
     _walk: _CellWalk | None = None
@@ -265,12 +298,14 @@ class _Extent:
             self._walk.feed(chunk)
         elif not self.odd:  # a tag near the end is read whole from the next chunk's tail
             self._scan(data, len(data) - _LOOKAHEAD)
+            self.count += data.count(_CELL_TAG) - self._tail.count(_CELL_TAG)  # each once
         self._tail = data[-_TAIL:]
 
     def finish(self) -> None:
         """The member has been read: the tags at its very end, or the walk's result."""
         if self._walk is not None:
             self.rows, self.columns = self._walk.close()
+            self.count = self._walk.filled
         elif not self.odd:
             self._scan(self._tail, len(self._tail))
 
@@ -323,16 +358,21 @@ def _widest_cells(data: bytes, letters: int, digits: int, stop: int) -> tuple[in
 
 _SHARED_STRINGS = "xl/sharedstrings.xml"  # as _member_key spells it: calamine's lookup is as loose
 _UNIQUE_COUNT = re.compile(rb"""uniqueCount\s*=\s*["']\+?(\d+)""")
+_SHARED_STRING = re.compile(rb"<(?:\w+:)?si[\s>/]")  # <si>, <x:si ...>
 
 
 @dataclass
 class _StringTable:
-    """The largest ``uniqueCount`` a workbook's shared strings declare. python-calamine
-    reserves room for that many strings before reading one: ``uniqueCount="4000000000"``
-    asks for 96 GB and aborts the process. Found wherever it is written (a mention in a
-    string's text can only make the check stricter)."""
+    """The largest ``uniqueCount`` a workbook's shared strings declare, and the longest
+    string. python-calamine reserves room for ``uniqueCount`` strings before reading one:
+    ``uniqueCount="4000000000"`` asks for 96 GB and aborts the process. Found wherever it is
+    written (a mention in a string's text can only make the check stricter). A string is
+    measured from its ``<si`` to the next (markup and entities included, so never shorter
+    than its text; a ``<si`` cut by a chunk boundary joins two strings: longer still)."""
 
     declared: int = 0
+    longest: int = 0
+    _open: int = 0  # bytes of the string still open at the end of the last chunk
     _tail: bytes = b""
 
     def read(self, chunk: bytes) -> None:
@@ -341,9 +381,14 @@ class _StringTable:
             digits = found[1]
             self.declared = max(self.declared, 10**12 if len(digits) > 12 else int(digits))
         self._tail = data[-_TAIL:]
+        first, *strings = _SHARED_STRING.split(chunk)
+        self._open += len(first)
+        if strings:
+            self.longest = max(self.longest, self._open, *map(len, strings[:-1]))
+            self._open = len(strings[-1])
 
     def finish(self) -> None:
-        pass
+        self.longest = max(self.longest, self._open)
 
     def check(self, path: Path, max_cells: int) -> None:
         if self.declared > max_cells:
@@ -379,6 +424,7 @@ class _CellWalk:
         self._cell: tuple[int, int] | None = None  # the open cell's position
         self._depth = 0  # elements open inside the open cell
         self._filled = False  # the open cell has a child element
+        self.filled = 0  # cells that hold something (calamine's cells)
 
     def feed(self, data: bytes) -> None:
         try:
@@ -429,6 +475,7 @@ class _CellWalk:
         if self._filled:
             self.rows, self.columns = max(self.rows, row + 1), max(self.columns, col + 1)
             self._col = col + 1
+            self.filled += 1
         else:  # <c/> leaves calamine's column where it was, <c></c> moves it on
             self._col = max(self._col, col + 1)
         self._cell = None

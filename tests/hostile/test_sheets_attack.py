@@ -171,6 +171,37 @@ def test_ods_run_of_spaces_is_refused_not_materialised(tmp_path: Path, spaces: b
     _assert_refused_and_rest_written(tmp_path, "spaces.ods")
 
 
+@pytest.mark.parametrize("text, columns, rows", [
+    pytest.param(None, 20, 20, id="10 MB of text repeated over 20 x 20 cells"),
+    pytest.param(b'a<text:s text:c="32767"/>b', 100, 1000,
+                 id="32,767 spaces repeated over 100 x 1,000 cells"),
+])
+def test_ods_text_repeated_over_many_cells_is_refused(tmp_path: Path, text: bytes | None,
+                                                      columns: int, rows: int) -> None:
+    """calamine writes a repeated cell's text out once per cell: 4 GB from a 300 KB file,
+    and 3.3 GB from 801 bytes (a space run within its own bound, times the repeats)."""
+    cell = (b'<table:table-cell table:number-columns-repeated="%d" office:value-type="string">'
+            b"<text:p>%s</text:p></table:table-cell>" % (columns, text or _text_of(10)))
+    _folder_with(tmp_path, "fanout.ods", lambda p: _ods(
+        p, b'<table:table table:name="S"><table:table-row table:number-rows-repeated="%d">'
+           % rows + cell + b"</table:table-row></table:table>"))
+    assert (tmp_path / "in" / "fanout.ods").stat().st_size < 300_000
+    error = _assert_refused_and_rest_written(tmp_path, "fanout.ods")
+    assert "repeated cells and rows copy up to" in error, error
+
+
+def test_ods_text_repeated_a_few_times_is_read(tmp_path: Path) -> None:
+    from gaffertape.sheets.api import tidy_file
+
+    cell = (b'<table:table-cell table:number-columns-repeated="3" office:value-type="string">'
+            b"<text:p>%s</text:p></table:table-cell>" % _text_of(1))
+    number = b'<table:table-cell office:value-type="float" office:value="7"><text:p>7</text:p>'
+    path = _ods(tmp_path / "notes.ods", b'<table:table table:name="S"><table:table-row '
+                b'table:number-rows-repeated="3">' + cell + number + b"</table:table-cell>"
+                b"</table:table-row></table:table>")
+    assert len(tidy_file(path)) > 0
+
+
 def test_xlsb_is_refused_before_the_reader_sees_it(tmp_path: Path) -> None:
     """One cell at row 1,048,576, column 16,384 in a 923-byte .xlsb made python-calamine ask
     for 512 GB and abort the run: the format is refused, with a hint to save it as .xlsx."""

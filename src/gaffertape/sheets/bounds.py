@@ -11,8 +11,8 @@ the file:
   does for scripts), so a header that lies about its size gains nothing;
 * every .xlsx worksheet's real extent (the furthest row and column holding a value) is checked
   against the cell limit on the way, and its declared extent (``<dimension ref=…>``) is read;
-* the text an .xlsx's cells could copy out of its shared strings (calamine gives every cell its
-  own copy) is bounded: cells times the longest shared string (see :data:`MAX_SHARED_TEXT`).
+* the text calamine would copy into cells is bounded (see :data:`MAX_COPIED_TEXT`): an .xlsx's
+  cells times its longest shared string, an .ods's text times its repeats.
 
 Memory stays flat: members are read in chunks, never whole.
 """
@@ -42,12 +42,13 @@ MAX_RATIO = 200.0
 """Bound on one member's compression ratio; real workbooks stay under 170 (styles.xml)."""
 RATIO_SLACK = 1024 * 1024
 """Small members may compress better than the ratio: this much is always allowed."""
-MAX_SHARED_TEXT = 1024**3
-"""Bound on the text an .xlsx's cells could copy out of its shared strings, taken as every
-cell of every sheet times the longest shared string: one 32,752-character string used by
-100,000 cells (a 760 KB file) is 3.3 GB of copies, which aborted the process. The real
-workbooks of ``files/`` stay under 48 MB (``vaccinations.xlsx``: 14,173 cells, a 3,537-byte
-string)."""
+MAX_COPIED_TEXT = 1024**3
+"""Bound on the text calamine copies into cells: out of an .xlsx's shared strings (taken as
+every cell of every sheet times the longest shared string), or by an .ods's repeated cells
+and rows that hold text (see :func:`_table_bound`). One 32,752-character string used by
+100,000 cells (a 760 KB .xlsx) is 3.3 GB of copies, and aborted the process, as did 10 MB of
+text repeated over 20 x 20 .ods cells. The real workbooks of ``files/`` stay under 48 MB
+(``vaccinations.xlsx``: 14,173 cells, a 3,537-byte string)."""
 
 _DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"')
 _FEW_ROWS = 999  # no row number of 4 digits; x 16,384 columns is still under 20 million cells
@@ -140,8 +141,8 @@ def _check_member(path: Path, archive: zipfile.ZipFile, raw: BinaryIO, info: zip
             return None
         content = _stream_member(path, archive, raw, info, None, keep=True)
         tables = ods_tables(content)
+        _check_ods_spaces(path, content)  # first: the extent's text bound relies on it
         _check_ods_extent(path, content, max_cells, tables)
-        _check_ods_spaces(path, content)
         return OdsContent(content, tables)
     key = _member_key(info.filename)
     sheet, shared = sheets.get(key), key == _SHARED_STRINGS
@@ -171,11 +172,11 @@ class _Fanout:
     longest: int = 0
 
     def check(self, path: Path) -> None:
-        if self.cells * self.longest > MAX_SHARED_TEXT:
+        if self.cells * self.longest > MAX_COPIED_TEXT:
             raise UserError(
                 f"{path}: refused: {self.cells:,} cells could each copy its longest shared "
                 f"string ({self.longest:,} bytes): up to {self.cells * self.longest:,} bytes "
-                f"of text (limit {MAX_SHARED_TEXT:,})",
+                f"of text (limit {MAX_COPIED_TEXT:,})",
                 hint="shorten that long text, or export the sheets you need as CSV")
 
 
@@ -538,25 +539,38 @@ def _check_ods_extent(path: Path, content: bytes, max_cells: int,
     # start: a table whose name is not read is measured with the one before (looser)
     tables = ods_tables(content) if tables is None else tables
     starts = sorted({0, *(at for at, _ in tables)})
+    copied = 0
     for start, end in zip(starts, [*starts[1:], len(content)], strict=True):
-        bound = _table_bound(content, start, end)
-        if bound is None:
+        bounds = _table_bound(content, start, end)
+        if bounds is None:
             raise UserError(
                 f"{path}: refused: a row or cell repeat is written in a form this check does "
                 "not read (single quotes, spaces or an entity in number-...-repeated)",
                 hint="open the file in LibreOffice and save it again, or export the sheets "
                      "as CSV")
-        if bound <= max_cells:
-            continue
-        name, rows, width = _ods_table_extent(content, start, end)
-        if rows * width > max_cells:
+        bound, text = bounds
+        if bound > max_cells:
+            _check_ods_table_extent(path, content, start, end, max_cells)
+        copied += text
+        if copied > MAX_COPIED_TEXT:
             raise UserError(
-                f"{path} (sheet {name!r}): refused: repeated cells spread values over "
-                f"{rows:,} rows x {width:,} columns = {rows * width:,} cells "
-                f"(limit {max_cells:,})",
-                hint="delete the repeated far-away cells and save again, or export the sheet "
-                     "as CSV",
-            )
+                f"{path}: refused: its repeated cells and rows copy up to {copied:,} bytes of "
+                f"text (limit {MAX_COPIED_TEXT:,})",
+                hint="delete the repeated text and save again, or export the sheets as CSV")
+
+
+def _check_ods_table_extent(path: Path, content: bytes, start: int, end: int,
+                            max_cells: int) -> None:
+    """Walk the table at ``content[start:end]`` row by row; refuse it over ``max_cells``."""
+    name, rows, width = _ods_table_extent(content, start, end)
+    if rows * width > max_cells:
+        raise UserError(
+            f"{path} (sheet {name!r}): refused: repeated cells spread values over "
+            f"{rows:,} rows x {width:,} columns = {rows * width:,} cells "
+            f"(limit {max_cells:,})",
+            hint="delete the repeated far-away cells and save again, or export the sheet "
+                 "as CSV",
+        )
 
 
 # every "-repeated", with its digits where it is written ="digits" (a literal first: C speed)
@@ -593,34 +607,71 @@ def _check_ods_spaces(path: Path, content: bytes) -> None:
                      "as CSV")
 
 
-def _table_bound(content: bytes, start: int, end: int) -> int | None:
-    """An upper bound of the cells :func:`_ods_table_extent` finds in ``content[start:end]``,
-    from a few passes at C speed instead of a walk over every row.
+def _table_bound(content: bytes, start: int, end: int) -> tuple[int, int] | None:
+    """Upper bounds of the cells :func:`_ods_table_extent` finds in ``content[start:end]``
+    and of the text its repeats copy, from a few passes at C speed instead of a walk over
+    every row.
 
     Everything that counts stands before the end of the table's last cell with content (or
     of its tag, where its repeat may follow its ``value-type``): the rows up to there (each
     row tag, and each row repeat) times the widest row, which holds at most as many cells as
     its bytes allow, each repeated at most as the column repeats up to there add up, less
     those of each row's empty padding cell (self-closing, no value, last in its row: it never
-    counts). None when a repeat up to there is not written ``-repeated="digits"``: XML
-    allows other forms, which calamine reads and these byte scans would not."""
+    counts). The copied text is each repeat's extra copies of what it repeats (see
+    :func:`_cell_text` and :func:`_row_text`). None when a repeat up to there is not written
+    ``-repeated="digits"``: XML allows other forms, which calamine reads and these byte
+    scans would not."""
     last = _last_value(content, start, end)
     if last < 0:
-        return 0
+        return 0, 0
     last = _tag_end(content, last, end)  # that cell's own repeat counts too
-    extra_rows = extra_columns = 0
+    extra_rows = extra_columns = copied = 0
     for match in _REPEAT.finditer(content, start, last):
         if match[1] is None:
             return None
+        repeat = int(match[1])
         if content.endswith(b"rows", 0, match.start()):
-            extra_rows += int(match[1]) - 1
+            extra_rows += repeat - 1
+            copied += _row_text(content, match.end()) * (repeat - 1)
         elif not _row_padding(content, match):
-            extra_columns += int(match[1]) - 1
+            extra_columns += repeat - 1
+            copied += _cell_text(content, match.end()) * (repeat - 1)
     # the row tags up to there (row groups too: a bound), and the bytes from each to the
     # next, which bound the cells of a row
     rows = content[start:last].split(b"<table:table-row")[1:]
     widest = max(map(len, rows), default=0) + len(b"<table:table-row")
-    return (len(rows) + extra_rows) * (widest // _SHORTEST_CELL + extra_columns)
+    return (len(rows) + extra_rows) * (widest // _SHORTEST_CELL + extra_columns), copied
+
+
+def _cell_text(content: bytes, at: int) -> int:
+    """Bytes of text, at most, in the cell whose tag holds ``at``: up to the next ``table:``
+    tag (its own end tag, or, when it closes itself, the next cell's), plus the spaces its
+    ``<text:s>`` runs add. A cell's content holds no ``table:`` tags (a table nested in a
+    cell is the known limit of :func:`_check_ods_extent`)."""
+    found = [i for i in (content.find(b"<table:", at), content.find(b"</table:", at)) if i >= 0]
+    stop = min(found, default=len(content))
+    return stop - at + _spaces(content, at, stop)
+
+
+def _row_text(content: bytes, at: int) -> int:
+    """Bytes of text, at most, that the row whose tag holds ``at`` makes: 0 when no cell of
+    it holds anything (only cells that hold something have an end tag), else its bytes and
+    spaces times its widest column repeat."""
+    stop = content.find(b"</table:table-row>", at)
+    stop = len(content) if stop < 0 else stop
+    if (content.find(b"</table:table-cell>", at, stop) < 0
+            and content.find(b"</table:covered-table-cell>", at, stop) < 0):
+        return 0
+    widest = max(map(int, _COLUMNS_REPEAT.findall(content, at, stop)), default=1)
+    return (stop - at + _spaces(content, at, stop)) * widest
+
+
+def _spaces(content: bytes, start: int, stop: int) -> int:
+    """The spaces the ``<text:s text:c=...>`` runs in ``content[start:stop]`` add (each run
+    at most :data:`MAX_SPACE_RUN`: :func:`_check_ods_spaces` refuses longer ones first)."""
+    return sum(int(run) if run.isdigit() and len(run) < 6 else MAX_SPACE_RUN
+               for double, single in _SPACE_COUNT.findall(content, start, stop)
+               for run in [(double or single).strip()])
 
 
 def _last_value(content: bytes, start: int, end: int) -> int:

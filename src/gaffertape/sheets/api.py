@@ -16,7 +16,7 @@ import pandas as pd
 from gaffertape.errors import UserError
 from gaffertape.sheets.coverage import OBSERVATION, REASONS, cell_accounts
 from gaffertape.sheets.detect import detect
-from gaffertape.sheets.grid import Grid
+from gaffertape.sheets.grid import Grid, cell_ref
 from gaffertape.sheets.layout import SheetLayout
 from gaffertape.sheets.orientation import turned_grid
 from gaffertape.sheets.readers import SUFFIXES, UNCHECKED, read_grids
@@ -24,6 +24,7 @@ from gaffertape.sheets.recipes import Recipe, apply_recipes, load_recipes
 from gaffertape.sheets.records import name_records, records_grid
 from gaffertape.sheets.tidy import COLUMNS, TableObservations, observation_columns, to_frame
 from gaffertape.sheets.uniqueness import clash_warning, clash_warnings
+from gaffertape.sheets.values import MAX_CELL_TEXT
 
 FLAGS = "value_flags"
 """The output column with each value's marker (``*``, ``[x]``, ``text``...). Not ``flags``,
@@ -40,7 +41,8 @@ class TidyResult:
     errors: dict[str, str] = field(default_factory=dict)
     files: int = 0
     cells: dict[str, Counter[str]] = field(default_factory=dict)
-    # one line per table whose observations share keys (see sheets.uniqueness)
+    # one line per sheet whose long texts were cut (see values.MAX_CELL_TEXT), and per table
+    # whose observations share keys (see sheets.uniqueness)
     warnings: list[str] = field(default_factory=list)
 
     def per_file(self) -> pd.DataFrame:
@@ -73,6 +75,7 @@ def layouts(path: Path | str,
     for sheet in read_grids(path):
         records = records_grid(sheet)
         grid = records or turned_grid(sheet) or sheet
+        grid.cut = sheet.cut  # (a rearranged grid: the texts cut as the sheet was read)
         layout = name_records(detect(grid)) if records else detect(grid)
         if recipes:
             layout = apply_recipes(grid, layout, recipes)
@@ -89,12 +92,21 @@ def _tidy_file(path: Path | str, recipes: list[Recipe] | None
                ) -> tuple[pd.DataFrame, Counter[str], list[str]]:
     """The observations, the file's filled cells counted by what became of them, and the
     uniqueness guard's warnings (see :mod:`gaffertape.sheets.uniqueness`)."""
-    parts, counts = [], Counter[str]()
+    parts, counts, cut = [], Counter[str](), []
     for grid, layout in layouts(path, recipes):
         parts += observation_columns(grid, layout)
         counts += cell_accounts(grid, layout)
+        if grid.cut:
+            cut.append(_cut_warning(grid))
     frame = to_frame(parts, OUTPUT_COLUMNS)
-    return frame, counts, _clash_warnings(parts, frame)
+    return frame, counts, cut + _clash_warnings(parts, frame)
+
+
+def _cut_warning(grid: Grid) -> str:
+    first = cell_ref(*grid.cut[0])
+    return (f"{grid.source} (sheet {grid.sheet!r}): {len(grid.cut):,} cell text(s) longer than "
+            f"{MAX_CELL_TEXT:,} characters (Excel's limit) cut to that length, the first at "
+            f"{first}")
 
 
 def _clash_warnings(parts: list[TableObservations], frame: pd.DataFrame) -> list[str]:

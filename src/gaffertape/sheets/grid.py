@@ -14,7 +14,16 @@ from typing import overload
 import numpy as np
 
 from gaffertape.errors import UserError
-from gaffertape.sheets.values import NONE, STR, CellFacts, cell_facts, cell_types
+from gaffertape.sheets.values import (
+    MAX_CELL_TEXT,
+    NONE,
+    STR,
+    CellFacts,
+    cell_facts,
+    cell_types,
+    cut_text,
+    mapped_array,
+)
 
 Merge = tuple[int, int, int, int]  # first row, first col, last row, last col (inclusive, 0-based)
 
@@ -37,6 +46,8 @@ class Grid:
     indent: dict[tuple[int, int], int] = field(default_factory=dict)
     # (row, col) here -> (row, col) in the original sheet, when this grid was rearranged
     origin: dict[tuple[int, int], tuple[int, int]] = field(default_factory=dict)
+    # (row, col) in the sheet of each text cut to values.MAX_CELL_TEXT as it was read
+    cut: list[tuple[int, int]] = field(default_factory=list)
     _merged_values: dict[int, dict[int, object]] = field(default_factory=dict, init=False,
                                                          repr=False, compare=False)
 
@@ -127,9 +138,14 @@ def cross(rows: Sequence[int] | np.ndarray, cols: Sequence[int] | np.ndarray
 
 
 def from_rows(rows: list[list[object]], *, source: str = "", sheet: str = "") -> Grid:
-    """A grid from raw rows, with '' and whitespace-only strings treated as empty."""
+    """A grid from raw rows, with '' and whitespace-only strings treated as empty, and texts
+    past Excel's limit cut (see ``values.MAX_CELL_TEXT``)."""
     clean = [[_clean(v) for v in row] for row in rows]
-    return Grid(source=source, sheet=sheet, values=rectangular(clean))
+    cut = [(r, c) for r, row in enumerate(clean) for c, v in enumerate(row)
+           if isinstance(v, str) and len(v) > MAX_CELL_TEXT]
+    for r, c in cut:
+        clean[r][c] = cut_text(clean[r][c])  # type: ignore[arg-type]
+    return Grid(source=source, sheet=sheet, values=rectangular(clean), cut=cut)
 
 
 def from_cells(cells: np.ndarray, *, source: str, sheet: str, merged: list[Merge]) -> Grid:
@@ -157,15 +173,22 @@ def from_sheets(sheets: Sequence[tuple[str, np.ndarray, list[Merge]]], *,
     np.equal(flat, "", out=blank, where=types == STR)  # the texts compared in place, not gathered
     flat[blank], types[blank] = None, NONE
     facts = cell_facts(flat, types)
+    cut = facts.too_long
+    if cut.size:  # texts past Excel's limit, cut, and their facts made again (rare)
+        flat[cut] = mapped_array(cut_text, flat[cut])
+        facts = cell_facts(flat, types)
     grids, start = [], 0
     for sheet, cells, merged in sheets:
         at, shape = slice(start, start + cells.size), cells.shape
         start = at.stop
         own = flat[at].reshape(shape)  # (a view: the sheets' parts never overlap)
         grid = Grid(source=source, sheet=sheet, values=ArrayRows(own),
-                    merged=_within(merged, *shape, source=source, sheet=sheet))
+                    merged=_within(merged, *shape, source=source, sheet=sheet),
+                    cut=[divmod(int(i) - at.start, shape[1]) for i in cut
+                         if at.start <= i < at.stop])
         grid.cells, grid.types, grid.n_cols = own, types[at].reshape(shape), shape[1]
-        grid._facts = CellFacts(*(part[at].reshape(shape) for part in facts))
+        grid._facts = CellFacts(*(part[at].reshape(shape) for part in facts[:3]),
+                                too_long=facts.too_long)  # (none left: cut above)
         grids.append(grid)
     return grids
 

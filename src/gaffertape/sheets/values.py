@@ -161,14 +161,21 @@ _TOTAL_LABEL = re.compile(r"^\s*(grand\s+)?totals?\b\s*(\\\d+)?\s*[:(]?\s*$|,\s*
                           re.IGNORECASE)
 _SAYS_TOTAL = 4  # a bit above the kinds (0-3) in a text's facts
 _HOLDS_NUMBER = 8  # and another when it holds a number ("1,234", "12.3*"; not "[x]" or "Total")
+_TOO_LONG = 16  # and another when it is longer than MAX_CELL_TEXT
+MAX_CELL_TEXT = 32_767
+"""Excel's limit on a cell's text. A longer text (only a file made by another program, or
+made to harm, has one) is cut to it: a label is copied into every observation of its row or
+column, and one 5 MB label beside 200 numbers made a 1 GB CSV from a 138 KB file."""
 _KIND = 3  # the bits of the kind
 
 
 def _text_facts(text: str) -> int:
-    """A text's kind, with the ``_SAYS_TOTAL`` bit when it reads as a total's label and the
-    ``_HOLDS_NUMBER`` bit when there is a number in it."""
+    """A text's kind, with the ``_SAYS_TOTAL`` bit when it reads as a total's label, the
+    ``_HOLDS_NUMBER`` bit when there is a number in it and ``_TOO_LONG`` past
+    :data:`MAX_CELL_TEXT`."""
     return (_text_kind(text) | (_SAYS_TOTAL if _TOTAL_LABEL.search(text) else 0)
-            | (_HOLDS_NUMBER if _PARSED[text][0] is not None else 0))  # type: ignore[index]
+            | (_HOLDS_NUMBER if _PARSED[text][0] is not None else 0)  # type: ignore[index]
+            | (_TOO_LONG if len(text) > MAX_CELL_TEXT else 0))
 
 
 _TEXT_FACTS = Memo(_text_facts)  # type: ignore[arg-type]
@@ -183,6 +190,7 @@ class CellFacts(NamedTuple):
     kinds: np.ndarray  # EMPTY, TEXT, NUMBER or YEAR
     numbers: np.ndarray  # the number in the cell, NaN where there is none
     says_total: np.ndarray  # a text that reads as a total's label ("Total", "All industries")
+    too_long: np.ndarray  # flat positions of the texts over MAX_CELL_TEXT (almost always none)
 
 
 def cell_facts(cells: np.ndarray, types: np.ndarray) -> CellFacts:
@@ -209,7 +217,17 @@ def cell_facts(cells: np.ndarray, types: np.ndarray) -> CellFacts:
         number_texts = cells.ravel()[at].tolist()
         numbers.ravel()[at] = np.fromiter(map(_TEXT_NUMBERS.__getitem__, number_texts),
                                           np.float64, len(at))
-    return CellFacts(kinds, numbers, says_total)
+    too_long = (facts & _TOO_LONG) != 0
+    long_at = np.flatnonzero(texts)[too_long] if too_long.any() else _NOWHERE
+    return CellFacts(kinds, numbers, says_total, long_at)
+
+
+_NOWHERE = np.empty(0, dtype=np.intp)
+
+
+def cut_text(text: str) -> str:
+    """``text`` cut to :data:`MAX_CELL_TEXT` characters."""
+    return text[:MAX_CELL_TEXT]
 
 
 def flags_of(cells: np.ndarray, types: np.ndarray) -> np.ndarray:

@@ -629,13 +629,14 @@ def _table_bound(content: bytes, start: int, end: int) -> tuple[int, int] | None
     for match in _REPEAT.finditer(content, start, last):
         if match[1] is None:
             return None
-        repeat = int(match[1])
         if content.endswith(b"rows", 0, match.start()):
-            extra_rows += repeat - 1
-            copied += _row_text(content, match.end()) * (repeat - 1)
+            extra = int(match[1]) - 1
+            extra_rows += extra
+            copied += _row_text(content, match.end()) * extra
         elif not _row_padding(content, match):
-            extra_columns += repeat - 1
-            copied += _cell_text(content, match.end()) * (repeat - 1)
+            extra = int(match[1]) - 1
+            extra_columns += extra
+            copied += _cell_text(content, match.end()) * extra
     # the row tags up to there (row groups too: a bound), and the bytes from each to the
     # next, which bound the cells of a row
     rows = content[start:last].split(b"<table:table-row")[1:]
@@ -648,8 +649,10 @@ def _cell_text(content: bytes, at: int) -> int:
     tag (its own end tag, or, when it closes itself, the next cell's), plus the spaces its
     ``<text:s>`` runs add. A cell's content holds no ``table:`` tags (a table nested in a
     cell is the known limit of :func:`_check_ods_extent`)."""
-    found = [i for i in (content.find(b"<table:", at), content.find(b"</table:", at)) if i >= 0]
-    stop = min(found, default=len(content))
+    stop = len(content)
+    for found in (content.find(b"<table:", at), content.find(b"</table:", at)):
+        if 0 <= found < stop:
+            stop = found
     return stop - at + _spaces(content, at, stop)
 
 
@@ -669,6 +672,8 @@ def _row_text(content: bytes, at: int) -> int:
 def _spaces(content: bytes, start: int, stop: int) -> int:
     """The spaces the ``<text:s text:c=...>`` runs in ``content[start:stop]`` add (each run
     at most :data:`MAX_SPACE_RUN`: :func:`_check_ods_spaces` refuses longer ones first)."""
+    if content.find(b"text:c", start, stop) < 0:  # almost always: no run to read
+        return 0
     return sum(int(run) if run.isdigit() and len(run) < 6 else MAX_SPACE_RUN
                for double, single in _SPACE_COUNT.findall(content, start, stop)
                for run in [(double or single).strip()])

@@ -14,6 +14,7 @@ from typing import overload
 import numpy as np
 
 from gaffertape.errors import UserError
+from gaffertape.sheets.calamine_read import Merge  # (defined there: it runs alone too)
 from gaffertape.sheets.values import (
     MAX_CELL_TEXT,
     NONE,
@@ -24,8 +25,6 @@ from gaffertape.sheets.values import (
     cut_text,
     mapped_array,
 )
-
-Merge = tuple[int, int, int, int]  # first row, first col, last row, last col (inclusive, 0-based)
 
 
 @dataclass

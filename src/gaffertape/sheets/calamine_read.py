@@ -30,13 +30,11 @@ class Unreadable(Exception):
     Plain strings, so the failure crosses from a worker process as it is."""
 
 
-def read_sheets(path: str, max_sheets: int, max_cells: int, *, keep: bool = True
-                ) -> list[Sheet]:
+def read_sheets(path: str, max_sheets: int, max_cells: int) -> list[Sheet]:
     """Every sheet of ``path`` (see :data:`Sheet`: calamine's values, ``""`` where empty).
     Raises :class:`Refused` past ``max_sheets`` sheets or ``max_cells`` declared cells
     (checked before each sheet's cells are made), :class:`Unreadable` when calamine fails, a
-    Rust panic included (pyo3 raises it as a BaseException). With ``keep`` false every sheet
-    is read and dropped: a check that the reader gets through the file."""
+    Rust panic included (pyo3 raises it as a BaseException)."""
     where = None
     try:
         workbook = CalamineWorkbook.from_path(path)
@@ -50,8 +48,7 @@ def read_sheets(path: str, max_sheets: int, max_cells: int, *, keep: bool = True
             if cells > max_cells:  # declared: an enormous sheet fails before it fills memory
                 raise Refused("cells", where)
             rows = sheet.to_python(skip_empty_area=False)
-            if keep:
-                sheets.append((where, *_flat(rows), _merges(sheet)))
+            sheets.append((where, *_flat(rows), _merges(sheet)))
         return sheets
     except Refused:
         raise
@@ -77,15 +74,15 @@ def _merges(sheet: Any) -> list[Merge]:
 
 
 def serve(requests: BinaryIO, answers: BinaryIO) -> None:
-    """Answer each request, ``(path, max_sheets, max_cells, keep)``, with ``("ok", sheets)``,
+    """Answer each request, ``(path, max_sheets, max_cells)``, with ``("ok", sheets)``,
     ``("refused", args)`` or ``("unreadable", args)``, until the requests end."""
     while True:
         try:
-            path, max_sheets, max_cells, keep = pickle.load(requests)
+            path, max_sheets, max_cells = pickle.load(requests)
         except EOFError:
             return
         try:
-            answer: tuple[str, Any] = ("ok", read_sheets(path, max_sheets, max_cells, keep=keep))
+            answer: tuple[str, Any] = ("ok", read_sheets(path, max_sheets, max_cells))
         except Refused as exc:
             answer = ("refused", exc.args)
         except Unreadable as exc:

@@ -39,8 +39,7 @@ _lock = threading.Lock()
 _worker: subprocess.Popen[bytes] | None = None
 
 
-def read_isolated(path: Path | str, max_sheets: int, max_cells: int, *, keep: bool = True
-                  ) -> list[Sheet]:
+def read_isolated(path: Path | str, max_sheets: int, max_cells: int) -> list[Sheet]:
     """:func:`calamine_read.read_sheets` of ``path``, run in the worker process; raises its
     :class:`Refused` or :class:`Unreadable` here, and :class:`UserError` when the worker dies
     on the file (or takes longer than :data:`WORKER_SECONDS`)."""
@@ -49,7 +48,7 @@ def read_isolated(path: Path | str, max_sheets: int, max_cells: int, *, keep: bo
         timer = threading.Timer(WORKER_SECONDS, worker.kill)
         timer.start()
         try:
-            pickle.dump((str(path), max_sheets, max_cells, keep), worker.stdin)  # type: ignore[arg-type]
+            pickle.dump((str(path), max_sheets, max_cells), worker.stdin)  # type: ignore[arg-type]
             worker.stdin.flush()  # type: ignore[union-attr]
             kind, args = pickle.load(worker.stdout)  # type: ignore[arg-type]
         except (EOFError, OSError, pickle.UnpicklingError):

@@ -26,8 +26,9 @@ from gaffertape.app.jobs import get_job, progress, start_job
 from gaffertape.app.registry import AppPage, add_route
 from gaffertape.errors import UserError
 from gaffertape.marking import charts, report
-from gaffertape.marking.api import Marking, cohort_report, load, write_board
+from gaffertape.marking.api import Marking, cohort_report, load, scheme_for, write_board
 from gaffertape.marking.marks import read_marks_store
+from gaffertape.marking.scheme import MarkScheme
 
 ACTIVE = {"queued", "running"}
 
@@ -183,9 +184,11 @@ def _totals_figure(table: pd.DataFrame, data: Marking) -> go.Figure:
 
 
 def _fit(figure: go.Figure) -> go.Figure:
-    """A chart that takes its card's width (the reports use fixed sizes for print)."""
+    """A chart that takes its card's width (the reports use fixed sizes and margins for
+    print). Here the margins grow to the axis labels: "second marker" was cut to "d marker"."""
     return figure.update_layout(width=None, autosize=True, height=min(
-        figure.layout.height or 420, 420), margin={"l": 50, "r": 20})
+        figure.layout.height or 420, 420), margin={"l": 50, "r": 20, "autoexpand": True},
+        yaxis_automargin=True)
 
 
 def _comments(ws: Any, course: str, pi: str) -> Any:
@@ -199,11 +202,16 @@ def _comments(ws: Any, course: str, pi: str) -> Any:
     return html.Div(items or [html.P("No comments.")], id="script-comments")
 
 
+TYPING_PAUSE = 0.3
+"""Seconds of no typing before a third mark is checked: one check per mark typed, not one
+per keystroke (each reads the script's marks from the store)."""
+
+
 def _third_mark_form(data: Marking, course: str, pi: str) -> Any:
     rows = [html.Div([
         html.Label([html.Span(f"{category.name} (0 to {category.max:g})"),
                     dcc.Input(id={"type": "third-mark", "index": index}, type="text",
-                              inputMode="decimal", debounce=False, autoComplete="off")]),
+                              inputMode="decimal", debounce=TYPING_PAUSE, autoComplete="off")]),
         html.Span(id={"type": "third-mark-msg", "index": index}, className="error"),
     ], className="mark-row") for index, category in enumerate(data.scheme.categories)]
     return html.Div([
@@ -224,13 +232,13 @@ def _third_mark_form(data: Marking, course: str, pi: str) -> Any:
     ])
 
 
-def _entered(data: Marking, values: list[Any]) -> tuple[dict[str, float], list[str]]:
+def _entered(scheme: MarkScheme, values: list[Any]) -> tuple[dict[str, float], list[str]]:
     """The marks typed so far, and one message per field (empty when the field is fine).
 
     The fields are text, not number, inputs: a browser's number input reports an out-of-range
     value as empty, so "9 of 8" would vanish silently instead of being explained."""
     marks, messages = {}, []
-    for category, value in zip(data.scheme.categories, values, strict=True):
+    for category, value in zip(scheme.categories, values, strict=True):
         if value is None or value == "":
             messages.append("")  # not typed yet: posting stays disabled, no red yet
             continue
@@ -247,14 +255,17 @@ def _entered(data: Marking, values: list[Any]) -> tuple[dict[str, float], list[s
     return marks, messages
 
 
-def _with_third(data: Marking, course: str, pi: str, marks: dict[str, float]) -> dict:
-    """The script's flags row if these third marks were in: the final mark under the rule."""
+def _with_third(ws: Any, scheme: MarkScheme, course: str, pi: str,
+                marks: dict[str, float]) -> dict:
+    """The script's flags row if these third marks were in: the final mark under the rule.
+    Only this script's marks are read and scored (this runs as the marks are typed)."""
     third = pd.DataFrame([{"course": course, "pi": pi, "role": "third", "marker": "(you)",
                            "category": name, "mark": mark, "comments": ""}
                           for name, mark in marks.items()])
-    mine = data.marks[(data.marks["course"] == course) & (data.marks["pi"] == pi)
-                      & (data.marks["role"] != "third")]
-    what_if = Marking.from_marks(pd.concat([mine, third], ignore_index=True), data.scheme)
+    stored = read_marks_store(ws.store)
+    mine = stored[(stored["course"] == course) & (stored["pi"] == pi)
+                  & (stored["role"] != "third")]
+    what_if = Marking.from_marks(pd.concat([mine, third], ignore_index=True), scheme)
     return what_if.flags.iloc[0].to_dict()
 
 
@@ -262,11 +273,12 @@ def _with_third(data: Marking, course: str, pi: str, marks: dict[str, float]) ->
           Output("third-projection", "children"), Output("third-review", "disabled"),
           Input({"type": "third-mark", "index": ALL}, "value"), State("third-key", "data"))
 def validate(values: list[Any], key: dict) -> tuple:
-    data = load(workspace=current_workspace())
-    marks, messages = _entered(data, values)
-    if len(marks) < len(data.scheme.categories):
+    ws = current_workspace()
+    scheme = scheme_for(ws)
+    marks, messages = _entered(scheme, values)
+    if len(marks) < len(scheme.categories):
         return messages, "Enter a mark for every category to see the final mark.", True
-    row = _with_third(data, key["course"], key["pi"], marks)
+    row = _with_third(ws, scheme, key["course"], key["pi"], marks)
     projection = (f"Third mark {row['third_pct']:.1f}%. Final mark under the scheme's rule "
                   f"({row['final_rule']}): {row['final_pct']:g}% ({row['final_grade']} "
                   f"{row['final_qualifier']}).")
@@ -281,8 +293,7 @@ def validate(values: list[Any], key: dict) -> tuple:
 def review(_: int, __: int, job: Any, values: list[Any], key: dict) -> tuple:
     if ctx.triggered_id != "third-review":
         return True, ""
-    data = load(workspace=current_workspace())
-    marks, _ = _entered(data, values)
+    marks, _ = _entered(scheme_for(current_workspace()), values)
     listed = ", ".join(f"{name} {mark:g}" for name, mark in marks.items())
     return False, (f"Post these third marks for {key['pi']} ({key['course']}) to the marks site? "
                    f"{listed}. This changes the site; it is recorded in the audit table.")
@@ -295,9 +306,9 @@ def review(_: int, __: int, job: Any, values: list[Any], key: dict) -> tuple:
           State("third-key", "data"), prevent_initial_call=True)
 def post(_: int, values: list[Any], comments: str | None, key: dict) -> tuple:
     ws = current_workspace()
-    data = load(workspace=ws)
-    marks, _ = _entered(data, values)
-    if len(marks) < len(data.scheme.categories):
+    scheme = scheme_for(ws)
+    marks, _ = _entered(scheme, values)
+    if len(marks) < len(scheme.categories):
         return no_update, True, html.P("Enter every mark first.", className="error")
     entry = {"course": key["course"], "pi": key["pi"], "marks": marks,
              "comments": comments or None}

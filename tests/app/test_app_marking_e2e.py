@@ -95,6 +95,9 @@ def test_enter_and_post_third_marks_arrive_once_and_are_audited(marked, start_ap
         raise AssertionError(f"no outcome: {page.inner_text('#third-result')!r}; "
                              f"jobs {jobs.to_dict('records')}") from exc
     assert "posted and read back" in page.inner_text("#third-outcome")
+    rows = page.locator("#third-audit tbody tr")
+    assert [rows.nth(i).locator("td").nth(2).inner_text() for i in range(rows.count())] \
+        == ["yes", ""]  # the read-back verified; the post itself is not a check
     page.wait_for_function("() => document.querySelector('#script-status').innerText"
                            " === 'third marked'")
     # the charts now carry the third marker: 3 markers x 5 categories, 5 stacks of 3 bars

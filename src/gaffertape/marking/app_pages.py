@@ -336,7 +336,8 @@ def posted(_: int, job_id: int | None, key: dict) -> tuple:
     if job["state"] in ACTIVE:
         return html.P(f"Posting… ({job['state']})"), False, *unchanged
     audit = ws.store.query_df(
-        "SELECT action, marks, verified, message, at FROM posts WHERE course = ? AND pi = ?"
+        "SELECT action, marks, CASE verified WHEN 1 THEN 'yes' WHEN 0 THEN 'no' END AS verified,"
+        " message, at FROM posts WHERE course = ? AND pi = ?"
         " ORDER BY id DESC LIMIT 5", [key["course"], key["pi"]])
     data = load(workspace=ws)
     flag, role = data.script(key["pi"], key["course"])

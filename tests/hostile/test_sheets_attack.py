@@ -418,6 +418,21 @@ def test_zip_of_too_many_parts_is_refused_before_they_are_read(tmp_path: Path) -
     assert f"parts (limit {MAX_MEMBERS:,}" in error
 
 
+def test_zip_directory_too_long_is_refused_before_zipfile_reads_it(tmp_path: Path) -> None:
+    """zipfile reads the whole directory into objects (about 560 bytes a part) before any part
+    can be checked; 90,000 parts also make the zip a zip64, whose end record says the size."""
+    path = with_members(good_xlsx(tmp_path / "listed.xlsx"),
+                        {f"x/{n:08d}/part": b"" for n in range(90_000)})
+    tracemalloc.start()
+    try:
+        with pytest.raises(UserError, match=r"listed\.xlsx: refused: its zip's directory is "):
+            check_workbook(path, ".xlsx", 20_000_000)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 2**20, f"{peak:,} bytes held while refusing it"
+
+
 def test_csv_over_the_cell_limit_is_refused_clearly(tmp_path: Path) -> None:
     """One line of 100,000 commas over 250 short lines: 25 million cells (the workbook limit is
     20 million), from a 100 KB file."""

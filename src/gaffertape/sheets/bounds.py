@@ -53,6 +53,9 @@ MAX_MEMBERS = 20_000
 """Parts a workbook's zip may hold: a sheet brings a few (its XML, relationships, drawings),
 so a thousand sheets stay well under it. Each part is inflated and checked, and the reader
 lists them all again: 200,000 empty parts (an 18 MB file) took 3.7 s and 240 MB."""
+MAX_DIRECTORY_BYTES = MAX_MEMBERS * 256
+"""Bound on the zip's central directory, which lists the parts (46 bytes each and the part's
+name): checked before zipfile reads it whole (see :func:`_directory_size`)."""
 
 _DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"')
 _FEW_ROWS = 999  # no row number of 4 digits; x 16,384 columns is still under 20 million cells
@@ -106,6 +109,12 @@ def check_workbook(path: Path, suffix: str, max_cells: int) -> OdsContent | None
 def _check_zip(path: Path, raw: BinaryIO, suffix: str, max_cells: int) -> OdsContent | None:
     """:func:`check_workbook` on the open zip ``raw``."""
     ods_content = None
+    directory = _directory_size(raw)
+    if directory > MAX_DIRECTORY_BYTES:
+        raise UserError(
+            f"{path}: refused: its zip's directory is {directory:,} bytes (limit "
+            f"{MAX_DIRECTORY_BYTES:,}): room for more than {MAX_MEMBERS:,} parts",
+            hint="open the workbook in Excel or LibreOffice and save it again")
     try:
         with zipfile.ZipFile(raw) as archive:
             if len(archive.infolist()) > MAX_MEMBERS:
@@ -170,6 +179,34 @@ def _check_member(path: Path, archive: zipfile.ZipFile, raw: BinaryIO, info: zip
         strings.check(path, max_cells)
         fanout.longest = max(fanout.longest, strings.longest)
     return None
+
+
+_END_RECORD = b"PK\x05\x06"
+_END_SEARCH = 22 + 65_535  # the end record and the longest comment after it
+_ZIP64_LOCATOR, _ZIP64_RECORD = b"PK\x06\x07", b"PK\x06\x06"
+
+
+def _directory_size(raw: BinaryIO) -> int:
+    """The size of the zip's central directory as its end record gives it (or its zip64
+    record, found either way zipfile versions look for it: the largest counts). zipfile reads
+    that much and makes an object of every entry (about 560 bytes each) before any member can
+    be checked: 2.5 million entries fit in 200 MB. 0 when there is no end record (zipfile
+    then reports the file)."""
+    size = raw.seek(0, 2)
+    start = raw.seek(max(0, size - _END_SEARCH))
+    tail = raw.read()
+    at = tail.rfind(_END_RECORD)
+    if at < 0 or len(tail) < at + 22:
+        return 0
+    directory: int = struct.unpack_from("<I", tail, at + 12)[0]
+    if at >= 20 and tail.startswith(_ZIP64_LOCATOR, at - 20):
+        located = struct.unpack_from("<Q", tail, at - 12)[0]
+        for where in (located, start + at - 20 - 56):  # where it says; right before it
+            raw.seek(where)
+            record = raw.read(56)
+            if record.startswith(_ZIP64_RECORD) and len(record) == 56:
+                directory = max(directory, struct.unpack_from("<Q", record, 40)[0])
+    return directory
 
 
 @dataclass

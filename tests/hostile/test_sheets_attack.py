@@ -11,6 +11,7 @@ with the standard library only.
 
 from __future__ import annotations
 
+import io
 import os
 import struct
 import tracemalloc
@@ -23,7 +24,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from gaffertape.errors import UserError
-from gaffertape.sheets.bounds import MAX_MEMBERS, check_workbook
+from gaffertape.sheets.bounds import MAX_MEMBERS, _directory_size, check_workbook
 from gaffertape.sheets.grid import cell_ref
 
 from .conftest import _MANIFEST, gaffertape, good_xlsx, with_members
@@ -431,6 +432,17 @@ def test_zip_directory_too_long_is_refused_before_zipfile_reads_it(tmp_path: Pat
     finally:
         tracemalloc.stop()
     assert peak < 2**20, f"{peak:,} bytes held while refusing it"
+
+
+@given(st.binary(max_size=200), st.binary(min_size=16, max_size=16),
+       st.binary(min_size=18, max_size=18), st.binary(max_size=60))
+def test_directory_size_of_any_bytes_is_a_number(head: bytes, locator: bytes, record: bytes,
+                                                 junk: bytes) -> None:
+    """The end record is read before zipfile has looked at the file: any bytes, with an end
+    record and a zip64 locator right before it (pointing anywhere, the file perhaps too short
+    for a zip64 record before it), give a size (0 when there is no end record)."""
+    for data in (head + b"PK\x06\x07" + locator + b"PK\x05\x06" + record + junk, head + junk):
+        assert _directory_size(io.BytesIO(data)) >= 0
 
 
 def test_csv_over_the_cell_limit_is_refused_clearly(tmp_path: Path) -> None:

@@ -202,6 +202,8 @@ def _directory_size(raw: BinaryIO) -> int:
     if at >= 20 and tail.startswith(_ZIP64_LOCATOR, at - 20):
         located = struct.unpack_from("<Q", tail, at - 12)[0]
         for where in (located, start + at - 20 - 56):  # where it says; right before it
+            if not 0 <= where <= size - 56:  # (a locator may point anywhere)
+                continue
             raw.seek(where)
             record = raw.read(56)
             if record.startswith(_ZIP64_RECORD) and len(record) == 56:

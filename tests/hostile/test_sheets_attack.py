@@ -11,20 +11,20 @@ with the standard library only.
 
 from __future__ import annotations
 
-import io
 import os
 import struct
+import tempfile
 import tracemalloc
 import zipfile
 from pathlib import Path
 
 import pandas as pd
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gaffertape.errors import UserError
-from gaffertape.sheets.bounds import MAX_MEMBERS, _directory_size, check_workbook
+from gaffertape.sheets.bounds import MAX_MEMBERS, check_workbook
 from gaffertape.sheets.grid import cell_ref
 
 from .conftest import _MANIFEST, gaffertape, good_xlsx, with_members
@@ -434,15 +434,107 @@ def test_zip_directory_too_long_is_refused_before_zipfile_reads_it(tmp_path: Pat
     assert peak < 2**20, f"{peak:,} bytes held while refusing it"
 
 
+@settings(deadline=None)
 @given(st.binary(max_size=200), st.binary(min_size=16, max_size=16),
        st.binary(min_size=18, max_size=18), st.binary(max_size=60))
-def test_directory_size_of_any_bytes_is_a_number(head: bytes, locator: bytes, record: bytes,
-                                                 junk: bytes) -> None:
-    """The end record is read before zipfile has looked at the file: any bytes, with an end
-    record and a zip64 locator right before it (pointing anywhere, the file perhaps too short
-    for a zip64 record before it), give a size (0 when there is no end record)."""
-    for data in (head + b"PK\x06\x07" + locator + b"PK\x05\x06" + record + junk, head + junk):
-        assert _directory_size(io.BytesIO(data)) >= 0
+def test_any_bytes_with_an_end_record_are_read_or_refused(head: bytes, locator: bytes,
+                                                          record: bytes, junk: bytes) -> None:
+    """Any bytes, with a zip end record and a zip64 locator right before it (pointing
+    anywhere, claiming any disk), are let through to the reader or refused in one line: the
+    check reads them before zipfile has said they are a zip (a locator claiming several
+    disks made ``zipfile.is_zipfile`` raise)."""
+    with tempfile.TemporaryDirectory() as folder:
+        for n, data in enumerate((head + b"PK\x06\x07" + locator + b"PK\x05\x06" + record + junk,
+                                  head + junk)):
+            path = Path(folder) / f"{n}.xlsx"
+            path.write_bytes(data)
+            try:
+                check_workbook(path, ".xlsx", 20_000_000)
+            except UserError as exc:
+                assert str(path) in exc.one_line()
+
+
+def _declared(path: Path, name: str, size: int) -> Path:
+    """``path`` with its zip directory saying that part ``name`` inflates to ``size`` bytes."""
+    data = bytearray(path.read_bytes())
+    at = data.find(b"PK\x01\x02")
+    while data[at + 46:at + 46 + int.from_bytes(data[at + 28:at + 30], "little")] != name.encode():
+        at = data.find(b"PK\x01\x02", at + 4)
+    data[at + 24:at + 28] = size.to_bytes(4, "little")
+    path.write_bytes(bytes(data))
+    return path
+
+
+class _Padded:
+    """A deflate compressor that writes junk after the end of its stream."""
+
+    def __init__(self, inner) -> None:
+        self.inner = inner
+
+    def compress(self, data: bytes) -> bytes:
+        return self.inner.compress(data)
+
+    def flush(self) -> bytes:
+        return self.inner.flush() + b"\0" * 4096
+
+
+def _padded(path: Path, member: str, monkeypatch) -> Path:
+    """The good workbook with ``member`` deflated and followed by junk inside its size."""
+    good_xlsx(path)
+    with zipfile.ZipFile(path) as source:
+        members = {info.filename: source.read(info) for info in source.infolist()}
+    make = zipfile._get_compressor
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members.items():
+            with monkeypatch.context() as patch:
+                if name == member:
+                    patch.setattr(zipfile, "_get_compressor",
+                                  lambda *args, **kw: _Padded(make(*args, **kw)))
+                archive.writestr(name, data)
+    return path
+
+
+@pytest.mark.parametrize("build, says", [
+    (lambda path, _: _declared(path, "xl/workbook.xml", 3 * 2**30), "parts declare 3,221,"),
+    (lambda path, _: _declared(path, "xl/styles.xml", 10),
+     "inflates to more than the 10 bytes it declares"),
+    (lambda path, patch: _padded(path, "xl/workbook.xml", patch),
+     "xl/workbook.xml has data after its compressed stream"),
+], ids=["declares-too-much", "inflates-past-its-size", "junk-after-the-stream"])
+def test_parts_are_held_to_what_they_declare(tmp_path: Path, monkeypatch, build,
+                                             says: str) -> None:
+    """The bounds count what a part declares and the compressed bytes it really has: 15,000
+    parts of 1 MB each, one part listed 2,000 times, or 1 MB of deflate padded to 5 MB (so
+    allowed to inflate to 1 GB) took minutes or gigabytes before they were refused."""
+    path = build(good_xlsx(tmp_path / "lying.xlsx"), monkeypatch)
+    with pytest.raises(UserError, match=says):
+        check_workbook(path, ".xlsx", 20_000_000)
+
+
+@pytest.mark.parametrize("method", [zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA])
+def test_parts_compressed_as_office_never_does_are_refused(tmp_path: Path, method: int) -> None:
+    """A bzip2 or LZMA part was inflated whole by zipfile before its size could be bounded
+    (785 bytes of bzip2 took 2 GB); bad LZMA options raised LZMAError. calamine cannot read
+    them either."""
+    path = good_xlsx(tmp_path / "packed.xlsx")
+    with zipfile.ZipFile(path) as source:
+        members = {info.filename: source.read(info) for info in source.infolist()}
+    with zipfile.ZipFile(path, "w", compression=method) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    with pytest.raises(UserError, match=f"is compressed by method {method}"):
+        check_workbook(path, ".xlsx", 20_000_000)
+
+
+def test_part_whose_header_is_past_the_end_is_a_corrupt_zip(tmp_path: Path) -> None:
+    """A part's local header read past the end of the file raised struct.error."""
+    path = good_xlsx(tmp_path / "short.xlsx")
+    data = bytearray(path.read_bytes())
+    at = data.find(b"PK\x01\x02")
+    data[at + 42:at + 46] = (len(data) - 10).to_bytes(4, "little")  # the first part's header
+    path.write_bytes(bytes(data))
+    with pytest.raises(UserError, match=r"short\.xlsx: cannot read: corrupt zip: bad local header"):
+        check_workbook(path, ".xlsx", 20_000_000)
 
 
 def test_csv_over_the_cell_limit_is_refused_clearly(tmp_path: Path) -> None:

@@ -55,7 +55,12 @@ so a thousand sheets stay well under it. Each part is inflated and checked, and 
 lists them all again: 200,000 empty parts (an 18 MB file) took 3.7 s and 240 MB."""
 MAX_DIRECTORY_BYTES = MAX_MEMBERS * 256
 """Bound on the zip's central directory, which lists the parts (46 bytes each and the part's
-name): checked before zipfile reads it whole (see :func:`_directory_size`)."""
+name): checked before zipfile reads it whole (see :func:`_check_directory`)."""
+MAX_TOTAL_BYTES = 2 * MAX_MEMBER_BYTES
+"""Bound on what a workbook's parts declare they inflate to, in all."""
+MAX_SHEET_LIST_BYTES = 16 * 1024 * 1024
+"""Bound on xl/workbook.xml and its relationships, which are kept whole and parsed: a
+thousand sheets take well under 1 MB."""
 
 _DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"')
 _FEW_ROWS = 999  # no row number of 4 digits; x 16,384 columns is still under 20 million cells
@@ -103,25 +108,20 @@ def check_workbook(path: Path, suffix: str, max_cells: int) -> OdsContent | None
     except OSError:
         return None  # as zipfile.is_zipfile(path) said: the reader reports the file
     with raw:
-        return _check_zip(path, raw, suffix, max_cells) if zipfile.is_zipfile(raw) else None
+        try:
+            is_zip = zipfile.is_zipfile(raw)  # (raises on a zip "spanning several disks")
+        except zipfile.BadZipFile as exc:
+            raise _corrupt(path, exc) from exc
+        return _check_zip(path, raw, suffix, max_cells) if is_zip else None
 
 
 def _check_zip(path: Path, raw: BinaryIO, suffix: str, max_cells: int) -> OdsContent | None:
     """:func:`check_workbook` on the open zip ``raw``."""
     ods_content = None
-    directory = _directory_size(raw)
-    if directory > MAX_DIRECTORY_BYTES:
-        raise UserError(
-            f"{path}: refused: its zip's directory is {directory:,} bytes (limit "
-            f"{MAX_DIRECTORY_BYTES:,}): room for more than {MAX_MEMBERS:,} parts",
-            hint="open the workbook in Excel or LibreOffice and save it again")
     try:
+        _check_directory(path, raw)
         with zipfile.ZipFile(raw) as archive:
-            if len(archive.infolist()) > MAX_MEMBERS:
-                raise UserError(
-                    f"{path}: refused: its zip holds {len(archive.infolist()):,} parts (limit "
-                    f"{MAX_MEMBERS:,}; a workbook has a few dozen)",
-                    hint="open the workbook in Excel or LibreOffice and save it again")
+            _check_parts(path, archive.infolist())
             sheets: dict[str, str] = {}
             unreadable = None
             try:
@@ -138,13 +138,47 @@ def _check_zip(path: Path, raw: BinaryIO, suffix: str, max_cells: int) -> OdsCon
             fanout.check(path)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, isal_zlib.error, EOFError,
             OSError, ValueError) as exc:
-        raise UserError(f"{path}: cannot read: corrupt zip: {exc}",
-                        hint="the file may be damaged: open and re-save it") from exc
-    except RuntimeError as exc:  # zipfile: a member with a password, or a method it lacks
-        raise UserError(f"{path}: cannot read: {exc}",
-                        hint="its parts are password-protected or compressed in a way this "
-                             "tool cannot read: open it and save an ordinary copy") from exc
+        raise _corrupt(path, exc) from exc
     return ods_content
+
+
+def _corrupt(path: Path, exc: Exception) -> UserError:
+    return UserError(f"{path}: cannot read: corrupt zip: {exc}",
+                     hint="the file may be damaged: open and re-save it")
+
+
+def _check_directory(path: Path, raw: BinaryIO) -> None:
+    """Refuse a zip whose directory is longer than :data:`MAX_DIRECTORY_BYTES`, before
+    zipfile reads it and makes an object of every entry (about 560 bytes each: 2.5 million
+    entries fit in 200 MB). The size is the one zipfile itself will use (the zip64 record's
+    where there is one), from its own reading of the end record: a record placed or written
+    to fool a second reading would not fool this one."""
+    end = zipfile._EndRecData(raw)  # type: ignore[attr-defined]  # (zipfile's own)
+    directory = 0 if end is None else end[zipfile._ECD_SIZE]  # type: ignore[attr-defined]
+    if directory > MAX_DIRECTORY_BYTES:
+        raise UserError(
+            f"{path}: refused: its zip's directory is {directory:,} bytes (limit "
+            f"{MAX_DIRECTORY_BYTES:,}): room for more than {MAX_MEMBERS:,} parts",
+            hint="open the workbook in Excel or LibreOffice and save it again")
+
+
+def _check_parts(path: Path, parts: list[zipfile.ZipInfo]) -> None:
+    """Refuse more than :data:`MAX_MEMBERS` parts, or parts that declare more than
+    :data:`MAX_TOTAL_BYTES` in all (each is then held to what it declares: see
+    :func:`_stream_member`), before any is inflated: 15,000 small parts of 1 MB each, or one
+    part listed 2,000 times, took minutes."""
+    if len(parts) > MAX_MEMBERS:
+        raise UserError(
+            f"{path}: refused: its zip holds {len(parts):,} parts (limit {MAX_MEMBERS:,}; a "
+            "workbook has a few dozen)",
+            hint="open the workbook in Excel or LibreOffice and save it again")
+    total = sum(info.file_size for info in parts)
+    if total > MAX_TOTAL_BYTES:
+        raise UserError(
+            f"{path}: refused: its parts declare {total:,} bytes in all (limit "
+            f"{MAX_TOTAL_BYTES:,})",
+            hint="this looks like a zip bomb; if the workbook is genuine, export the sheets you "
+                 "need as CSV")
 
 
 def _check_member(path: Path, archive: zipfile.ZipFile, raw: BinaryIO, info: zipfile.ZipInfo,
@@ -181,36 +215,6 @@ def _check_member(path: Path, archive: zipfile.ZipFile, raw: BinaryIO, info: zip
     return None
 
 
-_END_RECORD = b"PK\x05\x06"
-_END_SEARCH = 22 + 65_535  # the end record and the longest comment after it
-_ZIP64_LOCATOR, _ZIP64_RECORD = b"PK\x06\x07", b"PK\x06\x06"
-
-
-def _directory_size(raw: BinaryIO) -> int:
-    """The size of the zip's central directory as its end record gives it (or its zip64
-    record, found either way zipfile versions look for it: the largest counts). zipfile reads
-    that much and makes an object of every entry (about 560 bytes each) before any member can
-    be checked: 2.5 million entries fit in 200 MB. 0 when there is no end record (zipfile
-    then reports the file)."""
-    size = raw.seek(0, 2)
-    start = raw.seek(max(0, size - _END_SEARCH))
-    tail = raw.read()
-    at = tail.rfind(_END_RECORD)
-    if at < 0 or len(tail) < at + 22:
-        return 0
-    directory: int = struct.unpack_from("<I", tail, at + 12)[0]
-    if at >= 20 and tail.startswith(_ZIP64_LOCATOR, at - 20):
-        located = struct.unpack_from("<Q", tail, at - 12)[0]
-        for where in (located, start + at - 20 - 56):  # where it says; right before it
-            if not 0 <= where <= size - 56:  # (a locator may point anywhere)
-                continue
-            raw.seek(where)
-            record = raw.read(56)
-            if record.startswith(_ZIP64_RECORD) and len(record) == 56:
-                directory = max(directory, struct.unpack_from("<Q", record, 40)[0])
-    return directory
-
-
 @dataclass
 class _Fanout:
     """The cells of a workbook's sheets and its longest shared string (in bytes of XML, at
@@ -237,17 +241,30 @@ class _Watcher(Protocol):
 
 
 def _stream_member(path: Path, archive: zipfile.ZipFile, raw: BinaryIO, info: zipfile.ZipInfo,
-                   watcher: _Watcher | None, *, keep: bool = False) -> bytes:
-    """Inflate one member in chunks within the bounds, showing each to ``watcher``; its
-    bytes are returned only with ``keep`` (else ``b""``: memory stays flat)."""
-    limit = min(MAX_MEMBER_BYTES, max(info.compress_size, 1) * MAX_RATIO + RATIO_SLACK)
+                   watcher: _Watcher | None, *, keep: bool = False,
+                   most: int = MAX_MEMBER_BYTES) -> bytes:
+    """Inflate one member in chunks within the bounds (``most`` bytes at most), showing each
+    to ``watcher``; its bytes are returned only with ``keep`` (else ``b""``: memory stays
+    flat). A member may not inflate to more than it declares: the declared sizes are what
+    :func:`_check_parts` adds up."""
+    if info.flag_bits & 1 or info.compress_type not in (zipfile.ZIP_DEFLATED, zipfile.ZIP_STORED):
+        how = "encrypted" if info.flag_bits & 1 else f"compressed by method {info.compress_type}"
+        raise UserError(f"{path}: cannot read: its part {info.filename} is {how}, which the "
+                        "reader cannot open (Excel and LibreOffice only store or deflate)",
+                        hint="its parts are password-protected or compressed in a way this "
+                             "tool cannot read: open it and save an ordinary copy")
+    limit = min(most, max(info.compress_size, 1) * MAX_RATIO + RATIO_SLACK)
     if info.file_size > limit:
-        raise _bomb(path, info, info.file_size)
+        raise _bomb(path, info, info.file_size, limit)
     size, kept = 0, []
-    for chunk in _inflated(archive, raw, info):
+    for chunk in _inflated(raw, info):
         size += len(chunk)
         if size > limit:
-            raise _bomb(path, info, size)
+            raise _bomb(path, info, size, limit)
+        if size > info.file_size:
+            raise _corrupt(path, zipfile.BadZipFile(
+                f"{info.filename} inflates to more than the {info.file_size:,} bytes it "
+                "declares"))
         if keep:
             kept.append(chunk)
         if watcher is not None:
@@ -263,20 +280,17 @@ _PIECE = 16 * 1024
 bounded near 1,032), so a bomb is refused after a few steps without filling memory."""
 
 
-def _inflated(archive: zipfile.ZipFile, raw: BinaryIO, info: zipfile.ZipInfo
-              ) -> Iterator[bytes]:
-    """A member's bytes as they inflate. Deflated and stored members (all that Office and
-    LibreOffice write) are read straight from the file: the bound counts the bytes that come
-    out, so :mod:`zipfile`'s CRC check, a third of this module's time, adds no protection
-    (a corrupt member is calamine's to report). Other methods go through :mod:`zipfile`."""
-    if info.compress_type not in (zipfile.ZIP_DEFLATED, zipfile.ZIP_STORED) or info.flag_bits & 1:
-        with archive.open(info) as member:
-            yield from iter(lambda: member.read(CHUNK), b"")
-        return
+def _inflated(raw: BinaryIO, info: zipfile.ZipInfo) -> Iterator[bytes]:
+    """A stored or deflated member's bytes as they inflate (all that Office and LibreOffice
+    write, and all that calamine reads), straight from the file: the bound counts the bytes
+    that come out, so :mod:`zipfile`'s CRC check, a third of this module's time, adds no
+    protection (a corrupt member is calamine's to report). Compressed bytes after the end of
+    the deflate stream are refused: they would count towards the ratio allowed."""
     raw.seek(info.header_offset)
-    signature, name_length, extra_length = _LOCAL_HEADER.unpack(raw.read(_LOCAL_HEADER.size))
-    if signature != b"PK\x03\x04":
+    header = raw.read(_LOCAL_HEADER.size)
+    if len(header) < _LOCAL_HEADER.size or not header.startswith(b"PK\x03\x04"):
         raise zipfile.BadZipFile(f"bad local header for {info.filename}")
+    _, name_length, extra_length = _LOCAL_HEADER.unpack(header)
     raw.seek(name_length + extra_length, 1)
     # ISA-L's inflate (the same deflate as zlib's, 2.4x faster): every member is inflated once
     inflater = isal_zlib.decompressobj(-zlib.MAX_WBITS) if info.compress_type else None
@@ -288,15 +302,17 @@ def _inflated(archive: zipfile.ZipFile, raw: BinaryIO, info: zipfile.ZipInfo
         left -= len(piece)
         if chunk := inflater.decompress(piece) if inflater else piece:
             yield chunk
+        if inflater and inflater.eof and (left or inflater.unused_data):
+            raise zipfile.BadZipFile(f"{info.filename} has data after its compressed stream")
     if inflater and not inflater.eof:
         raise EOFError(f"{info.filename} is cut short")
 
 
-def _bomb(path: Path, info: zipfile.ZipInfo, size: int) -> UserError:
+def _bomb(path: Path, info: zipfile.ZipInfo, size: int, limit: int) -> UserError:
     return UserError(
         f"{path}: refused: {info.filename} inflates to more than {size:,} bytes from "
-        f"{info.compress_size:,} (limits: {MAX_MEMBER_BYTES // 2**20:,} MB, "
-        f"{MAX_RATIO:g}x compression)",
+        f"{info.compress_size:,} (limit for it: {limit:,} bytes; {MAX_RATIO:g}x compression "
+        "at most)",
         hint="this looks like a zip bomb; if the workbook is genuine, export the sheets you "
              "need as CSV",
     )
@@ -830,8 +846,8 @@ def _worksheet_names(path: Path, archive: zipfile.ZipFile, raw: BinaryIO) -> dic
     members = {_member_key(info.filename): info for info in archive.infolist()}
     try:
         workbook, rels = (
-            etree.fromstring(_stream_member(path, archive, raw, members[key], None, keep=True),
-                             _PARSER)
+            etree.fromstring(_stream_member(path, archive, raw, members[key], None, keep=True,
+                                            most=MAX_SHEET_LIST_BYTES), _PARSER)
             for key in ("xl/workbook.xml", "xl/_rels/workbook.xml.rels"))
     except (KeyError, etree.XMLSyntaxError) as exc:
         raise UserError(f"{path}: refused: its sheet list (xl/workbook.xml and its "

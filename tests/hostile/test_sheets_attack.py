@@ -12,6 +12,7 @@ with the standard library only.
 from __future__ import annotations
 
 import os
+import random
 import struct
 import tempfile
 import tracemalloc
@@ -206,6 +207,79 @@ def test_ods_text_repeated_a_few_times_is_read(tmp_path: Path) -> None:
                 b'table:number-rows-repeated="3">' + cell + number + b"</table:table-cell>"
                 b"</table:table-row></table:table>")
     assert len(tidy_file(path)) > 0
+
+
+_ROW = b"<table:table-row%s>%s</table:table-row>"
+
+
+@pytest.mark.parametrize("cell", [
+    b'<table:table-cell table:number-columns-repeated="2000" office:value="1"/>',
+    b'<table:table-cell table:number-columns-repeated="2000" table:formula="of:=1"/>',
+    b'<table:table-cell office:string-value="x" table:number-columns-repeated="2000"/>',
+], ids=["value", "formula", "string-value"])
+def test_ods_cells_with_a_value_but_no_value_type_are_counted(tmp_path: Path,
+                                                             cell: bytes) -> None:
+    """calamine reads office:value, the other -value attributes and table:formula on their
+    own; the check looked only for value-type, so 779 bytes spread 40 million cells (2.5 GB)."""
+    table = b'<table:table table:name="S">%s</table:table>' % (
+        _ROW % (b' table:number-rows-repeated="20000"', cell))
+    path = _ods(tmp_path / "bare.ods", table)
+    with pytest.raises(UserError, match=r"20,000 rows x 2,000 columns"):
+        check_workbook(path, ".ods", 20_000_000)
+
+
+@pytest.mark.parametrize("row", [
+    _ROW % (b"", b'<table:table-cell office:string-value="%s" office:value-type="string" '
+                 b'table:number-columns-repeated="1100"/>'),
+    _ROW % (b' table:number-rows-repeated="1100"',
+            b'<table:table-cell office:value-type="string" office:string-value="%s"/>'),
+], ids=["before-the-column-repeat", "in-a-repeated-row-of-self-closing-cells"])
+def test_ods_text_in_attributes_copied_by_repeats_is_counted(tmp_path: Path, row: bytes) -> None:
+    """A 1 MB office:string-value copied 1,100 times (1.1 GB) passed when it came before the
+    repeat, or sat in a self-closing cell of a repeated row (2.9 GB)."""
+    table = b'<table:table table:name="S">%s</table:table>' % (row % _text_of(1))
+    with pytest.raises(UserError, match=r"copy up to .* bytes of text"):
+        check_workbook(_ods(tmp_path / "copies.ods", table), ".ods", 20_000_000)
+
+
+def _varied(row: bytes, count: int) -> bytes:
+    """``count`` copies of ``row``, a short random comment after every eighth (so the content
+    compresses less than the 200x a bomb would)."""
+    letters = random.Random(3).choices(b"abcdefghijklmnopqrstuvwxyz", k=2 * count)
+    return b"".join(row + (b"<!--%c%c-->" % tuple(letters[2 * i:2 * i + 2]) if i % 8 == 0
+                           else b"") for i in range(count))
+
+
+@pytest.mark.timeout(30)
+@pytest.mark.parametrize("rows, value_repeat", [
+    (b'<table:table-row table:number-rows-repeated="2"/>', 60_000),
+    (b"<table:table-row/>", 200_000),
+], ids=["repeated-empty-rows", "empty-rows-then-a-wide-one"])
+def test_ods_runs_of_self_closing_rows_are_read_in_linear_time(tmp_path: Path, rows: bytes,
+                                                              value_repeat: int) -> None:
+    """Each row searched for its end tag as far as the table's end: 60,000 repeated empty rows
+    (44 KB) took 79 s in the quick bound, 200,000 empty rows and a 100-column one (77 KB) 91 s
+    in the walk."""
+    last = _ROW % (b"", b'<table:table-cell table:number-columns-repeated="%d" office:value-'
+                        b'type="float" office:value="1"/>' % (1 if value_repeat == 60_000 else 100))
+    path = _ods(tmp_path / "rows.ods", b'<table:table table:name="S">%s</table:table>'
+                % (_varied(rows, value_repeat) + last))
+    try:
+        check_workbook(path, ".ods", 20_000_000)
+    except UserError as exc:
+        assert "rows.ods" in exc.one_line()
+
+
+def test_ods_under_another_table_prefix_has_no_merges_to_parse() -> None:
+    """calamine reads tables only under the ``table:`` prefix; the merges of a file binding
+    the namespace to another went through an lxml tree of the whole content (3.2 GB)."""
+    from gaffertape.sheets.ods_merges import OdsContent, ods_merges
+
+    content = (b'<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:'
+               b'office:1.0" xmlns:t="urn:oasis:names:tc:opendocument:xmlns:table:1.0"><t:table'
+               b' t:name="S"><t:table-row><t:table-cell t:number-columns-spanned="2"/>'
+               b"</t:table-row></t:table></office:document-content>")
+    assert ods_merges(Path("x.ods"), OdsContent(content, [])) == {}
 
 
 def test_xlsb_is_refused_before_the_reader_sees_it(tmp_path: Path) -> None:

@@ -63,11 +63,34 @@ def test_ods_and_csv_give_the_same_observations(tmp_path: Path) -> None:
     assert ods[cols].equals(other[cols])
 
 
-def test_ods_fallback_parser_agrees_with_the_scan() -> None:
-    from gaffertape.sheets.ods_merges import _parse
-
+def test_ods_merge_scan_agrees_with_a_full_parse() -> None:
     content = _ODS_CONTENT.encode()
-    assert _scanned(content) == _parse(content) == {"Data": [(0, 1, 0, 2)]}
+    assert _scanned(content) == _parsed(content) == {"Data": [(0, 1, 0, 2)]}
+
+
+_TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
+
+
+def _parsed(content: bytes) -> dict[str, list[tuple[int, int, int, int]]]:
+    """The merges a namespace-aware parse of every row finds: the reference for the byte scan
+    (which reads only the rows with a spanning cell)."""
+    from lxml import etree
+
+    root = etree.fromstring(content, etree.XMLParser(resolve_entities=False, no_network=True))
+    merges: dict[str, list[tuple[int, int, int, int]]] = {}
+    for table in root.iter(f"{{{_TABLE}}}table"):
+        found = merges.setdefault(table.get(f"{{{_TABLE}}}name", ""), [])
+        row = 0
+        for element in table.iter(f"{{{_TABLE}}}table-row"):
+            col = 0
+            for cell in element:
+                cols = int(cell.get(f"{{{_TABLE}}}number-columns-spanned", "1"))
+                rows = int(cell.get(f"{{{_TABLE}}}number-rows-spanned", "1"))
+                if cols > 1 or rows > 1:
+                    found.append((row, col, row + rows - 1, col + cols - 1))
+                col += int(cell.get(f"{{{_TABLE}}}number-columns-repeated", "1"))
+            row += int(element.get(f"{{{_TABLE}}}number-rows-repeated", "1"))
+    return merges
 
 
 def _scanned(content: bytes) -> dict[str, list[tuple[int, int, int, int]]]:
@@ -101,11 +124,9 @@ def test_ods_merges_count_rows_in_groups_and_repeats_not_the_groups(tmp_path: Pa
     """A row group (``<table:table-row-group>``, an outline) and the header rows hold rows
     but are not rows themselves; a repeated row counts as many rows as it repeats. The
     merges must sit where calamine puts their values."""
-    from gaffertape.sheets.ods_merges import _parse
-
     content = _GROUPED_ROWS.encode()
     expected = {"Grouped": [(3, 1, 3, 2), (5, 0, 6, 0)], "Second": [(0, 0, 0, 2)]}
-    assert _scanned(content) == _parse(content) == expected
+    assert _scanned(content) == _parsed(content) == expected
     grouped, second = read_grids(_write_ods(tmp_path / "g.ods", _GROUPED_ROWS))
     # the grids keep the ranges cut to their cells (2 columns, 6 rows; "x" fills 1 column)
     assert grouped.merged == [(3, 1, 3, 1), (5, 0, 5, 0)] and second.merged == [(0, 0, 0, 0)]
@@ -153,7 +174,5 @@ def _ods_content(tables: list[list[tuple[list[tuple[int, int, int, bool]], int, 
 def test_ods_merge_scan_agrees_with_the_xml_parse(tables: list) -> None:  # type: ignore[type-arg]
     """The byte scan reads only the rows with a spanning cell and counts the others: it must
     find what a namespace-aware parse of every row finds."""
-    from gaffertape.sheets.ods_merges import _parse
-
     content = _ods_content(tables)
-    assert _scanned(content) == _parse(content)
+    assert _scanned(content) == _parsed(content)

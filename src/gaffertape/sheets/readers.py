@@ -88,8 +88,10 @@ def _read_workbook(path: Path, suffix: str) -> list[Grid]:
     # (.ods merges read first: the inflated content.xml is let go before calamine reads it)
     ods = ods_merges(path, checked) if suffix == ".ods" else {}
     del checked
-    # an .xls cannot be checked before calamine reads it, so it is read in a worker process
-    read = read_isolated if suffix == ".xls" else read_sheets
+    # an .xls cannot be checked before calamine reads it, and an .ods check reads its XML
+    # by bytes, not as calamine parses it (a table start in a comment split a table in two,
+    # and an 800-byte file aborted the run): both are read in a worker process
+    read = read_isolated if suffix in {".xls", ".ods"} else read_sheets
     try:
         sheets = read(str(path), MAX_SHEETS, MAX_CELLS)
     except Refused as exc:

@@ -1,4 +1,4 @@
-"""Read .xls workbooks in a worker process, so that a hostile file cannot end this one.
+"""Read .xls and .ods workbooks in a worker process, so that a hostile file cannot end this one.
 
 python-calamine reads every sheet of an .xls as it opens it, and a few bytes can make it ask
 for terabytes: a cell at column 65,535, a DIMENSIONS record of four billion rows, a compound
@@ -6,8 +6,10 @@ file whose directory chain loops. Rust then aborts the process, which no ``excep
 a folder run lost all its output, and the app its server. Proving an .xls safe beforehand means
 walking every record of it in Python (7-20 % of the whole pipeline); reading it in a worker
 costs the pickling of its values (about 3 %), and refuses *any* way of aborting the reader,
-including those nobody has found yet. (.xlsx and .ods are zips whose extent
-:mod:`.bounds` checks before calamine reads them, so they are read in this process.)
+including those nobody has found yet. An .ods is checked by :mod:`.bounds` first, but as
+bytes, not as calamine parses its XML: a table start inside a comment split a table in two
+for the check, and an 800-byte file aborted the run; so it is read here too. (.xlsx files,
+whose cells carry their own positions, are checked and then read in this process.)
 
 One worker serves the whole process, started on first use and kept, so a folder of .xls files
 starts one interpreter. When it dies on a file, that file is refused and the next file gets a

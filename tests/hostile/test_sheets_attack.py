@@ -282,6 +282,19 @@ def test_ods_under_another_table_prefix_has_no_merges_to_parse() -> None:
     assert ods_merges(Path("x.ods"), OdsContent(content, [])) == {}
 
 
+def test_records_whose_keys_read_as_numbers_keep_their_cells(tmp_path: Path) -> None:
+    """Mixed line ends made this CSV a key/value listing ("a | b", "1 | 2" ...) whose keys
+    row holds numbers and is read as data: its observations had no cell to point at
+    (KeyError, "a gaffertape bug")."""
+    from gaffertape.sheets.api import tidy_files
+
+    path = tmp_path / "mixed.csv"
+    path.write_bytes(b"a,b\r1,2\n3,4\r\n5,6\r\r\n" * 2)
+    result = tidy_files([path])
+    assert result.errors == {}
+    assert {"A2", "B2"} <= set(result.data["cell"])
+
+
 def test_xlsb_is_refused_before_the_reader_sees_it(tmp_path: Path) -> None:
     """One cell at row 1,048,576, column 16,384 in a 923-byte .xlsb made python-calamine ask
     for 512 GB and abort the run: the format is refused, with a hint to save it as .xlsx."""

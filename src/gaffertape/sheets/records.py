@@ -10,7 +10,7 @@ from __future__ import annotations
 from gaffertape.sheets.grid import Grid, rectangular
 from gaffertape.sheets.layout import SheetLayout
 
-Field = tuple[str, object, tuple[int, int]]  # key, value, position of the value
+Field = tuple[str, object, tuple[int, int], tuple[int, int]]  # key, value, their positions
 MAX_WIDTH = 2
 
 
@@ -25,12 +25,14 @@ def records_grid(grid: Grid) -> Grid | None:
             return None
         if parsed is not None:
             fields.append(parsed)
-    period = _period([key for key, _, _ in fields])
+    period = _period([key for key, *_ in fields])
     if period is None:
         return None
-    values: list[list[object]] = [[key for key, _, _ in fields[:period]]]
-    origin = {}
-    for i, (_, value, position) in enumerate(fields):
+    values: list[list[object]] = [[key for key, *_ in fields[:period]]]
+    # every cell keeps where it came from, the keys' row too (its cells can be read as data:
+    # keys "1", "3", "5" are numbers, and that row's observations had no cell to point at)
+    origin = {(0, i): key_at for i, (_, _, key_at, _) in enumerate(fields[:period])}
+    for i, (_, value, _, position) in enumerate(fields):
         if i % period == 0:
             values.append([])
         values[-1].append(value)
@@ -39,7 +41,8 @@ def records_grid(grid: Grid) -> Grid | None:
 
 
 def _field(row: list[object], r: int) -> Field | bool | None:
-    """(key, value, position); None for a blank row; False when the row is not a field."""
+    """(key, value, key position, value position); None for a blank row; False when the row
+    is not a field."""
     filled = [(c, v) for c, v in enumerate(row) if v is not None and str(v).strip()]
     if not filled:
         return None
@@ -47,13 +50,13 @@ def _field(row: list[object], r: int) -> Field | bool | None:
     if not isinstance(first, str):
         return False
     if rest:
-        return first.strip().rstrip(":").strip(), rest[0][1], (r, rest[0][0])
+        return first.strip().rstrip(":").strip(), rest[0][1], (r, c0), (r, rest[0][0])
     if c0 == 0 and len(row) > 1:
-        return first.strip(), None, (r, 1)  # a key whose value is empty
+        return first.strip(), None, (r, c0), (r, 1)  # a key whose value is empty
     key, sep, value = first.partition(":")
     if not sep:
         return False
-    return key.strip(), value.strip() or None, (r, c0)
+    return key.strip(), value.strip() or None, (r, c0), (r, c0)
 
 
 def _period(keys: list[str]) -> int | None:

@@ -29,6 +29,7 @@ from gaffertape.marking import charts, report
 from gaffertape.marking.api import Marking, cohort_report, load, scheme_for, write_board
 from gaffertape.marking.marks import read_marks_store
 from gaffertape.marking.scheme import MarkScheme
+from gaffertape.workspace import Workspace
 
 ACTIVE = {"queued", "running"}
 
@@ -255,7 +256,7 @@ def _entered(scheme: MarkScheme, values: list[Any]) -> tuple[dict[str, float], l
     return marks, messages
 
 
-def _with_third(ws: Any, scheme: MarkScheme, course: str, pi: str,
+def _with_third(ws: Workspace, scheme: MarkScheme, course: str, pi: str,
                 marks: dict[str, float]) -> dict:
     """The script's flags row if these third marks were in: the final mark under the rule.
     Only this script's marks are read and scored (this runs as the marks are typed)."""

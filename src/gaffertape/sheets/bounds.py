@@ -121,17 +121,18 @@ def _check_zip(path: Path, raw: BinaryIO, suffix: str, max_cells: int) -> OdsCon
     try:
         _check_directory(path, raw)
         with zipfile.ZipFile(raw) as archive:
-            _check_parts(path, archive.infolist())
+            parts = archive.infolist()
+            _check_parts(path, parts)
             sheets: dict[str, str] = {}
             unreadable = None
             try:
-                sheets = _worksheet_names(path, archive, raw) if suffix != ".ods" else {}
+                sheets = _worksheet_names(path, parts, raw) if suffix != ".ods" else {}
             except UserError as exc:  # said once every member has passed the bounds
                 unreadable = exc
             fanout = _Fanout()
-            for info in archive.infolist():
+            for info in parts:
                 if not info.is_dir():
-                    ods_content = _check_member(path, archive, raw, info, suffix, sheets,
+                    ods_content = _check_member(path, raw, info, suffix, sheets,
                                                 max_cells, fanout) or ods_content
             if unreadable:
                 raise unreadable
@@ -181,7 +182,7 @@ def _check_parts(path: Path, parts: list[zipfile.ZipInfo]) -> None:
                  "need as CSV")
 
 
-def _check_member(path: Path, archive: zipfile.ZipFile, raw: BinaryIO, info: zipfile.ZipInfo,
+def _check_member(path: Path, raw: BinaryIO, info: zipfile.ZipInfo,
                   suffix: str, sheets: dict[str, str], max_cells: int, fanout: _Fanout
                   ) -> OdsContent | None:
     """Inflate one member within the bounds, checking it on the way if it is a worksheet,
@@ -189,9 +190,9 @@ def _check_member(path: Path, archive: zipfile.ZipFile, raw: BinaryIO, info: zip
     longest shared string to ``fanout``); returns that content (else ``None``)."""
     if suffix == ".ods":
         if info.filename != "content.xml":
-            _stream_member(path, archive, raw, info, None)
+            _stream_member(path, raw, info, None)
             return None
-        content = _stream_member(path, archive, raw, info, None, keep=True)
+        content = _stream_member(path, raw, info, None, keep=True)
         tables = ods_tables(content)
         _check_ods_spaces(path, content)  # first: the extent's text bound relies on it
         _check_ods_extent(path, content, max_cells, tables)
@@ -199,17 +200,17 @@ def _check_member(path: Path, archive: zipfile.ZipFile, raw: BinaryIO, info: zip
     key = _member_key(info.filename)
     sheet, shared = sheets.get(key), key == _SHARED_STRINGS
     if sheet is None and not shared:
-        _stream_member(path, archive, raw, info, None)
+        _stream_member(path, raw, info, None)
     if sheet is not None:
         extent = _Extent()
-        _stream_member(path, archive, raw, info, extent)
+        _stream_member(path, raw, info, extent)
         if extent.odd or extent.cells > max_cells:  # look closer, as calamine reads
-            extent = _walked(path, archive, raw, info, sheet)
+            extent = _walked(path, raw, info, sheet)
         extent.check(path, sheet, max_cells)
         fanout.cells += extent.count
     if shared:  # (a member listed as a sheet too is checked as both)
         strings = _StringTable()
-        _stream_member(path, archive, raw, info, strings)
+        _stream_member(path, raw, info, strings)
         strings.check(path, max_cells)
         fanout.longest = max(fanout.longest, strings.longest)
     return None
@@ -240,7 +241,7 @@ class _Watcher(Protocol):
     def finish(self) -> None: ...
 
 
-def _stream_member(path: Path, archive: zipfile.ZipFile, raw: BinaryIO, info: zipfile.ZipInfo,
+def _stream_member(path: Path, raw: BinaryIO, info: zipfile.ZipInfo,
                    watcher: _Watcher | None, *, keep: bool = False,
                    most: int = MAX_MEMBER_BYTES) -> bytes:
     """Inflate one member in chunks within the bounds (``most`` bytes at most), showing each
@@ -572,12 +573,12 @@ def _drop(element: etree._Element) -> None:
         del parent[0]
 
 
-def _walked(path: Path, archive: zipfile.ZipFile, raw: BinaryIO, info: zipfile.ZipInfo,
+def _walked(path: Path, raw: BinaryIO, info: zipfile.ZipInfo,
             sheet: str) -> _Extent:
     """The exact extent of one worksheet member (see :class:`_CellWalk`)."""
     extent = _Extent(exact=True)
     try:
-        _stream_member(path, archive, raw, info, extent)
+        _stream_member(path, raw, info, extent)
     except _Unreadable as exc:
         raise UserError(f"{path} (sheet {sheet!r}): refused: {exc}, so how far its cells "
                         "reach cannot be checked",
@@ -842,7 +843,8 @@ def _member_key(member: str) -> str:
     return member.replace("\\", "/").lower()
 
 
-def _worksheet_names(path: Path, archive: zipfile.ZipFile, raw: BinaryIO) -> dict[str, str]:
+def _worksheet_names(path: Path, parts: list[zipfile.ZipInfo], raw: BinaryIO
+                     ) -> dict[str, str]:
     """Zip member (see :func:`_member_key`) -> sheet name for every worksheet of an .xlsx,
     from workbook.xml and its relationships, found as loosely as python-calamine finds them
     (case, slashes).
@@ -856,10 +858,10 @@ def _worksheet_names(path: Path, archive: zipfile.ZipFile, raw: BinaryIO) -> dic
     each (10,000 entries for one small member, a 60 KB file, took 15 s). Both parts are
     inflated within the bounds, like every member: this runs before the others are checked,
     and a 1.4 MB file whose workbook.xml inflated without them took 3 GB and 12 s."""
-    members = {_member_key(info.filename): info for info in archive.infolist()}
+    members = {_member_key(info.filename): info for info in parts}
     try:
         workbook, rels = (
-            etree.fromstring(_stream_member(path, archive, raw, members[key], None, keep=True,
+            etree.fromstring(_stream_member(path, raw, members[key], None, keep=True,
                                             most=MAX_SHEET_LIST_BYTES), _PARSER)
             for key in ("xl/workbook.xml", "xl/_rels/workbook.xml.rels"))
     except (KeyError, etree.XMLSyntaxError) as exc:

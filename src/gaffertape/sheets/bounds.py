@@ -262,10 +262,9 @@ def _stream_member(path: Path, raw: BinaryIO, info: zipfile.ZipInfo,
         size += len(chunk)
         if size > limit:
             raise _bomb(path, info, size, limit)
-        if size > info.file_size:
-            raise _corrupt(path, zipfile.BadZipFile(
-                f"{info.filename} inflates to more than the {info.file_size:,} bytes it "
-                "declares"))
+        if size > info.file_size:  # (named as a corrupt zip by _check_zip, as in _inflated)
+            raise zipfile.BadZipFile(f"{info.filename} inflates to more than the "
+                                     f"{info.file_size:,} bytes it declares")
         if keep:
             kept.append(chunk)
         if watcher is not None:

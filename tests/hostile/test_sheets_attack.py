@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import random
+import re
 import struct
 import tempfile
 import tracemalloc
@@ -27,6 +28,7 @@ from hypothesis import strategies as st
 from gaffertape.errors import UserError
 from gaffertape.sheets.bounds import MAX_MEMBERS, check_workbook
 from gaffertape.sheets.grid import cell_ref
+from gaffertape.sheets.readers import read_grids
 
 from .conftest import _MANIFEST, gaffertape, good_xlsx, with_members
 
@@ -268,6 +270,54 @@ def test_ods_runs_of_self_closing_rows_are_read_in_linear_time(tmp_path: Path, r
         check_workbook(path, ".ods", 20_000_000)
     except UserError as exc:
         assert "rows.ods" in exc.one_line()
+
+
+_FAKE_TABLE_STARTS = {
+    "in a comment": b'<!--<table:table table:name="F">-->',
+    "inside a cell": (b'<table:table-row><table:table-cell><table:table table:name="F"/>'
+                      b"</table:table-cell></table:table-row>"),
+    "in an attribute value": (b'<table:table-row><table:table-cell office:value-type="string" '
+                              b"office:string-value='<table:table table:name=\"F\">'/>"
+                              b"</table:table-row>"),
+}
+
+
+@pytest.mark.parametrize("fake", list(_FAKE_TABLE_STARTS.values()), ids=list(_FAKE_TABLE_STARTS))
+def test_ods_table_split_only_for_the_check_fails_within_the_memory_it_measured(
+        tmp_path: Path, fake: bytes) -> None:
+    """A table start that calamine does not read as one (in a comment, inside a cell, or in an
+    attribute value, where its lenient parser allows a raw "<") split one table in two for the
+    byte check: 9,990 rows of one value, then a row with a value at column 10,001, passed as two
+    small tables, and calamine built 100 million cells (805 bytes: 6 GB and 15 s in the worker
+    before it was refused). The worker is held to the memory the check measured, so the
+    file fails at once; the run goes on."""
+    rows = (b'<table:table-row table:number-rows-repeated="9990"><table:table-cell '
+            b'office:value-type="float" office:value="1"/></table:table-row>')
+    far = (b'<table:table-row><table:table-cell table:number-columns-repeated="10000"/>'
+           b'<table:table-cell office:value-type="float" office:value="1"/></table:table-row>')
+    _folder_with(tmp_path, "split.ods", lambda p: _ods(
+        p, b'<table:table table:name="S">' + rows + fake + far + b"</table:table>"))
+    assert (tmp_path / "in" / "split.ods").stat().st_size < 1_000
+    error = _assert_refused_and_rest_written(tmp_path, "split.ods")
+    allowed = re.search(r"up to ([\d,]+) MB more memory", error)
+    assert allowed and int(allowed[1].replace(",", "")) < 1024, error  # not the 8 GB ceiling
+
+
+def test_ods_as_large_as_the_check_measured_is_read_within_its_memory(tmp_path: Path) -> None:
+    """The memory a worker is held to leaves room for all the cells the check let through:
+    a million numbers (1,000 rows repeated, each a value repeated over 1,000 columns) and a
+    thousand texts with characters Python keeps in 4 bytes each."""
+    numbers = (b'<table:table-row table:number-rows-repeated="1000"><table:table-cell '
+               b'office:value-type="float" office:value="1.5" table:number-columns-repeated='
+               b'"1000"/></table:table-row>')
+    texts = b"".join(b'<table:table-row><table:table-cell office:value-type="string"><text:p>'
+                     b"%d \xf0\x9f\x98\x80</text:p></table:table-cell></table:table-row>" % i
+                     for i in range(1000))
+    path = _ods(tmp_path / "large.ods", b'<table:table table:name="S">' + numbers + texts
+                + b"</table:table>")
+    [grid] = read_grids(path)
+    assert grid.cells.shape == (2000, 1000)
+    assert grid.cells[1999, 0] == "999 \U0001f600" and grid.cells[999, 999] == 1.5
 
 
 def test_ods_under_another_table_prefix_has_no_merges_to_parse() -> None:

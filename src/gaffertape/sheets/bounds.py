@@ -195,8 +195,8 @@ def _check_member(path: Path, raw: BinaryIO, info: zipfile.ZipInfo,
         content = _stream_member(path, raw, info, None, keep=True)
         tables = ods_tables(content)
         _check_ods_spaces(path, content)  # first: the extent's text bound relies on it
-        _check_ods_extent(path, content, max_cells, tables)
-        return OdsContent(content, tables)
+        cells, copied = _check_ods_extent(path, content, max_cells, tables)
+        return OdsContent(content, tables, cells, copied)
     key = _member_key(info.filename)
     sheet, shared = sheets.get(key), key == _SHARED_STRINGS
     if sheet is None and not shared:
@@ -586,7 +586,7 @@ def _walked(path: Path, raw: BinaryIO, info: zipfile.ZipInfo,
 
 
 def _check_ods_extent(path: Path, content: bytes, max_cells: int,
-                      tables: list[tuple[int, str]] | None = None) -> None:
+                      tables: list[tuple[int, str]] | None = None) -> tuple[int, int]:
     """Refuse an .ods table whose repeated rows and cells (``number-rows-repeated``,
     ``number-columns-repeated``) would spread values over more than ``max_cells`` cells.
 
@@ -597,13 +597,14 @@ def _check_ods_extent(path: Path, content: bytes, max_cells: int,
     it (LibreOffice pads every sheet with a million of them) do not count. A quick bound
     (:func:`_table_bound`) clears ordinary tables; the row-by-row walk measures the others.
     Content is already bounded in size (see above). ``tables``: where the tables start (see
-    :func:`ods_tables`), when the caller has found them.
+    :func:`ods_tables`), when the caller has found them. Returns the cells let through (each
+    table's quick bound, or its walked extent) and the bytes of text the repeats copy, in all.
     """
     # each named table, found from the few names rather than from every tag, and the
     # start: a table whose name is not read is measured with the one before (looser)
     tables = ods_tables(content) if tables is None else tables
     starts = sorted({0, *(at for at, _ in tables)})
-    copied = 0
+    cells = copied = 0
     for start, end in zip(starts, [*starts[1:], len(content)], strict=True):
         bounds = _table_bound(content, start, end)
         if bounds is None:
@@ -614,18 +615,21 @@ def _check_ods_extent(path: Path, content: bytes, max_cells: int,
                      "as CSV")
         bound, text = bounds
         if bound > max_cells:
-            _check_ods_table_extent(path, content, start, end, max_cells)
+            bound = _check_ods_table_extent(path, content, start, end, max_cells)
+        cells += bound
         copied += text
         if copied > MAX_COPIED_TEXT:
             raise UserError(
                 f"{path}: refused: its repeated cells and rows copy up to {copied:,} bytes of "
                 f"text (limit {MAX_COPIED_TEXT:,})",
                 hint="delete the repeated text and save again, or export the sheets as CSV")
+    return cells, copied
 
 
 def _check_ods_table_extent(path: Path, content: bytes, start: int, end: int,
-                            max_cells: int) -> None:
-    """Walk the table at ``content[start:end]`` row by row; refuse it over ``max_cells``."""
+                            max_cells: int) -> int:
+    """Walk the table at ``content[start:end]`` row by row; refuse it over ``max_cells``,
+    else return its cells."""
     name, rows, width = _ods_table_extent(content, start, end)
     if rows * width > max_cells:
         raise UserError(
@@ -635,6 +639,7 @@ def _check_ods_table_extent(path: Path, content: bytes, start: int, end: int,
             hint="delete the repeated far-away cells and save again, or export the sheet "
                  "as CSV",
         )
+    return rows * width
 
 
 # every "-repeated", with its digits where it is written ="digits" (a literal first: C speed)

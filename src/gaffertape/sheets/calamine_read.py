@@ -8,6 +8,7 @@ answers as pickles on its standard input and output (see :func:`serve`).
 
 from __future__ import annotations
 
+import os
 import pickle
 import sys
 from itertools import chain
@@ -73,35 +74,51 @@ def _merges(sheet: Any) -> list[Merge]:
     return [(r0, c0, r1, c1) for (r0, c0), (r1, c1) in ranges]
 
 
-def serve(requests: BinaryIO, answers: BinaryIO) -> None:
-    """Answer each request, ``(path, max_sheets, max_cells)``, with ``("ok", sheets)``,
-    ``("refused", args)`` or ``("unreadable", args)``, until the requests end."""
+def serve(requests: BinaryIO, answers: BinaryIO, ceiling: int) -> None:
+    """Answer each request, ``(path, max_sheets, max_cells, memory)``, with ``("ok", sheets)``,
+    ``("refused", args)`` or ``("unreadable", args)``, until the requests end. Each file may
+    add ``memory`` bytes of address space to what this process holds (see
+    ``isolation.memory_for``), and the process never has more than ``ceiling``."""
     while True:
         try:
-            path, max_sheets, max_cells = pickle.load(requests)
+            path, max_sheets, max_cells, memory = pickle.load(requests)
         except EOFError:
             return
+        _limit_memory(min(_in_use() + memory, ceiling), ceiling)
         try:
             answer: tuple[str, Any] = ("ok", read_sheets(path, max_sheets, max_cells))
         except Refused as exc:
             answer = ("refused", exc.args)
         except Unreadable as exc:
             answer = ("unreadable", exc.args)
+        finally:
+            _limit_memory(ceiling, ceiling)  # (the answer is made: sending it needs little)
         pickle.dump(answer, answers, protocol=pickle.HIGHEST_PROTOCOL)
         answers.flush()
 
 
-def _limit_memory(limit: int) -> None:
-    """Cap the worker's address space, so a file that asks for more fails at once instead of
-    pushing the machine into swap (where the kernel does not enforce it, nothing changes)."""
+def _in_use() -> int:
+    """Bytes of address space this process holds now (what an earlier, larger file left in
+    its heap must not count against the next file); 0 where /proc is not there."""
+    try:
+        with open("/proc/self/statm") as statm:
+            return int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+def _limit_memory(limit: int, ceiling: int) -> None:
+    """Cap the worker's address space at ``limit`` bytes (and for good at ``ceiling``, which
+    only a privileged process could raise again), so a file that asks for more fails at once
+    instead of pushing the machine into swap (where the kernel does not enforce it, nothing
+    changes)."""
     try:
         import resource
 
-        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+        resource.setrlimit(resource.RLIMIT_AS, (limit, ceiling))
     except (ImportError, ValueError, OSError):
         pass
 
 
 if __name__ == "__main__":
-    _limit_memory(int(sys.argv[1]))
-    serve(sys.stdin.buffer, sys.stdout.buffer)
+    serve(sys.stdin.buffer, sys.stdout.buffer, ceiling=int(sys.argv[1]))

@@ -33,7 +33,17 @@ from gaffertape.sheets.calamine_read import Refused, Sheet, Unreadable
 WORKER_MEMORY = 8 * 1024**3
 """The worker's address space: room for the largest workbook the bounds let through (20
 million cells, about 3 GB as Python values), and an early, clean failure for a file that asks
-for more."""
+for more. An .xls is read within it; an .ods within what its check measured (:func:`memory_for`)."""
+WORKER_BASE = 512 * 1024**2
+"""Address space a worker may always add to what it holds when it starts on a file (the
+interpreter and calamine take about 30 MB)."""
+CELL_BYTES = 256
+"""Address space per cell the check measured: calamine's list of cells (40 bytes each, which
+doubles as it grows), its dense sheet (32 bytes a cell) and the Python values (a pointer and a
+24-byte number) fit within it."""
+TEXT_BYTES = 8
+"""Address space per byte of text the check measured: calamine's copy, and Python's (up to 4
+bytes a character)."""
 WORKER_SECONDS = 60
 """The longest one file may take. calamine reads the real workbooks at about 10 million
 cells a second (the largest, 113,000 cells, in 13 ms), so even 20 million cells leave room;
@@ -44,20 +54,35 @@ _lock = threading.Lock()
 _worker: subprocess.Popen[bytes] | None = None
 
 
-def read_isolated(path: Path | str, max_sheets: int, max_cells: int) -> list[Sheet]:
-    """:func:`calamine_read.read_sheets` of ``path``, run in the worker process; raises its
-    :class:`Refused` or :class:`Unreadable` here, and :class:`UserError` when the worker dies
-    on the file (or takes longer than :data:`WORKER_SECONDS`)."""
+def memory_for(cells: int, text: int) -> int:
+    """The address space a worker may add to read a workbook whose check measured at most
+    ``cells`` cells and ``text`` bytes of text (its XML and the copies its repeats make).
+
+    The check reads an .ods file's XML as bytes, calamine as XML, and they can be made to
+    disagree: a table start inside a comment, a cell or an attribute value split one table
+    in two for the check, and an 800-byte file made calamine build 100 million cells (6 GB,
+    15 s) before it was refused. Held to what the check saw, such a file fails at once."""
+    return min(WORKER_MEMORY, WORKER_BASE + CELL_BYTES * cells + TEXT_BYTES * text)
+
+
+def read_isolated(path: Path | str, max_sheets: int, max_cells: int,
+                  memory: int = WORKER_MEMORY) -> list[Sheet]:
+    """:func:`calamine_read.read_sheets` of ``path``, run in the worker process within
+    ``memory`` bytes of address space; raises its :class:`Refused` or :class:`Unreadable`
+    here, and :class:`UserError` when the worker dies on the file (or takes longer than
+    :data:`WORKER_SECONDS`)."""
     with _lock:
         worker = _running_worker()
         timer = threading.Timer(WORKER_SECONDS, worker.kill)
         timer.start()
         try:
-            pickle.dump((str(path), max_sheets, max_cells), worker.stdin)  # type: ignore[arg-type]
+            pickle.dump((str(path), max_sheets, max_cells, memory),
+                        worker.stdin)  # type: ignore[arg-type]
             worker.stdin.flush()  # type: ignore[union-attr]
             kind, args = pickle.load(worker.stdout)  # type: ignore[arg-type]
         except (EOFError, OSError, pickle.UnpicklingError):
-            raise _died(path, _stop_worker(), timed_out=not timer.is_alive()) from None
+            raise _died(path, _stop_worker(), timed_out=not timer.is_alive(),
+                        memory=memory) from None
         finally:
             timer.cancel()
     if kind == "refused":
@@ -90,13 +115,14 @@ def _stop_worker() -> int:
     return worker.wait()
 
 
-def _died(path: Path, code: int, *, timed_out: bool) -> UserError:
+def _died(path: Path, code: int, *, timed_out: bool, memory: int) -> UserError:
     if timed_out:
         how = f"took longer than {WORKER_SECONDS} s"
     elif code < 0 and -code in signal.valid_signals():
         how = f"stopped by {signal.Signals(-code).name}"
     else:
         how = f"exit code {code}"
+    how += f"; it could take up to {memory // 2**20:,} MB more memory"
     return UserError(f"{path}: cannot read: the spreadsheet reader failed on it ({how}): the "
                      "file is damaged, or made to exhaust memory",
                      hint="open it in Excel or LibreOffice and save it as .xlsx, then tidy that")

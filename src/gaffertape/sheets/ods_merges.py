@@ -27,10 +27,13 @@ _ATTR = {name: re.compile(rf'table:number-{name}="(\d+)"'.encode())
 
 class OdsContent(NamedTuple):
     """An .ods file's content.xml as the bounds check inflated it, and where its tables start
-    (see :func:`ods_tables`), so the merges scan finds neither again."""
+    (see :func:`ods_tables`), so the merges scan finds neither again; and what the check
+    measured, which bounds what the reader may build from it (see ``isolation.memory_for``)."""
 
     content: bytes
     tables: list[tuple[int, str]]
+    cells: int = 0  # at most this many cells, over all the tables
+    copied: int = 0  # bytes of text the repeats copy, at most
 
 
 def ods_merges(path: Path, checked: OdsContent | None = None) -> dict[str, list[Merge]]:
@@ -59,7 +62,7 @@ def _attr(attrs: bytes, name: str) -> int:
 
 def _scan(checked: OdsContent, spans: list[int]) -> dict[str, list[Merge]]:
     """The merges of every table, from ``spans``: where each spanning attribute is."""
-    content, tables = checked
+    content, tables = checked.content, checked.tables
     merges: dict[str, list[Merge]] = {name: [] for _, name in tables}
     ends = [start for start, _ in tables[1:]] + [len(content)]
     for (start, name), end in zip(tables, ends, strict=True):

@@ -17,7 +17,7 @@ from gaffertape.errors import UserError
 from gaffertape.sheets.bounds import check_workbook
 from gaffertape.sheets.calamine_read import Refused, Unreadable, read_sheets
 from gaffertape.sheets.grid import Grid, from_rows, from_sheets
-from gaffertape.sheets.isolation import read_isolated
+from gaffertape.sheets.isolation import WORKER_MEMORY, memory_for, read_isolated
 from gaffertape.sheets.ods_merges import ods_merges
 from gaffertape.tablefile import decode_text
 
@@ -87,13 +87,18 @@ def _read_workbook(path: Path, suffix: str) -> list[Grid]:
     checked = check_workbook(path, suffix, MAX_CELLS)  # before calamine allocates anything
     # (.ods merges read first: the inflated content.xml is let go before calamine reads it)
     ods = ods_merges(path, checked) if suffix == ".ods" else {}
+    memory = (memory_for(checked.cells, len(checked.content) + checked.copied) if checked
+              else WORKER_MEMORY)
     del checked
     # an .xls cannot be checked before calamine reads it, and an .ods check reads its XML
     # by bytes, not as calamine parses it (a table start in a comment split a table in two,
-    # and an 800-byte file aborted the run): both are read in a worker process
-    read = read_isolated if suffix in {".xls", ".ods"} else read_sheets
+    # and an 800-byte file aborted the run): both are read in a worker process, an .ods
+    # within the memory its check allows
     try:
-        sheets = read(str(path), MAX_SHEETS, MAX_CELLS)
+        if suffix in {".xls", ".ods"}:
+            sheets = read_isolated(str(path), MAX_SHEETS, MAX_CELLS, memory)
+        else:
+            sheets = read_sheets(str(path), MAX_SHEETS, MAX_CELLS)
     except Refused as exc:
         raise _refused(path, *exc.args) from None
     except Unreadable as exc:

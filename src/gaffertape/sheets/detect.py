@@ -923,7 +923,7 @@ def _total_cols(grid: Grid, table: Table, values: np.ndarray, filled: np.ndarray
 
 
 _WIDEST = 40  # columns or rows searched on each side of a candidate total
-_ONLY_TOTAL = re.compile(r"^\s*(grand\s+)?totals?\s*(\\\d+|[*¹²³†‡])?\s*$", re.IGNORECASE)
+_ONLY_TOTAL = re.compile(r"^\s*+(grand\s++)?totals?\s*+(\\\d+|[*¹²³†‡])?\s*+$", re.IGNORECASE)
 
 
 def _headed_total(grid: Grid, table: Table) -> list[int]:

@@ -20,10 +20,13 @@ SUPPRESSION = frozenset({
     "n/a", "na", "n.a.", "(na)", "(x)", "(d)", "(s)", "(z)", "(b)", ":", "~", "#", "c", "z", "u",
     "nil", "none", "[b]", "s", "†", "‡",
 })
+# Every run of spaces is possessive (``\s*+``): nothing after one can match a space, so giving
+# some back never makes a match, and trying to ("1", 1,000 spaces, "!") took minutes a cell.
 _NUMBER = re.compile(
-    r"^\s*(?P<pre>[\[(<>~≤≥]?)\s*(?P<sign>[-−+]?)\s*[£$€]?\s*"
-    r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)(?P<exp>[eE][-+]?\d+)?\s*"
-    r"(?P<pct>%?)\s*(?P<post>[\])]?\s*(?:\[[a-z0-9]{1,4}\]|\([a-z0-9]{1,2}\)|\\\d{1,2}|[*†‡§¶#]{1,3}|[a-zA-Z])?)\s*$"
+    r"^\s*+(?P<pre>[\[(<>~≤≥]?)\s*+(?P<sign>[-−+]?)\s*+[£$€]?\s*+"
+    r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)(?P<exp>[eE][-+]?\d+)?\s*+"
+    r"(?P<pct>%?)\s*+(?P<post>[\])]?\s*+(?:\[[a-z0-9]{1,4}\]|\([a-z0-9]{1,2}\)|\\\d{1,2}|[*†‡§¶#]{1,3}|[a-zA-Z])?)"
+    r"\s*+$"
 )
 _NUM_START = frozenset("0123456789-−+.([<>~≤≥£$€")
 
@@ -156,8 +159,9 @@ def _text_kind(text: str) -> int:
 
 
 # "Total", "Retail trade, total", "All industries"; not "Total supply" or "All other ..."
-_TOTAL_LABEL = re.compile(r"^\s*(grand\s+)?totals?\b\s*(\\\d+)?\s*[:(]?\s*$|,\s*total\b"
-                          r"|\btotals?\s*(\\\d+)?$|^\s*all\s+(?!other)\w+|^\s*(total|all)\s*[:(]",
+# (runs of spaces possessive, as in _NUMBER: "total", 3,000 spaces, "!" took a minute)
+_TOTAL_LABEL = re.compile(r"^\s*+(grand\s++)?totals?\b\s*+(\\\d+)?\s*+[:(]?\s*+$|,\s*+total\b"
+                          r"|\btotals?\s*+(\\\d+)?$|^\s*+all\s++(?!other)\w+|^\s*+(total|all)\s*+[:(]",
                           re.IGNORECASE)
 _SAYS_TOTAL = 4  # a bit above the kinds (0-3) in a text's facts
 _HOLDS_NUMBER = 8  # and another when it holds a number ("1,234", "12.3*"; not "[x]" or "Total")

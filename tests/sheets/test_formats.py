@@ -95,9 +95,9 @@ def _parsed(content: bytes) -> dict[str, list[tuple[int, int, int, int]]]:
 
 def _scanned(content: bytes) -> dict[str, list[tuple[int, int, int, int]]]:
     """The merges the byte scan finds in ``content`` (the path every real .ods takes)."""
-    from gaffertape.sheets.ods_merges import OdsContent, _positions, _scan, ods_tables
+    from gaffertape.sheets.ods_merges import OdsContent, _scan, ods_tables
 
-    return _scan(OdsContent(content, ods_tables(content)), _positions(content, b"-spanned"))
+    return _scan(OdsContent(content, ods_tables(content)))
 
 
 _GROUPED_ROWS = """<?xml version="1.0" encoding="UTF-8"?>

@@ -353,6 +353,33 @@ def test_ods_spans_are_not_all_held_at_once(tmp_path: Path) -> None:
     assert peak < 4 * 2**20, f"{peak:,} bytes"
 
 
+def test_idle_worker_gives_back_what_a_large_file_took(tmp_path: Path) -> None:
+    """The worker kept its last answer until the next request, and C's allocator kept the
+    freed heap: after one large file, an idle worker (the app's waits for hours) held 6 GB."""
+    import time
+
+    from gaffertape.sheets import isolation
+
+    rows = b"".join(b'<table:table-row><table:table-cell office:value-type="string"><text:p>row '
+                    b'%d of a longer label</text:p></table:table-cell><table:table-cell office:'
+                    b'value-type="float" office:value="%d"/></table:table-row>' % (i, i)
+                    for i in range(1_000_000))
+    path = _ods(tmp_path / "large.ods", b'<table:table table:name="S">' + rows + b"</table:table>")
+    [(_, n_rows, _, _, _)] = isolation.read_isolated(str(path), 1, 20_000_000)
+    assert n_rows == 1_000_000
+    status = Path(f"/proc/{isolation._worker.pid}/status")  # type: ignore[union-attr]
+
+    def resident() -> int:
+        line = next(x for x in status.read_text().splitlines() if x.startswith("VmRSS"))
+        return int(line.split()[1]) * 1024
+
+    for _ in range(100):  # (the worker frees it once the answer is sent)
+        if resident() < 128 * 2**20:
+            break
+        time.sleep(0.1)
+    assert resident() < 128 * 2**20, f"{resident():,} bytes resident"
+
+
 def test_ods_under_another_table_prefix_has_no_merges_to_parse() -> None:
     """calamine reads tables only under the ``table:`` prefix; the merges of a file binding
     the namespace to another went through an lxml tree of the whole content (3.2 GB)."""

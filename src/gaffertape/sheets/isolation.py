@@ -59,9 +59,10 @@ def memory_for(cells: int, text: int) -> int:
     ``cells`` cells and ``text`` bytes of text (its XML and the copies its repeats make).
 
     The check reads an .ods file's XML as bytes, calamine as XML, and they can be made to
-    disagree: a table start inside a comment, a cell or an attribute value split one table
-    in two for the check, and an 800-byte file made calamine build 100 million cells (6 GB,
-    15 s) before it was refused. Held to what the check saw, such a file fails at once."""
+    disagree: a table start inside a cell or an attribute value (where calamine's parser
+    allows a raw "<") split one table in two for the check, and an 800-byte file made
+    calamine build 100 million cells (6 GB, 15 s) before it was refused. Held to what the
+    check saw, such a file fails at once."""
     return min(WORKER_MEMORY, WORKER_BASE + CELL_BYTES * cells + TEXT_BYTES * text)
 
 

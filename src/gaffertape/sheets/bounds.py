@@ -33,7 +33,7 @@ from isal import isal_zlib
 from lxml import etree
 
 from gaffertape.errors import UserError
-from gaffertape.sheets.ods_merges import OdsContent, ods_tables
+from gaffertape.sheets.ods_merges import OdsContent, ods_tables, offsets
 
 CHUNK = 1024 * 1024
 MAX_MEMBER_BYTES = 1024**3
@@ -698,14 +698,8 @@ _SPACES = b" " * CHUNK
 def _openings(content: bytes) -> list[int]:
     """Where ``<!`` and ``<?`` are, found from each ``!`` and ``?`` (a search for the single
     byte is 70 times as fast as for the pair; text seldom holds many)."""
-    found = []
-    for mark in b"!?":
-        at = content.find(mark, 1)
-        while at >= 0:
-            if content[at - 1] == ord("<"):
-                found.append(at - 1)
-            at = content.find(mark, at + 1)
-    return sorted(found)
+    return sorted(at - 1 for mark in (b"!", b"?") for at in offsets(content, mark, 1)
+                  if content[at - 1] == ord("<"))
 
 
 def _check_ods_spaces(path: Path, content: bytes) -> None:

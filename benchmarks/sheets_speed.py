@@ -45,7 +45,11 @@ def cpu_seconds() -> float:
     10 ms, are too coarse for one file). Linux only: elsewhere, this process's time alone."""
     total = time.process_time()
     for listing in Path("/proc/self/task").glob("*/children"):
-        for pid in listing.read_text().split():
+        try:
+            children = listing.read_text().split()
+        except OSError:  # the thread ended meanwhile (the worker's timer does, every read)
+            continue
+        for pid in children:
             with contextlib.suppress(OSError, ValueError, IndexError):  # it ended meanwhile
                 total += int(Path(f"/proc/{pid}/schedstat").read_text().split()[0]) / 1e9
     return total

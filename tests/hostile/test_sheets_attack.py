@@ -360,6 +360,62 @@ def test_ods_as_large_as_the_check_measured_is_read_within_its_memory(tmp_path: 
     assert grid.cells[1999, 0] == "999 \U0001f600" and grid.cells[999, 999] == 1.5
 
 
+def _memory_of_each_read(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The memory each worker read is allowed, in order (the reads themselves are real)."""
+    from gaffertape.sheets import readers
+
+    allowed: list[int] = []
+    real = readers.read_isolated
+
+    def read_isolated(path: str, max_sheets: int, max_cells: int, memory: int) -> object:
+        allowed.append(memory)
+        return real(path, max_sheets, max_cells, memory)
+
+    monkeypatch.setattr(readers, "read_isolated", read_isolated)
+    return allowed
+
+
+def test_ods_whose_repeats_need_more_than_its_size_allows_is_measured_and_read(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An .ods is read first within the memory its content could need if nothing repeated;
+    one whose honest repeats need more is then measured, and read again within that. (The
+    base allowance is made small, so two million cells from 300 bytes need more than it.)"""
+    from gaffertape.sheets import isolation
+
+    monkeypatch.setattr(isolation, "WORKER_BASE", 64 * 2**20)
+    allowed = _memory_of_each_read(monkeypatch)
+    numbers = (b'<table:table-row table:number-rows-repeated="2000"><table:table-cell '
+               b'office:value-type="float" office:value="1.5" table:number-columns-repeated='
+               b'"1000"/></table:table-row>')
+    [grid] = read_grids(_ods(tmp_path / "repeats.ods", b'<table:table table:name="S">'
+                             + numbers + b"</table:table>"))
+    assert grid.cells.shape == (2000, 1000) and grid.cells[1999, 999] == 1.5
+    assert len(allowed) == 2 and allowed[1] > allowed[0] + 256 * 10**6, allowed
+
+
+def test_ods_that_fails_for_another_reason_is_read_once(tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A damaged file is not measured and read again: only running out of memory is."""
+    allowed = _memory_of_each_read(monkeypatch)
+    cell = b'<table:table-cell office:value-type="float" office:value="x"/>'
+    path = _ods(tmp_path / "damaged.ods", b'<table:table table:name="S">' + _ROW % (b"", cell)
+                + b"</table:table>")
+    with pytest.raises(UserError, match=r"damaged.ods: cannot read: CalamineError"):
+        read_grids(path)
+    assert len(allowed) == 1
+
+
+def test_only_running_out_of_memory_is_read_again() -> None:
+    from gaffertape.sheets.calamine_read import Unreadable
+    from gaffertape.sheets.isolation import ReaderDied
+    from gaffertape.sheets.readers import _out_of_memory
+
+    assert _out_of_memory(ReaderDied("x", hint="", timed_out=False))  # killed by a signal
+    assert not _out_of_memory(ReaderDied("x", hint="", timed_out=True))
+    assert _out_of_memory(Unreadable("S", "MemoryError", ""))
+    assert not _out_of_memory(Unreadable("S", "XmlError", "ill-formed document"))
+
+
 def _spans_before_the_rows(path: Path, count: int) -> Path:
     """An .ods whose one table holds ``count`` "-spanned" in its description, before its only
     row (random text before them, so the content deflates within the ratio bound)."""

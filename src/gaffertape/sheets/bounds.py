@@ -92,7 +92,8 @@ _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=Fals
 _TAIL = 64  # bytes of the previous chunk kept, so a tag cut by a chunk boundary is still seen
 
 
-def check_workbook(path: Path, suffix: str, max_cells: int) -> OdsContent | None:
+def check_workbook(path: Path, suffix: str, max_cells: int, *,
+                   measure: bool = True) -> OdsContent | None:
     """Raise :class:`UserError` (naming the file, and the sheet where it can) when the zip
     inside ``path`` breaks a bound, is corrupt, or declares or holds a sheet over ``max_cells``.
 
@@ -100,6 +101,11 @@ def check_workbook(path: Path, suffix: str, max_cells: int) -> OdsContent | None
     through; a file that is not a zip at all is left to the reader to report. Returns an .ods
     file's ``content.xml``, inflated and checked here, and its tables, so its merges are read
     without inflating or searching it again (``None`` otherwise).
+
+    ``measure=False`` leaves out what an .ods's repeats and runs of spaces would make (see
+    :func:`_check_ods_extent`, :func:`_check_ods_spaces`): the most costly part of the check,
+    for a reader that reads the file within memory it can bound from the content's size
+    alone, and measures it only when that is not enough (``readers``).
     """
     if suffix not in {".xlsx", ".xlsm", ".ods"}:
         return None
@@ -112,10 +118,11 @@ def check_workbook(path: Path, suffix: str, max_cells: int) -> OdsContent | None
             is_zip = zipfile.is_zipfile(raw)  # (raises on a zip "spanning several disks")
         except zipfile.BadZipFile as exc:
             raise _corrupt(path, exc) from exc
-        return _check_zip(path, raw, suffix, max_cells) if is_zip else None
+        return _check_zip(path, raw, suffix, max_cells, measure) if is_zip else None
 
 
-def _check_zip(path: Path, raw: BinaryIO, suffix: str, max_cells: int) -> OdsContent | None:
+def _check_zip(path: Path, raw: BinaryIO, suffix: str, max_cells: int,
+               measure: bool) -> OdsContent | None:
     """:func:`check_workbook` on the open zip ``raw``."""
     ods_content = None
     try:
@@ -132,8 +139,8 @@ def _check_zip(path: Path, raw: BinaryIO, suffix: str, max_cells: int) -> OdsCon
             fanout = _Fanout()
             for info in parts:
                 if not info.is_dir():
-                    ods_content = _check_member(path, raw, info, suffix, sheets,
-                                                max_cells, fanout) or ods_content
+                    ods_content = _check_member(path, raw, info, suffix, sheets, max_cells,
+                                                fanout, measure) or ods_content
             if unreadable:
                 raise unreadable
             fanout.check(path)
@@ -182,8 +189,8 @@ def _check_parts(path: Path, parts: list[zipfile.ZipInfo]) -> None:
                  "need as CSV")
 
 
-def _check_member(path: Path, raw: BinaryIO, info: zipfile.ZipInfo,
-                  suffix: str, sheets: dict[str, str], max_cells: int, fanout: _Fanout
+def _check_member(path: Path, raw: BinaryIO, info: zipfile.ZipInfo, suffix: str,
+                  sheets: dict[str, str], max_cells: int, fanout: _Fanout, measure: bool
                   ) -> OdsContent | None:
     """Inflate one member within the bounds, checking it on the way if it is a worksheet,
     the shared strings or an .ods file's content (and adding a worksheet's cells and the
@@ -194,6 +201,8 @@ def _check_member(path: Path, raw: BinaryIO, info: zipfile.ZipInfo,
             return None
         content = _unmarked(path, _stream_member(path, raw, info, None, keep=True))
         tables = ods_tables(content)
+        if not measure:
+            return OdsContent(content, tables)
         _check_ods_spaces(path, content)  # first: the extent's text bound relies on it
         cells, copied = _check_ods_extent(path, content, max_cells, tables)
         return OdsContent(content, tables, cells, copied)
@@ -645,7 +654,9 @@ def _check_ods_table_extent(path: Path, content: bytes, start: int, end: int,
 # every "-repeated", with its digits where it is written ="digits" (a literal first: C speed)
 _REPEAT = re.compile(rb'-repeated(?:="(\d+)")?')
 _COLUMNS_REPEAT = re.compile(rb'columns-repeated="(\d+)"')
-_SHORTEST_CELL = len(b"<table:table-cell/>")
+SHORTEST_CELL = len(b"<table:table-cell/>")
+"""Bytes of the shortest cell an .ods can write: a file without repeats has at most its
+content's bytes over this many cells."""
 
 
 MAX_SPACE_RUN = 32_767
@@ -755,7 +766,7 @@ def _table_bound(content: bytes, start: int, end: int) -> tuple[int, int] | None
     # next, which bound the cells of a row
     rows = content[start:last].split(b"<table:table-row")[1:]
     widest = max(map(len, rows), default=0) + len(b"<table:table-row")
-    return (len(rows) + extra_rows) * (widest // _SHORTEST_CELL + extra_columns), copied
+    return (len(rows) + extra_rows) * (widest // SHORTEST_CELL + extra_columns), copied
 
 
 def _cell_text(content: bytes, at: int) -> int:

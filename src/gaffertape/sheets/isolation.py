@@ -50,6 +50,14 @@ cells a second (the largest, 113,000 cells, in 13 ms), so even 20 million cells 
 20,000 sheet records pointing at one sheet body (a 2 MB .xls) took 64 s, and a bigger file
 could have run for the ten minutes this was."""
 
+class ReaderDied(UserError):
+    """The worker died on a file, or took longer than :data:`WORKER_SECONDS` (``timed_out``)."""
+
+    def __init__(self, message: str, *, hint: str, timed_out: bool) -> None:
+        super().__init__(message, hint=hint)
+        self.timed_out = timed_out
+
+
 _lock = threading.Lock()
 _worker: subprocess.Popen[bytes] | None = None
 
@@ -70,7 +78,7 @@ def read_isolated(path: Path | str, max_sheets: int, max_cells: int,
                   memory: int = WORKER_MEMORY) -> list[Sheet]:
     """:func:`calamine_read.read_sheets` of ``path``, run in the worker process within
     ``memory`` bytes of address space; raises its :class:`Refused` or :class:`Unreadable`
-    here, and :class:`UserError` when the worker dies on the file (or takes longer than
+    here, and :class:`ReaderDied` when the worker dies on the file (or takes longer than
     :data:`WORKER_SECONDS`)."""
     with _lock:
         worker = _running_worker()
@@ -116,7 +124,7 @@ def _stop_worker() -> int:
     return worker.wait()
 
 
-def _died(path: Path, code: int, *, timed_out: bool, memory: int) -> UserError:
+def _died(path: Path, code: int, *, timed_out: bool, memory: int) -> ReaderDied:
     if timed_out:
         how = f"took longer than {WORKER_SECONDS} s"
     elif code < 0 and -code in signal.valid_signals():
@@ -124,9 +132,10 @@ def _died(path: Path, code: int, *, timed_out: bool, memory: int) -> UserError:
     else:
         how = f"exit code {code}"
     how += f"; it could take up to {memory // 2**20:,} MB more memory"
-    return UserError(f"{path}: cannot read: the spreadsheet reader failed on it ({how}): the "
-                     "file is damaged, or made to exhaust memory",
-                     hint="open it in Excel or LibreOffice and save it as .xlsx, then tidy that")
+    return ReaderDied(f"{path}: cannot read: the spreadsheet reader failed on it ({how}): the "
+                      "file is damaged, or made to exhaust memory",
+                      hint="open it in Excel or LibreOffice and save it as .xlsx, then tidy that",
+                      timed_out=timed_out)
 
 
 def _close_at_exit() -> None:

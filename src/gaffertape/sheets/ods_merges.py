@@ -32,7 +32,7 @@ class OdsContent(NamedTuple):
 
     content: bytes
     tables: list[tuple[int, str]]
-    cells: int = 0  # at most this many cells, over all the tables
+    cells: int = 0  # at most this many cells, over all the tables (0: not measured)
     copied: int = 0  # bytes of text the repeats copy, at most
 
 

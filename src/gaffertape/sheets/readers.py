@@ -14,10 +14,10 @@ from pathlib import Path
 import numpy as np
 
 from gaffertape.errors import UserError
-from gaffertape.sheets.bounds import check_workbook
-from gaffertape.sheets.calamine_read import Refused, Unreadable, read_sheets
+from gaffertape.sheets.bounds import SHORTEST_CELL, check_workbook
+from gaffertape.sheets.calamine_read import Merge, Refused, Sheet, Unreadable, read_sheets
 from gaffertape.sheets.grid import Grid, from_rows, from_sheets
-from gaffertape.sheets.isolation import WORKER_MEMORY, memory_for, read_isolated
+from gaffertape.sheets.isolation import WORKER_MEMORY, ReaderDied, memory_for, read_isolated
 from gaffertape.sheets.ods_merges import ods_merges
 from gaffertape.tablefile import decode_text
 
@@ -84,28 +84,70 @@ def _read_csv(path: Path) -> Grid:
 
 
 def _read_workbook(path: Path, suffix: str) -> list[Grid]:
-    checked = check_workbook(path, suffix, MAX_CELLS)  # before calamine allocates anything
-    # (.ods merges read first: the inflated content.xml is let go before calamine reads it)
-    ods = ods_merges(path, checked) if suffix == ".ods" else {}
-    memory = (memory_for(checked.cells, len(checked.content) + checked.copied) if checked
-              else WORKER_MEMORY)
-    del checked
     # an .xls cannot be checked before calamine reads it, and an .ods check reads its XML
     # by bytes, not as calamine parses it (a table start in a comment split a table in two,
     # and an 800-byte file aborted the run): both are read in a worker process, an .ods
     # within the memory its check allows
     try:
-        if suffix in {".xls", ".ods"}:
-            sheets = read_isolated(str(path), MAX_SHEETS, MAX_CELLS, memory)
+        if suffix == ".ods":
+            sheets, merges = _read_ods(path)
         else:
-            sheets = read_sheets(str(path), MAX_SHEETS, MAX_CELLS)
+            check_workbook(path, suffix, MAX_CELLS)  # before calamine allocates anything
+            sheets = (read_isolated(str(path), MAX_SHEETS, MAX_CELLS) if suffix == ".xls"
+                      else read_sheets(str(path), MAX_SHEETS, MAX_CELLS))
+            merges = {}
     except Refused as exc:
         raise _refused(path, *exc.args) from None
     except Unreadable as exc:
         raise _unreadable(path, *exc.args) from exc
     return from_sheets([(name, _cell_array(n_rows, n_cols, cells),
-                         ods.get(name, []) if ods else merges)
-                        for name, n_rows, n_cols, cells, merges in sheets], source=str(path))
+                         merges.get(name, []) if merges else calamine_merges)
+                        for name, n_rows, n_cols, cells, calamine_merges in sheets],
+                       source=str(path))
+
+
+def _read_ods(path: Path) -> tuple[list[Sheet], dict[str, list[Merge]]]:
+    """An .ods file's sheets, and its merges (see :mod:`.ods_merges`).
+
+    Its content.xml is checked (a bomb, hidden markup: see ``bounds``) and the file read in
+    the worker within the memory it could need if nothing in it repeated
+    (:func:`_unrepeated_memory`): ordinary files need a fraction of that. Only when the read
+    fails for want of memory are its repeats and runs of spaces measured, the costly part of
+    the check (a third of the time of tidying a 5 MB .ods): a file whose repeats ask too
+    much is refused then, naming them, and one they do not is read again within what they
+    measure. A file that fails for another reason, or as badly within that, fails as it did."""
+    checked = check_workbook(path, ".ods", MAX_CELLS, measure=False)
+    # (the merges read first: the inflated content.xml is let go before calamine reads it)
+    merges = ods_merges(path, checked) if checked else {}
+    memory = _unrepeated_memory(len(checked.content)) if checked else WORKER_MEMORY
+    del checked
+    try:
+        return read_isolated(str(path), MAX_SHEETS, MAX_CELLS, memory), merges
+    except (ReaderDied, Unreadable) as failed:
+        if not _out_of_memory(failed):
+            raise
+        measured = check_workbook(path, ".ods", MAX_CELLS)  # refuses what the repeats ask
+        if measured is None:
+            raise
+        more = memory_for(measured.cells, len(measured.content) + measured.copied)
+        del measured
+        if more <= memory:
+            raise
+    return read_isolated(str(path), MAX_SHEETS, MAX_CELLS, more), merges
+
+
+def _unrepeated_memory(content: int) -> int:
+    """The worker's memory for an .ods of ``content`` bytes of XML that repeats nothing: a
+    cell for each of the shortest cell tags those bytes could hold, and as much text."""
+    return memory_for(content // SHORTEST_CELL, content)
+
+
+def _out_of_memory(failed: ReaderDied | Unreadable) -> bool:
+    """Could ``failed`` be the reader running out of the memory it was allowed? Rust aborts
+    (the worker dies of a signal), Python raises MemoryError; a time-out is not."""
+    if isinstance(failed, ReaderDied):
+        return not failed.timed_out
+    return failed.args[1] == "MemoryError"
 
 
 def _refused(path: Path, bound: str, found: int | str) -> UserError:

@@ -138,8 +138,9 @@ def _read_ods(path: Path) -> tuple[list[Sheet], dict[str, list[Merge]]]:
 
 def _unrepeated_memory(content: int) -> int:
     """The worker's memory for an .ods of ``content`` bytes of XML that repeats nothing: a
-    cell for each of the shortest cell tags those bytes could hold, and as much text."""
-    return memory_for(content // SHORTEST_CELL, content)
+    cell for each of the shortest cell tags those bytes could hold (no more than a file may
+    have), and as much text."""
+    return memory_for(min(content // SHORTEST_CELL, MAX_CELLS), content)
 
 
 def _out_of_memory(failed: ReaderDied | Unreadable) -> bool:

@@ -393,6 +393,41 @@ def test_ods_whose_repeats_need_more_than_its_size_allows_is_measured_and_read(
     assert len(allowed) == 2 and allowed[1] > allowed[0] + 256 * 10**6, allowed
 
 
+def test_sparse_xlsx_that_needs_more_than_its_size_allows_is_checked_and_read(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An .xlsx is read first within the memory its parts could need: one far cell of an
+    honest sheet (a million cells from 300 bytes of XML) needs more, so the file is checked
+    whole and read again. (The base allowance is made small, as above.)"""
+    from gaffertape.sheets import isolation
+
+    monkeypatch.setattr(isolation, "WORKER_BASE", 16 * 2**20)
+    allowed = _memory_of_each_read(monkeypatch)
+    sheet = (b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+             b'<sheetData><row r="1"><c r="A1"><v>1</v></c></row><row r="2000"><c r="ALL2000">'
+             b"<v>2</v></c></row></sheetData></worksheet>")
+    path = with_members(good_xlsx(tmp_path / "sparse.xlsx"), {"xl/worksheets/sheet1.xml": sheet})
+    [grid] = read_grids(path)
+    assert grid.cells.shape == (2000, 1000) and grid.cells[1999, 999] == 2
+    assert len(allowed) == 2 and allowed[1] > allowed[0], allowed
+
+
+def test_xlsx_part_larger_than_it_says_is_refused_by_name(tmp_path: Path) -> None:
+    """Its declared size passes the quick check; calamine stops on it, and the whole check
+    then names it."""
+    path = with_members(good_xlsx(tmp_path / "liar.xlsx"), {"xl/styles.xml": b" " * 10**6})
+    data = bytearray(path.read_bytes())
+    entry = data.find(b"PK\x01\x02")
+    while not data.startswith(b"xl/styles.xml", entry + 46):
+        entry = data.find(b"PK\x01\x02", entry + 4)
+    local = int.from_bytes(data[entry + 42:entry + 46], "little")
+    for size_at in (entry + 24, local + 22):  # its uncompressed size, in both headers
+        data[size_at:size_at + 4] = (1000).to_bytes(4, "little")
+    path.write_bytes(bytes(data))
+    with pytest.raises(UserError, match=r"liar\.xlsx: cannot read: corrupt zip: xl/styles\.xml "
+                                        r"inflates to more than the 1,000 bytes it declares"):
+        read_grids(path)
+
+
 def test_ods_that_fails_for_another_reason_is_read_once(tmp_path: Path,
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     """A damaged file is not measured and read again: only running out of memory is."""
@@ -539,6 +574,22 @@ def test_xls_that_aborts_the_reader_fails_one_file_not_the_run(tmp_path: Path, b
     assert set(tidy["source_file"].map(lambda f: Path(f).name)) == {"good.xls", "good.xlsx"}
     read_after = tidy[tidy["source_file"].str.endswith("good.xls")]["value"]
     assert len(read_after) and set(read_after) <= {1, 2, 3, 4}
+
+
+def test_read_past_the_time_limit_fails_that_file_and_the_next_is_read(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A read that takes longer than the worker may is refused in one line (the worker is
+    stopped; a file that hangs the reader must not hang the run), and the file after it is
+    read by a new worker. (The limit is made 0 s, so any read is too long.)"""
+    from gaffertape.errors import UserError
+    from gaffertape.sheets import isolation
+
+    monkeypatch.setattr(isolation, "WORKER_SECONDS", 0)
+    with pytest.raises(UserError, match=r"slow\.xls: cannot read: .*took longer than 0 s"):
+        read_grids(xls_file(tmp_path / "slow.xls"))
+    monkeypatch.setattr(isolation, "WORKER_SECONDS", 60)
+    [grid] = read_grids(xls_file(tmp_path / "next.xls"))
+    assert grid.cells.shape == (2, 2)
 
 
 def _text_of(megabytes: float) -> bytes:

@@ -54,7 +54,7 @@ def test_csv_and_ffill(tmp_path: Path) -> None:
     assert list(data["column_header"].unique()) == ["Output"]
 
 
-def test_enormous_file_is_refused_before_reading(compound_xlsx: Path,
+def test_enormous_file_is_refused_naming_its_extent(compound_xlsx: Path,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     from gaffertape.sheets import readers
 

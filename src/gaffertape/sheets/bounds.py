@@ -27,7 +27,7 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import BinaryIO, Protocol
+from typing import BinaryIO, NamedTuple, Protocol
 
 from isal import isal_zlib
 from lxml import etree
@@ -92,8 +92,7 @@ _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=Fals
 _TAIL = 64  # bytes of the previous chunk kept, so a tag cut by a chunk boundary is still seen
 
 
-def check_workbook(path: Path, suffix: str, max_cells: int, *,
-                   measure: bool = True) -> OdsContent | None:
+def check_workbook(path: Path, suffix: str, max_cells: int) -> OdsContent | None:
     """Raise :class:`UserError` (naming the file, and the sheet where it can) when the zip
     inside ``path`` breaks a bound, is corrupt, or declares or holds a sheet over ``max_cells``.
 
@@ -101,12 +100,38 @@ def check_workbook(path: Path, suffix: str, max_cells: int, *,
     through; a file that is not a zip at all is left to the reader to report. Returns an .ods
     file's ``content.xml``, inflated and checked here, and its tables, so its merges are read
     without inflating or searching it again (``None`` otherwise).
-
-    ``measure=False`` leaves out what an .ods's repeats and runs of spaces would make (see
-    :func:`_check_ods_extent`, :func:`_check_ods_spaces`): the most costly part of the check,
-    for a reader that reads the file within memory it can bound from the content's size
-    alone, and measures it only when that is not enough (``readers``).
     """
+    checked = _open_and_check(path, suffix, max_cells, quick=False)
+    assert not isinstance(checked, QuickCheck)
+    return checked
+
+
+class QuickCheck(NamedTuple):
+    """What :func:`quick_check` found of a zip workbook: at most how many cells and bytes of
+    text its parts could make if none of its cells repeated (an .xlsx's cells cannot; an
+    .ods's repeats are not measured), and an .ods file's content."""
+
+    cells: int
+    text: int
+    ods: OdsContent | None
+
+
+def quick_check(path: Path, suffix: str, max_cells: int) -> QuickCheck | None:
+    """The part of :func:`check_workbook` that costs little: the zip's directory, the sizes
+    its parts declare (a bomb that says what it is), the sheet list, and an .ods file's
+    content (a bomb that hides what it is, and the markup calamine reads past: see
+    :func:`_unmarked`). Left out: inflating every part to see that it keeps to what it
+    declares, and measuring what the sheets' cells, shared strings and repeats would make,
+    four-fifths of the check's time. A reader that reads the file within the memory its
+    result bounds (``isolation.memory_for``) runs :func:`check_workbook` only when that read
+    fails, to say why. ``None`` for a file that is not a zip (as :func:`check_workbook`)."""
+    checked = _open_and_check(path, suffix, max_cells, quick=True)
+    assert not isinstance(checked, OdsContent)
+    return checked
+
+
+def _open_and_check(path: Path, suffix: str, max_cells: int,
+                    quick: bool) -> OdsContent | QuickCheck | None:
     if suffix not in {".xlsx", ".xlsm", ".ods"}:
         return None
     try:  # opened once: the zip's directory and its members are read from this handle
@@ -118,12 +143,12 @@ def check_workbook(path: Path, suffix: str, max_cells: int, *,
             is_zip = zipfile.is_zipfile(raw)  # (raises on a zip "spanning several disks")
         except zipfile.BadZipFile as exc:
             raise _corrupt(path, exc) from exc
-        return _check_zip(path, raw, suffix, max_cells, measure) if is_zip else None
+        return _check_zip(path, raw, suffix, max_cells, quick) if is_zip else None
 
 
 def _check_zip(path: Path, raw: BinaryIO, suffix: str, max_cells: int,
-               measure: bool) -> OdsContent | None:
-    """:func:`check_workbook` on the open zip ``raw``."""
+               quick: bool) -> OdsContent | QuickCheck | None:
+    """:func:`check_workbook` (or :func:`quick_check`) on the open zip ``raw``."""
     ods_content = None
     try:
         _check_directory(path, raw)
@@ -136,11 +161,14 @@ def _check_zip(path: Path, raw: BinaryIO, suffix: str, max_cells: int,
                 sheets = _worksheet_names(path, parts, raw) if suffix != ".ods" else {}
             except UserError as exc:  # said once every member has passed the bounds
                 unreadable = exc
+            if quick and not unreadable:
+                return _quick(path, raw, suffix, [p for p in parts if not p.is_dir()],
+                              sheets, max_cells)
             fanout = _Fanout()
             for info in parts:
                 if not info.is_dir():
                     ods_content = _check_member(path, raw, info, suffix, sheets, max_cells,
-                                                fanout, measure) or ods_content
+                                                fanout) or ods_content
             if unreadable:
                 raise unreadable
             fanout.check(path)
@@ -148,6 +176,24 @@ def _check_zip(path: Path, raw: BinaryIO, suffix: str, max_cells: int,
             OSError, ValueError) as exc:
         raise _corrupt(path, exc) from exc
     return ods_content
+
+
+_SHORTEST_XLSX_CELL = len(b"<c/>")  # (calamine places a cell without a reference after the last)
+
+
+def _quick(path: Path, raw: BinaryIO, suffix: str, parts: list[zipfile.ZipInfo],
+           sheets: dict[str, str], max_cells: int) -> QuickCheck:
+    """:func:`quick_check` once the directory and the sheet list have passed."""
+    for info in parts:
+        _declared_limit(path, info, MAX_MEMBER_BYTES)
+    text = sum(info.file_size for info in parts)
+    content = next((info for info in parts if info.filename == "content.xml"), None)
+    if suffix == ".ods" and content is not None:
+        xml = _unmarked(path, _stream_member(path, raw, content, None, keep=True))
+        return QuickCheck(min(len(xml) // SHORTEST_CELL, max_cells), text,
+                          OdsContent(xml, ods_tables(xml)))
+    sheet_bytes = sum(info.file_size for info in parts if _member_key(info.filename) in sheets)
+    return QuickCheck(min(sheet_bytes // _SHORTEST_XLSX_CELL, max_cells), text, None)
 
 
 def _corrupt(path: Path, exc: Exception) -> UserError:
@@ -189,8 +235,8 @@ def _check_parts(path: Path, parts: list[zipfile.ZipInfo]) -> None:
                  "need as CSV")
 
 
-def _check_member(path: Path, raw: BinaryIO, info: zipfile.ZipInfo, suffix: str,
-                  sheets: dict[str, str], max_cells: int, fanout: _Fanout, measure: bool
+def _check_member(path: Path, raw: BinaryIO, info: zipfile.ZipInfo,
+                  suffix: str, sheets: dict[str, str], max_cells: int, fanout: _Fanout
                   ) -> OdsContent | None:
     """Inflate one member within the bounds, checking it on the way if it is a worksheet,
     the shared strings or an .ods file's content (and adding a worksheet's cells and the
@@ -201,8 +247,6 @@ def _check_member(path: Path, raw: BinaryIO, info: zipfile.ZipInfo, suffix: str,
             return None
         content = _unmarked(path, _stream_member(path, raw, info, None, keep=True))
         tables = ods_tables(content)
-        if not measure:
-            return OdsContent(content, tables)
         _check_ods_spaces(path, content)  # first: the extent's text bound relies on it
         cells, copied = _check_ods_extent(path, content, max_cells, tables)
         return OdsContent(content, tables, cells, copied)
@@ -257,15 +301,7 @@ def _stream_member(path: Path, raw: BinaryIO, info: zipfile.ZipInfo,
     to ``watcher``; its bytes are returned only with ``keep`` (else ``b""``: memory stays
     flat). A member may not inflate to more than it declares: the declared sizes are what
     :func:`_check_parts` adds up."""
-    if info.flag_bits & 1 or info.compress_type not in (zipfile.ZIP_DEFLATED, zipfile.ZIP_STORED):
-        how = "encrypted" if info.flag_bits & 1 else f"compressed by method {info.compress_type}"
-        raise UserError(f"{path}: cannot read: its part {info.filename} is {how}, which the "
-                        "reader cannot open (Excel and LibreOffice only store or deflate)",
-                        hint="its parts are password-protected or compressed in a way this "
-                             "tool cannot read: open it and save an ordinary copy")
-    limit = min(most, max(info.compress_size, 1) * MAX_RATIO + RATIO_SLACK)
-    if info.file_size > limit:
-        raise _bomb(path, info, info.file_size, limit)
+    limit = _declared_limit(path, info, most)
     size, kept = 0, []
     for chunk in _inflated(raw, info):
         size += len(chunk)
@@ -281,6 +317,22 @@ def _stream_member(path: Path, raw: BinaryIO, info: zipfile.ZipInfo,
     if watcher is not None:
         watcher.finish()
     return b"".join(kept)
+
+
+def _declared_limit(path: Path, info: zipfile.ZipInfo, most: int) -> int:
+    """The most ``info`` may inflate to (``most``, or :data:`MAX_RATIO` times its compressed
+    size); refuses a part that declares more, or that is encrypted or compressed in a way
+    Office and LibreOffice never write."""
+    if info.flag_bits & 1 or info.compress_type not in (zipfile.ZIP_DEFLATED, zipfile.ZIP_STORED):
+        how = "encrypted" if info.flag_bits & 1 else f"compressed by method {info.compress_type}"
+        raise UserError(f"{path}: cannot read: its part {info.filename} is {how}, which the "
+                        "reader cannot open (Excel and LibreOffice only store or deflate)",
+                        hint="its parts are password-protected or compressed in a way this "
+                             "tool cannot read: open it and save an ordinary copy")
+    limit = min(most, max(info.compress_size, 1) * MAX_RATIO + RATIO_SLACK)
+    if info.file_size > limit:
+        raise _bomb(path, info, info.file_size, limit)
+    return int(limit)
 
 
 _LOCAL_HEADER = struct.Struct("<4s22xHH")  # signature ... file name and extra field lengths

@@ -1,4 +1,4 @@
-"""Read .xls and .ods workbooks in a worker process, so that a hostile file cannot end this one.
+"""Read workbooks in a worker process, so that a hostile file cannot end this one.
 
 python-calamine reads every sheet of an .xls as it opens it, and a few bytes can make it ask
 for terabytes: a cell at column 65,535, a DIMENSIONS record of four billion rows, a compound
@@ -6,10 +6,11 @@ file whose directory chain loops. Rust then aborts the process, which no ``excep
 a folder run lost all its output, and the app its server. Proving an .xls safe beforehand means
 walking every record of it in Python (7-20 % of the whole pipeline); reading it in a worker
 costs the pickling of its values (about 3 %), and refuses *any* way of aborting the reader,
-including those nobody has found yet. An .ods is checked by :mod:`.bounds` first, but as
-bytes, not as calamine parses its XML: a table start inside a comment split a table in two
-for the check, and an 800-byte file aborted the run; so it is read here too. (.xlsx files,
-whose cells carry their own positions, are checked and then read in this process.)
+including those nobody has found yet. An .ods is checked by :mod:`.bounds`, but as bytes,
+not as calamine parses its XML: a table start inside a comment split a table in two for the
+check, and an 800-byte file aborted the run; so it is read here too. So are .xlsx files:
+held to the memory their parts could need, they need only the quick part of the check first
+(``bounds.quick_check``; see ``readers``), which saves more time than their pickling costs.
 
 One worker serves the whole process, started on first use and kept, so a folder of .xls files
 starts one interpreter. When it dies on a file, that file is refused and the next file gets a
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import atexit
 import pickle
+import select
 import signal
 import subprocess
 import sys
@@ -82,18 +84,19 @@ def read_isolated(path: Path | str, max_sheets: int, max_cells: int,
     :data:`WORKER_SECONDS`)."""
     with _lock:
         worker = _running_worker()
-        timer = threading.Timer(WORKER_SECONDS, worker.kill)
-        timer.start()
         try:
             pickle.dump((str(path), max_sheets, max_cells, memory),
                         worker.stdin)  # type: ignore[arg-type]
             worker.stdin.flush()  # type: ignore[union-attr]
+            # the answer is written whole once the file is read (or the worker dies, which
+            # also makes its output readable); a timer thread per file cost more than the
+            # read of a small one
+            if not select.select([worker.stdout], [], [], WORKER_SECONDS)[0]:
+                raise TimeoutError
             kind, args = pickle.load(worker.stdout)  # type: ignore[arg-type]
-        except (EOFError, OSError, pickle.UnpicklingError):
-            raise _died(path, _stop_worker(), timed_out=not timer.is_alive(),
+        except (EOFError, OSError, pickle.UnpicklingError) as exc:
+            raise _died(path, _stop_worker(), timed_out=isinstance(exc, TimeoutError),
                         memory=memory) from None
-        finally:
-            timer.cancel()
     if kind == "refused":
         raise Refused(*args)
     if kind == "unreadable":

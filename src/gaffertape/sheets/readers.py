@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 
 from gaffertape.errors import UserError
-from gaffertape.sheets.bounds import SHORTEST_CELL, check_workbook
-from gaffertape.sheets.calamine_read import Merge, Refused, Sheet, Unreadable, read_sheets
+from gaffertape.sheets.bounds import check_workbook, quick_check
+from gaffertape.sheets.calamine_read import Merge, Refused, Sheet, Unreadable
 from gaffertape.sheets.grid import Grid, from_rows, from_sheets
 from gaffertape.sheets.isolation import WORKER_MEMORY, ReaderDied, memory_for, read_isolated
 from gaffertape.sheets.ods_merges import ods_merges
@@ -84,18 +84,8 @@ def _read_csv(path: Path) -> Grid:
 
 
 def _read_workbook(path: Path, suffix: str) -> list[Grid]:
-    # an .xls cannot be checked before calamine reads it, and an .ods check reads its XML
-    # by bytes, not as calamine parses it (a table start in a comment split a table in two,
-    # and an 800-byte file aborted the run): both are read in a worker process, an .ods
-    # within the memory its check allows
     try:
-        if suffix == ".ods":
-            sheets, merges = _read_ods(path)
-        else:
-            check_workbook(path, suffix, MAX_CELLS)  # before calamine allocates anything
-            sheets = (read_isolated(str(path), MAX_SHEETS, MAX_CELLS) if suffix == ".xls"
-                      else read_sheets(str(path), MAX_SHEETS, MAX_CELLS))
-            merges = {}
+        sheets, merges = _read_in_worker(path, suffix)
     except Refused as exc:
         raise _refused(path, *exc.args) from None
     except Unreadable as exc:
@@ -106,49 +96,45 @@ def _read_workbook(path: Path, suffix: str) -> list[Grid]:
                        source=str(path))
 
 
-def _read_ods(path: Path) -> tuple[list[Sheet], dict[str, list[Merge]]]:
-    """An .ods file's sheets, and its merges (see :mod:`.ods_merges`).
+def _read_in_worker(path: Path, suffix: str) -> tuple[list[Sheet], dict[str, list[Merge]]]:
+    """A workbook's sheets, read by python-calamine in the worker process (see
+    :mod:`.isolation`), and an .ods file's merges (see :mod:`.ods_merges`).
 
-    Its content.xml is checked (a bomb, hidden markup: see ``bounds``) and the file read in
-    the worker within the memory it could need if nothing in it repeated
-    (:func:`_unrepeated_memory`): ordinary files need a fraction of that. Only when the read
-    fails for want of memory are its repeats and runs of spaces measured, the costly part of
-    the check (a third of the time of tidying a 5 MB .ods): a file whose repeats ask too
-    much is refused then, naming them, and one they do not is read again within what they
-    measure. A file that fails for another reason, or as badly within that, fails as it did."""
-    checked = check_workbook(path, ".ods", MAX_CELLS, measure=False)
+    A Rust abort ends the worker, not this process, and the worker's memory is capped, so
+    a zip workbook needs only the quick check first (see ``bounds.quick_check``): it is read
+    within the memory its parts could need if none of its cells repeated. Ordinary files
+    need a fraction of that, and skip the rest of the check, which took a tenth of the
+    pipeline's time (a third on a large .ods). When the read fails or calamine refuses the
+    file, the whole check runs and says why if it can (a bomb, a far cell, repeats or copies
+    of text that ask too much); a file it lets through that ran out of memory (honest
+    repeats, a sparse sheet) is read again within what the check measured. (An .xls is not a
+    zip: nothing is checked first, and it is read within the worker's ceiling.)"""
+    quick = quick_check(path, suffix, MAX_CELLS)
     # (the merges read first: the inflated content.xml is let go before calamine reads it)
-    merges = ods_merges(path, checked) if checked else {}
-    memory = _unrepeated_memory(len(checked.content)) if checked else WORKER_MEMORY
-    del checked
+    merges = ods_merges(path, quick.ods) if quick and quick.ods else {}
+    memory = memory_for(quick.cells, quick.text) if quick else WORKER_MEMORY
+    del quick
     try:
         return read_isolated(str(path), MAX_SHEETS, MAX_CELLS, memory), merges
-    except (ReaderDied, Unreadable) as failed:
-        if not _out_of_memory(failed):
-            raise
-        measured = check_workbook(path, ".ods", MAX_CELLS)  # refuses what the repeats ask
-        if measured is None:
-            raise
-        more = memory_for(measured.cells, len(measured.content) + measured.copied)
-        del measured
-        if more <= memory:
+    except (ReaderDied, Unreadable, Refused) as failed:
+        checked = check_workbook(path, suffix, MAX_CELLS)  # raises the reason, if it finds one
+        # an .ods is held to what its check measured (see isolation.memory_for); a checked
+        # .xlsx to the worker's ceiling: its check reads every cell's place as calamine does
+        more = (memory_for(checked.cells, len(checked.content) + checked.copied) if checked
+                else WORKER_MEMORY)
+        del checked
+        if not _out_of_memory(failed) or more <= memory:
             raise
     return read_isolated(str(path), MAX_SHEETS, MAX_CELLS, more), merges
 
 
-def _unrepeated_memory(content: int) -> int:
-    """The worker's memory for an .ods of ``content`` bytes of XML that repeats nothing: a
-    cell for each of the shortest cell tags those bytes could hold (no more than a file may
-    have), and as much text."""
-    return memory_for(min(content // SHORTEST_CELL, MAX_CELLS), content)
-
-
-def _out_of_memory(failed: ReaderDied | Unreadable) -> bool:
+def _out_of_memory(failed: Exception) -> bool:
     """Could ``failed`` be the reader running out of the memory it was allowed? Rust aborts
-    (the worker dies of a signal), Python raises MemoryError; a time-out is not."""
+    (the worker dies of a signal), Python raises MemoryError; a time-out is not, nor is a
+    file over a bound that calamine itself reports (:class:`Refused`)."""
     if isinstance(failed, ReaderDied):
         return not failed.timed_out
-    return failed.args[1] == "MemoryError"
+    return isinstance(failed, Unreadable) and failed.args[1] == "MemoryError"
 
 
 def _refused(path: Path, bound: str, found: int | str) -> UserError:

@@ -360,6 +360,23 @@ def test_ods_as_large_as_the_check_measured_is_read_within_its_memory(tmp_path: 
     assert grid.cells[1999, 0] == "999 \U0001f600" and grid.cells[999, 999] == 1.5
 
 
+@pytest.mark.parametrize("attribute", [b"columns-spanned", b"rows-spanned"])
+def test_ods_merge_count_too_long_for_a_number_is_no_crash(tmp_path: Path,
+                                                           attribute: bytes) -> None:
+    """int() refuses over 4,300 digits: a 5,000-digit span in a spanning cell's row raised a
+    ValueError from the merges scan ("a gaffertape bug") instead of a line naming the file."""
+    cell = (b'<table:table-cell table:number-%s="%s" office:value-type="float" '
+            b'office:value="1"/>' % (attribute, b"1" * 5000))
+    path = _ods(tmp_path / "digits.ods", b'<table:table table:name="S">' + _ROW % (b"", cell)
+                + b"</table:table>")
+    try:
+        [grid] = read_grids(path)
+    except UserError as exc:
+        assert "digits.ods" in exc.one_line()
+    else:
+        assert grid.merged == [] and grid.cells.tolist() == [[1.0]]
+
+
 def _memory_of_each_read(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """The memory each worker read is allowed, in order (the reads themselves are real)."""
     from gaffertape.sheets import readers
@@ -579,17 +596,81 @@ def test_xls_that_aborts_the_reader_fails_one_file_not_the_run(tmp_path: Path, b
 def test_read_past_the_time_limit_fails_that_file_and_the_next_is_read(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A read that takes longer than the worker may is refused in one line (the worker is
-    stopped; a file that hangs the reader must not hang the run), and the file after it is
-    read by a new worker. (The limit is made 0 s, so any read is too long.)"""
-    from gaffertape.errors import UserError
+    stopped: a file that hangs the reader must not hang the run), and the file after it is
+    read by a new worker. The worker is given a named pipe nobody writes to, so its read
+    hangs for certain (a real file bigger than the limit allows would make the test slow)."""
     from gaffertape.sheets import isolation
 
-    monkeypatch.setattr(isolation, "WORKER_SECONDS", 0)
-    with pytest.raises(UserError, match=r"slow\.xls: cannot read: .*took longer than 0 s"):
-        read_grids(xls_file(tmp_path / "slow.xls"))
-    monkeypatch.setattr(isolation, "WORKER_SECONDS", 60)
+    fifo = tmp_path / "hangs.xls"
+    os.mkfifo(fifo)
+    monkeypatch.setattr(isolation, "WORKER_SECONDS", 0.5)
+    with pytest.raises(isolation.ReaderDied, match=r"hangs\.xls: cannot read: .*took longer "
+                                                   r"than 0.5 s") as failed:
+        isolation.read_isolated(fifo, 10, 1000)
+    assert failed.value.timed_out
     [grid] = read_grids(xls_file(tmp_path / "next.xls"))
     assert grid.cells.shape == (2, 2)
+
+
+def test_values_over_the_answer_bound_are_refused(tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """The worker refuses values that pickle to more than the bound, whatever memory it was
+    allowed: this process would build them all again. (The bound is made 100 bytes.)"""
+    from gaffertape.sheets import isolation
+
+    monkeypatch.setattr(isolation, "MAX_ANSWER_BYTES", 100)
+    with pytest.raises(UserError, match=r"big\.xlsx: refused: its cells' values come to "
+                                        r"[\d,]+ bytes \(limit 100\)"):
+        read_grids(good_xlsx(tmp_path / "big.xlsx"))
+
+
+def _two_zips(first: Path, second: Path, out: Path) -> Path:
+    """One file holding both zips: ``first``'s parts and directory, whose end record's
+    comment holds ``second``'s directory and an end record claiming a comment that is not
+    there. zipfile takes the last end record (``second``); a reader that checks the comment's
+    length takes ``first``'s. (An adversarial pass's layout.)"""
+    def parts(data: bytes) -> tuple[bytes, bytes, int]:
+        end = data.rfind(b"PK\x05\x06")
+        count, size, offset = struct.unpack("<HIIH", data[end + 10:end + 22])[:3]
+        return data[:offset], data[offset:offset + size], count
+
+    a_locals, a_directory, a_count = parts(first.read_bytes())
+    b_locals, b_directory, b_count = parts(second.read_bytes())
+    shifted, at = bytearray(b_directory), 0
+    while at < len(shifted):  # second's entries now stand after first's parts
+        names = sum(struct.unpack_from("<HHH", shifted, at + 28))
+        offset = struct.unpack_from("<I", shifted, at + 42)[0]
+        struct.pack_into("<I", shifted, at + 42, offset + len(a_locals))
+        at += 46 + names
+    a_at = len(a_locals) + len(b_locals)
+    b_end = struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, b_count, b_count, len(shifted),
+                        a_at + len(a_directory) + 22, 100)
+    a_end = struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, a_count, a_count, len(a_directory),
+                        a_at, len(shifted) + len(b_end))
+    out.write_bytes(a_locals + b_locals + a_directory + a_end + bytes(shifted) + b_end)
+    return out
+
+
+def test_zip_holding_two_zips_is_refused(tmp_path: Path) -> None:
+    """zipfile (so every check) read the harmless zip, calamine the one with a cell at
+    XFD1048576: in this process that aborted it; in the worker it was read twice at up to
+    8 GB (and a shared-string fanout was accepted: 6 GB here, from 11 KB)."""
+    from .conftest import far_cell_xlsx
+
+    path = _two_zips(far_cell_xlsx(tmp_path / "far.xlsx"), good_xlsx(tmp_path / "good.xlsx"),
+                     tmp_path / "two.xlsx")
+    assert [i.filename for i in zipfile.ZipFile(path).infolist()] == [
+        i.filename for i in zipfile.ZipFile(tmp_path / "good.xlsx").infolist()]
+    with pytest.raises(UserError, match=r"two\.xlsx: refused: its zip's end record does not "
+                                        r"end the file"):
+        read_grids(path)
+
+
+def test_zip_with_a_comment_is_read(tmp_path: Path) -> None:
+    path = good_xlsx(tmp_path / "commented.xlsx")
+    with zipfile.ZipFile(path, "a") as archive:
+        archive.comment = b"written by a tool that signs its zips"
+    assert read_grids(path)[0].cells.shape == (6, 3)
 
 
 def _text_of(megabytes: float) -> bytes:
@@ -630,6 +711,37 @@ def test_shared_string_copied_into_many_cells_is_refused(tmp_path: Path, megabyt
                  lambda p: _shared_string_fanout(p, _text_of(megabytes), cells))
     error = _assert_refused_and_rest_written(tmp_path, "fanout.xlsx")
     assert "could each copy its longest shared string" in error, error
+
+
+def _with_parts_declaring_more(path: Path, count: int) -> Path:
+    """``path`` with ``count`` empty parts whose directory entries each say 1 MB."""
+    with zipfile.ZipFile(path, "a") as archive:
+        for i in range(count):
+            archive.writestr(zipfile.ZipInfo(f"junk/{i}"), b"")
+    data = bytearray(path.read_bytes())
+    at = data.find(b"PK\x01\x02")
+    while at >= 0:
+        if data.startswith(b"junk/", at + 46):
+            data[at + 24:at + 28] = (2**20).to_bytes(4, "little")
+        at = data.find(b"PK\x01\x02", at + 4)
+    path.write_bytes(bytes(data))
+    return path
+
+
+def test_parts_calamine_never_reads_do_not_raise_the_memory_allowed(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The worker's memory was bounded by what every part declared: a thousand empty parts
+    declaring 1 MB each (96 KB in all) raised it to the 8 GB ceiling, the read of a
+    shared-string fanout then succeeded, and this process took 3.7 GB. Only the parts whose
+    bytes become cells count, as they inflate: the read runs out of memory, and the whole
+    check names the fanout."""
+    allowed = _memory_of_each_read(monkeypatch)
+    path = _with_parts_declaring_more(
+        _shared_string_fanout(tmp_path / "padded.xlsx", _text_of(1), 1100), 1000)
+    assert sum(i.file_size for i in zipfile.ZipFile(path).infolist()) > 1000 * 2**20
+    with pytest.raises(UserError, match="could each copy its longest shared string"):
+        read_grids(path)
+    assert allowed and allowed[0] < 2**30, allowed
 
 
 def test_a_long_shared_string_in_a_few_cells_is_read(tmp_path: Path) -> None:

@@ -183,17 +183,47 @@ _SHORTEST_XLSX_CELL = len(b"<c/>")  # (calamine places a cell without a referenc
 
 def _quick(path: Path, raw: BinaryIO, suffix: str, parts: list[zipfile.ZipInfo],
            sheets: dict[str, str], max_cells: int) -> QuickCheck:
-    """:func:`quick_check` once the directory and the sheet list have passed."""
+    """:func:`quick_check` once the directory and the sheet list have passed. The bounds
+    count only the parts whose bytes become cells (an .ods's content, an .xlsx's sheets and
+    shared strings), as they really inflate: what other parts declare, or parts calamine
+    never reads, must not raise the memory a file is read within (a 96 KB file of empty
+    parts declaring 1 MB each raised it to 8 GB)."""
     for info in parts:
         _declared_limit(path, info, MAX_MEMBER_BYTES)
-    text = sum(info.file_size for info in parts)
-    content = next((info for info in parts if info.filename == "content.xml"), None)
-    if suffix == ".ods" and content is not None:
-        xml = _unmarked(path, _stream_member(path, raw, content, None, keep=True))
-        return QuickCheck(min(len(xml) // SHORTEST_CELL, max_cells), text,
+    if suffix == ".ods":
+        content = next((info for info in parts if info.filename == "content.xml"), None)
+        xml = (_unmarked(path, _stream_member(path, raw, content, None, keep=True))
+               if content else b"")
+        return QuickCheck(min(len(xml) // SHORTEST_CELL, max_cells), len(xml),
                           OdsContent(xml, ods_tables(xml)))
-    sheet_bytes = sum(info.file_size for info in parts if _member_key(info.filename) in sheets)
+    sheet_bytes = text = 0
+    for info in parts:
+        key = _member_key(info.filename)
+        if key in sheets or key == _SHARED_STRINGS:
+            size = _inflated_size(path, raw, info)
+            text += size
+            sheet_bytes += size if key in sheets else 0
     return QuickCheck(min(sheet_bytes // _SHORTEST_XLSX_CELL, max_cells), text, None)
+
+
+def _inflated_size(path: Path, raw: BinaryIO, info: zipfile.ZipInfo) -> int:
+    """Bytes ``info`` inflates to, within the bounds (see :func:`_stream_member`)."""
+    counter = _Size()
+    _stream_member(path, raw, info, counter)
+    return counter.size
+
+
+@dataclass
+class _Size:
+    """A watcher that only counts the bytes."""
+
+    size: int = 0
+
+    def read(self, chunk: bytes) -> None:
+        self.size += len(chunk)
+
+    def finish(self) -> None:
+        pass
 
 
 def _corrupt(path: Path, exc: Exception) -> UserError:
@@ -206,14 +236,25 @@ def _check_directory(path: Path, raw: BinaryIO) -> None:
     zipfile reads it and makes an object of every entry (about 560 bytes each: 2.5 million
     entries fit in 200 MB). The size is the one zipfile itself will use (the zip64 record's
     where there is one), from its own reading of the end record: a record placed or written
-    to fool a second reading would not fool this one."""
+    to fool a second reading would not fool this one. That record, with its comment, must
+    end the file: zipfile takes the last record it finds, a reader that checks the comment's
+    length may take an earlier one, and a file holding two zips (each checked by one, read
+    by the other: a far cell behind a harmless directory) aborted calamine."""
     end = zipfile._EndRecData(raw)  # type: ignore[attr-defined]  # (zipfile's own)
-    directory = 0 if end is None else end[zipfile._ECD_SIZE]  # type: ignore[attr-defined]
+    if end is None:
+        return  # (no record: zipfile refuses the file itself)
+    directory = end[zipfile._ECD_SIZE]  # type: ignore[attr-defined]
     if directory > MAX_DIRECTORY_BYTES:
         raise UserError(
             f"{path}: refused: its zip's directory is {directory:,} bytes (limit "
             f"{MAX_DIRECTORY_BYTES:,}): room for more than {MAX_MEMBERS:,} parts",
             hint="open the workbook in Excel or LibreOffice and save it again")
+    location = end[zipfile._ECD_LOCATION]  # type: ignore[attr-defined]
+    comment, said = end[zipfile._ECD_COMMENT], end[zipfile._ECD_COMMENT_SIZE]  # type: ignore[attr-defined]
+    if len(comment) != said or location + zipfile.sizeEndCentDir + said != raw.seek(0, 2):
+        raise UserError(f"{path}: refused: its zip's end record does not end the file (bytes "
+                        "after it, or a comment shorter than it says): it may hold two zips",
+                        hint="open the workbook in Excel or LibreOffice and save it again")
 
 
 def _check_parts(path: Path, parts: list[zipfile.ZipInfo]) -> None:

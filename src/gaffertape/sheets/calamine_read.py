@@ -75,29 +75,48 @@ def _merges(sheet: Any) -> list[Merge]:
 
 
 def serve(requests: BinaryIO, answers: BinaryIO, ceiling: int) -> None:
-    """Answer each request, ``(path, max_sheets, max_cells, memory)``, with ``("ok", sheets)``,
-    ``("refused", args)`` or ``("unreadable", args)``, until the requests end. Each file may
-    add ``memory`` bytes of address space to what this process holds (see
-    ``isolation.memory_for``), and the process never has more than ``ceiling``."""
+    """Answer each request, ``(path, max_sheets, max_cells, memory, max_answer)``, with
+    ``("ok", sheets)``, ``("refused", args)`` or ``("unreadable", args)``, until the requests
+    end. Each file may add ``memory`` bytes of address space to what this process holds (see
+    ``isolation.memory_for``), and the process never has more than ``ceiling``. Values that
+    pickle to more than ``max_answer`` bytes are refused (``("values", their bytes)``): the
+    process that asked would build them all again."""
     while True:
         try:
-            path, max_sheets, max_cells, memory = pickle.load(requests)
+            path, max_sheets, max_cells, memory, max_answer = pickle.load(requests)
         except EOFError:
             return
         _limit_memory(min(_in_use() + memory, ceiling), ceiling)
         try:
-            answer: tuple[str, Any] = ("ok", read_sheets(path, max_sheets, max_cells))
-        except Refused as exc:
-            answer = ("refused", exc.args)
-        except Unreadable as exc:
-            answer = ("unreadable", exc.args)
+            answer = _answer(path, max_sheets, max_cells, max_answer)
         finally:
             _limit_memory(ceiling, ceiling)  # (the answer is made: sending it needs little)
-        pickle.dump(answer, answers, protocol=pickle.HIGHEST_PROTOCOL)
+        answers.write(answer)
         answers.flush()
         del answer  # not kept while waiting: the app's worker may wait for hours
         if _in_use() > RETURN_ABOVE:
             _return_free_memory()
+
+
+def _answer(path: str, max_sheets: int, max_cells: int, max_answer: int) -> bytes:
+    """The pickled answer to one request (see :func:`serve`)."""
+    try:
+        sheets = read_sheets(path, max_sheets, max_cells)
+        answer = pickle.dumps(("ok", sheets), protocol=pickle.HIGHEST_PROTOCOL)
+        del sheets
+        if len(answer) > max_answer:
+            return _pickled("refused", ("values", len(answer)))
+        return answer
+    except Refused as exc:
+        return _pickled("refused", exc.args)
+    except Unreadable as exc:
+        return _pickled("unreadable", exc.args)
+    except MemoryError:  # (pickling the values: read_sheets raises Unreadable for its own)
+        return _pickled("unreadable", (None, "MemoryError", "no memory left to send the values"))
+
+
+def _pickled(kind: str, args: tuple[Any, ...]) -> bytes:
+    return pickle.dumps((kind, args), protocol=pickle.HIGHEST_PROTOCOL)
 
 
 RETURN_ABOVE = 256 * 1024**2

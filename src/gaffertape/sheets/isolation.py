@@ -46,6 +46,12 @@ doubles as it grows), its dense sheet (32 bytes a cell) and the Python values (a
 TEXT_BYTES = 8
 """Address space per byte of text the check measured: calamine's copy, and Python's (up to 4
 bytes a character)."""
+MAX_ANSWER_BYTES = 1024**3 + 10 * 20_000_000
+"""The most a worker's answer may pickle to: what a workbook's cells may copy of text in
+all (1 GB, as ``bounds.MAX_COPIED_TEXT``) and 10 bytes for each of the most cells a file
+may have (a pickled number takes 9). This process builds every value again from it: the
+bound holds however the file got its memory allowance (a file's parts can be padded to
+raise it)."""
 WORKER_SECONDS = 60
 """The longest one file may take. calamine reads the real workbooks at about 10 million
 cells a second (the largest, 113,000 cells, in 13 ms), so even 20 million cells leave room;
@@ -85,7 +91,7 @@ def read_isolated(path: Path | str, max_sheets: int, max_cells: int,
     with _lock:
         worker = _running_worker()
         try:
-            pickle.dump((str(path), max_sheets, max_cells, memory),
+            pickle.dump((str(path), max_sheets, max_cells, memory, MAX_ANSWER_BYTES),
                         worker.stdin)  # type: ignore[arg-type]
             worker.stdin.flush()  # type: ignore[union-attr]
             # the answer is written whole once the file is read (or the worker dies, which

@@ -21,7 +21,9 @@ from gaffertape.sheets.grid import Merge
 _T = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
 _STANDARD = f'xmlns:table="{_T}"'.encode()
 _CELL_RE = re.compile(rb"<table:(?:covered-)?table-cell\b([^>]*?)/?>")
-_ATTR = {name: re.compile(rf'table:number-{name}="(\d+)"'.encode())
+# (at most 12 digits: int() refuses over 4,300, and a longer count is no real one; calamine
+# reports such a file, whose merges then do not matter)
+_ATTR = {name: re.compile(rf'table:number-{name}="(\d{{1,12}})"'.encode())
          for name in ("rows-repeated", "columns-repeated", "columns-spanned", "rows-spanned")}
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from gaffertape.errors import UserError
+from gaffertape.sheets import isolation
 from gaffertape.sheets.bounds import check_workbook, quick_check
 from gaffertape.sheets.calamine_read import Merge, Refused, Sheet, Unreadable
 from gaffertape.sheets.grid import Grid, from_rows, from_sheets
@@ -141,6 +142,10 @@ def _refused(path: Path, bound: str, found: int | str) -> UserError:
     if bound == "sheets":
         return UserError(f"{path}: refused: {found:,} sheets (limit {MAX_SHEETS:,})",
                          hint="split the workbook, or export the sheets you need")
+    if bound == "values":
+        return UserError(f"{path}: refused: its cells' values come to {found:,} bytes (limit "
+                         f"{isolation.MAX_ANSWER_BYTES:,}): text copied into many cells?",
+                         hint="shorten the long texts, or export the sheets you need as CSV")
     return UserError(f"{path} (sheet {found!r}): more than {MAX_CELLS:,} cells",
                      hint="split the workbook or export the sheets you need")
 

@@ -661,9 +661,78 @@ def test_zip_holding_two_zips_is_refused(tmp_path: Path) -> None:
                      tmp_path / "two.xlsx")
     assert [i.filename for i in zipfile.ZipFile(path).infolist()] == [
         i.filename for i in zipfile.ZipFile(tmp_path / "good.xlsx").infolist()]
-    with pytest.raises(UserError, match=r"two\.xlsx: refused: its zip's end record does not "
-                                        r"end the file"):
+    with pytest.raises(UserError, match=r"two\.xlsx: refused: its zip's end record is not "
+                                        r"where the file ends"):
         read_grids(path)
+
+
+def _two_zips_the_last_pointing_past_itself(first: Path, second: Path, out: Path) -> Path:
+    """Both zips again, each end record ending its zip and the last ending the file; the last
+    says its directory starts after itself. zipfile ignores that (it reads the directory just
+    before the record, ``second``'s); calamine's reader refuses that record and takes the
+    earlier one, ``first``'s. (A second adversarial pass's layout.)"""
+    def split(data: bytes) -> tuple[bytes, bytes, int]:
+        end = data.rfind(b"PK\x05\x06")
+        count, size, offset = struct.unpack("<HIIH", data[end + 10:end + 22])[:3]
+        return data[:offset], data[offset:offset + size], count
+
+    a_locals, a_directory, a_count = split(first.read_bytes())
+    b_locals, b_directory, b_count = split(second.read_bytes())
+    b_at = len(a_locals) + len(b_locals) + len(a_directory) + 22  # where b's directory is
+    claimed = b_at + len(b_directory)  # the last end record itself
+    shifted, at = bytearray(b_directory), 0
+    while at < len(shifted):  # offsets as zipfile will shift them back
+        names = sum(struct.unpack_from("<HHH", shifted, at + 28))
+        offset = struct.unpack_from("<I", shifted, at + 42)[0]
+        struct.pack_into("<I", shifted, at + 42, offset + len(a_locals) + claimed - b_at)
+        at += 46 + names
+    a_end = struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, a_count, a_count, len(a_directory),
+                        len(a_locals) + len(b_locals), 0)
+    b_end = struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, b_count, b_count, len(shifted),
+                        claimed, 0)
+    out.write_bytes(a_locals + b_locals + a_directory + a_end + bytes(shifted) + b_end)
+    return out
+
+
+def test_zip_holding_two_zips_behind_a_directory_that_points_past_its_record_is_refused(
+        tmp_path: Path) -> None:
+    """The last end record ended the file, so the first rule let it through: calamine read a
+    shared-string fanout the whole check refuses (main 1.3 GB from 10 KB). The directory must
+    end where its record begins."""
+    from .conftest import far_cell_xlsx
+
+    path = _two_zips_the_last_pointing_past_itself(
+        far_cell_xlsx(tmp_path / "far.xlsx"), good_xlsx(tmp_path / "good.xlsx"),
+        tmp_path / "skip.xlsx")
+    assert len(zipfile.ZipFile(path).infolist()) == len(
+        zipfile.ZipFile(tmp_path / "good.xlsx").infolist())
+    with pytest.raises(UserError, match=r"skip\.xlsx: refused: its zip's end record is not "
+                                        r"where the file ends, or not right after its directory"):
+        read_grids(path)
+
+
+def test_zip_version_zipfile_cannot_read_is_one_line(tmp_path: Path) -> None:
+    """A directory entry needing zip version 6.4 raised NotImplementedError ("a gaffertape
+    bug")."""
+    path = good_xlsx(tmp_path / "version.xlsx")
+    data = bytearray(path.read_bytes())
+    struct.pack_into("<H", data, data.find(b"PK\x01\x02") + 6, 64)
+    path.write_bytes(bytes(data))
+    with pytest.raises(UserError, match=r"version\.xlsx: cannot read: corrupt zip: zip file "
+                                        r"version 6.4"):
+        read_grids(path)
+
+
+def test_zip_padded_with_nuls_is_read_and_one_after_a_stub_is_refused(tmp_path: Path) -> None:
+    """A writer may pad a file to a block with NULs: read. Bytes before the zip (a
+    self-extracting stub; no workbook has one) are where a second zip would hide: refused."""
+    padded = good_xlsx(tmp_path / "padded.xlsx")
+    padded.write_bytes(padded.read_bytes() + bytes(-padded.stat().st_size % 512 or 512))
+    assert read_grids(padded)[0].cells.shape == (6, 3)
+    stub = tmp_path / "stub.xlsx"
+    stub.write_bytes(b"MZ" + bytes(4094) + good_xlsx(tmp_path / "g.xlsx").read_bytes())
+    with pytest.raises(UserError, match=r"stub\.xlsx: refused: its zip's end record"):
+        read_grids(stub)
 
 
 def test_zip_with_a_comment_is_read(tmp_path: Path) -> None:
@@ -731,17 +800,66 @@ def _with_parts_declaring_more(path: Path, count: int) -> Path:
 def test_parts_calamine_never_reads_do_not_raise_the_memory_allowed(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The worker's memory was bounded by what every part declared: a thousand empty parts
-    declaring 1 MB each (96 KB in all) raised it to the 8 GB ceiling, the read of a
-    shared-string fanout then succeeded, and this process took 3.7 GB. Only the parts whose
-    bytes become cells count, as they inflate: the read runs out of memory, and the whole
-    check names the fanout."""
+    declaring 1 MB each (96 KB in all) raised it to the 8 GB ceiling, and a shared-string
+    fanout was then read (this process took 3.7 GB). Only the parts whose bytes become cells
+    count, as they inflate."""
+    from gaffertape.sheets.bounds import quick_check
+
     allowed = _memory_of_each_read(monkeypatch)
-    path = _with_parts_declaring_more(
-        _shared_string_fanout(tmp_path / "padded.xlsx", _text_of(1), 1100), 1000)
+    path = _with_parts_declaring_more(good_xlsx(tmp_path / "padded.xlsx"), 1000)
     assert sum(i.file_size for i in zipfile.ZipFile(path).infolist()) > 1000 * 2**20
+    found = quick_check(path, ".xlsx", 20_000_000)
+    assert found is not None and found.text < 10_000, found
+    assert read_grids(path)[0].cells.shape == (6, 3)
+    assert allowed and allowed[0] < 2**30, allowed
+
+
+def test_padding_inside_a_sheet_does_not_buy_a_fanout(tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """A 100 MB comment inside the sheet (563 KB of file) raised the memory allowed to 7.7 GB,
+    and a shared-string fanout of 1.25 GB was read (main 1.3 GB). The quick check bounds the
+    fanout from the sheets' bytes and the longest shared string; over the bound, the whole
+    check counts the cells, and refuses it before the worker reads anything."""
+    allowed = _memory_of_each_read(monkeypatch)
+    path = _shared_string_fanout(tmp_path / "padded.xlsx", _text_of(1), 1100)
+    sheet = zipfile.ZipFile(path).read("xl/worksheets/sheet1.xml")
+    padding = b"<!--" + random.Random(2).randbytes(2**19).hex().encode() + b"-->"
+    with_members(path, {"xl/worksheets/sheet1.xml": sheet.replace(b"<sheetData>",
+                                                                  padding + b"<sheetData>")})
     with pytest.raises(UserError, match="could each copy its longest shared string"):
         read_grids(path)
-    assert allowed and allowed[0] < 2**30, allowed
+    assert allowed == []
+
+
+def test_sheet_of_more_cell_tags_than_cells_allowed_is_refused_before_the_walk(
+        tmp_path: Path) -> None:
+    """Cell tags without a reference send a sheet to the walk, which follows the XML in
+    Python in this process: 50 million of them (1 MB of file) took 156 s. Each tag is a cell
+    at least, so more tags than the limit are refused first."""
+    path = with_members(good_xlsx(tmp_path / "tags.xlsx"), {
+        "xl/worksheets/sheet1.xml": b'<worksheet xmlns="http://schemas.openxmlformats.org/'
+                                    b'spreadsheetml/2006/main"><sheetData><row r="1">'
+                                    + b"<c/>" * 2000 + b"</row></sheetData></worksheet>"})
+    with pytest.raises(UserError, match=r"tags\.xlsx \(sheet 'Data'\): refused: 2,000 cell "
+                                        r"tags, each at least one cell \(limit 1,000\)"):
+        check_workbook(path, ".xlsx", 1000)
+
+
+def test_reader_message_quoting_the_file_is_cut(tmp_path: Path) -> None:
+    """calamine's message quoted a 200 MB comment: a one-line error 200 million characters
+    long. It is cut to a few hundred."""
+    cells = (b'<table:table-cell office:value-type="float" office:value="1"/><!--'
+             + b"x" * 100_000 + b'--><table:table-cell office:value-type="float" '
+             b'office:value="2"/>')
+    path = _ods(tmp_path / "quoted.ods", b'<table:table table:name="S">' + _ROW % (b"", cells)
+                + b"</table:table>")
+    try:
+        read_grids(path)
+    except UserError as exc:
+        assert len(exc.one_line()) < 1_000, len(exc.one_line())
+    from gaffertape.sheets.calamine_read import _cut
+
+    assert len(_cut("y" * 10**6)) < 400 and _cut("short") == "short"
 
 
 def test_a_long_shared_string_in_a_few_cells_is_read(tmp_path: Path) -> None:

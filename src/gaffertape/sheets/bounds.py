@@ -27,7 +27,7 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import BinaryIO, NamedTuple, Protocol
+from typing import Any, BinaryIO, NamedTuple, Protocol
 
 from isal import isal_zlib
 from lxml import etree
@@ -87,6 +87,7 @@ _NEWS = {(letters, digits): _news(letters, digits)
 _CELL_REFERENCE = re.compile(rb'<c r="([A-Z]{1,3}+)(\d{1,7}+)"')
 _CELL_TAG = b'<c r="'  # in a sheet the quick pass clears, every cell tag starts so
 _PREFIXED_CELL = re.compile(rb":c[\s/>]")  # <x:c ...>: calamine reads it as a cell too
+_ANY_CELL_TAG = re.compile(rb"<(?:\w+:)?c[\s/>]")
 _LOOKAHEAD = 24  # bytes a cell tag needs to be told canonical (`<c r="XFD1048576"` and more)
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
 _TAIL = 64  # bytes of the previous chunk kept, so a tag cut by a chunk boundary is still seen
@@ -114,6 +115,7 @@ class QuickCheck(NamedTuple):
     cells: int
     text: int
     ods: OdsContent | None
+    fanout: int = 0  # an .xlsx's cells times its longest shared string (see _Fanout)
 
 
 def quick_check(path: Path, suffix: str, max_cells: int) -> QuickCheck | None:
@@ -161,9 +163,13 @@ def _check_zip(path: Path, raw: BinaryIO, suffix: str, max_cells: int,
                 sheets = _worksheet_names(path, parts, raw) if suffix != ".ods" else {}
             except UserError as exc:  # said once every member has passed the bounds
                 unreadable = exc
+            found = None
             if quick and not unreadable:
-                return _quick(path, raw, suffix, [p for p in parts if not p.is_dir()],
-                              sheets, max_cells)
+                found = _quick(path, raw, suffix, [p for p in parts if not p.is_dir()],
+                               sheets, max_cells)
+                if found.fanout <= MAX_COPIED_TEXT:
+                    return found
+                # (else the whole check counts the cells that could copy the longest string)
             fanout = _Fanout()
             for info in parts:
                 if not info.is_dir():
@@ -172,8 +178,10 @@ def _check_zip(path: Path, raw: BinaryIO, suffix: str, max_cells: int,
             if unreadable:
                 raise unreadable
             fanout.check(path)
+            if found:
+                return found
     except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, isal_zlib.error, EOFError,
-            OSError, ValueError) as exc:
+            OSError, ValueError, NotImplementedError) as exc:  # (a zip version zipfile lacks)
         raise _corrupt(path, exc) from exc
     return ods_content
 
@@ -196,14 +204,19 @@ def _quick(path: Path, raw: BinaryIO, suffix: str, parts: list[zipfile.ZipInfo],
                if content else b"")
         return QuickCheck(min(len(xml) // SHORTEST_CELL, max_cells), len(xml),
                           OdsContent(xml, ods_tables(xml)))
-    sheet_bytes = text = 0
+    sheet_bytes = text = longest = 0
     for info in parts:
         key = _member_key(info.filename)
-        if key in sheets or key == _SHARED_STRINGS:
+        if key in sheets:
             size = _inflated_size(path, raw, info)
-            text += size
-            sheet_bytes += size if key in sheets else 0
-    return QuickCheck(min(sheet_bytes // _SHORTEST_XLSX_CELL, max_cells), text, None)
+            sheet_bytes, text = sheet_bytes + size, text + size
+        elif key == _SHARED_STRINGS:  # (small: its bound on the text cells copy is cheap)
+            strings = _StringTable()
+            _stream_member(path, raw, info, strings)
+            strings.check(path, max_cells)
+            text, longest = text + strings.size, max(longest, strings.longest)
+    cells = min(sheet_bytes // _SHORTEST_XLSX_CELL, max_cells)
+    return QuickCheck(cells, text, None, cells * longest)
 
 
 def _inflated_size(path: Path, raw: BinaryIO, info: zipfile.ZipInfo) -> int:
@@ -236,10 +249,14 @@ def _check_directory(path: Path, raw: BinaryIO) -> None:
     zipfile reads it and makes an object of every entry (about 560 bytes each: 2.5 million
     entries fit in 200 MB). The size is the one zipfile itself will use (the zip64 record's
     where there is one), from its own reading of the end record: a record placed or written
-    to fool a second reading would not fool this one. That record, with its comment, must
-    end the file: zipfile takes the last record it finds, a reader that checks the comment's
-    length may take an earlier one, and a file holding two zips (each checked by one, read
-    by the other: a far cell behind a harmless directory) aborted calamine."""
+    to fool a second reading would not fool this one.
+
+    That record must also be the only reading there is: with its comment, it ends the file
+    (NUL padding aside), and the directory it points at ends where it begins (zip64 records
+    between). zipfile takes the last record it finds and the directory just before it,
+    wherever the record says that is; calamine's zip reader takes an earlier record when the
+    last is inconsistent. Files holding two zips, each checked as one and read as the other,
+    showed every check a harmless zip and calamine a far cell or a shared-string fanout."""
     end = zipfile._EndRecData(raw)  # type: ignore[attr-defined]  # (zipfile's own)
     if end is None:
         return  # (no record: zipfile refuses the file itself)
@@ -249,12 +266,31 @@ def _check_directory(path: Path, raw: BinaryIO) -> None:
             f"{path}: refused: its zip's directory is {directory:,} bytes (limit "
             f"{MAX_DIRECTORY_BYTES:,}): room for more than {MAX_MEMBERS:,} parts",
             hint="open the workbook in Excel or LibreOffice and save it again")
+    if not _one_reading(raw, end):
+        raise UserError(f"{path}: refused: its zip's end record is not where the file ends, or "
+                        "not right after its directory: it may hold two zips",
+                        hint="open the workbook in Excel or LibreOffice and save it again")
+
+
+_NUL_PADDING = 65_536  # bytes of NULs a writer may leave after the end record (block padding)
+
+
+def _one_reading(raw: BinaryIO, end: list[Any]) -> bool:
+    """Do the end record ``end`` (as :func:`zipfile._EndRecData` read it), its comment and
+    its directory account for the end of the file exactly?"""
     location = end[zipfile._ECD_LOCATION]  # type: ignore[attr-defined]
     comment, said = end[zipfile._ECD_COMMENT], end[zipfile._ECD_COMMENT_SIZE]  # type: ignore[attr-defined]
-    if len(comment) != said or location + zipfile.sizeEndCentDir + said != raw.seek(0, 2):
-        raise UserError(f"{path}: refused: its zip's end record does not end the file (bytes "
-                        "after it, or a comment shorter than it says): it may hold two zips",
-                        hint="open the workbook in Excel or LibreOffice and save it again")
+    records = location  # where the directory must end: the end record, or the zip64 records
+    if end[zipfile._ECD_SIGNATURE] == zipfile.stringEndArchive64:  # type: ignore[attr-defined]
+        records -= zipfile.sizeEndCentDir64 + zipfile.sizeEndCentDir64Locator  # type: ignore[attr-defined]
+    if len(comment) != said or end[zipfile._ECD_OFFSET] + end[zipfile._ECD_SIZE] != records:  # type: ignore[attr-defined]
+        return False
+    after = location + zipfile.sizeEndCentDir + said
+    size = raw.seek(0, 2)
+    if size - after > _NUL_PADDING:
+        return False
+    raw.seek(after)
+    return raw.read().strip(b"\0") == b""
 
 
 def _check_parts(path: Path, parts: list[zipfile.ZipInfo]) -> None:
@@ -299,6 +335,10 @@ def _check_member(path: Path, raw: BinaryIO, info: zipfile.ZipInfo,
         extent = _Extent()
         _stream_member(path, raw, info, extent)
         if extent.odd or extent.cells > max_cells:  # look closer, as calamine reads
+            if extent.tags > max_cells:  # (the walk, in Python, took 156 s for 50 million)
+                raise UserError(f"{path} (sheet {sheet!r}): refused: {extent.tags:,} cell tags, "
+                                f"each at least one cell (limit {max_cells:,})",
+                                hint="split the sheet, or export it as CSV")
             extent = _walked(path, raw, info, sheet)
         extent.check(path, sheet, max_cells)
         fanout.cells += extent.count
@@ -440,6 +480,7 @@ class _Extent:
     columns: int = 0
     odd: bool = False  # a cell tag the quick pass cannot read
     count: int = 0  # cells: the quick pass's cell tags, or the walk's filled cells
+    tags: int = 0  # the quick pass's cell tags of any form (each at least one cell)
     widest: tuple[int, int] = (0, 3)  # the quick pass's (letters, digits) so far
     _tail: bytes = b""
     _walk: _CellWalk | None = None
@@ -466,6 +507,8 @@ class _Extent:
         elif not self.odd:  # a tag near the end is read whole from the next chunk's tail
             self._scan(data, len(data) - _LOOKAHEAD)
             self.count += data.count(_CELL_TAG) - self._tail.count(_CELL_TAG)  # each once
+        if self._walk is None:
+            self.tags += len(_ANY_CELL_TAG.findall(data)) - len(_ANY_CELL_TAG.findall(self._tail))
         self._tail = data[-_TAIL:]
 
     def finish(self) -> None:
@@ -539,10 +582,12 @@ class _StringTable:
 
     declared: int = 0
     longest: int = 0
+    size: int = 0  # bytes of XML read
     _open: int = 0  # bytes of the string still open at the end of the last chunk
     _tail: bytes = b""
 
     def read(self, chunk: bytes) -> None:
+        self.size += len(chunk)
         data = self._tail + chunk
         for found in _UNIQUE_COUNT.finditer(data):
             digits = found[1]

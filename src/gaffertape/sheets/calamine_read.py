@@ -56,7 +56,18 @@ def read_sheets(path: str, max_sheets: int, max_cells: int) -> list[Sheet]:
     except (KeyboardInterrupt, SystemExit, GeneratorExit):
         raise  # the user's, not the file's
     except BaseException as exc:
-        raise Unreadable(where, type(exc).__name__, str(exc)) from exc
+        raise Unreadable(where, type(exc).__name__, _cut(str(exc))) from exc
+
+
+MESSAGE_CHARACTERS = 300
+"""The most of calamine's message that is kept: it may quote the file (a 200 MB comment made
+a one-line error 200 million characters long)."""
+
+
+def _cut(message: str) -> str:
+    if len(message) <= MESSAGE_CHARACTERS:
+        return message
+    return f"{message[:MESSAGE_CHARACTERS]}... ({len(message):,} characters)"
 
 
 def _flat(rows: list[list[Any]]) -> tuple[int, int, list[Any]]:

@@ -624,30 +624,40 @@ def test_values_over_the_answer_bound_are_refused(tmp_path: Path,
         read_grids(good_xlsx(tmp_path / "big.xlsx"))
 
 
+def _zip_parts(data: bytes) -> tuple[bytes, bytes, int]:
+    """A one-disk zip's local parts, its directory and its number of entries."""
+    end = data.rfind(b"PK\x05\x06")
+    count, size, offset = struct.unpack("<HIIH", data[end + 10:end + 22])[:3]
+    return data[:offset], data[offset:offset + size], count
+
+
+def _moved(directory: bytes, by: int) -> bytes:
+    """``directory`` with every entry's local-header offset moved by ``by``."""
+    moved, at = bytearray(directory), 0
+    while at < len(moved):
+        names = sum(struct.unpack_from("<HHH", moved, at + 28))
+        offset = struct.unpack_from("<I", moved, at + 42)[0]
+        struct.pack_into("<I", moved, at + 42, offset + by)
+        at += 46 + names
+    return bytes(moved)
+
+
+def _end_record(count: int, directory: int, offset: int, comment: int) -> bytes:
+    return struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, count, count, directory, offset, comment)
+
+
 def _two_zips(first: Path, second: Path, out: Path) -> Path:
     """One file holding both zips: ``first``'s parts and directory, whose end record's
     comment holds ``second``'s directory and an end record claiming a comment that is not
     there. zipfile takes the last end record (``second``); a reader that checks the comment's
     length takes ``first``'s. (An adversarial pass's layout.)"""
-    def parts(data: bytes) -> tuple[bytes, bytes, int]:
-        end = data.rfind(b"PK\x05\x06")
-        count, size, offset = struct.unpack("<HIIH", data[end + 10:end + 22])[:3]
-        return data[:offset], data[offset:offset + size], count
-
-    a_locals, a_directory, a_count = parts(first.read_bytes())
-    b_locals, b_directory, b_count = parts(second.read_bytes())
-    shifted, at = bytearray(b_directory), 0
-    while at < len(shifted):  # second's entries now stand after first's parts
-        names = sum(struct.unpack_from("<HHH", shifted, at + 28))
-        offset = struct.unpack_from("<I", shifted, at + 42)[0]
-        struct.pack_into("<I", shifted, at + 42, offset + len(a_locals))
-        at += 46 + names
+    a_locals, a_directory, a_count = _zip_parts(first.read_bytes())
+    b_locals, b_directory, b_count = _zip_parts(second.read_bytes())
+    shifted = _moved(b_directory, len(a_locals))  # second's parts stand after first's
     a_at = len(a_locals) + len(b_locals)
-    b_end = struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, b_count, b_count, len(shifted),
-                        a_at + len(a_directory) + 22, 100)
-    a_end = struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, a_count, a_count, len(a_directory),
-                        a_at, len(shifted) + len(b_end))
-    out.write_bytes(a_locals + b_locals + a_directory + a_end + bytes(shifted) + b_end)
+    b_end = _end_record(b_count, len(shifted), a_at + len(a_directory) + 22, 100)
+    a_end = _end_record(a_count, len(a_directory), a_at, len(shifted) + len(b_end))
+    out.write_bytes(a_locals + b_locals + a_directory + a_end + shifted + b_end)
     return out
 
 
@@ -671,26 +681,15 @@ def _two_zips_the_last_pointing_past_itself(first: Path, second: Path, out: Path
     says its directory starts after itself. zipfile ignores that (it reads the directory just
     before the record, ``second``'s); calamine's reader refuses that record and takes the
     earlier one, ``first``'s. (A second adversarial pass's layout.)"""
-    def split(data: bytes) -> tuple[bytes, bytes, int]:
-        end = data.rfind(b"PK\x05\x06")
-        count, size, offset = struct.unpack("<HIIH", data[end + 10:end + 22])[:3]
-        return data[:offset], data[offset:offset + size], count
-
-    a_locals, a_directory, a_count = split(first.read_bytes())
-    b_locals, b_directory, b_count = split(second.read_bytes())
+    a_locals, a_directory, a_count = _zip_parts(first.read_bytes())
+    b_locals, b_directory, b_count = _zip_parts(second.read_bytes())
     b_at = len(a_locals) + len(b_locals) + len(a_directory) + 22  # where b's directory is
     claimed = b_at + len(b_directory)  # the last end record itself
-    shifted, at = bytearray(b_directory), 0
-    while at < len(shifted):  # offsets as zipfile will shift them back
-        names = sum(struct.unpack_from("<HHH", shifted, at + 28))
-        offset = struct.unpack_from("<I", shifted, at + 42)[0]
-        struct.pack_into("<I", shifted, at + 42, offset + len(a_locals) + claimed - b_at)
-        at += 46 + names
-    a_end = struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, a_count, a_count, len(a_directory),
-                        len(a_locals) + len(b_locals), 0)
-    b_end = struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, b_count, b_count, len(shifted),
-                        claimed, 0)
-    out.write_bytes(a_locals + b_locals + a_directory + a_end + bytes(shifted) + b_end)
+    # (zipfile shifts every offset back by claimed - b_at)
+    shifted = _moved(b_directory, len(a_locals) + claimed - b_at)
+    a_end = _end_record(a_count, len(a_directory), len(a_locals) + len(b_locals), 0)
+    b_end = _end_record(b_count, len(shifted), claimed, 0)
+    out.write_bytes(a_locals + b_locals + a_directory + a_end + shifted + b_end)
     return out
 
 

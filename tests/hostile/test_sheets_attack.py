@@ -445,6 +445,32 @@ def test_xlsx_part_larger_than_it_says_is_refused_by_name(tmp_path: Path) -> Non
         read_grids(path)
 
 
+def test_zip_allowed_much_memory_is_checked_whole_before_it_is_read(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Bytes padding an .ods's content raise its quick allowance (21.5 bytes each), and text
+    repeated within it would then be read up to the answer bound instead of refused at 1 GB
+    of copies. Over CHECKED_FIRST_ABOVE (made 0 here: every file is over it) the whole
+    check runs first: the repeats are refused before any read, an ordinary file is read
+    within what its check measured."""
+    from gaffertape.sheets import readers
+
+    monkeypatch.setattr(readers, "CHECKED_FIRST_ABOVE", 0)
+    allowed = _memory_of_each_read(monkeypatch)
+    cell = (b'<table:table-cell table:number-columns-repeated="20" office:value-type="string">'
+            b"<text:p>%s</text:p></table:table-cell>" % _text_of(10))
+    repeated = _ods(tmp_path / "copies.ods", b'<table:table table:name="S">' + _ROW % (
+        b' table:number-rows-repeated="20"', cell) + b"</table:table>")
+    with pytest.raises(UserError, match="repeated cells and rows copy up to"):
+        read_grids(repeated)
+    assert allowed == []
+    assert read_grids(good_xlsx(tmp_path / "good.xlsx"))[0].cells.shape == (6, 3)
+    numbers = _ods(tmp_path / "numbers.ods", b'<table:table table:name="S">' + _ROW % (
+        b"", b'<table:table-cell office:value-type="float" office:value="1"/>')
+        + b"</table:table>")
+    assert read_grids(numbers)[0].cells.tolist() == [[1.0]]
+    assert len(allowed) == 2
+
+
 def test_ods_that_fails_for_another_reason_is_read_once(tmp_path: Path,
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     """A damaged file is not measured and read again: only running out of memory is."""

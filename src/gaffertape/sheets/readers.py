@@ -97,6 +97,13 @@ def _read_workbook(path: Path, suffix: str) -> list[Grid]:
                        source=str(path))
 
 
+CHECKED_FIRST_ABOVE = 1024**3
+"""A zip whose quick allowance is over this is checked whole before it is read, as every
+file once was: what the worker builds within its allowance, this process builds again, and
+the bytes a file pads its cells' parts with raise the allowance (by 72 bytes each in a
+sheet). The real workbooks are allowed 743 MB at most."""
+
+
 def _read_in_worker(path: Path, suffix: str) -> tuple[list[Sheet], dict[str, list[Merge]]]:
     """A workbook's sheets, read by python-calamine in the worker process (see
     :mod:`.isolation`), and an .ods file's merges (see :mod:`.ods_merges`).
@@ -108,12 +115,18 @@ def _read_in_worker(path: Path, suffix: str) -> tuple[list[Sheet], dict[str, lis
     pipeline's time (a third on a large .ods). When the read fails or calamine refuses the
     file, the whole check runs and says why if it can (a bomb, a far cell, repeats or copies
     of text that ask too much); a file it lets through that ran out of memory (honest
-    repeats, a sparse sheet) is read again within what the check measured. (An .xls is not a
-    zip: nothing is checked first, and it is read within the worker's ceiling.)"""
+    repeats, a sparse sheet) is read again within what the check measured. A file whose
+    quick allowance is over :data:`CHECKED_FIRST_ABOVE` is checked whole first. (An .xls is
+    not a zip: nothing is checked first, and it is read within the worker's ceiling.)"""
     quick = quick_check(path, suffix, MAX_CELLS)
     # (the merges read first: the inflated content.xml is let go before calamine reads it)
     merges = ods_merges(path, quick.ods) if quick and quick.ods else {}
     memory = memory_for(quick.cells, quick.text) if quick else WORKER_MEMORY
+    if quick and memory > CHECKED_FIRST_ABOVE:  # large, or padded to look large
+        checked = check_workbook(path, suffix, MAX_CELLS)
+        if checked:  # an .ods: held to what its repeats measure, as before the quick check
+            memory = memory_for(checked.cells, len(checked.content) + checked.copied)
+        del checked
     del quick
     try:
         return read_isolated(str(path), MAX_SHEETS, MAX_CELLS, memory), merges

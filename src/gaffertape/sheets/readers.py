@@ -118,28 +118,41 @@ def _read_in_worker(path: Path, suffix: str) -> tuple[list[Sheet], dict[str, lis
     repeats, a sparse sheet) is read again within what the check measured. A file whose
     quick allowance is over :data:`CHECKED_FIRST_ABOVE` is checked whole first. (An .xls is
     not a zip: nothing is checked first, and it is read within the worker's ceiling.)"""
-    quick = quick_check(path, suffix, MAX_CELLS)
-    # (the merges read first: the inflated content.xml is let go before calamine reads it)
-    merges = ods_merges(path, quick.ods) if quick and quick.ods else {}
-    memory = memory_for(quick.cells, quick.text) if quick else WORKER_MEMORY
-    if quick and memory > CHECKED_FIRST_ABOVE:  # large, or padded to look large
-        checked = check_workbook(path, suffix, MAX_CELLS)
-        if checked:  # an .ods: held to what its repeats measure, as before the quick check
-            memory = memory_for(checked.cells, len(checked.content) + checked.copied)
-        del checked
-    del quick
+    memory, merges = _first_allowance(path, suffix)
     try:
         return read_isolated(str(path), MAX_SHEETS, MAX_CELLS, memory), merges
     except (ReaderDied, Unreadable, Refused) as failed:
-        checked = check_workbook(path, suffix, MAX_CELLS)  # raises the reason, if it finds one
-        # an .ods is held to what its check measured (see isolation.memory_for); a checked
-        # .xlsx to the worker's ceiling: its check reads every cell's place as calamine does
-        more = (memory_for(checked.cells, len(checked.content) + checked.copied) if checked
-                else WORKER_MEMORY)
-        del checked
+        # a checked .xlsx is read within the worker's ceiling: its check reads every cell's
+        # place as calamine does
+        more = _checked_allowance(path, suffix, otherwise=WORKER_MEMORY)
         if not _out_of_memory(failed) or more <= memory:
             raise
     return read_isolated(str(path), MAX_SHEETS, MAX_CELLS, more), merges
+
+
+def _first_allowance(path: Path, suffix: str) -> tuple[int, dict[str, list[Merge]]]:
+    """The memory the first read is allowed (see :func:`_read_in_worker`), and an .ods
+    file's merges, read from the content the quick check inflated (the content is let go
+    before calamine reads the file)."""
+    quick = quick_check(path, suffix, MAX_CELLS)
+    if quick is None:
+        return WORKER_MEMORY, {}
+    merges = ods_merges(path, quick.ods) if quick.ods else {}
+    memory = memory_for(quick.cells, quick.text)
+    del quick
+    if memory > CHECKED_FIRST_ABOVE:  # large, or padded to look large
+        memory = _checked_allowance(path, suffix, otherwise=memory)
+    return memory, merges
+
+
+def _checked_allowance(path: Path, suffix: str, *, otherwise: int) -> int:
+    """Run the whole check (which raises the reason a file asks too much, if it finds one);
+    an .ods is then allowed what its check measured (see ``isolation.memory_for``), another
+    file ``otherwise``."""
+    checked = check_workbook(path, suffix, MAX_CELLS)
+    if checked is None:
+        return otherwise
+    return memory_for(checked.cells, len(checked.content) + checked.copied)
 
 
 def _out_of_memory(failed: Exception) -> bool:

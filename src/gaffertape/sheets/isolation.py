@@ -58,6 +58,7 @@ cells a second (the largest, 113,000 cells, in 13 ms), so even 20 million cells 
 20,000 sheet records pointing at one sheet body (a 2 MB .xls) took 64 s, and a bigger file
 could have run for the ten minutes this was."""
 
+
 class ReaderDied(UserError):
     """The worker died on a file, or took longer than :data:`WORKER_SECONDS` (``timed_out``)."""
 

@@ -120,13 +120,16 @@ class QuickCheck(NamedTuple):
 
 def quick_check(path: Path, suffix: str, max_cells: int) -> QuickCheck | None:
     """The part of :func:`check_workbook` that costs little: the zip's directory, the sizes
-    its parts declare (a bomb that says what it is), the sheet list, and an .ods file's
-    content (a bomb that hides what it is, and the markup calamine reads past: see
-    :func:`_unmarked`). Left out: inflating every part to see that it keeps to what it
-    declares, and measuring what the sheets' cells, shared strings and repeats would make,
-    four-fifths of the check's time. A reader that reads the file within the memory its
-    result bounds (``isolation.memory_for``) runs :func:`check_workbook` only when that read
-    fails, to say why. ``None`` for a file that is not a zip (as :func:`check_workbook`)."""
+    its parts declare (a bomb that says what it is), the sheet list, and the parts whose
+    bytes become cells, inflated within the bounds (an .ods file's content, with the markup
+    calamine reads past blanked: see :func:`_unmarked`; an .xlsx's sheets, measured, and its
+    shared strings, whose longest string bounds the text its cells copy). Left out: the
+    other parts, and measuring the sheets' extents and an .ods file's repeats, four-fifths
+    of the check's time. Where the copied text could pass its bound, the whole check runs
+    here instead (and returns the same result if it passes). A reader that reads the file
+    within the memory the result bounds (``isolation.memory_for``) runs
+    :func:`check_workbook` only when that read fails, to say why. ``None`` for a file that
+    is not a zip (as :func:`check_workbook`)."""
     checked = _open_and_check(path, suffix, max_cells, quick=True)
     assert not isinstance(checked, OdsContent)
     return checked

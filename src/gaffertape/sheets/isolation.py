@@ -30,6 +30,7 @@ from pathlib import Path
 
 from gaffertape.errors import UserError
 from gaffertape.sheets import calamine_read
+from gaffertape.sheets.bounds import MAX_COPIED_TEXT
 from gaffertape.sheets.calamine_read import Refused, Sheet, Unreadable
 
 WORKER_MEMORY = 8 * 1024**3
@@ -46,12 +47,12 @@ doubles as it grows), its dense sheet (32 bytes a cell) and the Python values (a
 TEXT_BYTES = 8
 """Address space per byte of text the check measured: calamine's copy, and Python's (up to 4
 bytes a character)."""
-MAX_ANSWER_BYTES = 1024**3 + 10 * 20_000_000
+MAX_ANSWER_BYTES = MAX_COPIED_TEXT + 10 * 20_000_000
 """The most a worker's answer may pickle to: what a workbook's cells may copy of text in
-all (1 GB, as ``bounds.MAX_COPIED_TEXT``) and 10 bytes for each of the most cells a file
-may have (a pickled number takes 9). This process builds every value again from it: the
-bound holds however the file got its memory allowance (a file's parts can be padded to
-raise it)."""
+all (``bounds.MAX_COPIED_TEXT``, 1 GB) and 10 bytes for each of the most cells a file may
+have (``readers.MAX_CELLS``, which imports this module; a pickled number takes 9). This
+process builds every value again from it: the bound holds however the file got its memory
+allowance (a file's parts can be padded to raise it)."""
 WORKER_SECONDS = 60
 """The longest one file may take. calamine reads the real workbooks at about 10 million
 cells a second (the largest, 113,000 cells, in 13 ms), so even 20 million cells leave room;
